@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Event types: what emf-codegen knows of an event struct, as compiled code.
+ *
+ * For every struct of a plugin's event header, emf-codegen emits a constant
+ * struct emf_event_type: its layout (from the BPF object's BTF), a field table
+ * for generic consumers, and renderers compiled for that struct. Nothing here
+ * walks types at run time. All of it is read-only and lives as long as the
+ * plugin's code is loaded.
+ */
+#ifndef __EMF_EVENT_H
+#define __EMF_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct json_t;
+struct emf_buf;
+
+enum emf_field_kind {
+	EMF_FIELD_INT, /* signed integer, any width up to 128 bits */
+	EMF_FIELD_UINT, /* unsigned integer, any width up to 128 bits */
+	EMF_FIELD_BOOL,
+	EMF_FIELD_CHAR, /* a single char, rendered as a number */
+	EMF_FIELD_ENUM, /* rendered by name, as a number when the value has none */
+	EMF_FIELD_STRING, /* char[N]: bounded string, stops at NUL, never past N */
+	EMF_FIELD_FLOAT, /* float or double */
+	EMF_FIELD_POINTER, /* rendered as an address */
+	EMF_FIELD_STRUCT, /* nested struct, see emf_field.type */
+	EMF_FIELD_UNION, /* nested union, see emf_field.type */
+};
+
+struct emf_enum_value {
+	const char *name;
+	int64_t value;
+};
+
+struct emf_event_type;
+
+struct emf_field {
+	const char *name; /* C name of the member */
+	enum emf_field_kind kind; /* of the element, for arrays */
+	uint32_t offset; /* bytes from the start of the struct */
+	uint32_t size; /* bytes of the whole member (all elements) */
+	uint32_t count; /* element count of an array member; 0 when not an array */
+	uint8_t bit_offset; /* bitfield: bits from @offset; 0 otherwise */
+	uint8_t bit_size; /* bitfield: width in bits; 0 when not a bitfield */
+	uint32_t n_enum_values;
+	const struct emf_enum_value *enum_values; /* EMF_FIELD_ENUM only */
+	const struct emf_event_type *type; /* EMF_FIELD_STRUCT/UNION only */
+};
+
+struct emf_event_type {
+	const char *name; /* C name of the struct in the event header, e.g. "event" */
+	uint32_t size; /* sizeof the struct */
+	/*
+	 * Shortest buffer accepted: the fixed part. Equal to @size unless the
+	 * struct ends in an array that BPF code may submit cut short.
+	 */
+	uint32_t min_size;
+	uint32_t n_fields;
+	const struct emf_field *fields;
+	/* Column titles of render_text, aligned the same way; no newline. */
+	const char *text_header;
+	/* Upper bounds of what render_text and render_json write for one event. */
+	size_t text_max;
+	size_t json_max;
+	/*
+	 * render_text - aligned columns, no newline. @p has text_max bytes
+	 * reserved; returns the end of what was written. @size must be >= min_size.
+	 */
+	char *(*render_text)(char *p, const void *data, size_t size);
+	/*
+	 * render_json - the fields as JSON members ("a":1,"b":"x"), without braces
+	 * or newline. @p has json_max bytes reserved; returns the end.
+	 */
+	char *(*render_json)(char *p, const void *data, size_t size);
+	/* to_json - a new jansson object (caller owns the reference), or NULL on ENOMEM. */
+	struct json_t *(*to_json)(const void *data, size_t size);
+};
+
+/*
+ * emf_event_type__check - validate an event buffer against its type
+ *
+ * Returns 0 when @size holds at least the fixed part, or -EMF_ERRNO__TRUNC
+ * (errno set) for a buffer cut before it.
+ */
+int emf_event_type__check(const struct emf_event_type *type, size_t size);
+
+/*
+ * emf_event_type__field - look a field up by name
+ *
+ * Returns the field (owned by @type) or NULL with errno ENOENT.
+ */
+const struct emf_field *emf_event_type__field(const struct emf_event_type *type, const char *name);
+
+/* emf_field_kind_str - "int", "uint", "bool", ...; never NULL */
+const char *emf_field_kind_str(enum emf_field_kind kind);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* __EMF_EVENT_H */

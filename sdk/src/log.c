@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* One print callback for the SDK and for libbpf. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <bpf/libbpf.h>
+
+#include "log_internal.h"
+
+static int default_print(enum emf_print_level level, const char *fmt, va_list args);
+
+/* Global because libbpf's print callback is global too; read and written atomically. */
+static emf_print_fn_t print_fn = default_print;
+static int env_level = -1;
+
+enum emf_print_level emf_print_level_from_env(void)
+{
+	const char *s = getenv("EMF_LOG_LEVEL");
+
+	if (!s)
+		return EMF_WARN;
+	if (!strcasecmp(s, "debug"))
+		return EMF_DEBUG;
+	if (!strcasecmp(s, "info"))
+		return EMF_INFO;
+	return EMF_WARN;
+}
+
+static int default_print(enum emf_print_level level, const char *fmt, va_list args)
+{
+	int lvl = __atomic_load_n(&env_level, __ATOMIC_RELAXED);
+
+	if (lvl < 0) {
+		lvl = emf_print_level_from_env();
+		__atomic_store_n(&env_level, lvl, __ATOMIC_RELAXED);
+	}
+	if ((int)level > lvl)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static int libbpf_bridge(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	emf_print_fn_t fn = __atomic_load_n(&print_fn, __ATOMIC_ACQUIRE);
+	enum emf_print_level l = level == LIBBPF_WARN ? EMF_WARN :
+				 level == LIBBPF_INFO ? EMF_INFO :
+							EMF_DEBUG;
+	int saved = errno, ret = 0;
+
+	if (fn)
+		ret = fn(l, fmt, args);
+	errno = saved;
+	return ret;
+}
+
+emf_print_fn_t emf_set_print(emf_print_fn_t fn)
+{
+	libbpf_set_print(libbpf_bridge);
+	return __atomic_exchange_n(&print_fn, fn, __ATOMIC_ACQ_REL);
+}
+
+/* Make sure libbpf's messages take our route even if the host never calls emf_set_print(). */
+__attribute__((constructor)) static void emf_log_init(void)
+{
+	libbpf_set_print(libbpf_bridge);
+}
+
+void emf_pr(enum emf_print_level level, const char *fmt, ...)
+{
+	emf_print_fn_t fn = __atomic_load_n(&print_fn, __ATOMIC_ACQUIRE);
+	int saved = errno;
+	va_list args;
+
+	if (!fn)
+		return;
+	va_start(args, fmt);
+	fn(level, fmt, args);
+	va_end(args);
+	errno = saved;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Private logging helpers of libemfsdk. */
+#ifndef __EMF_LOG_INTERNAL_H
+#define __EMF_LOG_INTERNAL_H
+
+#include <errno.h>
+#include <emf/log.h>
+
+__attribute__((format(printf, 2, 3))) void emf_pr(enum emf_print_level level, const char *fmt,
+						  ...);
+
+#define pr_warn(fmt, ...) emf_pr(EMF_WARN, "emf: " fmt, ##__VA_ARGS__)
+#define pr_info(fmt, ...) emf_pr(EMF_INFO, "emf: " fmt, ##__VA_ARGS__)
+#define pr_debug(fmt, ...) emf_pr(EMF_DEBUG, "emf: " fmt, ##__VA_ARGS__)
+
+/* Return -err and set errno to err, for "return emf_err(-EINVAL);" */
+static inline int emf_err(int ret)
+{
+	if (ret < 0)
+		errno = -ret;
+	return ret;
+}
+
+/* Set errno from a negative code and return NULL. */
+static inline void *emf_err_ptr(int ret)
+{
+	errno = ret < 0 ? -ret : ret;
+	return NULL;
+}
+
+#endif /* __EMF_LOG_INTERNAL_H */

@@ -21,6 +21,13 @@ extern "C" {
 struct json_t;
 struct emf_buf;
 
+/* Compile-time layout checks in generated headers, for C and C++ alike. */
+#ifdef __cplusplus
+#define EMF_LAYOUT_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define EMF_LAYOUT_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+
 enum emf_field_kind {
 	EMF_FIELD_INT, /* signed integer, any width up to 128 bits */
 	EMF_FIELD_UINT, /* unsigned integer, any width up to 128 bits */

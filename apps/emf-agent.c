@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * emf-agent - the reference host: runs the plugins linked into it and prints
+ * their events as aligned text columns or as JSON lines.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include <emf/errno.h>
+#include <emf/fmt.h>
+#include <emf/log.h>
+#include <emf/runtime.h>
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0"
+#endif
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+#define MAX_NAMES 64
+
+static volatile sig_atomic_t exiting;
+
+struct agent {
+	bool json;
+	bool list;
+	double duration; /* seconds, 0 for until a signal */
+	const char *only[MAX_NAMES];
+	int n_only;
+	const char *exclude[MAX_NAMES];
+	int n_exclude;
+	struct emf_buf out;
+	size_t name_width;
+	bool write_failed;
+};
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: emf-agent [OPTIONS]\n"
+		"\n"
+		"Run the eBPF plugins built into this agent and print their events, one per\n"
+		"line, until interrupted (Ctrl-C) or until --duration has passed. Needs root.\n"
+		"\n"
+		"Options:\n"
+		"  -j, --json             print one JSON object per event\n"
+		"  -l, --list             list the plugins in start order and exit\n"
+		"  -d, --duration SECS    stop after SECS seconds\n"
+		"  -p, --plugin NAME      run only this plugin (repeatable)\n"
+		"  -x, --exclude NAME     do not run this plugin (repeatable)\n"
+		"  -v, --verbose          more messages (same as EMF_LOG_LEVEL=info)\n"
+		"  -h, --help             this help\n"
+		"  -V, --version          print the version\n"
+		"\n"
+		"Examples:\n"
+		"  emf-agent                      every plugin, text columns\n"
+		"  emf-agent --json -d 5          five seconds of JSON lines\n"
+		"  emf-agent -p execsnoop         exec events only\n"
+		"\n"
+		"Exit status: 0 on success, 1 when a plugin or the kernel fails, 2 on bad usage.\n");
+}
+
+static int verbose_print(enum emf_print_level level, const char *fmt, va_list args)
+{
+	if (level == EMF_DEBUG && emf_print_level_from_env() != EMF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+/* tracepoints need tracefs, pinning needs bpffs: mount them when missing, as bpftool does. */
+static void ensure_mount(const char *dir, const char *type, long magic)
+{
+	struct statfs st;
+
+	if (!statfs(dir, &st) && st.f_type == magic)
+		return;
+	if (mount(type, dir, type, 0, NULL) && errno != EBUSY)
+		fprintf(stderr, "emf-agent: warning: failed to mount %s on %s: %s\n", type, dir,
+			strerror(errno));
+}
+
+static bool named(const char *const *names, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return true;
+	return false;
+}
+
+static int flush_out(struct agent *a)
+{
+	if (!a->out.len)
+		return 0;
+	if (fwrite(a->out.data, 1, a->out.len, stdout) != a->out.len || fflush(stdout)) {
+		a->write_failed = true;
+		return -EIO;
+	}
+	emf_buf__reset(&a->out);
+	return 0;
+}
+
+static int on_event(void *ctx, const struct emf_event *ev)
+{
+	struct agent *a = ctx;
+	const char *pname = emf_plugin__name(ev->plugin);
+	size_t pl = strlen(pname), el = strlen(ev->type->name);
+	size_t need = (a->json ? ev->type->json_max : ev->type->text_max) + pl + el + 64 +
+		      a->name_width;
+	char *p = emf_buf__reserve(&a->out, need), *start;
+
+	if (!p)
+		return -ENOMEM;
+	start = p;
+	if (a->json) {
+		memcpy(p, "{\"plugin\":\"", 11);
+		p += 11;
+		memcpy(p, pname, pl);
+		p += pl;
+		memcpy(p, "\",\"event\":\"", 11);
+		p += 11;
+		memcpy(p, ev->type->name, el);
+		p += el;
+		memcpy(p, "\",", 2);
+		p += 2;
+		p = ev->type->render_json(p, ev->data, ev->size);
+		*p++ = '}';
+	} else {
+		memcpy(p, pname, pl);
+		p = emf_fmt_pad(start, p + pl, a->name_width + 1);
+		p = ev->type->render_text(p, ev->data, ev->size);
+	}
+	*p++ = '\n';
+	emf_buf__commit(&a->out, p);
+	/* Flush in large writes; the loop flushes the rest after each poll. */
+	if (a->out.len > 64 * 1024)
+		return flush_out(a);
+	return 0;
+}
+
+static void print_headers(struct agent *a, struct emf_runtime *rt)
+{
+	size_t i;
+	uint32_t j;
+
+	for (i = 0; i < emf_runtime__plugin_cnt(rt); i++) {
+		const struct emf_plugin_desc *d = emf_plugin__desc(emf_runtime__plugin(rt, i));
+
+		if (strlen(d->name) > a->name_width)
+			a->name_width = strlen(d->name);
+	}
+	if (a->name_width < 6)
+		a->name_width = 6;
+	for (i = 0; i < emf_runtime__plugin_cnt(rt); i++) {
+		const struct emf_plugin_desc *d = emf_plugin__desc(emf_runtime__plugin(rt, i));
+
+		for (j = 0; j < d->n_events; j++)
+			printf("%-*s %s\n", (int)a->name_width, "PLUGIN", d->events[j]->text_header);
+	}
+	fflush(stdout);
+}
+
+static void list_plugins(struct emf_runtime *rt)
+{
+	size_t i;
+
+	printf("%-5s %-16s %s\n", "PRIO", "NAME", "DESCRIPTION");
+	for (i = 0; i < emf_runtime__plugin_cnt(rt); i++) {
+		struct emf_plugin *p = emf_runtime__plugin(rt, i);
+
+		printf("%-5d %-16s %s\n", emf_plugin__priority(p), emf_plugin__name(p),
+		       emf_plugin__description(p));
+	}
+}
+
+static int parse_args(struct agent *a, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "plugin", required_argument, NULL, 'p' },
+		{ "exclude", required_argument, NULL, 'x' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{},
+	};
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "jld:p:x:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			a->json = true;
+			break;
+		case 'l':
+			a->list = true;
+			break;
+		case 'd':
+			errno = 0;
+			a->duration = strtod(optarg, &end);
+			if (errno || *end || a->duration <= 0) {
+				fprintf(stderr, "emf-agent: invalid --duration '%s': give a positive number of seconds\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'p':
+		case 'x':
+			if ((c == 'p' ? a->n_only : a->n_exclude) == MAX_NAMES) {
+				fprintf(stderr, "emf-agent: too many -%c options (at most %d)\n", c,
+					MAX_NAMES);
+				return -EINVAL;
+			}
+			if (c == 'p')
+				a->only[a->n_only++] = optarg;
+			else
+				a->exclude[a->n_exclude++] = optarg;
+			break;
+		case 'v':
+			emf_set_print(verbose_print);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("emf-agent %s\n", PACKAGE_VERSION);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'emf-agent --help'.\n");
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "emf-agent: unexpected argument '%s'\nTry 'emf-agent --help'.\n",
+			argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Keep the plugins the command line asked for; an unknown name is a usage error. */
+static int select_plugins(struct agent *a, struct emf_runtime *rt)
+{
+	size_t i;
+	int k;
+
+	for (k = 0; k < a->n_only; k++)
+		if (!emf_runtime__find(rt, a->only[k]))
+			goto unknown_only;
+	for (k = 0; k < a->n_exclude; k++)
+		if (!emf_runtime__find(rt, a->exclude[k]))
+			goto unknown_exclude;
+	for (i = emf_runtime__plugin_cnt(rt); i-- > 0;) {
+		struct emf_plugin *p = emf_runtime__plugin(rt, i);
+		const char *name = emf_plugin__name(p);
+
+		if ((a->n_only && !named(a->only, a->n_only, name)) ||
+		    named(a->exclude, a->n_exclude, name))
+			emf_runtime__remove(rt, p);
+	}
+	return 0;
+
+unknown_only:
+	fprintf(stderr, "emf-agent: no plugin named '%s'; 'emf-agent --list' shows them\n",
+		a->only[k]);
+	return -ENOENT;
+unknown_exclude:
+	fprintf(stderr, "emf-agent: no plugin named '%s'; 'emf-agent --list' shows them\n",
+		a->exclude[k]);
+	return -ENOENT;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	struct agent a = {};
+	struct emf_runtime *rt = NULL;
+	struct sigaction sa = { .sa_handler = on_signal };
+	double deadline = 0;
+	int err, ret = EXIT_RUNTIME;
+
+	if (parse_args(&a, argc, argv))
+		return EXIT_USAGE;
+
+	rt = emf_runtime__new(&(struct emf_runtime_opts){
+		.sz = sizeof(struct emf_runtime_opts),
+		.event_cb = on_event,
+		.ctx = &a,
+	});
+	if (!rt) {
+		fprintf(stderr, "emf-agent: failed to create the runtime: %s\n", emf_strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	err = emf_runtime__add_static(rt);
+	if (err < 0) {
+		fprintf(stderr, "emf-agent: failed to register the built-in plugins: %s\n",
+			emf_strerror(err));
+		goto out;
+	}
+	if (select_plugins(&a, rt)) {
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (a.list) {
+		list_plugins(rt);
+		ret = 0;
+		goto out;
+	}
+	if (!emf_runtime__plugin_cnt(rt)) {
+		fprintf(stderr, "emf-agent: no plugin to run\n");
+		goto out;
+	}
+	if (geteuid() != 0)
+		fprintf(stderr, "emf-agent: warning: not running as root; loading BPF programs will likely fail\n");
+
+	ensure_mount("/sys/kernel/tracing", "tracefs", TRACEFS_MAGIC);
+	ensure_mount("/sys/fs/bpf", "bpf", BPF_FS_MAGIC);
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	err = emf_runtime__start(rt);
+	if (err) {
+		fprintf(stderr, "emf-agent: %s\n", emf_runtime__last_error(rt));
+		goto out;
+	}
+	if (!a.json)
+		print_headers(&a, rt);
+	if (a.duration > 0)
+		deadline = now() + a.duration;
+
+	while (!exiting) {
+		int timeout = 100;
+
+		if (deadline) {
+			double left = deadline - now();
+
+			if (left <= 0)
+				break;
+			if (left * 1000 < timeout)
+				timeout = (int)(left * 1000) + 1;
+		}
+		err = emf_runtime__poll(rt, timeout);
+		if (flush_out(&a) || a.write_failed)
+			break;
+		if (err == -EINTR)
+			continue;
+		if (err < 0) {
+			fprintf(stderr, "emf-agent: failed to read events: %s\n", emf_strerror(err));
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	flush_out(&a);
+	emf_runtime__destroy(rt);
+	emf_buf__free(&a.out);
+	return ret;
+}

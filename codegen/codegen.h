@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* emf-codegen internals: the plugin model built from a plugin directory and its BPF object. */
+#ifndef __EMF_CODEGEN_H
+#define __EMF_CODEGEN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+struct btf;
+
+#define CG_NAME_MAX 128
+
+/* A struct of the event header, found in the object's BTF. */
+struct cg_event {
+	char name[CG_NAME_MAX]; /* C name in the header, e.g. "event" */
+	__u32 type_id; /* STRUCT in the object's BTF */
+	bool nested; /* used as a member of another header struct */
+};
+
+/* A ring buffer or perf event array map and the event it carries. */
+struct cg_output {
+	char map[CG_NAME_MAX];
+	bool perf; /* BPF_MAP_TYPE_PERF_EVENT_ARRAY, else RINGBUF */
+	int event; /* index into cg_plugin.events */
+};
+
+/* A const volatile global of .rodata. */
+struct cg_global {
+	char name[CG_NAME_MAX];
+	__u32 type_id;
+	__u32 offset;
+	__u32 size;
+};
+
+struct cg_plugin {
+	const char *name; /* plugin name: the directory's base name */
+	const char *dir; /* plugin directory */
+	const char *outdir;
+	const char *src; /* NAME.bpf.c path as given */
+	const char *hdr; /* NAME.h path */
+	const char *obj_path; /* the linked object in outdir (temporary name until done) */
+	char **struct_names; /* of the event header, as C spells them ("struct event") */
+	int n_struct_names;
+	struct btf *btf;
+	struct cg_event *events;
+	int n_events;
+	struct cg_output *outputs;
+	int n_outputs;
+	struct cg_global *globals;
+	int n_globals;
+	char description[256];
+	int priority;
+};
+
+struct cg_opts {
+	const char *clang;
+	const char *bpftool;
+	const char *vmlinux_h; /* a vmlinux.h to use; NULL to generate one into outdir */
+	const char *btf_file; /* BTF to generate vmlinux.h from */
+	const char **incs; /* extra -I directories for the BPF compile */
+	int n_incs;
+	const char **defs; /* extra -D definitions for the BPF compile */
+	int n_defs;
+	bool verbose;
+};
+
+/* Messages: "emf-codegen: <what failed> for <what>: <why>" on stderr. */
+void cg_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern bool cg_verbose;
+
+/* run.c: processes and files. All return 0 or a negative errno, after a message. */
+int cg_run(char *const argv[], const char *stdout_path, bool quiet_stderr);
+int cg_compile(struct cg_plugin *p, const struct cg_opts *opts, const char *vmlinux_dir,
+	       const char *src, const char *obj_out);
+int cg_write_anchor(const struct cg_plugin *p, const char *path);
+int cg_link(const char *in, const char *out);
+int cg_skeleton(const struct cg_opts *opts, const char *obj, const char *name, const char *out);
+int cg_vmlinux_h(const struct cg_opts *opts, const char *out);
+char *cg_path(const char *dir, const char *name, const char *suffix);
+char *cg_tmp_path(const char *final);
+
+/* model.c: what the header and the object's BTF say. */
+int cg_header_structs(const char *hdr, char ***names, int *cnt);
+int cg_model_build(struct cg_plugin *p);
+void cg_model_free(struct cg_plugin *p);
+/* Skip typedefs and modifiers; returns the resolved id. */
+__u32 cg_resolve(const struct btf *btf, __u32 id);
+
+/* emit.c: the generated files. */
+int cg_emit_header(struct cg_plugin *p, FILE *f);
+int cg_emit_source(struct cg_plugin *p, FILE *f);
+
+#endif /* __EMF_CODEGEN_H */

@@ -1,0 +1,1072 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * emf-codegen: the generated decoder. For every event struct (and every
+ * struct or union it nests) it emits a host-side mirror whose layout is
+ * proven against the BTF by _Static_asserts, compiled renderers (text, JSON
+ * lines, jansson), a field table, and the plugin descriptor around the
+ * bpftool skeleton. Output is deterministic: BTF order, no timestamps.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+
+#include "codegen.h"
+
+/* A struct or union the generated code mirrors. */
+struct cg_type {
+	__u32 id;
+	char cname[2 * CG_NAME_MAX + 32]; /* e.g. "struct execsnoop__event" */
+	char fname[2 * CG_NAME_MAX + 16]; /* function prefix, e.g. "execsnoop__event" */
+	int event; /* index in cg_plugin.events, -1 for nested-only types */
+};
+
+struct cg_emitter {
+	struct cg_plugin *p;
+	const struct btf *btf;
+	FILE *f;
+	struct cg_type *types; /* dependency order: nested before nesting */
+	int n_types;
+	bool bol; /* at the beginning of a line */
+	int err;
+};
+
+static void out(struct cg_emitter *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print to the output; indentation given as spaces becomes tabs, kernel style. */
+static void out(struct cg_emitter *e, const char *fmt, ...)
+{
+	char *s, *c;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		e->err = -ENOMEM;
+		return;
+	}
+	for (c = s; *c;) {
+		if (e->bol && !strncmp(c, "        ", 8)) {
+			fputc('\t', e->f);
+			c += 8;
+			continue;
+		}
+		e->bol = *c == '\n' || (e->bol && *c == '\t');
+		fputc(*c++, e->f);
+	}
+	free(s);
+}
+
+static const struct btf_type *type_of(const struct cg_emitter *e, __u32 id)
+{
+	return btf__type_by_id(e->btf, id);
+}
+
+static const char *name_of(const struct cg_emitter *e, const struct btf_type *t)
+{
+	return btf__name_by_offset(e->btf, t->name_off);
+}
+
+static struct cg_type *find_type(struct cg_emitter *e, __u32 id)
+{
+	int i;
+
+	for (i = 0; i < e->n_types; i++)
+		if (e->types[i].id == id)
+			return &e->types[i];
+	return NULL;
+}
+
+static bool is_char(const struct cg_emitter *e, __u32 id)
+{
+	const struct btf_type *t = type_of(e, cg_resolve(e->btf, id));
+
+	if (!btf_is_int(t) || t->size != 1)
+		return false;
+	return !strcmp(name_of(e, t), "char") || (btf_int_encoding(t) & BTF_INT_CHAR);
+}
+
+/* Resolve arrays to their innermost element, multiplying out the element count. */
+static __u32 array_elem(const struct cg_emitter *e, __u32 id, __u32 *count)
+{
+	const struct btf_type *t = type_of(e, id);
+
+	*count = 1;
+	while (btf_is_array(t)) {
+		*count *= btf_array(t)->nelems;
+		id = cg_resolve(e->btf, btf_array(t)->type);
+		t = type_of(e, id);
+	}
+	return id;
+}
+
+static void sanitize(char *dst, size_t n, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < n; i++)
+		dst[i] = isalnum((unsigned char)src[i]) ? src[i] : '_';
+	dst[i] = '\0';
+}
+
+/* Register a struct/union and, first, everything it nests. */
+static int collect(struct cg_emitter *e, __u32 id, const char *name, int event)
+{
+	const struct btf_type *t = type_of(e, id);
+	const struct btf_member *m = btf_members(t);
+	struct cg_type *ct;
+	char s[CG_NAME_MAX];
+	int i, err;
+
+	if (find_type(e, id))
+		return 0;
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		__u32 cnt, mid = array_elem(e, cg_resolve(e->btf, m->type), &cnt);
+		const struct btf_type *mt = type_of(e, mid);
+
+		if (btf_is_struct(mt) || btf_is_union(mt)) {
+			char anon[32];
+			const char *mn = name_of(e, mt);
+
+			if (!mn[0]) {
+				snprintf(anon, sizeof(anon), "anon%u", mid);
+				mn = anon;
+			}
+			err = collect(e, mid, mn, -1);
+			if (err)
+				return err;
+		}
+	}
+	ct = realloc(e->types, (e->n_types + 1) * sizeof(*ct));
+	if (!ct)
+		return -ENOMEM;
+	e->types = ct;
+	ct = &e->types[e->n_types++];
+	sanitize(s, sizeof(s), name);
+	ct->id = id;
+	ct->event = event;
+	snprintf(ct->fname, sizeof(ct->fname), "%s__%s", e->p->name, s);
+	snprintf(ct->cname, sizeof(ct->cname), "%s %s", btf_is_union(t) ? "union" : "struct",
+		 ct->fname);
+	return 0;
+}
+
+/* The C spelling of a scalar; NULL (after a message) when it cannot be rendered. */
+static const char *scalar_ctype(struct cg_emitter *e, __u32 id, const char *where)
+{
+	const struct btf_type *t = type_of(e, id);
+	bool sign;
+
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+		if (btf_int_encoding(t) & BTF_INT_BOOL)
+			return "bool";
+		if (is_char(e, id))
+			return "char";
+		sign = btf_int_encoding(t) & BTF_INT_SIGNED;
+		switch (t->size) {
+		case 1:
+			return sign ? "int8_t" : "uint8_t";
+		case 2:
+			return sign ? "int16_t" : "uint16_t";
+		case 4:
+			return sign ? "int32_t" : "uint32_t";
+		case 8:
+			return sign ? "int64_t" : "uint64_t";
+		case 16:
+			return sign ? "__int128" : "unsigned __int128";
+		}
+		break;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		sign = btf_kflag(t);
+		switch (t->size) {
+		case 1:
+			return sign ? "int8_t" : "uint8_t";
+		case 2:
+			return sign ? "int16_t" : "uint16_t";
+		case 4:
+			return sign ? "int32_t" : "uint32_t";
+		case 8:
+			return sign ? "int64_t" : "uint64_t";
+		}
+		break;
+	case BTF_KIND_FLOAT:
+		if (t->size == 4)
+			return "float";
+		if (t->size == 8)
+			return "double";
+		break;
+	case BTF_KIND_PTR:
+		return "uint64_t"; /* a BPF-side address: 64 bits whatever the host */
+	}
+	cg_err("%s: type '%s' (BTF kind %d, %u bytes) cannot be rendered; use an integer, enum, float, char array, array, struct or union\n",
+	       where, name_of(e, t)[0] ? name_of(e, t) : "(anonymous)", btf_kind(t),
+	       btf_kind(t) == BTF_KIND_FUNC_PROTO ? 0 : t->size);
+	e->err = -EINVAL;
+	return NULL;
+}
+
+/* Print the declaration of member @name of type @id (arrays keep their dimensions). */
+static void emit_decl(struct cg_emitter *e, __u32 id, const char *name, const char *where)
+{
+	const struct btf_type *t = type_of(e, id);
+	char dims[128] = "";
+	size_t dl = 0;
+
+	while (btf_is_array(t)) {
+		dl += snprintf(dims + dl, sizeof(dims) - dl, "[%u]", btf_array(t)->nelems);
+		if (dl >= sizeof(dims))
+			dl = sizeof(dims) - 1;
+		id = cg_resolve(e->btf, btf_array(t)->type);
+		t = type_of(e, id);
+	}
+	if (btf_is_struct(t) || btf_is_union(t)) {
+		out(e, "%s %s%s", find_type(e, id)->cname, name, dims);
+		return;
+	}
+	out(e, "%s %s%s", scalar_ctype(e, id, where) ?: "int", name, dims);
+}
+
+static const char *member_name(const struct cg_emitter *e, const struct btf_member *m, int i,
+			       char *buf, size_t n)
+{
+	const char *s = btf__name_by_offset(e->btf, m->name_off);
+
+	if (s[0])
+		return s;
+	snprintf(buf, n, "__anon%d", i);
+	return buf;
+}
+
+static void emit_type_def(struct cg_emitter *e, struct cg_type *ct)
+{
+	const struct btf_type *t = type_of(e, ct->id);
+	const struct btf_member *m = btf_members(t);
+	bool is_union = btf_is_union(t), packed = false, bits = false;
+	__u32 cur = 0, max_align = 1;
+	int i, pad = 0;
+	char where[3 * CG_NAME_MAX];
+
+	/* Is the natural layout the BTF one? If not, lay it out by hand, packed. */
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		__u32 off = btf_member_bit_offset(t, i) / 8;
+		__u32 al = btf__align_of(e->btf, m->type), sz = btf__resolve_size(e->btf, m->type);
+
+		if (btf_member_bitfield_size(t, i)) {
+			bits = true;
+			continue;
+		}
+		if (al > max_align)
+			max_align = al;
+		if (!is_union && !bits && off < ((cur + al - 1) & ~(al - 1)))
+			packed = true;
+		if (!is_union)
+			cur = off + sz;
+		bits = false;
+	}
+	if (!is_union && t->size < ((cur + max_align - 1) & ~(max_align - 1)))
+		packed = true;
+
+	out(e, "%s {\n", ct->cname);
+	m = btf_members(t);
+	cur = 0;
+	bits = false;
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		__u32 off = btf_member_bit_offset(t, i) / 8;
+		__u32 bsz = btf_member_bitfield_size(t, i);
+		__u32 id = cg_resolve(e->btf, m->type);
+		__u32 al = btf__align_of(e->btf, id);
+		char nb[32];
+		const char *mn = member_name(e, m, i, nb, sizeof(nb));
+
+		snprintf(where, sizeof(where), "member '%s' of %s", mn, ct->cname);
+		if (!is_union && !bsz && !bits) {
+			__u32 natural = packed ? cur : (cur + al - 1) & ~(al - 1);
+
+			if (off > natural)
+				out(e, "\tuint8_t __pad%d[%u];\n", pad++, off - natural);
+		}
+		out(e, "\t");
+		emit_decl(e, m->type, mn, where);
+		if (bsz) {
+			out(e, " : %u", bsz);
+			bits = true;
+		} else {
+			bits = false;
+			cur = off + btf__resolve_size(e->btf, m->type);
+		}
+		out(e, ";\n");
+	}
+	if (is_union) {
+		out(e, "\tuint8_t __size[%u];\n", t->size);
+	} else if (!bits) {
+		__u32 end = packed ? cur : (cur + max_align - 1) & ~(max_align - 1);
+
+		if (t->size > end)
+			out(e, "\tuint8_t __pad%d[%u];\n", pad++, t->size - end);
+	}
+	if (packed)
+		out(e, "} __attribute__((packed, aligned(%d)));\n", btf__align_of(e->btf, ct->id));
+	else
+		out(e, "};\n");
+
+	out(e, "EMF_LAYOUT_ASSERT(sizeof(%s) == %u, \"%s: size differs from the BPF object's (%u)\");\n",
+	    ct->cname, t->size, ct->cname, t->size);
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		char nb[32];
+		const char *mn = member_name(e, m, i, nb, sizeof(nb));
+
+		if (btf_member_bitfield_size(t, i))
+			continue;
+		out(e, "EMF_LAYOUT_ASSERT(offsetof(%s, %s) == %u, \"%s.%s: offset differs from the BPF object's (%u)\");\n",
+		    ct->cname, mn, btf_member_bit_offset(t, i) / 8, ct->cname, mn,
+		    btf_member_bit_offset(t, i) / 8);
+	}
+	out(e, "\n");
+}
+
+/* ---- renderers ---------------------------------------------------------- */
+
+enum cg_mode { CG_JSON, CG_TEXT };
+
+/* Emit code that writes a literal. */
+static void emit_lit(struct cg_emitter *e, int ind, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 1) {
+		out(e, "%*s*p++ = '%s';\n", ind, "", s[0] == '\'' ? "\\'" : s);
+		return;
+	}
+	out(e, "%*smemcpy(p, \"", ind, "");
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			out(e, "\\");
+		out(e, "%c", *s);
+	}
+	out(e, "\", %zu);\n%*sp += %zu;\n", n, ind, "", n);
+}
+
+/* Upper bound of the rendered size of a value of type @id. */
+static size_t value_max(struct cg_emitter *e, __u32 id, enum cg_mode mode)
+{
+	const struct btf_type *t = type_of(e, id);
+	size_t n = 0, m;
+	__u32 cnt;
+	int i;
+
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+		return t->size == 16 ? 41 : 21;
+	case BTF_KIND_FLOAT:
+		return 25;
+	case BTF_KIND_PTR:
+		return 20;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		n = 21;
+		for (i = 0; i < btf_vlen(t); i++) {
+			__u32 off = btf_is_enum(t) ? btf_enum(t)[i].name_off : btf_enum64(t)[i].name_off;
+
+			m = strlen(btf__name_by_offset(e->btf, off)) + 2;
+			if (m > n)
+				n = m;
+		}
+		return n;
+	case BTF_KIND_ARRAY: {
+		__u32 el = array_elem(e, id, &cnt);
+
+		if (is_char(e, el) && btf_is_int(type_of(e, el)))
+			return (size_t)cnt * 6 + 2;
+		return cnt * (value_max(e, el, mode) + 1) + 2;
+	}
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION: {
+		const struct btf_member *mb = btf_members(t);
+
+		n = 2;
+		for (i = 0; i < btf_vlen(t); i++, mb++)
+			n += strlen(btf__name_by_offset(e->btf, mb->name_off)) + 16 +
+			     value_max(e, cg_resolve(e->btf, mb->type), mode);
+		return n;
+	}
+	}
+	return 64;
+}
+
+static void emit_value(struct cg_emitter *e, __u32 id, const char *expr, const char *limit,
+		       enum cg_mode mode, int ind, int depth);
+
+static void emit_enum(struct cg_emitter *e, const struct btf_type *t, const char *expr,
+		      enum cg_mode mode, int ind)
+{
+	bool sign = btf_kflag(t), is64 = btf_kind(t) == BTF_KIND_ENUM64;
+	int i, j;
+
+	out(e, "%*sswitch ((%s)%s) {\n", ind, "", sign ? "int64_t" : "uint64_t", expr);
+	for (i = 0; i < btf_vlen(t); i++) {
+		__u32 off = is64 ? btf_enum64(t)[i].name_off : btf_enum(t)[i].name_off;
+		__u64 v = is64 ? btf_enum64_value(&btf_enum64(t)[i]) :
+				 (sign ? (__u64)(__s64)btf_enum(t)[i].val : (__u32)btf_enum(t)[i].val);
+		const char *n = btf__name_by_offset(e->btf, off);
+		char lit[CG_NAME_MAX + 4];
+		bool dup = false;
+
+		/* Several names for one value: the first wins, C forbids duplicate cases. */
+		for (j = 0; j < i && !dup; j++) {
+			__u64 w = is64 ? btf_enum64_value(&btf_enum64(t)[j]) :
+					 (sign ? (__u64)(__s64)btf_enum(t)[j].val :
+						 (__u32)btf_enum(t)[j].val);
+			dup = w == v;
+		}
+		if (dup)
+			continue;
+		if (sign)
+			out(e, "%*scase %lldLL:\n", ind, "", (long long)v);
+		else
+			out(e, "%*scase %lluULL:\n", ind, "", (unsigned long long)v);
+		snprintf(lit, sizeof(lit), mode == CG_JSON ? "\"%s\"" : "%s", n);
+		emit_lit(e, ind + 8, lit);
+		out(e, "%*sbreak;\n", ind + 8, "");
+	}
+	out(e, "%*sdefault:\n", ind, "");
+	out(e, "%*sp = %s(p, %s);\n", ind + 8, "", sign ? "emf_fmt_i64" : "emf_fmt_u64", expr);
+	out(e, "%*s}\n", ind, "");
+}
+
+static void emit_members(struct cg_emitter *e, __u32 id, const char *base, enum cg_mode mode,
+			 int ind, int depth)
+{
+	const struct btf_type *t = type_of(e, id);
+	const struct btf_member *m = btf_members(t);
+	int i;
+
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		char nb[32], expr[512], lit[CG_NAME_MAX + 8];
+		const char *mn = member_name(e, m, i, nb, sizeof(nb));
+		__u32 mid = cg_resolve(e->btf, m->type);
+
+		snprintf(expr, sizeof(expr), "%s.%s", base, mn);
+		if (i)
+			emit_lit(e, ind, mode == CG_JSON ? "," : " ");
+		snprintf(lit, sizeof(lit), mode == CG_JSON ? "\"%s\":" : "%s=", mn);
+		emit_lit(e, ind, lit);
+		emit_value(e, mid, expr, NULL, mode, ind, depth + 1);
+	}
+}
+
+/*
+ * Emit code rendering the value @expr of type @id. @limit, when set, is a C
+ * expression bounding how many array elements (or string bytes) arrived.
+ */
+static void emit_value(struct cg_emitter *e, __u32 id, const char *expr, const char *limit,
+		       enum cg_mode mode, int ind, int depth)
+{
+	const struct btf_type *t = type_of(e, id);
+	char sub[600];
+
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+		if (btf_int_encoding(t) & BTF_INT_BOOL) {
+			out(e, "%*sif (%s) {\n", ind, "", expr);
+			emit_lit(e, ind + 8, "true");
+			out(e, "%*s} else {\n", ind, "");
+			emit_lit(e, ind + 8, "false");
+			out(e, "%*s}\n", ind, "");
+		} else if (t->size == 16) {
+			out(e, "%*sp = %s(p, %s);\n", ind, "",
+			    btf_int_encoding(t) & BTF_INT_SIGNED ? "emf_fmt_i128" : "emf_fmt_u128",
+			    expr);
+		} else {
+			bool sign = (btf_int_encoding(t) & BTF_INT_SIGNED) ||
+				    (is_char(e, id) && !strcmp(name_of(e, t), "char"));
+
+			out(e, "%*sp = %s(p, %s);\n", ind, "", sign ? "emf_fmt_i64" : "emf_fmt_u64",
+			    expr);
+		}
+		return;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		emit_enum(e, t, expr, mode, ind);
+		return;
+	case BTF_KIND_FLOAT:
+		out(e, "%*sp = emf_fmt_double(p, %s);\n", ind, "", expr);
+		return;
+	case BTF_KIND_PTR:
+		if (mode == CG_JSON)
+			emit_lit(e, ind, "\"");
+		out(e, "%*sp = emf_fmt_hex(p, %s);\n", ind, "", expr);
+		if (mode == CG_JSON)
+			emit_lit(e, ind, "\"");
+		return;
+	case BTF_KIND_ARRAY: {
+		__u32 n = btf_array(t)->nelems, el = cg_resolve(e->btf, btf_array(t)->type);
+		char lim[128];
+
+		if (is_char(e, el) && btf_is_int(type_of(e, el))) {
+			out(e, "%*sp = %s(p, %s, %s);\n", ind, "",
+			    mode == CG_JSON ? "emf_fmt_json_str" : "emf_fmt_str", expr,
+			    limit ?: (snprintf(lim, sizeof(lim), "%u", n), lim));
+			return;
+		}
+		emit_lit(e, ind, "[");
+		out(e, "%*sfor (size_t i%d = 0; i%d < %s; i%d++) {\n", ind, "", depth, depth,
+		    limit ?: (snprintf(lim, sizeof(lim), "%u", n), lim), depth);
+		out(e, "%*sif (i%d)\n", ind + 8, "", depth);
+		emit_lit(e, ind + 16, ",");
+		snprintf(sub, sizeof(sub), "%s[i%d]", expr, depth);
+		emit_value(e, el, sub, NULL, mode, ind + 8, depth + 1);
+		out(e, "%*s}\n", ind, "");
+		emit_lit(e, ind, "]");
+		return;
+	}
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		emit_lit(e, ind, "{");
+		emit_members(e, id, expr, mode, ind, depth);
+		emit_lit(e, ind, "}");
+		return;
+	}
+	cg_err("cannot render '%s': unsupported BTF kind %d\n", expr, btf_kind(t));
+	e->err = -EINVAL;
+}
+
+/* Column width of a top-level field in text output. */
+static int text_width(struct cg_emitter *e, __u32 id, const char *name)
+{
+	const struct btf_type *t = type_of(e, id);
+	int w = 0, n = strlen(name);
+	__u32 cnt;
+
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+		w = btf_int_encoding(t) & BTF_INT_BOOL ? 5 : t->size <= 2 ? 5 : t->size <= 4 ? 7 : 10;
+		break;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		w = 10;
+		break;
+	case BTF_KIND_FLOAT:
+		w = 10;
+		break;
+	case BTF_KIND_PTR:
+		w = 18;
+		break;
+	case BTF_KIND_ARRAY:
+		if (is_char(e, array_elem(e, id, &cnt)))
+			w = cnt > 16 ? 16 : cnt;
+		break;
+	}
+	return w > n ? w : n;
+}
+
+/* Is the last member a trailing array the BPF side may submit cut short? */
+static bool trailing_array(struct cg_emitter *e, const struct btf_type *t, int i)
+{
+	const struct btf_member *m = btf_members(t) + i;
+
+	return btf_is_struct(t) && i == btf_vlen(t) - 1 && !btf_member_bitfield_size(t, i) &&
+	       btf_is_array(type_of(e, cg_resolve(e->btf, m->type)));
+}
+
+static void emit_renderer(struct cg_emitter *e, struct cg_type *ct, enum cg_mode mode)
+{
+	const struct btf_type *t = type_of(e, ct->id);
+	const struct btf_member *m = btf_members(t);
+	int i;
+
+	out(e, "static char *%s__%s(char *p, const void *data, size_t size)\n{\n", ct->fname,
+	    mode == CG_JSON ? "json" : "text");
+	out(e, "\tconst %s *e = (const %s *)data;\n", ct->cname, ct->cname);
+	if (mode == CG_TEXT)
+		out(e, "\tchar *col;\n");
+	out(e, "\n\t(void)size;\n");
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		__u32 mid = cg_resolve(e->btf, m->type);
+		char nb[32], expr[300], lim[300], lit[CG_NAME_MAX + 8];
+		const char *mn = member_name(e, m, i, nb, sizeof(nb));
+		const char *limit = NULL;
+		bool last = i == btf_vlen(t) - 1;
+
+		if (trailing_array(e, t, i)) {
+			const struct btf_type *at = type_of(e, mid);
+			__u32 el = cg_resolve(e->btf, btf_array(at)->type);
+			__u32 esz = btf__resolve_size(e->btf, el);
+
+			snprintf(lim, sizeof(lim), "emf_min_size((size - %u) / %u, %u)",
+				 btf_member_bit_offset(t, i) / 8, esz ?: 1, btf_array(at)->nelems);
+			limit = lim;
+		}
+		snprintf(expr, sizeof(expr), "e->%s", mn);
+		if (mode == CG_JSON) {
+			snprintf(lit, sizeof(lit), "%s\"%s\":", i ? "," : "", mn);
+			emit_lit(e, 8, lit);
+			emit_value(e, mid, expr, limit, mode, 8, 0);
+		} else {
+			out(e, "\tcol = p;\n");
+			emit_value(e, mid, expr, limit, mode, 8, 0);
+			if (!last) {
+				out(e, "\tp = emf_fmt_pad(col, p, %d);\n", text_width(e, mid, mn));
+				emit_lit(e, 8, " ");
+			}
+		}
+	}
+	out(e, "\treturn p;\n}\n\n");
+}
+
+static void emit_jansson_value(struct cg_emitter *e, __u32 id, const char *expr,
+			       const char *limit, int ind, int depth, const char *dst);
+
+static void emit_jansson_members(struct cg_emitter *e, __u32 id, const char *base, int ind,
+				 int depth, const char *obj)
+{
+	const struct btf_type *t = type_of(e, id);
+	const struct btf_member *m = btf_members(t);
+	int i;
+
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		char nb[32], expr[512], dst[64];
+		const char *mn = member_name(e, m, i, nb, sizeof(nb));
+
+		snprintf(expr, sizeof(expr), "%s%s%s", base, base[0] ? "." : "", mn);
+		if (!base[0])
+			snprintf(expr, sizeof(expr), "e->%s", mn);
+		snprintf(dst, sizeof(dst), "v%d", depth);
+		out(e, "%*s{\n", ind, "");
+		out(e, "%*sjson_t *%s;\n\n", ind + 8, "", dst);
+		emit_jansson_value(e, cg_resolve(e->btf, m->type), expr,
+				   !base[0] && trailing_array(e, t, i) ? "lim" : NULL, ind + 8,
+				   depth + 1, dst);
+		out(e, "%*sif (!%s || json_object_set_new(%s, \"%s\", %s))\n", ind + 8, "", dst, obj,
+		    mn, dst);
+		out(e, "%*sgoto err;\n", ind + 16, "");
+		out(e, "%*s}\n", ind, "");
+	}
+}
+
+static void emit_jansson_value(struct cg_emitter *e, __u32 id, const char *expr,
+			       const char *limit, int ind, int depth, const char *dst)
+{
+	const struct btf_type *t = type_of(e, id);
+	char sub[600], lim[64];
+
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+		if (btf_int_encoding(t) & BTF_INT_BOOL)
+			out(e, "%*s%s = json_boolean(%s);\n", ind, "", dst, expr);
+		else if (t->size == 16 || (t->size == 8 && !(btf_int_encoding(t) & BTF_INT_SIGNED)))
+			out(e, "%*s%s = emf_json_uint(%s);\n", ind, "", dst, expr);
+		else
+			out(e, "%*s%s = json_integer((json_int_t)%s);\n", ind, "", dst, expr);
+		return;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64: {
+		char tmp[64];
+
+		/* Render through the JSON writer, then parse: one source of truth for names. */
+		snprintf(tmp, sizeof(tmp), "buf%d", depth);
+		out(e, "%*schar %s[%zu], *q = %s, *p = %s;\n\n", ind, "", tmp,
+		    value_max(e, id, CG_JSON) + 1, tmp, tmp);
+		emit_enum(e, t, expr, CG_TEXT, ind);
+		out(e, "%*s*p = '\\0';\n", ind, "");
+		out(e, "%*s%s = (*q >= '0' && *q <= '9') || *q == '-' ? json_integer(strtoll(q, NULL, 10)) : json_string(q);\n",
+		    ind, "", dst);
+		return;
+	}
+	case BTF_KIND_FLOAT:
+		out(e, "%*s%s = isfinite(%s) ? json_real(%s) : json_null();\n", ind, "", dst, expr,
+		    expr);
+		return;
+	case BTF_KIND_PTR:
+		out(e, "%*s{\n%*schar a[24], *p = emf_fmt_hex(a, %s);\n\n", ind, "", ind + 8, "",
+		    expr);
+		out(e, "%*s%s = json_stringn(a, p - a);\n%*s}\n", ind + 8, "", dst, ind, "");
+		return;
+	case BTF_KIND_ARRAY: {
+		__u32 n = btf_array(t)->nelems, el = cg_resolve(e->btf, btf_array(t)->type);
+
+		snprintf(lim, sizeof(lim), "%u", n);
+		if (is_char(e, el) && btf_is_int(type_of(e, el))) {
+			out(e, "%*s%s = emf_json_str(%s, %s);\n", ind, "", dst, expr, limit ?: lim);
+			return;
+		}
+		out(e, "%*s%s = json_array();\n", ind, "", dst);
+		out(e, "%*sfor (size_t i%d = 0; %s && i%d < %s; i%d++) {\n", ind, "", depth, dst,
+		    depth, limit ?: lim, depth);
+		out(e, "%*sjson_t *x%d;\n\n", ind + 8, "", depth);
+		snprintf(sub, sizeof(sub), "%s[i%d]", expr, depth);
+		snprintf(lim, sizeof(lim), "x%d", depth);
+		emit_jansson_value(e, el, sub, NULL, ind + 8, depth + 1, lim);
+		out(e, "%*sif (!x%d || json_array_append_new(%s, x%d)) {\n", ind + 8, "", depth, dst,
+		    depth);
+		out(e, "%*sjson_decref(%s);\n%*s%s = NULL;\n", ind + 16, "", dst, ind + 16, "", dst);
+		out(e, "%*s}\n%*s}\n", ind + 8, "", ind, "");
+		return;
+	}
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		out(e, "%*s%s = %s__jansson_body(&%s);\n", ind, "", dst, find_type(e, id)->fname,
+		    expr);
+		return;
+	}
+	out(e, "%*s%s = NULL;\n", ind, "", dst);
+}
+
+static void emit_jansson(struct cg_emitter *e, struct cg_type *ct)
+{
+	/* Nested types get a body function taking the typed value. */
+	if (ct->event < 0) {
+		out(e, "static json_t *%s__jansson_body(const %s *v)\n{\n", ct->fname, ct->cname);
+		out(e, "\tjson_t *o = json_object();\n\n\tif (!o)\n\t\treturn NULL;\n");
+		emit_jansson_members(e, ct->id, "(*v)", 8, 0, "o");
+		out(e, "\treturn o;\nerr:\n\tjson_decref(o);\n\treturn NULL;\n}\n\n");
+		return;
+	}
+	out(e, "static json_t *%s__jansson(const void *data, size_t size)\n{\n", ct->fname);
+	out(e, "\tconst %s *e = (const %s *)data;\n", ct->cname, ct->cname);
+	out(e, "\tjson_t *o = json_object();\n");
+	{
+		const struct btf_type *t = type_of(e, ct->id);
+		int last = btf_vlen(t) - 1;
+
+		if (last >= 0 && trailing_array(e, t, last)) {
+			const struct btf_type *at =
+				type_of(e, cg_resolve(e->btf, btf_members(t)[last].type));
+			__u32 el = cg_resolve(e->btf, btf_array(at)->type);
+
+			out(e, "\tsize_t lim = emf_min_size((size - %u) / %u, %u);\n",
+			    btf_member_bit_offset(t, last) / 8,
+			    (__u32)(btf__resolve_size(e->btf, el) ?: 1),
+			    btf_array(at)->nelems);
+		}
+	}
+	out(e, "\n\t(void)size;\n\tif (!o)\n\t\treturn NULL;\n");
+	emit_jansson_members(e, ct->id, "", 8, 0, "o");
+	out(e, "\treturn o;\nerr:\n\tjson_decref(o);\n\treturn NULL;\n}\n\n");
+}
+
+static const char *field_kind(struct cg_emitter *e, __u32 id)
+{
+	const struct btf_type *t = type_of(e, id);
+
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+		if (btf_int_encoding(t) & BTF_INT_BOOL)
+			return "EMF_FIELD_BOOL";
+		if (is_char(e, id) && !strcmp(name_of(e, t), "char"))
+			return "EMF_FIELD_CHAR";
+		return btf_int_encoding(t) & BTF_INT_SIGNED ? "EMF_FIELD_INT" : "EMF_FIELD_UINT";
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		return "EMF_FIELD_ENUM";
+	case BTF_KIND_FLOAT:
+		return "EMF_FIELD_FLOAT";
+	case BTF_KIND_PTR:
+		return "EMF_FIELD_POINTER";
+	case BTF_KIND_STRUCT:
+		return "EMF_FIELD_STRUCT";
+	case BTF_KIND_UNION:
+		return "EMF_FIELD_UNION";
+	}
+	return "EMF_FIELD_INT";
+}
+
+static void emit_enum_table(struct cg_emitter *e, struct cg_type *ct, int i, __u32 id)
+{
+	const struct btf_type *t = type_of(e, id);
+	bool is64 = btf_kind(t) == BTF_KIND_ENUM64, sign = btf_kflag(t);
+	int j;
+
+	out(e, "static const struct emf_enum_value %s__enum%d[] = {\n", ct->fname, i);
+	for (j = 0; j < btf_vlen(t); j++) {
+		__u32 off = is64 ? btf_enum64(t)[j].name_off : btf_enum(t)[j].name_off;
+		long long v = is64 ? (long long)btf_enum64_value(&btf_enum64(t)[j]) :
+				     sign ? (long long)btf_enum(t)[j].val :
+					    (long long)(__u32)btf_enum(t)[j].val;
+
+		out(e, "\t{ \"%s\", %lldLL },\n", btf__name_by_offset(e->btf, off), v);
+	}
+	out(e, "};\n\n");
+}
+
+static void emit_fields(struct cg_emitter *e, struct cg_type *ct)
+{
+	const struct btf_type *t = type_of(e, ct->id);
+	const struct btf_member *m = btf_members(t);
+	int i;
+
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		__u32 cnt, el = array_elem(e, cg_resolve(e->btf, m->type), &cnt);
+
+		if (btf_is_any_enum(type_of(e, el)))
+			emit_enum_table(e, ct, i, el);
+	}
+	out(e, "static const struct emf_field %s__fields[] = {\n", ct->fname);
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		__u32 id = cg_resolve(e->btf, m->type), cnt;
+		__u32 el = array_elem(e, id, &cnt);
+		const struct btf_type *et = type_of(e, el);
+		__u32 bits = btf_member_bit_offset(t, i), bsz = btf_member_bitfield_size(t, i);
+		char nb[32];
+		bool str = btf_is_array(type_of(e, id)) && is_char(e, el) && btf_is_int(et);
+
+		out(e, "\t{\n\t\t.name = \"%s\",\n", member_name(e, m, i, nb, sizeof(nb)));
+		out(e, "\t\t.kind = %s,\n", str ? "EMF_FIELD_STRING" : field_kind(e, el));
+		out(e, "\t\t.offset = %u,\n", bits / 8);
+		out(e, "\t\t.size = %u,\n", bsz ? (bsz + 7) / 8 : (__u32)btf__resolve_size(e->btf, id));
+		if (btf_is_array(type_of(e, id)))
+			out(e, "\t\t.count = %u,\n", cnt);
+		if (bsz)
+			out(e, "\t\t.bit_offset = %u,\n\t\t.bit_size = %u,\n", bits % 8, bsz);
+		if (btf_is_any_enum(et))
+			out(e, "\t\t.n_enum_values = %d,\n\t\t.enum_values = %s__enum%d,\n",
+			    btf_vlen(et), ct->fname, i);
+		if (btf_is_composite(et))
+			out(e, "\t\t.type = &%s__type,\n", find_type(e, el)->fname);
+		out(e, "\t},\n");
+	}
+	out(e, "};\n\n");
+}
+
+static void emit_type_table(struct cg_emitter *e, struct cg_type *ct)
+{
+	const struct btf_type *t = type_of(e, ct->id);
+	const struct btf_member *m = btf_members(t);
+	int i, last = btf_vlen(t) - 1;
+	__u32 min = t->size;
+	size_t tmax = 1, jmax = 1;
+	char header[4096];
+	size_t hl = 0;
+
+	if (last >= 0 && trailing_array(e, t, last))
+		min = btf_member_bit_offset(t, last) / 8;
+	for (i = 0; i <= last; i++, m++) {
+		char nb[32];
+		const char *mn = member_name(e, m, i, nb, sizeof(nb));
+		__u32 id = cg_resolve(e->btf, m->type);
+		int w = text_width(e, id, mn), j;
+
+		jmax += strlen(mn) + 4 + value_max(e, id, CG_JSON);
+		tmax += w + 2 + value_max(e, id, CG_TEXT);
+		for (j = 0; mn[j] && hl + 2 < sizeof(header); j++)
+			header[hl++] = toupper((unsigned char)mn[j]);
+		for (; i != last && j < w && hl + 2 < sizeof(header); j++)
+			header[hl++] = ' ';
+		if (i != last && hl + 2 < sizeof(header))
+			header[hl++] = ' ';
+	}
+	header[hl] = '\0';
+	out(e, "const struct emf_event_type %s__type = {\n", ct->fname);
+	out(e, "\t.name = \"%s\",\n", ct->event >= 0 ? e->p->events[ct->event].name :
+						     btf__name_by_offset(e->btf, t->name_off));
+	out(e, "\t.size = %u,\n\t.min_size = %u,\n", t->size, min);
+	out(e, "\t.n_fields = %d,\n\t.fields = %s__fields,\n", btf_vlen(t), ct->fname);
+	if (ct->event >= 0) {
+		out(e, "\t.text_header = \"%s\",\n", header);
+		out(e, "\t.text_max = %zu,\n\t.json_max = %zu,\n", tmax, jmax);
+		out(e, "\t.render_text = %s__text,\n", ct->fname);
+		out(e, "\t.render_json = %s__json,\n", ct->fname);
+		out(e, "\t.to_json = %s__jansson,\n", ct->fname);
+	}
+	out(e, "};\n\n");
+}
+
+static void emit_banner(struct cg_emitter *e)
+{
+	out(e, "/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */\n");
+	out(e, "/* Generated by emf-codegen from %s and %s - do not edit. */\n", e->p->src,
+	    e->p->hdr);
+}
+
+static int setup(struct cg_emitter *e, struct cg_plugin *p, FILE *f)
+{
+	int i, err;
+
+	memset(e, 0, sizeof(*e));
+	e->p = p;
+	e->btf = p->btf;
+	e->f = f;
+	e->bol = true;
+	for (i = 0; i < p->n_events; i++) {
+		struct cg_type *ct;
+
+		err = collect(e, p->events[i].type_id, p->events[i].name, i);
+		if (err)
+			return err;
+		/* A header struct met first as a nested one keeps its header name. */
+		ct = find_type(e, p->events[i].type_id);
+		ct->event = i;
+	}
+	return 0;
+}
+
+int cg_emit_header(struct cg_plugin *p, FILE *f)
+{
+	struct cg_emitter e;
+	char guard[CG_NAME_MAX];
+	int i, err;
+
+	err = setup(&e, p, f);
+	if (err)
+		return err;
+	sanitize(guard, sizeof(guard), p->name);
+	for (i = 0; guard[i]; i++)
+		guard[i] = toupper((unsigned char)guard[i]);
+	emit_banner(&e);
+	out(&e, "#ifndef __EMF_GEN_%s_EMF_H\n#define __EMF_GEN_%s_EMF_H\n\n", guard, guard);
+	out(&e, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n");
+	out(&e, "#include <emf/event.h>\n#include <emf/plugin.h>\n\n");
+	out(&e, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
+	out(&e, "/* Host-side mirrors of the event structs, laid out as in the BPF object's BTF. */\n\n");
+	for (i = 0; i < e.n_types; i++)
+		emit_type_def(&e, &e.types[i]);
+	for (i = 0; i < e.n_types; i++) {
+		struct cg_type *ct = &e.types[i];
+
+		out(&e, "extern const struct emf_event_type %s__type;\n", ct->fname);
+		if (ct->event < 0)
+			continue;
+		out(&e, "\n/*\n * %s__from - the %s in an event buffer\n", ct->fname,
+		    p->events[ct->event].name);
+		out(&e, " *\n * Returns @data as a typed pointer, or NULL when @size is shorter than the\n * struct's fixed part. No copy is made.\n */\n");
+		out(&e, "static inline const %s *%s__from(const void *data, size_t size)\n{\n",
+		    ct->cname, ct->fname);
+		out(&e, "\treturn size >= %u ? (const %s *)data : NULL;\n}\n\n",
+		    btf_vlen(type_of(&e, ct->id)) && trailing_array(&e, type_of(&e, ct->id),
+								      btf_vlen(type_of(&e, ct->id)) - 1) ?
+			    btf_member_bit_offset(type_of(&e, ct->id),
+						  btf_vlen(type_of(&e, ct->id)) - 1) / 8 :
+			    type_of(&e, ct->id)->size,
+		    ct->cname);
+	}
+	out(&e, "\n/* The plugin's descriptor, registered with the SDK when linked in. */\n");
+	out(&e, "extern const struct emf_plugin_desc %s__plugin;\n\n", p->name);
+	out(&e, "#ifdef __cplusplus\n}\n#endif\n\n#endif /* __EMF_GEN_%s_EMF_H */\n", guard);
+	free(e.types);
+	return e.err;
+}
+
+static void emit_options(struct cg_emitter *e)
+{
+	struct cg_plugin *p = e->p;
+	int i;
+
+	if (!p->n_globals)
+		return;
+	out(e, "static const struct emf_option %s__options[] = {\n", p->name);
+	for (i = 0; i < p->n_globals; i++) {
+		struct cg_global *g = &p->globals[i];
+		__u32 id = cg_resolve(e->btf, g->type_id), cnt = 0;
+		const struct btf_type *t = type_of(e, id);
+		const char *tn = name_of(e, btf__type_by_id(e->btf, g->type_id));
+		__u32 el = id;
+		bool str;
+
+		/* The declared spelling: skip const/volatile, keep the first named type. */
+		{
+			__u32 x = g->type_id;
+			const struct btf_type *xt = btf__type_by_id(e->btf, x);
+
+			while (btf_is_mod(xt)) {
+				x = xt->type;
+				xt = btf__type_by_id(e->btf, x);
+			}
+			tn = name_of(e, xt);
+		}
+		if (btf_is_array(t))
+			el = array_elem(e, id, &cnt);
+		str = btf_is_array(t) && is_char(e, el);
+		out(e, "\t{\n\t\t.name = \"%s\",\n\t\t.type_name = \"%s\",\n", g->name,
+		    tn[0] ? tn : str ? "char[]" : "");
+		out(e, "\t\t.kind = %s,\n", str ? "EMF_FIELD_STRING" : field_kind(e, el));
+		out(e, "\t\t.offset = %u,\n\t\t.size = %u,\n\t\t.count = %u,\n\t},\n", g->offset,
+		    g->size, cnt);
+	}
+	out(e, "};\n\n");
+}
+
+int cg_emit_source(struct cg_plugin *p, FILE *f)
+{
+	const char *n = p->name;
+	struct cg_emitter e;
+	int i, err;
+
+	err = setup(&e, p, f);
+	if (err)
+		return err;
+	emit_banner(&e);
+	out(&e, "#include <errno.h>\n#include <math.h>\n#include <stdlib.h>\n#include <string.h>\n");
+	out(&e, "#include <jansson.h>\n#include <bpf/libbpf.h>\n\n");
+	out(&e, "#include <emf/fmt.h>\n#include <emf/json.h>\n#include <emf/plugin.h>\n\n");
+	out(&e, "#include \"%s.skel.h\"\n#include \"%s.emf.h\"\n\n", n, n);
+	out(&e, "static inline size_t emf_min_size(size_t a, size_t b)\n{\n\treturn a < b ? a : b;\n}\n\n");
+	for (i = 0; i < e.n_types; i++) {
+		struct cg_type *ct = &e.types[i];
+
+		if (ct->event >= 0) {
+			emit_renderer(&e, ct, CG_TEXT);
+			emit_renderer(&e, ct, CG_JSON);
+		}
+		emit_jansson(&e, ct);
+	}
+	/* Field tables refer to nested types: declare before defining. */
+	for (i = 0; i < e.n_types; i++) {
+		emit_fields(&e, &e.types[i]);
+		emit_type_table(&e, &e.types[i]);
+	}
+	if (p->n_outputs) {
+		out(&e, "static const struct emf_output %s__outputs[] = {\n", n);
+		for (i = 0; i < p->n_outputs; i++)
+			out(&e, "\t{ \"%s\", %s, &%s__type },\n", p->outputs[i].map,
+			    p->outputs[i].perf ? "EMF_OUTPUT_PERFBUF" : "EMF_OUTPUT_RINGBUF",
+			    find_type(&e, p->events[p->outputs[i].event].type_id)->fname);
+		out(&e, "};\n\n");
+	}
+	if (p->n_events) {
+		out(&e, "static const struct emf_event_type *const %s__events[] = {\n", n);
+		for (i = 0; i < p->n_events; i++)
+			if (!p->events[i].nested)
+				out(&e, "\t&%s__type,\n", find_type(&e, p->events[i].type_id)->fname);
+		out(&e, "};\n\n");
+	}
+	emit_options(&e);
+
+	out(&e, "static int %s__emf_open(void **skel, const struct bpf_object_open_opts *opts)\n{\n", n);
+	out(&e, "\tstruct %s_bpf *s = %s_bpf__open_opts(opts);\n\n", n, n);
+	out(&e, "\tif (!s)\n\t\treturn -errno;\n\t*skel = s;\n\treturn 0;\n}\n\n");
+	out(&e, "static int %s__emf_load(void *skel)\n{\n\treturn %s_bpf__load((struct %s_bpf *)skel);\n}\n\n", n, n, n);
+	out(&e, "static int %s__emf_attach(void *skel)\n{\n\treturn %s_bpf__attach((struct %s_bpf *)skel);\n}\n\n", n, n, n);
+	out(&e, "static void %s__emf_detach(void *skel)\n{\n\t%s_bpf__detach((struct %s_bpf *)skel);\n}\n\n", n, n, n);
+	out(&e, "static void %s__emf_destroy(void *skel)\n{\n\t%s_bpf__destroy((struct %s_bpf *)skel);\n}\n\n", n, n, n);
+	out(&e, "static struct bpf_object *%s__emf_object(void *skel)\n{\n\treturn ((struct %s_bpf *)skel)->obj;\n}\n\n", n, n);
+	out(&e, "static const struct emf_plugin_ops %s__ops = {\n", n);
+	out(&e, "\t.open = %s__emf_open,\n\t.load = %s__emf_load,\n\t.attach = %s__emf_attach,\n", n, n, n);
+	out(&e, "\t.detach = %s__emf_detach,\n\t.destroy = %s__emf_destroy,\n\t.object = %s__emf_object,\n};\n\n", n, n, n);
+
+	out(&e, "const struct emf_plugin_desc %s__plugin = {\n", n);
+	out(&e, "\t.abi_version = EMF_PLUGIN_ABI_VERSION,\n");
+	out(&e, "\t.desc_size = sizeof(struct emf_plugin_desc),\n");
+	out(&e, "\t.name = \"%s\",\n", n);
+	out(&e, "\t.description = \"");
+	for (const char *s = p->description; *s; s++)
+		out(&e, (*s == '"' || *s == '\\') ? "\\%c" : "%c", *s);
+	out(&e, "\",\n\t.priority = %d,\n", p->priority);
+	out(&e, "\t.ops = &%s__ops,\n", n);
+	if (p->n_outputs)
+		out(&e, "\t.n_outputs = %d,\n\t.outputs = %s__outputs,\n", p->n_outputs, n);
+	if (p->n_events)
+		out(&e, "\t.n_events = sizeof(%s__events) / sizeof(%s__events[0]),\n\t.events = %s__events,\n", n, n, n);
+	if (p->n_globals)
+		out(&e, "\t.n_options = %d,\n\t.options = %s__options,\n", p->n_globals, n);
+	out(&e, "\t.source = \"%s\",\n};\n\n", p->src);
+	out(&e, "#ifndef EMF_PLUGIN_NO_REGISTER\nEMF_PLUGIN_REGISTER(%s, %s__plugin);\n#endif\n", n, n);
+	free(e.types);
+	return e.err;
+}

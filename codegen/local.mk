@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+bin_PROGRAMS += codegen/emf-codegen
+
+codegen_emf_codegen_SOURCES = \
+	codegen/codegen.h \
+	codegen/emit.c \
+	codegen/main.c \
+	codegen/model.c \
+	codegen/run.c \
+	$(NULL)
+codegen_emf_codegen_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DEMF_CLANG='"$(CLANG)"' \
+	-DEMF_BPFTOOL='"$(BPFTOOL)"' \
+	-DEMF_BPF_INCLUDEDIR='"$(includedir)"' \
+	-DPACKAGE_VERSION='"$(PACKAGE_VERSION)"'
+codegen_emf_codegen_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(LIBELF_CFLAGS)
+codegen_emf_codegen_LDADD = $(LIBBPF_LIBS) $(LIBELF_LIBS) $(ZLIB_LIBS)
+
+# vmlinux.h of the build machine's kernel (or the one configure was given).
+vmlinux.h:
+	$(AM_V_GEN)if test -n "$(VMLINUX_H)"; then \
+		cp "$(VMLINUX_H)" $@.tmp; \
+	else \
+		$(BPFTOOL) btf dump file "$(VMLINUX_BTF)" format c > $@.tmp; \
+	fi && mv $@.tmp $@
+CLEANFILES += vmlinux.h
+
+EMF_CODEGEN = codegen/emf-codegen$(EXEEXT)
+EMF_CODEGEN_FLAGS = --clang "$(CLANG)" --bpftool "$(BPFTOOL)" --vmlinux-h vmlinux.h \
+	-I $(srcdir)/sdk/include
+EMF_CODEGEN_V = $(EMF_CODEGEN_V_@AM_V@)
+EMF_CODEGEN_V_ = $(EMF_CODEGEN_V_@AM_DEFAULT_V@)
+EMF_CODEGEN_V_0 = @echo "  EMFGEN  " $@;
+EMF_CODEGEN_V_1 =
+
+# A plugin directory DIR/NAME/ (NAME.bpf.c + NAME.h) becomes DIR/NAME/NAME.emf.c, .emf.h,
+# .skel.h and .bpf.o in the build tree, and NAME.emf.o, the object linked into a host.
+%.emf.c: %.bpf.c %.h $(EMF_CODEGEN) vmlinux.h
+	$(EMF_CODEGEN_V)$(MKDIR_P) $(@D) && $(EMF_CODEGEN) $(EMF_CODEGEN_FLAGS) $(<D) -o $(@D)
+
+%.emf.o: %.emf.c $(emfinclude_HEADERS)
+	$(AM_V_CC)$(COMPILE) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS) -I$(@D) -c -o $@ $<

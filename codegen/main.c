@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * emf-codegen - turn a plugin directory into a skeleton and a typed decoder.
+ *
+ *   emf-codegen [OPTIONS] PLUGIN_DIR -o OUTDIR
+ *
+ * PLUGIN_DIR/NAME.bpf.c is compiled (clang, -g -O2, CO-RE), linked, turned
+ * into a bpftool skeleton, and the structs of PLUGIN_DIR/NAME.h are read from
+ * the object's BTF to write OUTDIR/NAME.emf.h and NAME.emf.c. Every output is
+ * written under a temporary name and renamed only when all of them succeeded.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "codegen.h"
+
+#ifndef EMF_CLANG
+#define EMF_CLANG "clang"
+#endif
+#ifndef EMF_BPFTOOL
+#define EMF_BPFTOOL "bpftool"
+#endif
+#ifndef EMF_BPF_INCLUDEDIR
+#define EMF_BPF_INCLUDEDIR "/usr/local/include"
+#endif
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0"
+#endif
+
+enum { OPT_CLANG = 256, OPT_BPFTOOL, OPT_VMLINUX_H, OPT_BTF, OPT_VERSION };
+
+static const struct option long_opts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "include", required_argument, NULL, 'I' },
+	{ "define", required_argument, NULL, 'D' },
+	{ "clang", required_argument, NULL, OPT_CLANG },
+	{ "bpftool", required_argument, NULL, OPT_BPFTOOL },
+	{ "vmlinux-h", required_argument, NULL, OPT_VMLINUX_H },
+	{ "btf", required_argument, NULL, OPT_BTF },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: emf-codegen [OPTIONS] PLUGIN_DIR -o OUTDIR\n"
+		"\n"
+		"Build the plugin in PLUGIN_DIR (NAME.bpf.c and its event header NAME.h, NAME\n"
+		"being the directory's name) into OUTDIR: NAME.bpf.o, the bpftool skeleton\n"
+		"NAME.skel.h, and the typed decoder and plugin descriptor NAME.emf.h/NAME.emf.c.\n"
+		"\n"
+		"Options:\n"
+		"  -o, --output DIR     where to write the outputs (created if missing)\n"
+		"  -I, --include DIR    extra include directory for the BPF compile\n"
+		"  -D, --define NAME[=VALUE]  extra definition for the BPF compile\n"
+		"      --vmlinux-h FILE a ready vmlinux.h (default: OUTDIR/vmlinux.h, generated\n"
+		"                       from --btf when missing)\n"
+		"      --btf FILE       kernel BTF for vmlinux.h (default /sys/kernel/btf/vmlinux)\n"
+		"      --clang PATH     clang to use (default %s)\n"
+		"      --bpftool PATH   bpftool to use (default %s)\n"
+		"  -v, --verbose        show the commands run\n"
+		"  -h, --help           this help\n"
+		"      --version        print the version\n",
+		EMF_CLANG, EMF_BPFTOOL);
+}
+
+static bool is_ident(const char *s)
+{
+	if (!s[0] || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
+struct outputs {
+	char *final[4];
+	char *tmp[4];
+	int n;
+};
+
+static int add_output(struct outputs *o, const char *dir, const char *name, const char *suffix)
+{
+	o->final[o->n] = cg_path(dir, name, suffix);
+	o->tmp[o->n] = o->final[o->n] ? cg_tmp_path(o->final[o->n]) : NULL;
+	if (!o->tmp[o->n])
+		return -ENOMEM;
+	o->n++;
+	return 0;
+}
+
+static int emit_file(struct cg_plugin *p, const char *path,
+		     int (*emit)(struct cg_plugin *p, FILE *f))
+{
+	FILE *f = fopen(path, "w");
+	int err;
+
+	if (!f) {
+		err = -errno;
+		cg_err("failed to create %s: %s\n", path, strerror(errno));
+		return err;
+	}
+	err = emit(p, f);
+	if (fclose(f) && !err) {
+		err = -errno;
+		cg_err("failed to write %s: %s\n", path, strerror(errno));
+	}
+	return err;
+}
+
+static int generate(struct cg_plugin *p, struct cg_opts *opts)
+{
+	struct outputs o = {};
+	char *raw = NULL, *vmlinux = NULL, *vmlinux_tmp = NULL, *vdir = NULL, *anchor = NULL;
+	int i, err;
+
+	if ((err = add_output(&o, p->outdir, p->name, ".bpf.o")) ||
+	    (err = add_output(&o, p->outdir, p->name, ".skel.h")) ||
+	    (err = add_output(&o, p->outdir, p->name, ".emf.h")) ||
+	    (err = add_output(&o, p->outdir, p->name, ".emf.c")))
+		goto out;
+	raw = cg_tmp_path(o.final[0]);
+	if (!raw || !(raw = realloc(raw, strlen(raw) + 5))) {
+		err = -ENOMEM;
+		goto out;
+	}
+	strcat(raw, ".raw");
+
+	if (opts->vmlinux_h) {
+		vdir = strdup(opts->vmlinux_h);
+		if (!vdir) {
+			err = -ENOMEM;
+			goto out;
+		}
+		if (strcmp(basename(vdir), "vmlinux.h")) {
+			cg_err("--vmlinux-h %s: the file must be named vmlinux.h, as BPF code includes it by that name\n",
+			       opts->vmlinux_h);
+			err = -EINVAL;
+			goto out;
+		}
+		if (access(opts->vmlinux_h, R_OK)) {
+			err = -errno;
+			cg_err("cannot read %s: %s\n", opts->vmlinux_h, strerror(errno));
+			goto out;
+		}
+		strcpy(vdir, opts->vmlinux_h);
+		strcpy(vdir, dirname(vdir));
+	} else {
+		vmlinux = cg_path(p->outdir, "vmlinux", ".h");
+		vdir = strdup(p->outdir);
+		if (!vmlinux || !vdir) {
+			err = -ENOMEM;
+			goto out;
+		}
+		if (access(vmlinux, R_OK)) {
+			vmlinux_tmp = cg_tmp_path(vmlinux);
+			if (!vmlinux_tmp) {
+				err = -ENOMEM;
+				goto out;
+			}
+			err = cg_vmlinux_h(opts, vmlinux_tmp);
+			if (!err && rename(vmlinux_tmp, vmlinux)) {
+				err = -errno;
+				cg_err("failed to create %s: %s\n", vmlinux, strerror(errno));
+			}
+			if (err)
+				goto out;
+		}
+	}
+
+	err = cg_header_structs(p->hdr, &p->struct_names, &p->n_struct_names);
+	if (err)
+		goto out;
+	anchor = cg_tmp_path(o.final[3]);
+	if (!anchor) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = cg_write_anchor(p, anchor);
+	if (!err)
+		err = cg_compile(p, opts, vdir, anchor, raw);
+	if (err)
+		goto out;
+	err = cg_link(raw, o.tmp[0]);
+	if (err)
+		goto out;
+	err = cg_skeleton(opts, o.tmp[0], p->name, o.tmp[1]);
+	if (err)
+		goto out;
+	p->obj_path = o.tmp[0];
+	err = cg_model_build(p);
+	if (err)
+		goto out;
+	err = emit_file(p, o.tmp[2], cg_emit_header);
+	if (!err)
+		err = emit_file(p, o.tmp[3], cg_emit_source);
+	if (err)
+		goto out;
+	for (i = 0; i < o.n; i++) {
+		if (rename(o.tmp[i], o.final[i])) {
+			err = -errno;
+			cg_err("failed to create %s: %s\n", o.final[i], strerror(errno));
+			/* Do not leave a mix of old and new outputs. */
+			while (i-- > 0)
+				unlink(o.final[i]);
+			goto out;
+		}
+	}
+	cg_info("wrote %s, %s, %s and %s\n", o.final[0], o.final[1], o.final[2], o.final[3]);
+out:
+	cg_model_free(p);
+	if (raw)
+		unlink(raw);
+	if (anchor)
+		unlink(anchor);
+	free(anchor);
+	if (vmlinux_tmp)
+		unlink(vmlinux_tmp);
+	for (i = 0; i < o.n; i++) {
+		unlink(o.tmp[i]);
+		free(o.tmp[i]);
+		free(o.final[i]);
+	}
+	free(raw);
+	free(vmlinux);
+	free(vmlinux_tmp);
+	free(vdir);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct cg_opts opts = {
+		.clang = EMF_CLANG,
+		.bpftool = EMF_BPFTOOL,
+		.btf_file = "/sys/kernel/btf/vmlinux",
+	};
+	const char *incs[64], *defs[64];
+	struct cg_plugin p = {};
+	char *dir = NULL, *name, *src = NULL, *hdr = NULL;
+	const char *outdir = NULL;
+	struct stat st;
+	int c, err;
+
+	opts.incs = incs;
+	opts.defs = defs;
+	while ((c = getopt_long(argc, argv, "o:I:D:vh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			outdir = optarg;
+			break;
+		case 'I':
+			if (opts.n_incs == 63) {
+				cg_err("too many -I options (at most 63)\n");
+				return 2;
+			}
+			incs[opts.n_incs++] = optarg;
+			break;
+		case 'D':
+			if (opts.n_defs == 63) {
+				cg_err("too many -D options (at most 63)\n");
+				return 2;
+			}
+			defs[opts.n_defs++] = optarg;
+			break;
+		case OPT_CLANG:
+			opts.clang = optarg;
+			break;
+		case OPT_BPFTOOL:
+			opts.bpftool = optarg;
+			break;
+		case OPT_VMLINUX_H:
+			opts.vmlinux_h = optarg;
+			break;
+		case OPT_BTF:
+			opts.btf_file = optarg;
+			break;
+		case 'v':
+			cg_verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("emf-codegen %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1 || !outdir) {
+		cg_err(optind >= argc ? "missing PLUGIN_DIR\n" :
+		       !outdir	      ? "missing -o OUTDIR\n" :
+					"only one PLUGIN_DIR at a time\n");
+		usage(stderr);
+		return 2;
+	}
+	incs[opts.n_incs++] = EMF_BPF_INCLUDEDIR;
+
+	dir = strdup(argv[optind]);
+	if (!dir)
+		return 1;
+	while (strlen(dir) > 1 && dir[strlen(dir) - 1] == '/')
+		dir[strlen(dir) - 1] = '\0';
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		cg_err("plugin directory %s: %s\n", dir,
+		       errno && !S_ISDIR(st.st_mode) ? strerror(errno) : "not a directory");
+		err = -ENOENT;
+		goto out;
+	}
+	name = basename(dir);
+	if (!is_ident(name)) {
+		cg_err("plugin directory %s: its name '%s' must be a C identifier (letters, digits, '_'), as it names the plugin's symbols\n",
+		       argv[optind], name);
+		err = -EINVAL;
+		goto out;
+	}
+	src = cg_path(argv[optind], name, ".bpf.c");
+	hdr = cg_path(argv[optind], name, ".h");
+	if (!src || !hdr) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (access(src, R_OK)) {
+		cg_err("plugin %s: cannot read %s: %s; a plugin directory holds NAME.bpf.c and NAME.h\n",
+		       name, src, strerror(errno));
+		err = -ENOENT;
+		goto out;
+	}
+	if (access(hdr, R_OK)) {
+		cg_err("plugin %s: cannot read its event header %s: %s; a plugin directory holds NAME.bpf.c and NAME.h\n",
+		       name, hdr, strerror(errno));
+		err = -ENOENT;
+		goto out;
+	}
+	if (mkdir(outdir, 0755) && errno != EEXIST) {
+		cg_err("failed to create output directory %s: %s\n", outdir, strerror(errno));
+		err = -errno;
+		goto out;
+	}
+	p.name = name;
+	p.dir = argv[optind];
+	p.outdir = outdir;
+	p.src = src;
+	p.hdr = hdr;
+	err = generate(&p, &opts);
+out:
+	free(src);
+	free(hdr);
+	free(dir);
+	return err ? 1 : 0;
+}

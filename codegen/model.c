@@ -1,0 +1,525 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * emf-codegen: the plugin model. The event header names the event structs;
+ * their layout, the output maps, the const volatile globals and the plugin's
+ * EMF_PLUGIN_INFO all come from the compiled object (BTF and ELF), so what is
+ * generated matches what the kernel runs.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+
+#include "codegen.h"
+
+#define EMF_EVENT_TAG "emf.event:"
+
+__u32 cg_resolve(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	while (t && (btf_is_typedef(t) || btf_is_mod(t) || btf_kind(t) == BTF_KIND_TYPE_TAG)) {
+		id = t->type;
+		t = btf__type_by_id(btf, id);
+	}
+	return id;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
+		goto out;
+	buf = malloc(n + 1);
+	if (!buf)
+		goto out;
+	if (fread(buf, 1, n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+		goto out;
+	}
+	buf[n] = '\0';
+	*len = n;
+out:
+	fclose(f);
+	return buf;
+}
+
+/* Blank out comments, string literals and preprocessor lines, keeping line structure. */
+static void strip_source(char *s)
+{
+	bool bol = true;
+
+	while (*s) {
+		if (s[0] == '/' && s[1] == '*') {
+			for (; *s && !(s[0] == '*' && s[1] == '/'); s++)
+				if (*s != '\n')
+					*s = ' ';
+			if (*s) {
+				s[0] = s[1] = ' ';
+				s += 2;
+			}
+			continue;
+		}
+		if (s[0] == '/' && s[1] == '/') {
+			for (; *s && *s != '\n'; s++)
+				*s = ' ';
+			continue;
+		}
+		if (bol && *s == '#') {
+			for (; *s && *s != '\n'; s++) {
+				if (s[0] == '\\' && s[1] == '\n') {
+					s[0] = ' ';
+					s++;
+				}
+				*s = ' ';
+			}
+			continue;
+		}
+		if (*s == '"' || *s == '\'') {
+			char q = *s;
+
+			*s++ = ' ';
+			for (; *s && *s != q && *s != '\n'; s++) {
+				if (*s == '\\' && s[1])
+					*s++ = ' ';
+				*s = ' ';
+			}
+			if (*s == q)
+				*s++ = ' ';
+			continue;
+		}
+		if (*s == '\n')
+			bol = true;
+		else if (!isspace((unsigned char)*s))
+			bol = false;
+		s++;
+	}
+}
+
+static const char *next_token(const char *s, char *tok, size_t n)
+{
+	size_t i = 0;
+
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	if (!*s) {
+		tok[0] = '\0';
+		return s;
+	}
+	if (isalnum((unsigned char)*s) || *s == '_') {
+		while ((isalnum((unsigned char)*s) || *s == '_') && i + 1 < n)
+			tok[i++] = *s++;
+	} else {
+		tok[i++] = *s++;
+	}
+	tok[i] = '\0';
+	return s;
+}
+
+static int add_name(char ***names, int *cnt, const char *name)
+{
+	char **v;
+	int i;
+
+	for (i = 0; i < *cnt; i++)
+		if (!strcmp((*names)[i], name))
+			return 0;
+	v = realloc(*names, (*cnt + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	*names = v;
+	v[*cnt] = strdup(name);
+	if (!v[*cnt])
+		return -ENOMEM;
+	(*cnt)++;
+	return 0;
+}
+
+/*
+ * The structs a header defines at file scope, in order, as C spells their
+ * type: "struct X" for "struct X {" and "typedef struct X {...} Y;", and "Y"
+ * for "typedef struct {...} Y;".
+ */
+int cg_header_structs(const char *hdr, char ***names, int *cnt)
+{
+	char tok[CG_NAME_MAX], prev[CG_NAME_MAX] = "", name[CG_NAME_MAX];
+	bool in_typedef = false, anon_typedef = false;
+	int depth = 0, anon_depth = -1, err = 0;
+	const char *s;
+	size_t len;
+	char *buf;
+
+	*names = NULL;
+	*cnt = 0;
+	buf = read_file(hdr, &len);
+	if (!buf) {
+		err = -errno;
+		cg_err("failed to read event header %s: %s\n", hdr, strerror(errno));
+		return err;
+	}
+	strip_source(buf);
+	s = buf;
+	for (;;) {
+		s = next_token(s, tok, sizeof(tok));
+		if (!tok[0])
+			break;
+		if (!strcmp(tok, "{")) {
+			depth++;
+		} else if (!strcmp(tok, "}")) {
+			depth--;
+			if (depth == anon_depth && anon_typedef) {
+				/* typedef struct { ... } NAME; */
+				s = next_token(s, name, sizeof(name));
+				if (isalpha((unsigned char)name[0]) || name[0] == '_')
+					err = add_name(names, cnt, name);
+				anon_typedef = false;
+				anon_depth = -1;
+			}
+		} else if (!strcmp(tok, ";") && depth == 0) {
+			in_typedef = false;
+		} else if (depth == 0 && !strcmp(tok, "typedef")) {
+			in_typedef = true;
+		} else if (depth == 0 && !strcmp(tok, "struct")) {
+			const char *save = s;
+
+			s = next_token(s, name, sizeof(name));
+			if (!strcmp(name, "{")) {
+				if (in_typedef) {
+					anon_typedef = true;
+					anon_depth = depth;
+				}
+				depth++;
+			} else {
+				char brace[4];
+				const char *after = next_token(s, brace, sizeof(brace));
+
+				if (!strcmp(brace, "{") &&
+				    (isalpha((unsigned char)name[0]) || name[0] == '_')) {
+					char spelled[CG_NAME_MAX + 8];
+
+					snprintf(spelled, sizeof(spelled), "struct %s", name);
+					err = add_name(names, cnt, spelled);
+					s = after;
+					depth++;
+				} else {
+					s = save;
+				}
+			}
+		}
+		if (err)
+			break;
+		snprintf(prev, sizeof(prev), "%s", tok);
+	}
+	free(buf);
+	return err;
+}
+
+static int find_struct(const struct btf *btf, const char *name, __u32 *id)
+{
+	int i = -ENOENT;
+
+	if (!strncmp(name, "struct ", 7)) {
+		i = btf__find_by_name_kind(btf, name + 7, BTF_KIND_STRUCT);
+	} else {
+		/* typedef struct { ... } name; */
+		i = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+		if (i > 0) {
+			i = cg_resolve(btf, i);
+			if (!btf_is_struct(btf__type_by_id(btf, i)))
+				i = -ENOENT;
+		}
+	}
+	if (i <= 0)
+		return -ENOENT;
+	*id = i;
+	return 0;
+}
+
+/* Does struct @outer contain @inner (through arrays and typedefs)? */
+static bool contains(const struct btf *btf, __u32 outer, __u32 inner)
+{
+	const struct btf_type *t = btf__type_by_id(btf, outer);
+	const struct btf_member *m = btf_members(t);
+	int i;
+
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		__u32 id = cg_resolve(btf, m->type);
+		const struct btf_type *mt = btf__type_by_id(btf, id);
+
+		while (btf_is_array(mt)) {
+			id = cg_resolve(btf, btf_array(mt)->type);
+			mt = btf__type_by_id(btf, id);
+		}
+		if (id == inner)
+			return true;
+		if ((btf_is_struct(mt) || btf_is_union(mt)) && contains(btf, id, inner))
+			return true;
+	}
+	return false;
+}
+
+static int map_type_of(const struct btf *btf, __u32 var_id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, cg_resolve(btf, btf__type_by_id(btf, var_id)->type));
+	const struct btf_member *m;
+	int i;
+
+	if (!btf_is_struct(t))
+		return -1;
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		const struct btf_type *pt;
+
+		if (strcmp(btf__name_by_offset(btf, m->name_off), "type"))
+			continue;
+		pt = btf__type_by_id(btf, m->type);
+		if (!btf_is_ptr(pt))
+			return -1;
+		pt = btf__type_by_id(btf, pt->type);
+		return btf_is_array(pt) ? (int)btf_array(pt)->nelems : -1;
+	}
+	return -1;
+}
+
+/* The event a map is declared to carry with EMF_EVENT(), or NULL. */
+static const char *event_tag_of(const struct btf *btf, __u32 var_id)
+{
+	int i, n = btf__type_cnt(btf);
+
+	for (i = 1; i < n; i++) {
+		const struct btf_type *t = btf__type_by_id(btf, i);
+		const char *s;
+
+		if (!btf_is_decl_tag(t) || t->type != var_id || btf_decl_tag(t)->component_idx != -1)
+			continue;
+		s = btf__name_by_offset(btf, t->name_off);
+		if (!strncmp(s, EMF_EVENT_TAG, strlen(EMF_EVENT_TAG)))
+			return s + strlen(EMF_EVENT_TAG);
+	}
+	return NULL;
+}
+
+static int find_event(const struct cg_plugin *p, const char *name)
+{
+	int i;
+
+	for (i = 0; i < p->n_events; i++)
+		if (!strcmp(p->events[i].name, name))
+			return i;
+	return -1;
+}
+
+static int build_outputs(struct cg_plugin *p, const struct btf_type *sec)
+{
+	const struct btf_var_secinfo *vs = btf_var_secinfos(sec);
+	int i, j, candidates = 0, only = -1;
+
+	for (j = 0; j < p->n_events; j++) {
+		if (!p->events[j].nested) {
+			candidates++;
+			only = j;
+		}
+	}
+	for (i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(p->btf, vs->type);
+		const char *mname = btf__name_by_offset(p->btf, var->name_off);
+		int mtype = map_type_of(p->btf, vs->type);
+		struct cg_output *o;
+		const char *tag;
+
+		if (mtype != 27 /* RINGBUF */ && mtype != 4 /* PERF_EVENT_ARRAY */)
+			continue;
+		o = realloc(p->outputs, (p->n_outputs + 1) * sizeof(*o));
+		if (!o)
+			return -ENOMEM;
+		p->outputs = o;
+		o = &p->outputs[p->n_outputs++];
+		snprintf(o->map, sizeof(o->map), "%s", mname);
+		o->perf = mtype == 4;
+		tag = event_tag_of(p->btf, vs->type);
+		if (tag) {
+			o->event = find_event(p, tag);
+			if (o->event < 0) {
+				cg_err("map '%s' of %s is declared to carry struct %s, which %s does not define\n",
+				       mname, p->src, tag, p->hdr);
+				return -ENOENT;
+			}
+		} else if (candidates == 1) {
+			o->event = only;
+		} else if (candidates == 0) {
+			cg_err("map '%s' of %s sends events, but %s defines no event struct\n", mname,
+			       p->src, p->hdr);
+			return -ENOENT;
+		} else {
+			cg_err("map '%s' of %s: %s defines %d event structs; declare which one the map carries with EMF_EVENT(NAME) on the map (see <emf/emf.bpf.h>)\n",
+			       mname, p->src, p->hdr, candidates);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int build_globals(struct cg_plugin *p, const struct btf_type *sec)
+{
+	const struct btf_var_secinfo *vs = btf_var_secinfos(sec);
+	int i;
+
+	for (i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(p->btf, vs->type);
+		const char *name = btf__name_by_offset(p->btf, var->name_off);
+		struct cg_global *g;
+
+		if (!btf_is_var(var) || btf_var(var)->linkage == BTF_VAR_STATIC ||
+		    !strncmp(name, "__", 2))
+			continue;
+		g = realloc(p->globals, (p->n_globals + 1) * sizeof(*g));
+		if (!g)
+			return -ENOMEM;
+		p->globals = g;
+		g = &p->globals[p->n_globals++];
+		snprintf(g->name, sizeof(g->name), "%s", name);
+		g->type_id = var->type;
+		g->offset = vs->offset;
+		g->size = vs->size;
+	}
+	return 0;
+}
+
+/* Read EMF_PLUGIN_INFO from the object's .emf.info section, when there is one. */
+static int read_info(struct cg_plugin *p, const struct btf_type *sec)
+{
+	const struct btf_var_secinfo *vs = btf_var_secinfos(sec);
+	Elf_Scn *scn = NULL;
+	Elf_Data *data = NULL;
+	size_t shstrndx;
+	int fd, err = -ENOENT;
+	Elf *elf;
+
+	if (btf_vlen(sec) != 1 || vs->size < 260)
+		goto bad;
+	elf_version(EV_CURRENT);
+	fd = open(p->obj_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx))
+		goto out;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (name && !strcmp(name, ".emf.info")) {
+			data = elf_getdata(scn, NULL);
+			break;
+		}
+	}
+	if (data && data->d_size >= vs->offset + 260) {
+		const char *d = (const char *)data->d_buf + vs->offset;
+		int prio;
+
+		memcpy(p->description, d, sizeof(p->description) - 1);
+		p->description[sizeof(p->description) - 1] = '\0';
+		memcpy(&prio, d + 256, sizeof(prio));
+		p->priority = prio;
+		err = 0;
+	}
+out:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	if (!err)
+		return 0;
+bad:
+	cg_err("failed to read EMF_PLUGIN_INFO of %s: malformed .emf.info section\n", p->src);
+	return -EINVAL;
+}
+
+int cg_model_build(struct cg_plugin *p)
+{
+	char **names;
+	int cnt, i, j, err = 0, n;
+
+	p->priority = 50;
+	p->btf = btf__parse(p->obj_path, NULL);
+	if (!p->btf) {
+		err = -errno;
+		cg_err("failed to read BTF of the object built from %s: %s; is clang emitting BTF (-g)?\n",
+		       p->src, strerror(errno));
+		return err;
+	}
+	names = p->struct_names;
+	cnt = p->n_struct_names;
+	p->events = calloc(cnt ?: 1, sizeof(*p->events));
+	if (!p->events) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < cnt; i++) {
+		struct cg_event *e = &p->events[p->n_events];
+
+		if (find_struct(p->btf, names[i], &e->type_id)) {
+			cg_err("%s of %s is not in the BTF of the object built from %s\n", names[i],
+			       p->hdr, p->src);
+			err = -ENOENT;
+			goto out;
+		}
+		snprintf(e->name, sizeof(e->name), "%s",
+			 strncmp(names[i], "struct ", 7) ? names[i] : names[i] + 7);
+		p->n_events++;
+	}
+	for (i = 0; i < p->n_events; i++)
+		for (j = 0; j < p->n_events; j++)
+			if (i != j && contains(p->btf, p->events[j].type_id, p->events[i].type_id))
+				p->events[i].nested = true;
+
+	n = btf__type_cnt(p->btf);
+	for (i = 1; i < n && !err; i++) {
+		const struct btf_type *t = btf__type_by_id(p->btf, i);
+		const char *name;
+
+		if (!btf_is_datasec(t))
+			continue;
+		name = btf__name_by_offset(p->btf, t->name_off);
+		if (!strcmp(name, ".maps"))
+			err = build_outputs(p, t);
+		else if (!strcmp(name, ".rodata"))
+			err = build_globals(p, t);
+		else if (!strcmp(name, ".emf.info"))
+			err = read_info(p, t);
+	}
+out:
+	return err;
+}
+
+void cg_model_free(struct cg_plugin *p)
+{
+	int i;
+
+	for (i = 0; i < p->n_struct_names; i++)
+		free(p->struct_names[i]);
+	free(p->struct_names);
+	p->struct_names = NULL;
+	p->n_struct_names = 0;
+	btf__free(p->btf);
+	free(p->events);
+	free(p->outputs);
+	free(p->globals);
+	p->btf = NULL;
+	p->events = NULL;
+	p->outputs = NULL;
+	p->globals = NULL;
+}

@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Every directory under plugins/ holding NAME/NAME.bpf.c is a bundled plugin: dropping one
+# in is all it takes to build it into libemfplugins.a and so into emf-agent.
+EMF_PLUGINS = $(sort $(patsubst $(srcdir)/plugins/%/,%,$(dir $(wildcard $(srcdir)/plugins/*/*.bpf.c))))
+EMF_PLUGIN_OBJS = $(foreach p,$(EMF_PLUGINS),plugins/$(p)/$(p).emf.o)
+EMF_PLUGIN_GEN = $(foreach p,$(EMF_PLUGINS),$(addprefix plugins/$(p)/$(p),.emf.c .emf.h .skel.h .bpf.o .emf.o))
+
+plugins/libemfplugins.a: $(EMF_PLUGIN_OBJS)
+	$(AM_V_AR)rm -f $@ && $(AR) $(ARFLAGS) $@ $(EMF_PLUGIN_OBJS) && $(RANLIB) $@
+
+# Static archives drop objects nothing references; the registry is found through a
+# linker section, so link the plugins whole.
+EMF_STATIC_PLUGINS = -Wl,--whole-archive plugins/libemfplugins.a -Wl,--no-whole-archive
+
+all-local: plugins/libemfplugins.a
+CLEANFILES += plugins/libemfplugins.a $(EMF_PLUGIN_GEN)
+EXTRA_DIST += $(patsubst $(srcdir)/%,%,$(filter-out %.emf.h %.skel.h,$(wildcard $(srcdir)/plugins/*/*.bpf.c $(srcdir)/plugins/*/*.h)))
+# Generated sources are worth keeping: they are what users read to see what codegen does.
+.SECONDARY: $(EMF_PLUGIN_GEN)

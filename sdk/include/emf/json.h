@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * jansson helpers used by generated decoders, so that jansson objects carry
+ * the same values as the JSON-lines writer of <emf/fmt.h>.
+ */
+#ifndef __EMF_JSON_H
+#define __EMF_JSON_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct json_t;
+
+/*
+ * emf_json_str - a jansson string from a bounded C string
+ * @s: the bytes; read up to the first NUL or @max bytes
+ *
+ * Bytes that are not valid UTF-8 become the code point of their value
+ * (U+0080..U+00FF), as emf_fmt_json_str() writes them. Returns a new
+ * reference, or NULL on ENOMEM.
+ */
+struct json_t *emf_json_str(const char *s, size_t max);
+
+/*
+ * emf_json_uint - a jansson number from an unsigned integer
+ *
+ * Values above INT64_MAX, which jansson's integers cannot hold, become reals
+ * (and so lose precision). Returns a new reference, or NULL on ENOMEM.
+ */
+struct json_t *emf_json_uint(unsigned __int128 v);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* __EMF_JSON_H */

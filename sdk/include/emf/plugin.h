@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Plugin descriptors: what emf-codegen emits for a plugin directory.
+ *
+ * A descriptor is constant data plus the functions that drive the plugin's
+ * bpftool skeleton. Static plugins register themselves with
+ * EMF_PLUGIN_REGISTER(); the SDK finds every registered descriptor of the
+ * program without any hand-written list (see emf_static_plugins()).
+ */
+#ifndef __EMF_PLUGIN_H
+#define __EMF_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <emf/event.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct bpf_object;
+struct bpf_object_open_opts;
+
+/* Bumped whenever struct emf_plugin_desc or what it points to changes layout. */
+#define EMF_PLUGIN_ABI_VERSION 1
+
+#define EMF_PLUGIN_DEFAULT_PRIORITY 50
+
+/* Section holding a pointer to every static plugin descriptor of a program. */
+#define EMF_PLUGIN_SECTION emf_plugins
+
+enum emf_output_kind {
+	EMF_OUTPUT_RINGBUF, /* BPF_MAP_TYPE_RINGBUF */
+	EMF_OUTPUT_PERFBUF, /* BPF_MAP_TYPE_PERF_EVENT_ARRAY */
+};
+
+/* A map the plugin's BPF code sends events through, and the event struct it carries. */
+struct emf_output {
+	const char *map_name;
+	enum emf_output_kind kind;
+	const struct emf_event_type *event;
+};
+
+/* A const volatile global of the .bpf.c, settable before load. */
+struct emf_option {
+	const char *name;
+	const char *type_name; /* C spelling, e.g. "pid_t" */
+	enum emf_field_kind kind;
+	uint32_t offset; /* in the .rodata section */
+	uint32_t size; /* bytes */
+	uint32_t count; /* char[N] strings and arrays: N; 0 otherwise */
+	const char *defval; /* default, rendered as text */
+};
+
+/*
+ * Skeleton operations, generated around bpftool's skeleton. @skel is the
+ * skeleton pointer returned by open. Each int function returns 0 or a negative
+ * errno. destroy is NULL-safe and copes with a skeleton at any stage.
+ */
+struct emf_plugin_ops {
+	int (*open)(void **skel, const struct bpf_object_open_opts *opts);
+	int (*load)(void *skel);
+	int (*attach)(void *skel);
+	void (*detach)(void *skel);
+	void (*destroy)(void *skel);
+	struct bpf_object *(*object)(void *skel);
+};
+
+struct emf_plugin_desc {
+	uint32_t abi_version; /* EMF_PLUGIN_ABI_VERSION at build time */
+	uint32_t desc_size; /* sizeof(struct emf_plugin_desc) at build time */
+	const char *name;
+	const char *description;
+	int priority; /* lower starts first; EMF_PLUGIN_DEFAULT_PRIORITY unless declared */
+	const struct emf_plugin_ops *ops;
+	uint32_t n_outputs;
+	const struct emf_output *outputs;
+	uint32_t n_events;
+	const struct emf_event_type *const *events;
+	uint32_t n_options;
+	const struct emf_option *options;
+	const char *source; /* the .bpf.c it was generated from, for messages */
+};
+
+/*
+ * EMF_PLUGIN_REGISTER - make a descriptor known to the SDK of this program
+ *
+ * Places a pointer to @desc in the EMF_PLUGIN_SECTION section and defines the
+ * global symbol emf_static__<name>. When plugins come from a static archive,
+ * link it whole (-Wl,--whole-archive) or reference the symbol
+ * (-Wl,--undefined=emf_static__<name>), or the linker drops the object.
+ */
+#define EMF_PLUGIN_REGISTER(name, desc)                                                      \
+	const struct emf_plugin_desc *const emf_static__##name                               \
+		__attribute__((used, section("emf_plugins"), aligned(sizeof(void *)))) = &(desc)
+
+/*
+ * emf_static_plugins - every descriptor registered in this program
+ * @cnt: set to the number of descriptors
+ *
+ * Returns an array owned by the program's image (never freed), in link order;
+ * NULL with *cnt == 0 when none is linked in.
+ */
+const struct emf_plugin_desc *const *emf_static_plugins(size_t *cnt);
+
+/*
+ * emf_plugin_desc__check - validate a descriptor before use
+ * @desc: the descriptor
+ * @origin: where it came from (file name), for messages; may be NULL
+ *
+ * Returns 0, or -EMF_ERRNO__ABI for another ABI version and -EMF_ERRNO__NOTPLUGIN
+ * for a descriptor missing a name or operations; a warning names the plugin.
+ */
+int emf_plugin_desc__check(const struct emf_plugin_desc *desc, const char *origin);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* __EMF_PLUGIN_H */

@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+lib_LIBRARIES += sdk/libemfsdk.a
+
+sdk_libemfsdk_a_SOURCES = \
+	sdk/src/errno.c \
+	sdk/src/event.c \
+	sdk/src/fmt.c \
+	sdk/src/json.c \
+	sdk/src/log.c \
+	sdk/src/log_internal.h \
+	sdk/src/reader.c \
+	sdk/src/registry.c \
+	sdk/src/runtime.c \
+	sdk/src/runtime_internal.h \
+	$(NULL)
+sdk_libemfsdk_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS)
+
+emfincludedir = $(includedir)/emf
+emfinclude_HEADERS = \
+	sdk/include/emf/emf.bpf.h \
+	sdk/include/emf/errno.h \
+	sdk/include/emf/event.h \
+	sdk/include/emf/fmt.h \
+	sdk/include/emf/json.h \
+	sdk/include/emf/log.h \
+	sdk/include/emf/plugin.h \
+	sdk/include/emf/runtime.h \
+	$(NULL)

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Output buffer and the formatters behind the generated renderers: no printf on the hot path. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <emf/fmt.h>
+
+char *emf_buf__reserve(struct emf_buf *b, size_t n)
+{
+	size_t need = b->len + n + 1;
+
+	if (need > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *d;
+
+		while (cap < need)
+			cap *= 2;
+		d = realloc(b->data, cap);
+		if (!d) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		b->data = d;
+		b->cap = cap;
+	}
+	return b->data + b->len;
+}
+
+void emf_buf__commit(struct emf_buf *b, char *end)
+{
+	b->len = end - b->data;
+	*end = '\0';
+}
+
+void emf_buf__reset(struct emf_buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+void emf_buf__free(struct emf_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+int emf_buf__append(struct emf_buf *b, const char *s, size_t n)
+{
+	char *p = emf_buf__reserve(b, n);
+
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, s, n);
+	emf_buf__commit(b, p + n);
+	return 0;
+}
+
+static const char digits2[201] = "00010203040506070809101112131415161718192021222324"
+				 "25262728293031323334353637383940414243444546474849"
+				 "50515253545556575859606162636465666768697071727374"
+				 "75767778798081828384858687888990919293949596979899";
+
+char *emf_fmt_u64(char *p, uint64_t v)
+{
+	char tmp[20], *t = tmp + sizeof(tmp);
+	size_t n;
+
+	while (v >= 100) {
+		unsigned int i = (v % 100) * 2;
+
+		v /= 100;
+		*--t = digits2[i + 1];
+		*--t = digits2[i];
+	}
+	if (v >= 10) {
+		*--t = digits2[v * 2 + 1];
+		*--t = digits2[v * 2];
+	} else {
+		*--t = '0' + v;
+	}
+	n = tmp + sizeof(tmp) - t;
+	memcpy(p, t, n);
+	return p + n;
+}
+
+char *emf_fmt_i64(char *p, int64_t v)
+{
+	if (v < 0) {
+		*p++ = '-';
+		return emf_fmt_u64(p, -(uint64_t)v);
+	}
+	return emf_fmt_u64(p, v);
+}
+
+char *emf_fmt_u128(char *p, unsigned __int128 v)
+{
+	char tmp[40], *t = tmp + sizeof(tmp);
+	size_t n;
+
+	if (v <= UINT64_MAX)
+		return emf_fmt_u64(p, (uint64_t)v);
+	while (v) {
+		*--t = '0' + (int)(v % 10);
+		v /= 10;
+	}
+	n = tmp + sizeof(tmp) - t;
+	memcpy(p, t, n);
+	return p + n;
+}
+
+char *emf_fmt_i128(char *p, __int128 v)
+{
+	if (v < 0) {
+		*p++ = '-';
+		return emf_fmt_u128(p, -(unsigned __int128)v);
+	}
+	return emf_fmt_u128(p, v);
+}
+
+char *emf_fmt_hex(char *p, uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	int shift = 60;
+
+	*p++ = '0';
+	*p++ = 'x';
+	while (shift > 0 && !((v >> shift) & 0xf))
+		shift -= 4;
+	for (; shift >= 0; shift -= 4)
+		*p++ = hex[(v >> shift) & 0xf];
+	return p;
+}
+
+char *emf_fmt_double(char *p, double v)
+{
+	if (!isfinite(v)) {
+		memcpy(p, "null", 4);
+		return p + 4;
+	}
+	/* 24 bytes hold any %.17g */
+	return p + snprintf(p, 25, "%.17g", v);
+}
+
+char *emf_fmt_pad(char *start, char *end, size_t width)
+{
+	size_t n = end - start;
+
+	if (n < width) {
+		memset(end, ' ', width - n);
+		end += width - n;
+	}
+	return end;
+}
+
+char *emf_fmt_str(char *p, const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < max && s[i]; i++) {
+		unsigned char c = s[i];
+
+		*p++ = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	return p;
+}
+
+/* Length of a valid UTF-8 sequence at s (at most n bytes), 0 when invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+	len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if (len == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0)))
+		return 0;
+	if (len == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)))
+		return 0;
+	return len;
+}
+
+char *emf_fmt_json_str(char *p, const char *str, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	*p++ = '"';
+	while (i < max && s[i]) {
+		unsigned char c = s[i];
+		size_t n;
+
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			*p++ = c;
+			i++;
+			continue;
+		}
+		if (c == '"' || c == '\\') {
+			*p++ = '\\';
+			*p++ = c;
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
+			size_t end = i;
+
+			while (end < max && s[end])
+				end++;
+			n = utf8_len(s + i, end - i);
+			if (n) {
+				memcpy(p, s + i, n);
+				p += n;
+				i += n;
+				continue;
+			}
+		}
+		switch (c) {
+		case '\n':
+			*p++ = '\\';
+			*p++ = 'n';
+			break;
+		case '\t':
+			*p++ = '\\';
+			*p++ = 't';
+			break;
+		case '\r':
+			*p++ = '\\';
+			*p++ = 'r';
+			break;
+		default:
+			memcpy(p, "\\u00", 4);
+			p[4] = hex[c >> 4];
+			p[5] = hex[c & 0xf];
+			p += 6;
+		}
+		i++;
+	}
+	*p++ = '"';
+	return p;
+}

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include <emf/fmt.h>
+#include <emf/json.h>
+
+json_t *emf_json_str(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max), i, o = 0;
+	char small[256], *buf = small;
+	json_t *j;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80 || s[i] < 0x20)
+			break;
+	if (i == n)
+		return json_stringn(s, n);
+	/* Slow path: re-encode bytes that are not valid UTF-8 through the JSON writer's rules. */
+	if (EMF_FMT_JSON_STR_MAX(n) > sizeof(small)) {
+		buf = malloc(EMF_FMT_JSON_STR_MAX(n) + 1);
+		if (!buf)
+			return NULL;
+	}
+	o = emf_fmt_json_str(buf, s, n) - buf;
+	buf[o] = '\0';
+	j = json_loadb(buf, o, JSON_DECODE_ANY, NULL);
+	if (buf != small)
+		free(buf);
+	return j;
+}
+
+json_t *emf_json_uint(unsigned __int128 v)
+{
+	if (v <= INT64_MAX)
+		return json_integer((json_int_t)v);
+	return json_real((double)v);
+}

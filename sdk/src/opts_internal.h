@@ -47,20 +47,19 @@ static inline bool emf_validate_opts(const char *opts, size_t opts_sz, size_t us
 }
 
 /* OPTS_VALID - NULL, or a struct whose size and unknown tail are acceptable */
-#define OPTS_VALID(opts, type)                                                                     \
-	(!(opts) || emf_validate_opts((const char *)(opts),                                        \
-				      offsetofend(struct type, type##__last_field), (opts)->sz,    \
-				      #type))
+#define OPTS_VALID(opts, type)                                                                 \
+	(!(opts) ||                                                                            \
+	 emf_validate_opts((const char *)(opts), offsetofend(struct type, type##__last_field), \
+			   (opts)->sz, #type))
 /* OPTS_HAS - the caller's struct is big enough to hold @field */
-#define OPTS_HAS(opts, field)                                                                      \
-	((opts) && (opts)->sz >= offsetofend(__typeof__(*(opts)), field))
+#define OPTS_HAS(opts, field) ((opts) && (opts)->sz >= offsetofend(__typeof__(*(opts)), field))
 /* OPTS_GET - @field when the caller's struct has it, @fallback otherwise */
 #define OPTS_GET(opts, field, fallback) (OPTS_HAS(opts, field) ? (opts)->field : (fallback))
 /* OPTS_SET - write @field back when the caller's struct has it */
-#define OPTS_SET(opts, field, value)                                                               \
-	do {                                                                                       \
-		if (OPTS_HAS(opts, field))                                                         \
-			(opts)->field = value;                                                     \
+#define OPTS_SET(opts, field, value)           \
+	do {                                   \
+		if (OPTS_HAS(opts, field))     \
+			(opts)->field = value; \
 	} while (0)
 
 #endif /* __EMF_OPTS_INTERNAL_H */

@@ -27,13 +27,10 @@ extern "C" {
  * Zeroes the whole struct, padding included, then sets sz and the given
  * fields: EMF_OPTS(emf_bus_opts, opts, .n_workers = 2);
  */
-#define EMF_OPTS(TYPE, NAME, ...)                                                                  \
-	struct TYPE NAME = ({                                                                      \
-		memset(&NAME, 0, sizeof(struct TYPE));                                             \
-		(struct TYPE){                                                                     \
-			.sz = sizeof(struct TYPE),                                                 \
-			__VA_ARGS__                                                                \
-		};                                                                                 \
+#define EMF_OPTS(TYPE, NAME, ...)                                        \
+	struct TYPE NAME = ({                                            \
+		memset(&NAME, 0, sizeof(struct TYPE));                   \
+		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ }; \
 	})
 
 #ifdef __cplusplus

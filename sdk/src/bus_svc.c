@@ -1,0 +1,915 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * ebus services: named methods, synchronous and asynchronous calls, deferred
+ * replies, timeouts, and the deadlock check of synchronous calls.
+ *
+ * All service state (queues, "busy" and its runner, the waiting callers, the
+ * pending async calls) is under bus->svc_lock, so the deadlock check sees one
+ * consistent wait-for graph. A request has its own lock for its outcome, so it
+ * can be completed from any thread, even after the bus is gone.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include <emf/bus.h>
+#include <emf/errno.h>
+
+#include "bus_internal.h"
+#include "log_internal.h"
+#include "opts_internal.h"
+
+#define BUS_MAX_HOPS 64 /* longest chain of synchronous calls the deadlock check follows */
+
+struct bus_method {
+	char *name;
+	emf_bus_method_fn handler;
+};
+
+struct emf_bus_svc {
+	struct bus_task task;
+	struct emf_bus *bus;
+	struct emf_bus_svc *next; /* bus->svcs */
+	char *name;
+	struct bus_method *methods;
+	size_t n_methods;
+	void *ctx;
+	struct bus_exec *exec;
+	/* the rest under bus->svc_lock */
+	unsigned int
+		refs; /* the bus's list, the executor while scheduled, queued requests, helpers */
+	struct emf_bus_req *q_head;
+	struct emf_bus_req **q_tail;
+	bool busy; /* a thread is running its handlers: @runner */
+	bool scheduled;
+	bool dead;
+	pthread_t runner;
+};
+
+enum req_state {
+	REQ_PENDING,
+	REQ_DONE, /* completed: err and reply are the outcome */
+	REQ_ABANDONED, /* a synchronous caller stopped waiting */
+};
+
+enum req_phase {
+	PH_QUEUED, /* in svc's queue */
+	PH_RUNNING, /* its handler is running */
+	PH_RETURNED, /* its handler returned (replied or deferred), or it was skipped */
+};
+
+struct emf_bus_req {
+	struct bus_task task; /* async: delivers the reply */
+	struct emf_bus *bus; /* async only: see req_complete() */
+	int refs; /* atomic: the caller's side, the service's side, the handler's */
+	bool async;
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* sync caller waits here */
+	/* under lock */
+	enum req_state state;
+	bool replied;
+	int err;
+	json_t *reply;
+
+	json_t *args;
+	const struct bus_method *method; /* valid while svc is (set) */
+	/* under svc_lock */
+	struct emf_bus_svc *svc; /* while queued or running: holds a reference */
+	struct emf_bus_req *q_next;
+	struct emf_bus_req *c_next; /* lists of requests to cancel */
+	enum req_phase phase;
+	/* async only, under svc_lock */
+	struct emf_bus_req *p_next, *p_prev;
+	bool p_linked;
+	uint64_t deadline;
+	emf_bus_reply_fn cb;
+	void *cb_ctx;
+	struct bus_exec *reply_exec;
+
+	char name[]; /* "svc.method" */
+};
+
+/* A thread sleeping in emf_bus__call(), for the deadlock check. */
+struct bus_waiter {
+	struct bus_waiter *next;
+	pthread_t tid;
+	struct emf_bus_req *req;
+};
+
+/* --- services -------------------------------------------------------- */
+
+static void svc_free(struct emf_bus_svc *svc)
+{
+	size_t i;
+
+	for (i = 0; i < svc->n_methods; i++)
+		free(svc->methods[i].name);
+	free(svc->methods);
+	free(svc->name);
+	free(svc);
+}
+
+/* Under svc_lock. */
+static void svc_put_locked(struct emf_bus_svc *svc)
+{
+	if (--svc->refs == 0)
+		svc_free(svc);
+}
+
+static struct emf_bus_svc *svc_find_locked(struct emf_bus *bus, const char *name, size_t len)
+{
+	struct emf_bus_svc *svc;
+
+	for (svc = bus->svcs; svc; svc = svc->next) {
+		if (!strncmp(svc->name, name, len) && !svc->name[len])
+			return svc;
+	}
+	return NULL;
+}
+
+static const struct bus_method *svc_method(const struct emf_bus_svc *svc, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < svc->n_methods; i++) {
+		if (!strcmp(svc->methods[i].name, name))
+			return &svc->methods[i];
+	}
+	return NULL;
+}
+
+struct emf_bus_svc *emf_bus__add_service(struct emf_bus *bus, const char *name,
+					 const struct emf_bus_method *methods, size_t n, void *ctx,
+					 const struct emf_bus_svc_opts *opts)
+{
+	enum emf_bus_deliver deliver = OPTS_GET(opts, deliver, EMF_BUS_DELIVER_HOST);
+	struct emf_bus_svc *svc;
+	size_t i, j;
+	int err;
+
+	if (!bus || !methods || !n || !OPTS_VALID(opts, emf_bus_svc_opts))
+		return emf_err_ptr(-EINVAL);
+	if (emf__bus_check_name(name, EMF_BUS_NAME_MAX) < 0 ||
+	    (deliver != EMF_BUS_DELIVER_HOST && deliver != EMF_BUS_DELIVER_THREAD)) {
+		pr_warn("bus: failed to add service '%s': bad name or options\n", name ?: "(null)");
+		return emf_err_ptr(-EINVAL);
+	}
+	for (i = 0; i < n; i++) {
+		if (!methods[i].handler || !methods[i].name || strchr(methods[i].name, '.') ||
+		    emf__bus_check_name(methods[i].name, EMF_BUS_NAME_MAX) < 0 ||
+		    strlen(name) + 1 + strlen(methods[i].name) > EMF_BUS_NAME_MAX) {
+			pr_warn("bus: failed to add service %s: bad method #%zu '%s'\n", name, i,
+				methods[i].name ?: "(null)");
+			return emf_err_ptr(-EINVAL);
+		}
+		for (j = 0; j < i; j++) {
+			if (!strcmp(methods[i].name, methods[j].name)) {
+				pr_warn("bus: failed to add service %s: method %s given twice\n",
+					name, methods[i].name);
+				return emf_err_ptr(-EINVAL);
+			}
+		}
+	}
+	if (deliver == EMF_BUS_DELIVER_THREAD) {
+		err = emf__bus_start_workers(bus);
+		if (err)
+			return emf_err_ptr(err);
+	}
+	svc = calloc(1, sizeof(*svc));
+	if (!svc)
+		return emf_err_ptr(-ENOMEM);
+	svc->methods = calloc(n, sizeof(*svc->methods));
+	svc->name = strdup(name);
+	if (!svc->methods || !svc->name)
+		goto err_free;
+	for (i = 0; i < n; i++) {
+		svc->methods[i].handler = methods[i].handler;
+		svc->methods[i].name = strdup(methods[i].name);
+		svc->n_methods++;
+		if (!svc->methods[i].name)
+			goto err_free;
+	}
+	svc->task.kind = BUS_TASK_SVC;
+	svc->bus = bus;
+	svc->ctx = ctx;
+	svc->exec = deliver == EMF_BUS_DELIVER_THREAD ? &bus->thread : &bus->host;
+	svc->q_tail = &svc->q_head;
+	svc->refs = 1;
+
+	pthread_mutex_lock(&bus->svc_lock);
+	if (__atomic_load_n(&bus->destroying, __ATOMIC_RELAXED)) {
+		err = -ESHUTDOWN;
+	} else if (svc_find_locked(bus, name, strlen(name))) {
+		pr_warn("bus: failed to add service %s: name already taken\n", name);
+		err = -EEXIST;
+	} else {
+		svc->next = bus->svcs;
+		bus->svcs = svc;
+		err = 0;
+	}
+	pthread_mutex_unlock(&bus->svc_lock);
+	if (err) {
+		svc_free(svc);
+		return emf_err_ptr(err);
+	}
+	return svc;
+
+err_free:
+	svc_free(svc);
+	return emf_err_ptr(-ENOMEM);
+}
+
+/* --- requests -------------------------------------------------------- */
+
+static struct emf_bus_req *req_new(const char *name, size_t len, const json_t *args)
+{
+	struct emf_bus_req *req;
+
+	req = calloc(1, sizeof(*req) + len + 1);
+	if (!req)
+		return NULL;
+	if (args) {
+		req->args = json_deep_copy(args);
+		if (!req->args)
+			goto err_free;
+	}
+	if (pthread_mutex_init(&req->lock, NULL))
+		goto err_free_args;
+	if (emf__bus_cond_init(&req->cond))
+		goto err_destroy_lock;
+	memcpy(req->name, name, len);
+	req->refs = 1;
+	req->task.kind = BUS_TASK_REPLY;
+	return req;
+
+err_destroy_lock:
+	pthread_mutex_destroy(&req->lock);
+err_free_args:
+	json_decref(req->args);
+err_free:
+	free(req);
+	return NULL;
+}
+
+static void req_get(struct emf_bus_req *req)
+{
+	__atomic_add_fetch(&req->refs, 1, __ATOMIC_RELAXED);
+}
+
+/* Never touches the bus: requests may outlive it. */
+static void req_put(struct emf_bus_req *req)
+{
+	if (__atomic_sub_fetch(&req->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	json_decref(req->args);
+	json_decref(req->reply);
+	pthread_cond_destroy(&req->cond);
+	pthread_mutex_destroy(&req->lock);
+	free(req);
+}
+
+static void pending_unlink_locked(struct emf_bus *bus, struct emf_bus_req *req)
+{
+	if (!req->p_linked)
+		return;
+	if (req->p_prev)
+		req->p_prev->p_next = req->p_next;
+	else
+		bus->pending = req->p_next;
+	if (req->p_next)
+		req->p_next->p_prev = req->p_prev;
+	req->p_linked = false;
+}
+
+/* Sorted by deadline; new calls usually have the latest one, so search from the tail. */
+static void pending_link_locked(struct emf_bus *bus, struct emf_bus_req *req)
+{
+	struct emf_bus_req *pos = bus->pending, *last = NULL;
+
+	for (; pos; pos = pos->p_next)
+		last = pos;
+	while (last && last->deadline > req->deadline)
+		last = last->p_prev;
+	req->p_prev = last;
+	req->p_next = last ? last->p_next : bus->pending;
+	if (req->p_next)
+		req->p_next->p_prev = req;
+	if (last)
+		last->p_next = req;
+	else
+		bus->pending = req;
+	req->p_linked = true;
+}
+
+/*
+ * Record the outcome once. @reply is stolen. An async outcome is handed to
+ * the reply executor while the request lock is held: the bus's destroy
+ * cancels every pending request under that lock, so the executor is alive.
+ * Returns 0, or the error the caller already got when it had given up.
+ */
+static int req_complete(struct emf_bus_req *req, int err, json_t *reply, bool by_handler)
+{
+	struct emf_bus *bus = req->bus;
+	int ret = 0;
+
+	pthread_mutex_lock(&req->lock);
+	if (by_handler)
+		req->replied = true;
+	if (req->state != REQ_PENDING) {
+		ret = req->state == REQ_ABANDONED || req->err == -ETIMEDOUT ? -ETIMEDOUT :
+									      -ECANCELED;
+		pthread_mutex_unlock(&req->lock);
+		json_decref(reply);
+		return ret;
+	}
+	req->state = REQ_DONE;
+	req->err = err;
+	req->reply = reply;
+	if (req->async) {
+		emf__bus_exec_schedule(req->reply_exec, &req->task);
+		pthread_mutex_lock(&bus->svc_lock);
+		pending_unlink_locked(bus, req);
+		pthread_mutex_unlock(&bus->svc_lock);
+	} else {
+		pthread_cond_signal(&req->cond);
+	}
+	pthread_mutex_unlock(&req->lock);
+	return ret;
+}
+
+const char *emf_bus_req__method(const struct emf_bus_req *req)
+{
+	if (!req)
+		return emf_err_ptr(-EINVAL);
+	return req->name;
+}
+
+struct json_t *emf_bus_req__args(const struct emf_bus_req *req)
+{
+	return req ? req->args : NULL;
+}
+
+int emf_bus_req__reply(struct emf_bus_req *req, struct json_t *reply)
+{
+	int ret;
+
+	if (!req) {
+		json_decref(reply);
+		return emf_err(-EINVAL);
+	}
+	ret = req_complete(req, 0, reply, true);
+	req_put(req); /* the handler's reference */
+	return emf_err(ret);
+}
+
+int emf_bus_req__fail(struct emf_bus_req *req, int err)
+{
+	int ret;
+
+	if (!req)
+		return emf_err(-EINVAL);
+	ret = req_complete(req, err < 0 ? err : -EIO, NULL, true);
+	req_put(req);
+	return emf_err(ret);
+}
+
+/* --- running handlers ------------------------------------------------ */
+
+/* Under svc_lock; the request takes a reference on @svc while it is queued or running. */
+static void svc_enqueue_locked(struct emf_bus_svc *svc, struct emf_bus_req *req)
+{
+	req_get(req); /* the service's side */
+	req->svc = svc;
+	svc->refs++;
+	req->phase = PH_QUEUED;
+	req->q_next = NULL;
+	*svc->q_tail = req;
+	svc->q_tail = &req->q_next;
+}
+
+/* Under svc_lock: the request no longer belongs to the service. */
+static void req_detach_locked(struct emf_bus_req *req)
+{
+	req->phase = PH_RETURNED;
+	svc_put_locked(req->svc);
+	req->svc = NULL;
+}
+
+/* Under svc_lock: unlink the whole queue, returned as a q_next list. */
+static struct emf_bus_req *svc_steal_queue_locked(struct emf_bus_svc *svc)
+{
+	struct emf_bus_req *req, *list = svc->q_head;
+
+	for (req = list; req; req = req->q_next)
+		req_detach_locked(req);
+	svc->q_head = NULL;
+	svc->q_tail = &svc->q_head;
+	return list;
+}
+
+/* Complete a q_next list of stolen requests with -ECANCELED and drop the service's references. */
+static void cancel_stolen(struct emf_bus_req *list)
+{
+	struct emf_bus_req *req, *next;
+
+	for (req = list; req; req = next) {
+		next = req->q_next;
+		req_complete(req, -ECANCELED, NULL, false);
+		req_put(req);
+	}
+}
+
+/*
+ * Run one request's handler, svc_lock dropped around it. A request whose
+ * caller gave up (or that was completed by a timeout) is skipped.
+ */
+static void run_req_locked(struct emf_bus *bus, struct emf_bus_svc *svc, struct emf_bus_req *req)
+{
+	bool skip, replied;
+	int ret;
+
+	req->phase = PH_RUNNING;
+	pthread_mutex_unlock(&bus->svc_lock);
+
+	pthread_mutex_lock(&req->lock);
+	skip = req->state != REQ_PENDING;
+	pthread_mutex_unlock(&req->lock);
+	if (!skip) {
+		req_get(req); /* the handler's, until it completes the request */
+		ret = req->method->handler(svc->ctx, req, req->args);
+		pthread_mutex_lock(&req->lock);
+		replied = req->replied;
+		pthread_mutex_unlock(&req->lock);
+		if (!replied && ret < 0) {
+			req_complete(req, ret, NULL, true);
+			req_put(req);
+		}
+	}
+
+	pthread_mutex_lock(&bus->svc_lock);
+	req_detach_locked(req);
+	req_put(req); /* the service's side */
+}
+
+/*
+ * Under svc_lock, with @svc busy on this thread: run queued requests in
+ * order, until @until has run or @budget requests ran.
+ */
+static int svc_drain_locked(struct emf_bus *bus, struct emf_bus_svc *svc, struct emf_bus_req *until,
+			    int budget)
+{
+	struct emf_bus_req *req;
+	int done = 0;
+	bool last;
+
+	while (!svc->dead && (req = svc->q_head) && done < budget) {
+		svc->q_head = req->q_next;
+		if (!svc->q_head)
+			svc->q_tail = &svc->q_head;
+		last = req == until;
+		run_req_locked(bus, svc, req);
+		done++;
+		if (last)
+			break;
+	}
+	return done;
+}
+
+/* Under svc_lock: this thread is done running @svc; true when the rest must be scheduled. */
+static bool svc_release_locked(struct emf_bus *bus, struct emf_bus_svc *svc)
+{
+	svc->busy = false;
+	pthread_cond_broadcast(&bus->svc_cond);
+	if (svc->dead || !svc->q_head || svc->scheduled)
+		return false;
+	svc->scheduled = true;
+	svc->refs++; /* the executor's */
+	return true;
+}
+
+int emf__bus_run_svc(struct emf_bus *bus, struct bus_task *t, int budget)
+{
+	struct emf_bus_svc *svc = container_of(t, struct emf_bus_svc, task);
+	bool resched = false;
+	int done = 0;
+
+	pthread_mutex_lock(&bus->svc_lock);
+	svc->scheduled = false;
+	/* when busy, the thread running it schedules what is left */
+	if (!svc->busy && !svc->dead) {
+		svc->busy = true;
+		svc->runner = pthread_self();
+		done = svc_drain_locked(bus, svc, NULL, budget);
+		resched = svc_release_locked(bus, svc);
+		if (resched)
+			emf__bus_exec_schedule(svc->exec, &svc->task);
+	}
+	svc_put_locked(svc); /* the executor's */
+	pthread_mutex_unlock(&bus->svc_lock);
+	return done;
+}
+
+int emf__bus_run_reply(struct emf_bus *bus, struct bus_task *t)
+{
+	struct emf_bus_req *req = container_of(t, struct emf_bus_req, task);
+	json_t *reply;
+	int err;
+
+	(void)bus;
+	pthread_mutex_lock(&req->lock);
+	err = req->err;
+	reply = req->reply;
+	req->reply = NULL;
+	pthread_mutex_unlock(&req->lock);
+	req->cb(req->cb_ctx, err, reply);
+	json_decref(reply);
+	req_put(req);
+	return 1;
+}
+
+/* --- calls ----------------------------------------------------------- */
+
+static int call_parse(const char *method, size_t *len, size_t *svc_len)
+{
+	const char *dot;
+	int n;
+
+	n = emf__bus_check_name(method, EMF_BUS_NAME_MAX);
+	dot = n > 0 ? strrchr(method, '.') : NULL;
+	if (!dot) {
+		pr_warn("bus: failed to call '%s': not a '<service>.<method>' name\n",
+			method ?: "(null)");
+		return -EINVAL;
+	}
+	*len = n;
+	*svc_len = dot - method;
+	return 0;
+}
+
+/* Under svc_lock: the service a request goes to, its method set; NULL and -ENOENT otherwise. */
+static struct emf_bus_svc *call_lookup_locked(struct emf_bus *bus, struct emf_bus_req *req,
+					      size_t svc_len, int *err)
+{
+	struct emf_bus_svc *svc;
+
+	if (__atomic_load_n(&bus->destroying, __ATOMIC_RELAXED)) {
+		*err = -ESHUTDOWN;
+		return NULL;
+	}
+	svc = svc_find_locked(bus, req->name, svc_len);
+	if (!svc) {
+		pr_warn("bus: failed to call %s: no service named '%.*s'\n", req->name,
+			(int)svc_len, req->name);
+		*err = -ENOENT;
+		return NULL;
+	}
+	req->method = svc_method(svc, req->name + svc_len + 1);
+	if (!req->method) {
+		pr_warn("bus: failed to call %s: service %s has no method '%s'\n", req->name,
+			svc->name, req->name + svc_len + 1);
+		*err = -ENOENT;
+		return NULL;
+	}
+	return svc;
+}
+
+static struct bus_waiter *waiter_of_locked(struct emf_bus *bus, pthread_t tid)
+{
+	struct bus_waiter *w;
+
+	for (w = bus->waiters; w; w = w->next) {
+		if (pthread_equal(w->tid, tid))
+			return w;
+	}
+	return NULL;
+}
+
+/*
+ * Under svc_lock: would waiting for @svc wait for this very thread? Follow
+ * the wait-for chain: a busy service waits for its runner, an idle host-loop
+ * service for the host thread; a thread sleeping in a call waits for the
+ * service of its request. A chain that reaches a thread not sleeping in a
+ * call, an idle worker service, or a deferred request cannot close a cycle
+ * right now (a later call that closes one is refused then).
+ */
+static bool would_deadlock_locked(struct emf_bus *bus, struct emf_bus_svc *svc)
+{
+	pthread_t self = pthread_self(), t;
+	struct bus_waiter *w;
+	int hops;
+
+	for (hops = 0; hops < BUS_MAX_HOPS; hops++) {
+		if (svc->busy) {
+			t = svc->runner;
+		} else if (svc->exec->host) {
+			t = __atomic_load_n(&bus->host_tid, __ATOMIC_RELAXED);
+			if (!t)
+				return false;
+		} else {
+			return false;
+		}
+		if (pthread_equal(t, self))
+			return true;
+		w = waiter_of_locked(bus, t);
+		if (!w || w->req->phase == PH_RETURNED || !w->req->svc)
+			return false;
+		svc = w->req->svc;
+	}
+	return false;
+}
+
+static void waiter_add_locked(struct emf_bus *bus, struct bus_waiter *w, struct emf_bus_req *req)
+{
+	w->tid = pthread_self();
+	w->req = req;
+	w->next = bus->waiters;
+	bus->waiters = w;
+}
+
+static void waiter_del_locked(struct emf_bus *bus, struct bus_waiter *w)
+{
+	struct bus_waiter **pp;
+
+	for (pp = &bus->waiters; *pp; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			return;
+		}
+	}
+}
+
+/* Take the outcome if there is one; 1 when the request is still pending. */
+static int req_take_locked(struct emf_bus_req *req, json_t **reply)
+{
+	if (req->state == REQ_PENDING)
+		return 1;
+	if (!req->err && reply) {
+		*reply = req->reply;
+		req->reply = NULL;
+	}
+	return req->err;
+}
+
+static int req_wait(struct emf_bus_req *req, int timeout_ms, json_t **reply)
+{
+	struct timespec ts;
+	int err = 0, ret;
+
+	if (timeout_ms > 0)
+		emf__bus_deadline(&ts, emf__bus_now_ns() + timeout_ms * 1000000ULL);
+	pthread_mutex_lock(&req->lock);
+	while (req->state == REQ_PENDING && timeout_ms && err != ETIMEDOUT) {
+		if (timeout_ms < 0)
+			pthread_cond_wait(&req->cond, &req->lock);
+		else
+			err = pthread_cond_timedwait(&req->cond, &req->lock, &ts);
+	}
+	ret = req_take_locked(req, reply);
+	if (ret == 1) {
+		/* a reply given from now on is dropped, a request not started is skipped */
+		req->state = REQ_ABANDONED;
+		ret = -ETIMEDOUT;
+		pr_debug("bus: call %s timed out after %d ms\n", req->name, timeout_ms);
+	}
+	pthread_mutex_unlock(&req->lock);
+	return ret;
+}
+
+int emf_bus__call(struct emf_bus *bus, const char *method, const struct json_t *args,
+		  struct json_t **reply, int timeout_ms)
+{
+	struct bus_waiter waiter;
+	struct emf_bus_svc *svc;
+	struct emf_bus_req *req;
+	size_t len, svc_len;
+	bool help;
+	int ret;
+
+	if (reply)
+		*reply = NULL;
+	if (!bus)
+		return emf_err(-EINVAL);
+	ret = call_parse(method, &len, &svc_len);
+	if (ret)
+		return emf_err(ret);
+	req = req_new(method, len, args);
+	if (!req)
+		return emf_err(-ENOMEM);
+
+	pthread_mutex_lock(&bus->svc_lock);
+	svc = call_lookup_locked(bus, req, svc_len, &ret);
+	if (!svc)
+		goto err_unlock;
+	help = !svc->busy && (!svc->exec->host || emf__bus_is_host_thread(bus));
+	if (!help && would_deadlock_locked(bus, svc)) {
+		pr_warn("bus: failed to call %s: it would wait for this thread (a handler calling its own service, a cycle of synchronous calls, or the host loop waiting for itself); use emf_bus__call_async()\n",
+			req->name);
+		ret = -EDEADLK;
+		goto err_unlock;
+	}
+	svc_enqueue_locked(svc, req);
+	if (help) {
+		/* run it here: queued requests first, to keep their order */
+		svc->refs++;
+		svc->busy = true;
+		svc->runner = pthread_self();
+		svc_drain_locked(bus, svc, req, INT_MAX);
+		if (svc_release_locked(bus, svc))
+			emf__bus_exec_schedule(svc->exec, &svc->task);
+		svc_put_locked(svc);
+		pthread_mutex_unlock(&bus->svc_lock);
+
+		pthread_mutex_lock(&req->lock);
+		ret = req_take_locked(req, reply);
+		pthread_mutex_unlock(&req->lock);
+		if (ret != 1)
+			goto out;
+		/* deferred: wait like any caller */
+		pthread_mutex_lock(&bus->svc_lock);
+	} else if (!svc->busy && !svc->scheduled) {
+		svc->scheduled = true;
+		svc->refs++;
+		emf__bus_exec_schedule(svc->exec, &svc->task);
+	}
+	waiter_add_locked(bus, &waiter, req);
+	pthread_mutex_unlock(&bus->svc_lock);
+
+	ret = req_wait(req, timeout_ms, reply);
+
+	pthread_mutex_lock(&bus->svc_lock);
+	waiter_del_locked(bus, &waiter);
+	pthread_mutex_unlock(&bus->svc_lock);
+out:
+	req_put(req);
+	return emf_err(ret);
+
+err_unlock:
+	pthread_mutex_unlock(&bus->svc_lock);
+	req_put(req);
+	return emf_err(ret);
+}
+
+int emf_bus__call_async(struct emf_bus *bus, const char *method, const struct json_t *args,
+			emf_bus_reply_fn cb, void *ctx, const struct emf_bus_call_opts *opts)
+{
+	enum emf_bus_deliver deliver = OPTS_GET(opts, deliver, EMF_BUS_DELIVER_HOST);
+	int timeout_ms = OPTS_GET(opts, timeout_ms, 0);
+	struct emf_bus_svc *svc;
+	struct emf_bus_req *req;
+	size_t len, svc_len;
+	int ret;
+
+	if (!bus || !cb || !OPTS_VALID(opts, emf_bus_call_opts) ||
+	    (deliver != EMF_BUS_DELIVER_HOST && deliver != EMF_BUS_DELIVER_THREAD))
+		return emf_err(-EINVAL);
+	ret = call_parse(method, &len, &svc_len);
+	if (ret)
+		return emf_err(ret);
+	/* a worker delivers THREAD replies and watches the deadlines */
+	if (deliver == EMF_BUS_DELIVER_THREAD || timeout_ms > 0) {
+		ret = emf__bus_start_workers(bus);
+		if (ret)
+			return emf_err(ret);
+	}
+	req = req_new(method, len, args);
+	if (!req)
+		return emf_err(-ENOMEM);
+	req->async = true;
+	req->bus = bus;
+	req->cb = cb;
+	req->cb_ctx = ctx;
+	req->reply_exec = deliver == EMF_BUS_DELIVER_THREAD ? &bus->thread : &bus->host;
+	req->deadline = timeout_ms > 0 ? emf__bus_now_ns() + timeout_ms * 1000000ULL : UINT64_MAX;
+
+	pthread_mutex_lock(&bus->svc_lock);
+	svc = call_lookup_locked(bus, req, svc_len, &ret);
+	if (!svc) {
+		pthread_mutex_unlock(&bus->svc_lock);
+		req_put(req);
+		return emf_err(ret);
+	}
+	/* the caller's reference now belongs to the pending list, then to the reply */
+	pending_link_locked(bus, req);
+	svc_enqueue_locked(svc, req);
+	if (!svc->busy && !svc->scheduled) {
+		svc->scheduled = true;
+		svc->refs++;
+		emf__bus_exec_schedule(svc->exec, &svc->task);
+	}
+	pthread_mutex_unlock(&bus->svc_lock);
+	if (timeout_ms > 0)
+		emf__bus_exec_kick(&bus->thread);
+	return 0;
+}
+
+/* Called by a worker: time out expired async calls; returns the next deadline. */
+uint64_t emf__bus_expire_calls(struct emf_bus *bus)
+{
+	struct emf_bus_req *req, *next, *expired = NULL;
+	uint64_t now = emf__bus_now_ns(), ret;
+
+	pthread_mutex_lock(&bus->svc_lock);
+	while ((req = bus->pending) && req->deadline <= now) {
+		pending_unlink_locked(bus, req);
+		req_get(req);
+		req->c_next = expired;
+		expired = req;
+	}
+	ret = bus->pending ? bus->pending->deadline : UINT64_MAX;
+	pthread_mutex_unlock(&bus->svc_lock);
+
+	for (req = expired; req; req = next) {
+		next = req->c_next;
+		pr_debug("bus: async call %s timed out\n", req->name);
+		req_complete(req, -ETIMEDOUT, NULL, false);
+		req_put(req);
+	}
+	return ret;
+}
+
+int emf_bus__remove_service(struct emf_bus *bus, struct emf_bus_svc *svc)
+{
+	struct emf_bus_svc **pp;
+	struct emf_bus_req *stolen;
+
+	if (!svc)
+		return 0;
+	if (!bus || svc->bus != bus)
+		return emf_err(-EINVAL);
+	pthread_mutex_lock(&bus->svc_lock);
+	for (pp = &bus->svcs; *pp && *pp != svc; pp = &(*pp)->next)
+		;
+	if (!*pp) {
+		pthread_mutex_unlock(&bus->svc_lock);
+		return emf_err(-EINVAL);
+	}
+	*pp = svc->next;
+	svc->dead = true;
+	stolen = svc_steal_queue_locked(svc);
+	while (svc->busy && !pthread_equal(svc->runner, pthread_self()))
+		pthread_cond_wait(&bus->svc_cond, &bus->svc_lock);
+	svc_put_locked(svc); /* the list's */
+	pthread_mutex_unlock(&bus->svc_lock);
+	cancel_stolen(stolen);
+	return 0;
+}
+
+/*
+ * Destroy, first step: no request may be left for anyone to wait on. Kill
+ * every service (the list keeps its references until emf__bus_svc_release()),
+ * and cancel queued requests, pending async calls and the requests of
+ * sleeping callers.
+ */
+void emf__bus_svc_shutdown(struct emf_bus *bus)
+{
+	struct emf_bus_req *req, *next, *stolen = NULL, *cancel = NULL, *list, *tail;
+	struct emf_bus_svc *svc;
+	struct bus_waiter *w;
+
+	pthread_mutex_lock(&bus->svc_lock);
+	for (svc = bus->svcs; svc; svc = svc->next) {
+		svc->dead = true;
+		list = svc_steal_queue_locked(svc);
+		for (tail = list; tail && tail->q_next; tail = tail->q_next)
+			;
+		if (tail) {
+			tail->q_next = stolen;
+			stolen = list;
+		}
+	}
+	while ((req = bus->pending)) {
+		pending_unlink_locked(bus, req);
+		req_get(req);
+		req->c_next = cancel;
+		cancel = req;
+	}
+	for (w = bus->waiters; w; w = w->next) {
+		req_get(w->req);
+		w->req->c_next = cancel;
+		cancel = w->req;
+	}
+	pthread_mutex_unlock(&bus->svc_lock);
+
+	cancel_stolen(stolen);
+	for (req = cancel; req; req = next) {
+		next = req->c_next;
+		req_complete(req, -ECANCELED, NULL, false);
+		req_put(req);
+	}
+}
+
+/* Destroy, last step: the workers are gone; drop the list's references. */
+void emf__bus_svc_release(struct emf_bus *bus)
+{
+	struct emf_bus_svc *svc, *next;
+
+	pthread_mutex_lock(&bus->svc_lock);
+	for (svc = bus->svcs; svc; svc = next) {
+		next = svc->next;
+		svc_put_locked(svc);
+	}
+	bus->svcs = NULL;
+	pthread_mutex_unlock(&bus->svc_lock);
+}

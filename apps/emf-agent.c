@@ -351,6 +351,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "emf-agent: %s\n", emf_runtime__last_error(rt));
 		goto out;
 	}
+	fprintf(stderr, "emf-agent: running %zu plugin%s; Ctrl-C to stop\n",
+		emf_runtime__plugin_cnt(rt), emf_runtime__plugin_cnt(rt) == 1 ? "" : "s");
 	if (!a.json)
 		print_headers(&a, rt);
 	if (a.duration > 0)

@@ -6,7 +6,7 @@ EMF_PLUGIN_OBJS = $(foreach p,$(EMF_PLUGINS),plugins/$(p)/$(p).emf.o)
 EMF_PLUGIN_GEN = $(foreach p,$(EMF_PLUGINS),$(addprefix plugins/$(p)/$(p),.emf.c .emf.h .skel.h .bpf.o .emf.o))
 
 plugins/libemfplugins.a: $(EMF_PLUGIN_OBJS)
-	$(AM_V_AR)rm -f $@ && $(AR) $(ARFLAGS) $@ $(EMF_PLUGIN_OBJS) && $(RANLIB) $@
+	$(AM_V_AR)rm -f $@ && $(AR) cr $@ $(EMF_PLUGIN_OBJS) && $(RANLIB) $@
 
 # Static archives drop objects nothing references; the registry is found through a
 # linker section, so link the plugins whole.

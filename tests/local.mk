@@ -1,1 +1,42 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Unit tests (CUnit, one binary per concept) and real-kernel tests (scripts that exit 77
+# when this machine lacks a feature), all under automake's parallel harness.
+EMF_TEST_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS)
+EMF_TEST_LIBS = sdk/libemfsdk.a $(CUNIT_LIBS) $(EMF_SDK_LIBS)
+
+EMF_UNIT_TESTS = \
+	tests/unit/test_decoder \
+	tests/unit/test_lifecycle \
+	tests/unit/test_registry \
+	$(NULL)
+check_PROGRAMS += $(EMF_UNIT_TESTS)
+TESTS += $(EMF_UNIT_TESTS)
+
+tests_unit_test_decoder_SOURCES = tests/unit/test_decoder.c
+tests_unit_test_decoder_CPPFLAGS = $(AM_CPPFLAGS) -Iplugins/execsnoop
+tests_unit_test_decoder_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_decoder_LDADD = plugins/execsnoop/execsnoop.emf.o $(EMF_TEST_LIBS)
+
+tests_unit_test_lifecycle_SOURCES = tests/unit/test_lifecycle.c
+tests_unit_test_lifecycle_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_lifecycle_LDADD = $(EMF_TEST_LIBS)
+
+tests_unit_test_registry_SOURCES = tests/unit/test_registry.c
+tests_unit_test_registry_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_registry_LDFLAGS = $(AM_LDFLAGS) $(EMF_STATIC_PLUGINS)
+tests_unit_test_registry_LDADD = $(EMF_TEST_LIBS)
+EXTRA_tests_unit_test_registry_DEPENDENCIES = plugins/libemfplugins.a
+
+# The generated decoder header must exist before the decoder test compiles.
+BUILT_SOURCES += plugins/execsnoop/execsnoop.emf.c
+
+EMF_KERNEL_TESTS = \
+	tests/kernel/test_agent_duration.sh \
+	tests/kernel/test_agent_exec.sh \
+	$(NULL)
+TESTS += $(EMF_KERNEL_TESTS)
+EXTRA_DIST += tests/kernel/lib.sh $(EMF_KERNEL_TESTS)
+AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)'; top_srcdir='$(abs_top_srcdir)'; \
+	export top_builddir top_srcdir;
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(BASH)

@@ -157,18 +157,6 @@ char *emf_fmt_pad(char *start, char *end, size_t width)
 	return end;
 }
 
-char *emf_fmt_str(char *p, const char *s, size_t max)
-{
-	size_t i;
-
-	for (i = 0; i < max && s[i]; i++) {
-		unsigned char c = s[i];
-
-		*p++ = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
-	return p;
-}
-
 /* Length of a valid UTF-8 sequence at s (at most n bytes), 0 when invalid. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
@@ -189,11 +177,42 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+char *emf_fmt_str(char *p, const char *str, size_t max)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, end = 0, n;
+
+	while (i < max && s[i]) {
+		unsigned char c = s[i];
+
+		if (c >= 0x20 && c < 0x7f) {
+			*p++ = c;
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
+			if (end <= i)
+				for (end = i; end < max && s[end];)
+					end++;
+			n = utf8_len(s + i, end - i);
+			if (n) {
+				memcpy(p, s + i, n);
+				p += n;
+				i += n;
+				continue;
+			}
+		}
+		*p++ = '?';
+		i++;
+	}
+	return p;
+}
+
 char *emf_fmt_json_str(char *p, const char *str, size_t max)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
+	size_t i = 0, end = 0;
 
 	*p++ = '"';
 	while (i < max && s[i]) {
@@ -212,10 +231,9 @@ char *emf_fmt_json_str(char *p, const char *str, size_t max)
 			continue;
 		}
 		if (c >= 0x80) {
-			size_t end = i;
-
-			while (end < max && s[end])
-				end++;
+			if (end <= i)
+				for (end = i; end < max && s[end];)
+					end++;
 			n = utf8_len(s + i, end - i);
 			if (n) {
 				memcpy(p, s + i, n);

@@ -56,7 +56,8 @@ char *emf_fmt_double(char *p, double v); /* %.17g; JSON null for NaN/inf when @j
 char *emf_fmt_pad(char *start, char *end, size_t width);
 /*
  * emf_fmt_str - copy a bounded C string (stops at NUL or after @max bytes)
- * Non-printable bytes become '?'. Reserve @max bytes.
+ * Valid UTF-8 is kept; control characters and bytes that are not valid UTF-8
+ * become '?'. Reserve @max bytes.
  */
 char *emf_fmt_str(char *p, const char *s, size_t max);
 /*

@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Shared helpers of the kernel tests: sourced, not run. Each test is a real-kernel
+# test: it loads real programs and triggers real events, and exits 77 (SKIP) saying
+# which feature is missing when this machine cannot run it.
+set -u
+
+: "${top_builddir:=.}"
+: "${top_srcdir:=.}"
+AGENT="$top_builddir/apps/emf-agent"
+TMPD=$(mktemp -d /tmp/emf-test.XXXXXX)
+AGENT_PID=
+cleanup() {
+	# A failed check must not leave an agent (and its BPF objects) running.
+	[ -n "$AGENT_PID" ] && kill -INT "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
+	rm -rf "$TMPD"
+}
+trap cleanup EXIT
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+need_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root to load BPF programs"
+	[ -r /sys/kernel/btf/vmlinux ] || skip "kernel has no BTF (/sys/kernel/btf/vmlinux)"
+	# Kernel tests compare the kernel's objects before and after: one at a time.
+	exec 9> /tmp/emf-kernel-tests.lock
+	flock 9
+}
+
+# The BPF programs, maps and links process $1 holds fds of, as "kind id" lines
+# (from /proc/PID/fdinfo, which names the object behind every BPF fd).
+owned_objects() {
+	local f
+	for f in /proc/"$1"/fdinfo/*; do
+		awk '/^link_id:/ { print "link", $2; found = 1; exit }
+		     /^prog_id:/ { prog = $2 }
+		     /^map_id:/ { map = $2 }
+		     END { if (!found && prog != "") print "prog", prog;
+			   else if (!found && map != "") print "map", map }' "$f" 2>/dev/null
+	done | sort -u
+}
+
+# Record what the running agent holds in the kernel ($TMPD/owned); it must hold something.
+record_owned() {
+	owned_objects "$1" > "$TMPD/owned"
+	[ -s "$TMPD/owned" ] || fail "process $1 holds no BPF object while running"
+}
+
+# Fail when any object recorded by record_owned is still in the kernel. The kernel
+# frees maps and programs from deferred work after the last fd closes: allow it 5 s.
+check_no_leak() {
+	local kind id leaked try
+	for try in $(seq 1 50); do
+		leaked=
+		while read -r kind id; do
+			bpftool "$kind" show id "$id" > /dev/null 2>&1 && leaked="$leaked $kind:$id"
+		done < "$TMPD/owned"
+		[ -z "$leaked" ] && return 0
+		sleep 0.1
+	done
+	fail "BPF objects left in the kernel after the agent exited:$leaked"
+}
+
+# Start the agent in the background with output to $TMPD/out, wait until it runs.
+start_agent() {
+	"$AGENT" "$@" > "$TMPD/out" 2> "$TMPD/err" 9>&- &
+	AGENT_PID=$!
+	# The agent says on stderr when every plugin is attached.
+	for _ in $(seq 1 300); do
+		if grep -q "^emf-agent: running" "$TMPD/err" 2>/dev/null; then
+			record_owned "$AGENT_PID"
+			return 0
+		fi
+		kill -0 "$AGENT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$TMPD/err"
+	fail "emf-agent did not start"
+}
+
+stop_agent() {
+	kill -INT "$AGENT_PID" 2>/dev/null
+	wait "$AGENT_PID"
+	AGENT_RC=$?
+	AGENT_PID=
+}

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Registry: static plugins found without a list (also when they come from a
+ * static archive), priority order with a deterministic tie-break, refusals.
+ */
+#include <string.h>
+#include <CUnit/Basic.h>
+
+#include <emf/errno.h>
+#include <emf/log.h>
+#include <emf/runtime.h>
+
+static int noop_open(void **skel, const struct bpf_object_open_opts *opts)
+{
+	(void)opts;
+	*skel = NULL;
+	return 0;
+}
+
+static int noop_step(void *skel)
+{
+	(void)skel;
+	return 0;
+}
+
+static void noop_void(void *skel)
+{
+	(void)skel;
+}
+
+static const struct emf_plugin_ops noop_ops = { noop_open, noop_step, noop_step,
+						noop_void, noop_void, NULL };
+
+#define DESC(n, prio)                                                                      \
+	{                                                                                  \
+		.abi_version = EMF_PLUGIN_ABI_VERSION, .desc_size = sizeof(struct emf_plugin_desc), \
+		.name = n, .priority = prio, .ops = &noop_ops,                             \
+	}
+
+/* Registered the way generated plugins register themselves. */
+static const struct emf_plugin_desc in_test = DESC("in_test", 70);
+EMF_PLUGIN_REGISTER(in_test, in_test);
+
+static void test_static_plugins(void)
+{
+	const struct emf_plugin_desc *const *d;
+	bool execsnoop = false, self = false;
+	size_t n, i;
+
+	d = emf_static_plugins(&n);
+	CU_ASSERT_FATAL(n >= 2);
+	for (i = 0; i < n; i++) {
+		/* execsnoop comes from plugins/libemfplugins.a, linked whole. */
+		execsnoop |= !strcmp(d[i]->name, "execsnoop");
+		self |= d[i] == &in_test;
+	}
+	CU_ASSERT(execsnoop);
+	CU_ASSERT(self);
+}
+
+static void test_add_static(void)
+{
+	struct emf_runtime *rt = emf_runtime__new(NULL);
+	size_t n;
+
+	emf_static_plugins(&n);
+	CU_ASSERT_EQUAL(emf_runtime__add_static(rt), (int)n);
+	CU_ASSERT_PTR_NOT_NULL(emf_runtime__find(rt, "execsnoop"));
+	CU_ASSERT_PTR_NOT_NULL(emf_runtime__find(rt, "in_test"));
+	/* Twice is a duplicate, and adds nothing. */
+	CU_ASSERT_EQUAL(emf_runtime__add_static(rt), -EMF_ERRNO__DUP);
+	CU_ASSERT_EQUAL(emf_runtime__plugin_cnt(rt), n);
+	emf_runtime__destroy(rt);
+}
+
+static const char *order(struct emf_runtime *rt)
+{
+	static char buf[128];
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < emf_runtime__plugin_cnt(rt); i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? " " : "",
+			 emf_plugin__name(emf_runtime__plugin(rt, i)));
+	return buf;
+}
+
+static void test_order_and_tie_break(void)
+{
+	static const struct emf_plugin_desc b30 = DESC("b", 30), z10 = DESC("z", 10),
+					    a30 = DESC("a", 30), c50 = DESC("c", 50),
+					    m30 = DESC("m", 30);
+	struct emf_runtime *rt = emf_runtime__new(NULL);
+	struct emf_plugin *c;
+
+	CU_ASSERT_PTR_NOT_NULL(emf_runtime__add(rt, &b30));
+	CU_ASSERT_PTR_NOT_NULL(emf_runtime__add(rt, &z10));
+	c = emf_runtime__add(rt, &c50);
+	CU_ASSERT_PTR_NOT_NULL(emf_runtime__add(rt, &m30));
+	CU_ASSERT_PTR_NOT_NULL(emf_runtime__add(rt, &a30));
+	CU_ASSERT_STRING_EQUAL(order(rt), "z a b m c");
+	/* The host overrides a priority; order follows. */
+	CU_ASSERT_EQUAL(emf_plugin__set_priority(c, 0), 0);
+	CU_ASSERT_STRING_EQUAL(order(rt), "c z a b m");
+	CU_ASSERT_EQUAL(emf_plugin__priority(c), 0);
+	CU_ASSERT_EQUAL(emf_runtime__remove(rt, emf_runtime__find(rt, "a")), 0);
+	CU_ASSERT_STRING_EQUAL(order(rt), "c z b m");
+	emf_runtime__destroy(rt);
+}
+
+static void test_refusals(void)
+{
+	static const struct emf_plugin_desc ok = DESC("ok", 1), dup = DESC("ok", 2);
+	static struct emf_plugin_desc abi = DESC("abi", 1), noops = DESC("noops", 1),
+				      noname = DESC(NULL, 1);
+	struct emf_runtime *rt = emf_runtime__new(NULL);
+
+	abi.abi_version = EMF_PLUGIN_ABI_VERSION + 1;
+	noops.ops = NULL;
+	CU_ASSERT_PTR_NOT_NULL(emf_runtime__add(rt, &ok));
+	CU_ASSERT_PTR_NULL(emf_runtime__add(rt, &dup));
+	CU_ASSERT_EQUAL(errno, EMF_ERRNO__DUP);
+	CU_ASSERT_PTR_NULL(emf_runtime__add(rt, &abi));
+	CU_ASSERT_EQUAL(errno, EMF_ERRNO__ABI);
+	CU_ASSERT_PTR_NULL(emf_runtime__add(rt, &noops));
+	CU_ASSERT_EQUAL(errno, EMF_ERRNO__NOTPLUGIN);
+	CU_ASSERT_PTR_NULL(emf_runtime__add(rt, &noname));
+	CU_ASSERT_EQUAL(errno, EMF_ERRNO__NOTPLUGIN);
+	CU_ASSERT_PTR_NULL(emf_runtime__find(rt, "nope"));
+	CU_ASSERT_EQUAL(errno, ENOENT);
+	CU_ASSERT_EQUAL(emf_runtime__plugin_cnt(rt), 1);
+	CU_ASSERT_STRING_EQUAL(emf_strerror(-EMF_ERRNO__ABI), "plugin built for another emf ABI version");
+	CU_ASSERT_STRING_EQUAL(emf_strerror(ENOENT), "No such file or directory");
+	emf_runtime__destroy(rt);
+}
+
+int main(void)
+{
+	CU_pSuite s;
+	int failed;
+
+	emf_set_print(NULL); /* the refusals below are expected */
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return CU_get_error();
+	s = CU_add_suite("registry", NULL, NULL);
+	CU_add_test(s, "static plugins found without a list", test_static_plugins);
+	CU_add_test(s, "add_static adds all or nothing", test_add_static);
+	CU_add_test(s, "priority order and tie-break by name", test_order_and_tie_break);
+	CU_add_test(s, "bad descriptors are refused", test_refusals);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef __EXITSNOOP_H
+#define __EXITSNOOP_H
+
+#define TASK_COMM_LEN 16
+
+struct event {
+	unsigned long long duration_ns; /* from the task's start to its exit */
+	int pid;
+	int tid;
+	int ppid;
+	int exit_code; /* the status passed to exit(), 0 when killed by a signal */
+	int sig; /* the signal that killed it, 0 on a normal exit */
+	_Bool core_dumped;
+	char comm[TASK_COMM_LEN];
+};
+
+#endif /* __EXITSNOOP_H */

@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# exitsnoop decodes a process's exit: a child exiting with status 7, and one killed by
+# SIGTERM after living at least 300 ms, each with its pid, ppid and comm.
+. "$(dirname "$0")/lib.sh"
+need_root
+
+start_agent --json -p exitsnoop
+
+# Copies of the binaries give the children command names no other process has.
+code_name="emfexit$$"
+sig_name="emfkill$$"
+cp /bin/sh "$TMPD/$code_name"
+cp /bin/sleep "$TMPD/$sig_name"
+
+"$TMPD/$code_name" -c 'exit 7' &
+code_pid=$!
+wait $code_pid
+
+"$TMPD/$sig_name" 30 &
+sig_pid=$!
+sleep 0.3
+kill -TERM $sig_pid
+wait $sig_pid
+sleep 0.5
+stop_agent
+[ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }
+
+line=$(grep "\"comm\":\"$code_name\"" "$TMPD/out")
+[ -n "$line" ] || { head -5 "$TMPD/out"; fail "no exit event for $code_name"; }
+echo "$line" | grep -q "^{\"plugin\":\"exitsnoop\",\"event\":\"event\"," || fail "bad prefix: $line"
+echo "$line" | grep -q "\"pid\":$code_pid,\"tid\":$code_pid," || fail "wrong pid (want $code_pid): $line"
+echo "$line" | grep -q "\"ppid\":$$," || fail "wrong ppid (want $$): $line"
+echo "$line" | grep -q "\"exit_code\":7,\"sig\":0,\"core_dumped\":false," || fail "wrong exit code (want 7): $line"
+echo "PASS: exit of $code_name (pid $code_pid) decoded: $line"
+
+line=$(grep "\"comm\":\"$sig_name\"" "$TMPD/out")
+[ -n "$line" ] || { head -5 "$TMPD/out"; fail "no exit event for $sig_name"; }
+echo "$line" | grep -q "\"pid\":$sig_pid," || fail "wrong pid (want $sig_pid): $line"
+echo "$line" | grep -q "\"exit_code\":0,\"sig\":15,\"core_dumped\":false," || fail "wrong signal (want 15): $line"
+ns=$(echo "$line" | grep -o '"duration_ns":[0-9]*' | cut -d: -f2)
+[ "${ns:-0}" -ge 300000000 ] && [ "$ns" -lt 30000000000 ] || fail "lifetime $ns ns is not 0.3-30 s: $line"
+echo "PASS: death of $sig_name (pid $sig_pid) by SIGTERM after $ns ns decoded: $line"
+
+check_no_leak

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Every file open: who opened which path with which flags, and the result (the new
+ * fd or -errno).
+ *
+ * The syscall's arguments are seen on entry and its result on exit, so the entry
+ * handler parks the arguments in a hash map keyed by thread id and the exit handler
+ * joins them with the result. The path is read on exit: by then the kernel has read
+ * it too, so its pages are present and the read cannot fault.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <emf/emf.bpf.h>
+#include "opensnoop.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+EMF_PLUGIN_INFO("Trace openat() of files: pid, comm, path, flags, fd or -errno", 20);
+
+/* Options: the defaults trace every open. */
+const volatile pid_t target_pid = 0; /* only this process (tgid) */
+const volatile bool failed_only = false; /* only opens that failed */
+
+struct args {
+	const char *path;
+	int flags;
+	unsigned int mode;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32); /* thread id */
+	__type(value, struct args);
+} start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+SEC("tp/syscalls/sys_enter_openat")
+int handle_openat_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct args args;
+
+	if (target_pid && (pid_t)(id >> 32) != target_pid)
+		return 0;
+	/* openat(int dfd, const char *path, int flags, umode_t mode) */
+	args.path = (const char *)ctx->args[1];
+	args.flags = (int)ctx->args[2];
+	args.mode = (unsigned int)ctx->args[3];
+	bpf_map_update_elem(&start, &tid, &args, BPF_ANY);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_openat")
+int handle_openat_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct args *args;
+	struct event *e;
+	int ret = ctx->ret;
+
+	args = bpf_map_lookup_elem(&start, &tid);
+	if (!args)
+		return 0; /* entered before we attached, or filtered out on entry */
+	if (failed_only && ret >= 0)
+		goto cleanup;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e)
+		goto cleanup;
+	e->pid = id >> 32;
+	e->tid = tid;
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->ret = ret;
+	e->flags = args->flags;
+	e->mode = args->mode;
+	bpf_get_current_comm(&e->comm, sizeof(e->comm));
+	bpf_probe_read_user_str(&e->path, sizeof(e->path), args->path);
+	bpf_ringbuf_submit(e, 0);
+cleanup:
+	bpf_map_delete_elem(&start, &tid);
+	return 0;
+}

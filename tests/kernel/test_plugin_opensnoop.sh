@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# opensnoop decodes openat() of three unique paths by one child: an existing file read
+# (O_RDONLY, an fd), a new file created (O_WRONLY|O_CREAT|O_TRUNC, mode 0666, an fd)
+# and a missing file read (-ENOENT).
+. "$(dirname "$0")/lib.sh"
+need_root
+
+exist="$TMPD/emfopen$$"
+created="$TMPD/emfcreat$$"
+missing="$TMPD/emfmissing$$"
+echo data > "$exist"
+start_agent --json -p opensnoop
+
+# The shell's redirections are plain openat() calls with known flags.
+bash -c 'exec 3< "$1"; : > "$2"; : < "$3"' sh "$exist" "$created" "$missing" 2> /dev/null &
+pid=$!
+wait $pid
+sleep 0.5
+stop_agent
+[ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }
+
+# $1 path, $2 the fields expected after "comm" ... up to the path, as a regex.
+check_open() {
+	local line
+	line=$(grep "\"path\":\"$1\"}$" "$TMPD/out")
+	[ -n "$line" ] || { head -5 "$TMPD/out"; fail "no open event for $1"; }
+	[ "$(echo "$line" | wc -l)" = 1 ] || fail "more than one open event for $1: $line"
+	echo "$line" | grep -q "^{\"plugin\":\"opensnoop\",\"event\":\"event\"," ||
+		fail "bad prefix: $line"
+	echo "$line" | grep -q "\"pid\":$pid,\"tid\":$pid,\"uid\":0," ||
+		fail "wrong pid (want $pid): $line"
+	echo "$line" | grep -Eq "$2" || fail "want $2: $line"
+	echo "$line" | grep -q "\"comm\":\"bash\"," || fail "wrong comm (want bash): $line"
+	passed="$passed
+  $line"
+}
+passed=
+check_open "$exist" '"ret":[0-9]+,"flags":0,'
+check_open "$created" '"ret":[0-9]+,"flags":577,"mode":438,' # 01101, 0666
+check_open "$missing" '"ret":-2,"flags":0,'
+check_no_leak
+echo "PASS: openat() of $exist, $created and $missing by pid $pid decoded:$passed"

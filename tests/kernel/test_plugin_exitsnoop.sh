@@ -29,17 +29,22 @@ stop_agent
 line=$(grep "\"comm\":\"$code_name\"" "$TMPD/out")
 [ -n "$line" ] || { head -5 "$TMPD/out"; fail "no exit event for $code_name"; }
 echo "$line" | grep -q "^{\"plugin\":\"exitsnoop\",\"event\":\"event\"," || fail "bad prefix: $line"
-echo "$line" | grep -q "\"pid\":$code_pid,\"tid\":$code_pid," || fail "wrong pid (want $code_pid): $line"
+echo "$line" | grep -q "\"pid\":$code_pid,\"tid\":$code_pid," ||
+	fail "wrong pid (want $code_pid): $line"
 echo "$line" | grep -q "\"ppid\":$$," || fail "wrong ppid (want $$): $line"
-echo "$line" | grep -q "\"exit_code\":7,\"sig\":0,\"core_dumped\":false," || fail "wrong exit code (want 7): $line"
-echo "PASS: exit of $code_name (pid $code_pid) decoded: $line"
+echo "$line" | grep -q "\"exit_code\":7,\"sig\":0,\"core_dumped\":false," ||
+	fail "wrong exit code (want 7): $line"
+code_line=$line
 
 line=$(grep "\"comm\":\"$sig_name\"" "$TMPD/out")
 [ -n "$line" ] || { head -5 "$TMPD/out"; fail "no exit event for $sig_name"; }
 echo "$line" | grep -q "\"pid\":$sig_pid," || fail "wrong pid (want $sig_pid): $line"
-echo "$line" | grep -q "\"exit_code\":0,\"sig\":15,\"core_dumped\":false," || fail "wrong signal (want 15): $line"
+echo "$line" | grep -q "\"exit_code\":0,\"sig\":15,\"core_dumped\":false," ||
+	fail "wrong signal (want 15): $line"
 ns=$(echo "$line" | grep -o '"duration_ns":[0-9]*' | cut -d: -f2)
-[ "${ns:-0}" -ge 300000000 ] && [ "$ns" -lt 30000000000 ] || fail "lifetime $ns ns is not 0.3-30 s: $line"
-echo "PASS: death of $sig_name (pid $sig_pid) by SIGTERM after $ns ns decoded: $line"
+[ "${ns:-0}" -ge 300000000 ] && [ "$ns" -lt 30000000000 ] ||
+	fail "lifetime $ns ns is not 0.3-30 s: $line"
 
 check_no_leak
+echo "PASS: exit of $code_name (pid $code_pid) with status 7 decoded: $code_line"
+echo "PASS: death of $sig_name (pid $sig_pid) by SIGTERM after $ns ns decoded: $line"

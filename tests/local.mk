@@ -40,3 +40,12 @@ AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)'; top_srcdir='$(abs_top
 	export top_builddir top_srcdir;
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(BASH)
+
+# Benchmarks: built and run by "make bench", never by "make check".
+EMF_BENCHES += tests/bench/bench_pipeline
+EXTRA_PROGRAMS = $(EMF_BENCHES)
+CLEANFILES += $(EMF_BENCHES)
+tests_bench_bench_pipeline_SOURCES = tests/bench/bench_pipeline.c
+tests_bench_bench_pipeline_CPPFLAGS = $(AM_CPPFLAGS) -Iplugins/execsnoop
+tests_bench_bench_pipeline_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_bench_bench_pipeline_LDADD = plugins/execsnoop/execsnoop.emf.o $(EMF_TEST_LIBS)

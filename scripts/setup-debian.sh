@@ -1,0 +1,33 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Set up a Debian bookworm machine from a clean clone: install the build and test
+# dependencies (as root), then autoreconf, configure and make. Extra arguments go
+# to configure, e.g. scripts/setup-debian.sh --enable-werror.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+	autoconf automake libtool pkg-config make gcc g++
+	clang llvm bpftool
+	libbpf-dev libelf-dev zlib1g-dev libjansson-dev libcunit1-dev
+	iproute2 procps util-linux
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "setup-debian: missing packages: ${missing[*]}; run this script as root to install them" >&2
+		exit 1
+	fi
+	echo "setup-debian: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+fi
+
+[ -x configure ] || autoreconf -fi
+[ -f Makefile ] || ./configure "$@"
+make -j"$(nproc)"

@@ -39,6 +39,8 @@ struct agent {
 	int n_only;
 	const char *exclude[MAX_NAMES];
 	int n_exclude;
+	char *args[MAX_NAMES]; /* PLUGIN.NAME=VALUE */
+	int n_args;
 	struct emf_buf out;
 	size_t name_width;
 	bool write_failed;
@@ -64,6 +66,8 @@ static void usage(FILE *f)
 		"  -d, --duration SECS    stop after SECS seconds\n"
 		"  -p, --plugin NAME      run only this plugin (repeatable)\n"
 		"  -x, --exclude NAME     do not run this plugin (repeatable)\n"
+		"  -a, --arg PLUGIN.OPTION=VALUE\n"
+		"                         set a plugin option (repeatable); --list shows them\n"
 		"  -v, --verbose          more messages (same as EMF_LOG_LEVEL=info)\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          print the version\n"
@@ -72,6 +76,7 @@ static void usage(FILE *f)
 		"  emf-agent                      every plugin, text columns\n"
 		"  emf-agent --json -d 5          five seconds of JSON lines\n"
 		"  emf-agent -p execsnoop         exec events only\n"
+		"  emf-agent -p opensnoop -a opensnoop.failed_only=true\n"
 		"\n"
 		"Exit status: 0 on success, 1 when a plugin or the kernel fails, 2 on bad usage.\n");
 }
@@ -185,9 +190,54 @@ static void list_plugins(struct emf_runtime *rt)
 	for (i = 0; i < emf_runtime__plugin_cnt(rt); i++) {
 		struct emf_plugin *p = emf_runtime__plugin(rt, i);
 
+		const struct emf_plugin_desc *d = emf_plugin__desc(p);
+		uint32_t j;
+
 		printf("%-5d %-16s %s\n", emf_plugin__priority(p), emf_plugin__name(p),
 		       emf_plugin__description(p));
+		for (j = 0; j < d->n_options; j++) {
+			const struct emf_option *o = &d->options[j];
+
+			printf("      --arg %s.%s=<%s> (default %s%s%s)\n", d->name, o->name,
+			       o->type_name, o->kind == EMF_FIELD_STRING ? "\"" : "", o->defval,
+			       o->kind == EMF_FIELD_STRING ? "\"" : "");
+		}
 	}
+}
+
+/* Apply every --arg; a bad one is a usage error that names the plugin and option. */
+static int apply_args(struct agent *a, struct emf_runtime *rt)
+{
+	int k;
+
+	for (k = 0; k < a->n_args; k++) {
+		char *arg = a->args[k], *dot = strchr(arg, '.'), *eq = strchr(arg, '=');
+		struct emf_plugin *p;
+		int err;
+
+		if (!dot || !eq || dot > eq || dot == arg || eq == dot + 1) {
+			fprintf(stderr, "emf-agent: invalid --arg '%s': expected PLUGIN.OPTION=VALUE\n",
+				arg);
+			return -EINVAL;
+		}
+		*dot = *eq = '\0';
+		p = emf_runtime__find(rt, arg);
+		if (!p) {
+			fprintf(stderr, "emf-agent: --arg %s.%s: no plugin named '%s' is running; 'emf-agent --list' shows them\n",
+				arg, dot + 1, arg);
+			return -ENOENT;
+		}
+		/* The SDK's message says what is wrong with the value. */
+		err = emf_plugin__set_option(p, dot + 1, eq + 1);
+		if (err == -ENOENT)
+			fprintf(stderr, "emf-agent: 'emf-agent --list' shows the options of '%s'\n",
+				arg);
+		*dot = '.';
+		*eq = '=';
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 static int parse_args(struct agent *a, int argc, char **argv)
@@ -198,6 +248,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "plugin", required_argument, NULL, 'p' },
 		{ "exclude", required_argument, NULL, 'x' },
+		{ "arg", required_argument, NULL, 'a' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -206,7 +257,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "jld:p:x:vhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jld:p:x:a:vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			a->json = true;
@@ -234,6 +285,14 @@ static int parse_args(struct agent *a, int argc, char **argv)
 				a->only[a->n_only++] = optarg;
 			else
 				a->exclude[a->n_exclude++] = optarg;
+			break;
+		case 'a':
+			if (a->n_args == MAX_NAMES) {
+				fprintf(stderr, "emf-agent: too many --arg options (at most %d)\n",
+					MAX_NAMES);
+				return -EINVAL;
+			}
+			a->args[a->n_args++] = optarg;
 			break;
 		case 'v':
 			emf_set_print(verbose_print);
@@ -324,6 +383,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (select_plugins(&a, rt)) {
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (apply_args(&a, rt)) {
 		ret = EXIT_USAGE;
 		goto out;
 	}

@@ -49,6 +49,9 @@ struct cg_plugin {
 	int n_outputs;
 	struct cg_global *globals;
 	int n_globals;
+	int n_options; /* globals settable from text, set by the emitter */
+	void *rodata; /* initial contents of .rodata: the globals' defaults */
+	size_t rodata_size;
 	char description[256];
 	int priority;
 };

@@ -783,7 +783,7 @@ static void emit_enum_table(struct cg_emitter *e, struct cg_type *ct, int i, __u
 	bool is64 = btf_kind(t) == BTF_KIND_ENUM64, sign = btf_kflag(t);
 	int j;
 
-	out(e, "static const struct emf_enum_value %s__enum%d[] = {\n", ct->fname, i);
+	out(e, "static const struct emf_enum_value %s__enum%d[] = {\n", ct->fname, i < 0 ? -i - 1 : i);
 	for (j = 0; j < btf_vlen(t); j++) {
 		__u32 off = is64 ? btf_enum64(t)[j].name_off : btf_enum(t)[j].name_off;
 		long long v = is64 ? (long long)btf_enum64_value(&btf_enum64(t)[j]) :
@@ -878,6 +878,180 @@ static void emit_type_table(struct cg_emitter *e, struct cg_type *ct)
 	out(e, "};\n\n");
 }
 
+/* What an option is: its kind, C type and element count; false when not settable from text. */
+static bool option_type(struct cg_emitter *e, const struct cg_global *g, const char **kind,
+			const char **ctype, __u32 *count, __u32 *el)
+{
+	__u32 id = cg_resolve(e->btf, g->type_id);
+	const struct btf_type *t = type_of(e, id);
+
+	*count = 0;
+	*el = id;
+	if (btf_is_array(t)) {
+		*el = array_elem(e, id, count);
+		if (!is_char(e, *el) || !btf_is_int(type_of(e, *el)))
+			return false;
+		*kind = "EMF_FIELD_STRING";
+		*ctype = "const char *";
+		return true;
+	}
+	if (!btf_is_int(t) && !btf_is_any_enum(t) && !btf_is_float(t))
+		return false;
+	if (btf_is_int(t) && t->size > 8)
+		return false;
+	*kind = field_kind(e, id);
+	*ctype = scalar_ctype(e, id, g->name);
+	return *ctype != NULL;
+}
+
+/* The declared spelling of a global's type: skip const/volatile, keep typedef names. */
+static const char *declared_name(struct cg_emitter *e, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(e->btf, id);
+
+	while (btf_is_mod(t)) {
+		id = t->type;
+		t = btf__type_by_id(e->btf, id);
+	}
+	if (btf_is_array(t))
+		return "char[]";
+	return name_of(e, t);
+}
+
+/* Render an option's default, read from the object's .rodata, as text. */
+static void default_text(struct cg_emitter *e, const struct cg_global *g, __u32 el, __u32 count,
+			 char *buf, size_t n)
+{
+	const unsigned char *d = e->p->rodata;
+	const struct btf_type *t = type_of(e, el);
+	__u64 u = 0;
+	size_t i;
+
+	if (!d || g->offset + g->size > e->p->rodata_size) {
+		snprintf(buf, n, count ? "" : "0");
+		return;
+	}
+	d += g->offset;
+	if (count) {
+		for (i = 0; i < count && i + 1 < n && d[i]; i++)
+			buf[i] = (d[i] < 0x20 || d[i] == '"' || d[i] == '\\') ? '?' : d[i];
+		buf[i] = '\0';
+		return;
+	}
+	if (btf_is_float(t)) {
+		if (t->size == 4) {
+			float f;
+
+			memcpy(&f, d, 4);
+			snprintf(buf, n, "%g", f);
+		} else {
+			double f;
+
+			memcpy(&f, d, 8);
+			snprintf(buf, n, "%g", f);
+		}
+		return;
+	}
+	memcpy(&u, d, t->size); /* little endian, as BPF on x86 */
+	if (btf_is_any_enum(t)) {
+		for (i = 0; i < btf_vlen(t); i++) {
+			bool is64 = btf_kind(t) == BTF_KIND_ENUM64;
+			__u64 v = is64 ? btf_enum64_value(&btf_enum64(t)[i]) : (__u32)btf_enum(t)[i].val;
+			__u32 off = is64 ? btf_enum64(t)[i].name_off : btf_enum(t)[i].name_off;
+
+			if ((t->size < 8 ? (v & ((1ULL << (8 * t->size)) - 1)) : v) == u) {
+				snprintf(buf, n, "%s", btf__name_by_offset(e->btf, off));
+				return;
+			}
+		}
+	}
+	if (btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_BOOL)) {
+		snprintf(buf, n, "%s", u ? "true" : "false");
+	} else if ((btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_SIGNED)) ||
+		   (btf_is_any_enum(t) && btf_kflag(t))) {
+		int shift = 64 - 8 * t->size;
+
+		snprintf(buf, n, "%lld", (long long)((__s64)(u << shift) >> shift));
+	} else {
+		snprintf(buf, n, "%llu", (unsigned long long)u);
+	}
+}
+
+static void emit_options(struct cg_emitter *e)
+{
+	struct cg_plugin *p = e->p;
+	int i, n = 0;
+
+	for (i = 0; i < p->n_globals; i++) {
+		struct cg_global *g = &p->globals[i];
+		const char *kind, *ctype;
+		__u32 count, el;
+
+		if (!option_type(e, g, &kind, &ctype, &count, &el))
+			continue;
+		n++;
+		if (btf_is_any_enum(type_of(e, el)))
+			emit_enum_table(e, &(struct cg_type){ .fname = "" }, -1 - i, el);
+	}
+	p->n_options = n;
+	if (!n)
+		return;
+	out(e, "static const struct emf_option %s__options[] = {\n", p->name);
+	for (i = 0; i < p->n_globals; i++) {
+		struct cg_global *g = &p->globals[i];
+		const char *kind, *ctype;
+		char def[512];
+		__u32 count, el;
+
+		if (!option_type(e, g, &kind, &ctype, &count, &el)) {
+			fprintf(stderr, "emf-codegen: note: global '%s' of %s is not an option: only integers, bools, enums, floats and char arrays can be set from text\n",
+				g->name, p->src);
+			continue;
+		}
+		default_text(e, g, el, count, def, sizeof(def));
+		out(e, "\t{\n\t\t.name = \"%s\",\n\t\t.type_name = \"%s\",\n", g->name,
+		    declared_name(e, g->type_id));
+		out(e, "\t\t.kind = %s,\n", kind);
+		out(e, "\t\t.offset = %u,\n\t\t.size = %u,\n", g->offset, g->size);
+		if (count)
+			out(e, "\t\t.count = %u,\n", count);
+		out(e, "\t\t.defval = \"%s\",\n", def);
+		if (btf_is_any_enum(type_of(e, el)))
+			out(e, "\t\t.n_enum_values = %d,\n\t\t.enum_values = __enum%d,\n",
+			    btf_vlen(type_of(e, el)), -1 - i);
+		out(e, "\t},\n");
+	}
+	out(e, "};\n\n");
+}
+
+/* Typed setters: one per option, through the SDK's checked setter. */
+static void emit_setters(struct cg_emitter *e)
+{
+	struct cg_plugin *p = e->p;
+	int i;
+
+	for (i = 0; i < p->n_globals; i++) {
+		struct cg_global *g = &p->globals[i];
+		const char *kind, *ctype;
+		__u32 count, el;
+
+		if (!option_type(e, g, &kind, &ctype, &count, &el))
+			continue;
+		out(e, "/* %s__set_%s - set option %s before the plugin is loaded; 0 or -errno */\n",
+		    p->name, g->name, g->name);
+		if (count) {
+			out(e, "static inline int %s__set_%s(struct emf_plugin *plugin, const char *v)\n{\n",
+			    p->name, g->name);
+			out(e, "\treturn emf_plugin__set_option(plugin, \"%s\", v);\n}\n\n", g->name);
+		} else {
+			out(e, "static inline int %s__set_%s(struct emf_plugin *plugin, %s v)\n{\n",
+			    p->name, g->name, ctype);
+			out(e, "\treturn emf_plugin__set_option_raw(plugin, \"%s\", &v, sizeof(v));\n}\n\n",
+			    g->name);
+		}
+	}
+}
+
 static void emit_banner(struct cg_emitter *e)
 {
 	out(e, "/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */\n");
@@ -922,7 +1096,7 @@ int cg_emit_header(struct cg_plugin *p, FILE *f)
 	emit_banner(&e);
 	out(&e, "#ifndef __EMF_GEN_%s_EMF_H\n#define __EMF_GEN_%s_EMF_H\n\n", guard, guard);
 	out(&e, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n");
-	out(&e, "#include <emf/event.h>\n#include <emf/plugin.h>\n\n");
+	out(&e, "#include <emf/event.h>\n#include <emf/plugin.h>\n#include <emf/runtime.h>\n\n");
 	out(&e, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
 	out(&e, "/* Host-side mirrors of the event structs, laid out as in the BPF object's BTF. */\n\n");
 	for (i = 0; i < e.n_types; i++)
@@ -946,50 +1120,13 @@ int cg_emit_header(struct cg_plugin *p, FILE *f)
 			    type_of(&e, ct->id)->size,
 		    ct->cname);
 	}
-	out(&e, "\n/* The plugin's descriptor, registered with the SDK when linked in. */\n");
+	out(&e, "\n");
+	emit_setters(&e);
+	out(&e, "/* The plugin's descriptor, registered with the SDK when linked in. */\n");
 	out(&e, "extern const struct emf_plugin_desc %s__plugin;\n\n", p->name);
 	out(&e, "#ifdef __cplusplus\n}\n#endif\n\n#endif /* __EMF_GEN_%s_EMF_H */\n", guard);
 	free(e.types);
 	return e.err;
-}
-
-static void emit_options(struct cg_emitter *e)
-{
-	struct cg_plugin *p = e->p;
-	int i;
-
-	if (!p->n_globals)
-		return;
-	out(e, "static const struct emf_option %s__options[] = {\n", p->name);
-	for (i = 0; i < p->n_globals; i++) {
-		struct cg_global *g = &p->globals[i];
-		__u32 id = cg_resolve(e->btf, g->type_id), cnt = 0;
-		const struct btf_type *t = type_of(e, id);
-		const char *tn = name_of(e, btf__type_by_id(e->btf, g->type_id));
-		__u32 el = id;
-		bool str;
-
-		/* The declared spelling: skip const/volatile, keep the first named type. */
-		{
-			__u32 x = g->type_id;
-			const struct btf_type *xt = btf__type_by_id(e->btf, x);
-
-			while (btf_is_mod(xt)) {
-				x = xt->type;
-				xt = btf__type_by_id(e->btf, x);
-			}
-			tn = name_of(e, xt);
-		}
-		if (btf_is_array(t))
-			el = array_elem(e, id, &cnt);
-		str = btf_is_array(t) && is_char(e, el);
-		out(e, "\t{\n\t\t.name = \"%s\",\n\t\t.type_name = \"%s\",\n", g->name,
-		    tn[0] ? tn : str ? "char[]" : "");
-		out(e, "\t\t.kind = %s,\n", str ? "EMF_FIELD_STRING" : field_kind(e, el));
-		out(e, "\t\t.offset = %u,\n\t\t.size = %u,\n\t\t.count = %u,\n\t},\n", g->offset,
-		    g->size, cnt);
-	}
-	out(e, "};\n\n");
 }
 
 int cg_emit_source(struct cg_plugin *p, FILE *f)
@@ -1063,8 +1200,8 @@ int cg_emit_source(struct cg_plugin *p, FILE *f)
 		out(&e, "\t.n_outputs = %d,\n\t.outputs = %s__outputs,\n", p->n_outputs, n);
 	if (p->n_events)
 		out(&e, "\t.n_events = sizeof(%s__events) / sizeof(%s__events[0]),\n\t.events = %s__events,\n", n, n, n);
-	if (p->n_globals)
-		out(&e, "\t.n_options = %d,\n\t.options = %s__options,\n", p->n_globals, n);
+	if (p->n_options)
+		out(&e, "\t.n_options = %d,\n\t.options = %s__options,\n", p->n_options, n);
 	out(&e, "\t.source = \"%s\",\n};\n\n", p->src);
 	out(&e, "#ifndef EMF_PLUGIN_NO_REGISTER\nEMF_PLUGIN_REGISTER(%s, %s__plugin);\n#endif\n", n, n);
 	free(e.types);

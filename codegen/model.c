@@ -370,10 +370,56 @@ static int build_outputs(struct cg_plugin *p, const struct btf_type *sec)
 	return 0;
 }
 
+/* A copy of ELF section @name of the object; NULL (and *size 0) when absent. */
+static void *read_section(const char *path, const char *name, size_t *size)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	void *copy = NULL;
+	Elf *elf;
+	int fd;
+
+	*size = 0;
+	elf_version(EV_CURRENT);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx))
+		goto out;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *sname;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		sname = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!sname || strcmp(sname, name))
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (data && data->d_buf && data->d_size) {
+			copy = malloc(data->d_size);
+			if (copy) {
+				memcpy(copy, data->d_buf, data->d_size);
+				*size = data->d_size;
+			}
+		}
+		break;
+	}
+out:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return copy;
+}
+
 static int build_globals(struct cg_plugin *p, const struct btf_type *sec)
 {
 	const struct btf_var_secinfo *vs = btf_var_secinfos(sec);
 	int i;
+
+	p->rodata = read_section(p->obj_path, ".rodata", &p->rodata_size);
 
 	for (i = 0; i < btf_vlen(sec); i++, vs++) {
 		const struct btf_type *var = btf__type_by_id(p->btf, vs->type);
@@ -400,52 +446,23 @@ static int build_globals(struct cg_plugin *p, const struct btf_type *sec)
 static int read_info(struct cg_plugin *p, const struct btf_type *sec)
 {
 	const struct btf_var_secinfo *vs = btf_var_secinfos(sec);
-	Elf_Scn *scn = NULL;
-	Elf_Data *data = NULL;
-	size_t shstrndx;
-	int fd, err = -ENOENT;
-	Elf *elf;
+	size_t size;
+	char *d;
+	int prio;
 
-	if (btf_vlen(sec) != 1 || vs->size < 260)
-		goto bad;
-	elf_version(EV_CURRENT);
-	fd = open(p->obj_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_getshdrstrndx(elf, &shstrndx))
-		goto out;
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		const char *name;
-
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		name = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (name && !strcmp(name, ".emf.info")) {
-			data = elf_getdata(scn, NULL);
-			break;
-		}
+	d = btf_vlen(sec) == 1 && vs->size >= 260 ? read_section(p->obj_path, ".emf.info", &size) :
+						    NULL;
+	if (!d || size < vs->offset + 260) {
+		free(d);
+		cg_err("failed to read EMF_PLUGIN_INFO of %s: malformed .emf.info section\n", p->src);
+		return -EINVAL;
 	}
-	if (data && data->d_size >= vs->offset + 260) {
-		const char *d = (const char *)data->d_buf + vs->offset;
-		int prio;
-
-		memcpy(p->description, d, sizeof(p->description) - 1);
-		p->description[sizeof(p->description) - 1] = '\0';
-		memcpy(&prio, d + 256, sizeof(prio));
-		p->priority = prio;
-		err = 0;
-	}
-out:
-	if (elf)
-		elf_end(elf);
-	close(fd);
-	if (!err)
-		return 0;
-bad:
-	cg_err("failed to read EMF_PLUGIN_INFO of %s: malformed .emf.info section\n", p->src);
-	return -EINVAL;
+	memcpy(p->description, d + vs->offset, sizeof(p->description) - 1);
+	p->description[sizeof(p->description) - 1] = '\0';
+	memcpy(&prio, d + vs->offset + 256, sizeof(prio));
+	p->priority = prio;
+	free(d);
+	return 0;
 }
 
 int cg_model_build(struct cg_plugin *p)
@@ -518,6 +535,8 @@ void cg_model_free(struct cg_plugin *p)
 	free(p->events);
 	free(p->outputs);
 	free(p->globals);
+	free(p->rodata);
+	p->rodata = NULL;
 	p->btf = NULL;
 	p->events = NULL;
 	p->outputs = NULL;

@@ -8,6 +8,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/json.c \
 	sdk/src/log.c \
 	sdk/src/log_internal.h \
+	sdk/src/options.c \
 	sdk/src/reader.c \
 	sdk/src/registry.c \
 	sdk/src/runtime.c \

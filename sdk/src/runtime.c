@@ -55,8 +55,10 @@ void emf_runtime__destroy(struct emf_runtime *rt)
 	if (!rt)
 		return;
 	emf_runtime__stop(rt);
-	for (i = 0; i < rt->cnt; i++)
+	for (i = 0; i < rt->cnt; i++) {
+		emf_options__free(rt->plugins[i]);
 		free(rt->plugins[i]);
+	}
 	free(rt->plugins);
 	free(rt->log_buf);
 	if (rt->epfd >= 0)
@@ -188,6 +190,7 @@ int emf_runtime__remove(struct emf_runtime *rt, struct emf_plugin *plugin)
 			continue;
 		memmove(&rt->plugins[i], &rt->plugins[i + 1], (rt->cnt - i - 1) * sizeof(plugin));
 		rt->cnt--;
+		emf_options__free(plugin);
 		free(plugin);
 		return 0;
 	}
@@ -273,6 +276,12 @@ static int plugin_open(struct emf_runtime *rt, struct emf_plugin *p)
 	if (err) {
 		p->skel = NULL;
 		return err < 0 ? err : -EINVAL;
+	}
+	err = emf_options__apply(p);
+	if (err) {
+		p->desc->ops->destroy(p->skel);
+		p->skel = NULL;
+		return err;
 	}
 	p->state = EMF_PLUGIN_OPENED;
 	return 0;

@@ -23,6 +23,7 @@ struct emf_plugin {
 	void *skel;
 	struct emf_output_rt *outs; /* desc->n_outputs, while the reader runs */
 	struct emf_plugin_stats stats;
+	void **opt_vals; /* per option: the value to write at open, or NULL */
 };
 
 /* Tags of the epoll entries, in epoll_event.data.u64. */
@@ -47,6 +48,9 @@ struct emf_runtime {
 	size_t log_size;
 	char errmsg[1024];
 };
+
+int emf_options__apply(struct emf_plugin *p);
+void emf_options__free(struct emf_plugin *p);
 
 int emf_reader__setup(struct emf_runtime *rt);
 void emf_reader__teardown(struct emf_runtime *rt);

@@ -49,8 +49,10 @@ struct emf_option {
 	enum emf_field_kind kind;
 	uint32_t offset; /* in the .rodata section */
 	uint32_t size; /* bytes */
-	uint32_t count; /* char[N] strings and arrays: N; 0 otherwise */
+	uint32_t count; /* char[N] strings: N; 0 otherwise */
 	const char *defval; /* default, rendered as text */
+	uint32_t n_enum_values;
+	const struct emf_enum_value *enum_values; /* EMF_FIELD_ENUM only */
 };
 
 /*

@@ -195,6 +195,33 @@ int emf_plugin__set_priority(struct emf_plugin *plugin, int priority);
  */
 struct bpf_object *emf_plugin__object(const struct emf_plugin *plugin);
 
+/*
+ * emf_plugin__option - the option (const volatile global) named @name
+ *
+ * Returns the option (owned by the descriptor), or NULL with errno ENOENT.
+ */
+const struct emf_option *emf_plugin__option(const struct emf_plugin *plugin, const char *name);
+
+/*
+ * emf_plugin__set_option - set an option from text, before the plugin loads
+ * @value: "42", "0x2a", "true", an enum's name, or a string
+ *
+ * The value is checked against the option's type and range, kept, and
+ * written into the plugin's .rodata at every open. Returns 0, -ENOENT for an
+ * unknown option, -ERANGE or -EINVAL for a value that does not fit (with a
+ * message saying why), -EMF_ERRNO__STATE once the plugin is loaded.
+ */
+int emf_plugin__set_option(struct emf_plugin *plugin, const char *name, const char *value);
+
+/*
+ * emf_plugin__set_option_raw - set an option from its binary value
+ *
+ * @size must be the option's size. The generated typed setters
+ * (NAME__set_OPTION()) call this. Errors as emf_plugin__set_option().
+ */
+int emf_plugin__set_option_raw(struct emf_plugin *plugin, const char *name, const void *value,
+			       size_t size);
+
 /* Per-plugin counters, readable at any time. */
 struct emf_plugin_stats {
 	uint64_t events; /* delivered to the host */

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef __TCPSTATES_H
+#define __TCPSTATES_H
+
+#define TASK_COMM_LEN 16
+
+/* The kernel's TCP states (include/net/tcp_states.h), named apart from vmlinux.h's. */
+enum tcpstates_state {
+	TCPS_ESTABLISHED = 1,
+	TCPS_SYN_SENT = 2,
+	TCPS_SYN_RECV = 3,
+	TCPS_FIN_WAIT1 = 4,
+	TCPS_FIN_WAIT2 = 5,
+	TCPS_TIME_WAIT = 6,
+	TCPS_CLOSE = 7,
+	TCPS_CLOSE_WAIT = 8,
+	TCPS_LAST_ACK = 9,
+	TCPS_LISTEN = 10,
+	TCPS_CLOSING = 11,
+	TCPS_NEW_SYN_RECV = 12,
+	TCPS_BOUND_INACTIVE = 13,
+};
+
+struct event {
+	void *skaddr; /* the socket, to follow one connection through its states */
+	unsigned long long delta_us; /* time spent in oldstate (0 when first seen) */
+	int pid; /* the task running at the change: often not the owner (softirq) */
+	unsigned short family; /* AF_INET or AF_INET6 */
+	unsigned short sport; /* local port, host order; 0 before bound (CLOSE -> SYN_SENT) */
+	unsigned short dport;
+	__u8 saddr[16]; /* IPv4 in the first 4 bytes, network order */
+	__u8 daddr[16];
+	enum tcpstates_state oldstate;
+	enum tcpstates_state newstate;
+	char comm[TASK_COMM_LEN];
+};
+
+#endif /* __TCPSTATES_H */

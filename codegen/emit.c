@@ -214,7 +214,7 @@ static const char *scalar_ctype(struct cg_emitter *e, __u32 id, const char *wher
 /* Print the declaration of member @name of type @id (arrays keep their dimensions). */
 static void emit_decl(struct cg_emitter *e, __u32 id, const char *name, const char *where)
 {
-	const struct btf_type *t = type_of(e, id);
+	const struct btf_type *t = type_of(e, id = cg_resolve(e->btf, id));
 	char dims[128] = "";
 	size_t dl = 0;
 
@@ -660,6 +660,8 @@ static void emit_jansson_value(struct cg_emitter *e, __u32 id, const char *expr,
 	case BTF_KIND_INT:
 		if (btf_int_encoding(t) & BTF_INT_BOOL)
 			out(e, "%*s%s = json_boolean(%s);\n", ind, "", dst, expr);
+		else if (t->size == 16 && (btf_int_encoding(t) & BTF_INT_SIGNED))
+			out(e, "%*s%s = emf_json_int(%s);\n", ind, "", dst, expr);
 		else if (t->size == 16 || (t->size == 8 && !(btf_int_encoding(t) & BTF_INT_SIGNED)))
 			out(e, "%*s%s = emf_json_uint(%s);\n", ind, "", dst, expr);
 		else
@@ -720,14 +722,13 @@ static void emit_jansson_value(struct cg_emitter *e, __u32 id, const char *expr,
 
 static void emit_jansson(struct cg_emitter *e, struct cg_type *ct)
 {
-	/* Nested types get a body function taking the typed value. */
-	if (ct->event < 0) {
-		out(e, "static json_t *%s__jansson_body(const %s *v)\n{\n", ct->fname, ct->cname);
-		out(e, "\tjson_t *o = json_object();\n\n\tif (!o)\n\t\treturn NULL;\n");
-		emit_jansson_members(e, ct->id, "(*v)", 8, 0, "o");
-		out(e, "\treturn o;\nerr:\n\tjson_decref(o);\n\treturn NULL;\n}\n\n");
+	/* Every type gets a body function taking the typed value, for when it is nested. */
+	out(e, "static inline json_t *%s__jansson_body(const %s *v)\n{\n", ct->fname, ct->cname);
+	out(e, "\tjson_t *o = json_object();\n\n\tif (!o)\n\t\treturn NULL;\n");
+	emit_jansson_members(e, ct->id, "(*v)", 8, 0, "o");
+	out(e, "\treturn o;\nerr:\n\tjson_decref(o);\n\treturn NULL;\n}\n\n");
+	if (ct->event < 0)
 		return;
-	}
 	out(e, "static json_t *%s__jansson(const void *data, size_t size)\n{\n", ct->fname);
 	out(e, "\tconst %s *e = (const %s *)data;\n", ct->cname, ct->cname);
 	out(e, "\tjson_t *o = json_object();\n");
@@ -777,13 +778,13 @@ static const char *field_kind(struct cg_emitter *e, __u32 id)
 	return "EMF_FIELD_INT";
 }
 
-static void emit_enum_table(struct cg_emitter *e, struct cg_type *ct, int i, __u32 id)
+static void emit_enum_table(struct cg_emitter *e, const char *prefix, int i, __u32 id)
 {
 	const struct btf_type *t = type_of(e, id);
 	bool is64 = btf_kind(t) == BTF_KIND_ENUM64, sign = btf_kflag(t);
 	int j;
 
-	out(e, "static const struct emf_enum_value %s__enum%d[] = {\n", ct->fname, i < 0 ? -i - 1 : i);
+	out(e, "static const struct emf_enum_value %s__enum%d[] = {\n", prefix, i);
 	for (j = 0; j < btf_vlen(t); j++) {
 		__u32 off = is64 ? btf_enum64(t)[j].name_off : btf_enum(t)[j].name_off;
 		long long v = is64 ? (long long)btf_enum64_value(&btf_enum64(t)[j]) :
@@ -805,7 +806,7 @@ static void emit_fields(struct cg_emitter *e, struct cg_type *ct)
 		__u32 cnt, el = array_elem(e, cg_resolve(e->btf, m->type), &cnt);
 
 		if (btf_is_any_enum(type_of(e, el)))
-			emit_enum_table(e, ct, i, el);
+			emit_enum_table(e, ct->fname, i, el);
 	}
 	out(e, "static const struct emf_field %s__fields[] = {\n", ct->fname);
 	m = btf_members(t);
@@ -990,8 +991,12 @@ static void emit_options(struct cg_emitter *e)
 		if (!option_type(e, g, &kind, &ctype, &count, &el))
 			continue;
 		n++;
-		if (btf_is_any_enum(type_of(e, el)))
-			emit_enum_table(e, &(struct cg_type){ .fname = "" }, -1 - i, el);
+		if (btf_is_any_enum(type_of(e, el))) {
+			char prefix[CG_NAME_MAX + 16];
+
+			snprintf(prefix, sizeof(prefix), "%s__option", p->name);
+			emit_enum_table(e, prefix, i, el);
+		}
 	}
 	p->n_options = n;
 	if (!n)
@@ -1017,8 +1022,8 @@ static void emit_options(struct cg_emitter *e)
 			out(e, "\t\t.count = %u,\n", count);
 		out(e, "\t\t.defval = \"%s\",\n", def);
 		if (btf_is_any_enum(type_of(e, el)))
-			out(e, "\t\t.n_enum_values = %d,\n\t\t.enum_values = __enum%d,\n",
-			    btf_vlen(type_of(e, el)), -1 - i);
+			out(e, "\t\t.n_enum_values = %d,\n\t\t.enum_values = %s__option__enum%d,\n",
+			    btf_vlen(type_of(e, el)), p->name, i);
 		out(e, "\t},\n");
 	}
 	out(e, "};\n\n");
@@ -1129,6 +1134,65 @@ int cg_emit_header(struct cg_plugin *p, FILE *f)
 	return e.err;
 }
 
+static void dump_printf(void *ctx, const char *fmt, va_list args)
+{
+	vfprintf(((struct cg_emitter *)ctx)->f, fmt, args);
+}
+
+/*
+ * bpftool's skeleton declares globals with their types by name (enum color
+ * shade;) and expects their definitions before it is included: dump them
+ * from BTF, as the BPF side declared them.
+ */
+static int emit_skel_types(struct cg_emitter *e)
+{
+	int i, n = btf__type_cnt(e->btf), err = 0;
+	struct btf_dump *d = NULL;
+	bool any = false;
+
+	for (i = 1; i < n && !err; i++) {
+		const struct btf_type *t = type_of(e, i);
+		const struct btf_var_secinfo *vs;
+		const char *sec;
+		int j;
+
+		if (!btf_is_datasec(t))
+			continue;
+		sec = name_of(e, t);
+		if (strncmp(sec, ".rodata", 7) && strncmp(sec, ".data", 5) && strcmp(sec, ".bss"))
+			continue;
+		vs = btf_var_secinfos(t);
+		for (j = 0; j < btf_vlen(t); j++, vs++) {
+			const struct btf_type *v = type_of(e, vs->type);
+			__u32 id = v->type, cnt;
+			const struct btf_type *vt;
+
+			/* Only named enums, structs, unions and typedefs need a definition. */
+			while (btf_is_mod(type_of(e, id)))
+				id = type_of(e, id)->type;
+			if (btf_is_array(type_of(e, id)))
+				id = array_elem(e, id, &cnt);
+			vt = type_of(e, id);
+			/* bool is a macro on the host, from <stdbool.h>. */
+			if (btf_is_int(vt) || btf_is_float(vt) || btf_is_ptr(vt) || !name_of(e, vt)[0] ||
+			    !strcmp(name_of(e, vt), "bool"))
+				continue;
+			if (!d) {
+				d = btf_dump__new(e->btf, dump_printf, e, NULL);
+				if (!d)
+					return -errno;
+				out(e, "/* Types the skeleton's globals use, as the BPF code declares them. */\n");
+			}
+			err = btf_dump__dump_type(d, id);
+			any = true;
+		}
+	}
+	if (any)
+		out(e, "\n");
+	btf_dump__free(d);
+	return err;
+}
+
 int cg_emit_source(struct cg_plugin *p, FILE *f)
 {
 	const char *n = p->name;
@@ -1142,6 +1206,9 @@ int cg_emit_source(struct cg_plugin *p, FILE *f)
 	out(&e, "#include <errno.h>\n#include <math.h>\n#include <stdlib.h>\n#include <string.h>\n");
 	out(&e, "#include <jansson.h>\n#include <bpf/libbpf.h>\n\n");
 	out(&e, "#include <emf/fmt.h>\n#include <emf/json.h>\n#include <emf/plugin.h>\n\n");
+	err = emit_skel_types(&e);
+	if (err)
+		return err;
 	out(&e, "#include \"%s.skel.h\"\n#include \"%s.emf.h\"\n\n", n, n);
 	out(&e, "static inline size_t emf_min_size(size_t a, size_t b)\n{\n\treturn a < b ? a : b;\n}\n\n");
 	for (i = 0; i < e.n_types; i++) {

@@ -5,6 +5,7 @@ EMF_TEST_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS
 EMF_TEST_LIBS = sdk/libemfsdk.a $(CUNIT_LIBS) $(EMF_SDK_LIBS)
 
 EMF_UNIT_TESTS = \
+	tests/unit/test_codegen_types \
 	tests/unit/test_decoder \
 	tests/unit/test_lifecycle \
 	tests/unit/test_registry \
@@ -16,6 +17,14 @@ tests_unit_test_decoder_SOURCES = tests/unit/test_decoder.c
 tests_unit_test_decoder_CPPFLAGS = $(AM_CPPFLAGS) -Iplugins/execsnoop
 tests_unit_test_decoder_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_decoder_LDADD = plugins/execsnoop/execsnoop.emf.o $(EMF_TEST_LIBS)
+
+tests_unit_test_codegen_types_SOURCES = tests/unit/test_codegen_types.c
+tests_unit_test_codegen_types_CPPFLAGS = $(AM_CPPFLAGS) -Itests/codegen/alltypes
+tests_unit_test_codegen_types_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_codegen_types_LDADD = tests/codegen/alltypes/alltypes.emf.o $(EMF_TEST_LIBS)
+BUILT_SOURCES += tests/codegen/alltypes/alltypes.emf.c
+CLEANFILES += $(addprefix tests/codegen/alltypes/alltypes,.emf.c .emf.h .skel.h .bpf.o .emf.o)
+EXTRA_DIST += tests/codegen/alltypes/alltypes.bpf.c tests/codegen/alltypes/alltypes.h
 
 tests_unit_test_lifecycle_SOURCES = tests/unit/test_lifecycle.c
 tests_unit_test_lifecycle_CFLAGS = $(EMF_TEST_CFLAGS)

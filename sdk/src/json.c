@@ -38,3 +38,10 @@ json_t *emf_json_uint(unsigned __int128 v)
 		return json_integer((json_int_t)v);
 	return json_real((double)v);
 }
+
+json_t *emf_json_int(__int128 v)
+{
+	if (v >= INT64_MIN && v <= INT64_MAX)
+		return json_integer((json_int_t)v);
+	return json_real((double)v);
+}

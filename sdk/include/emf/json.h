@@ -32,6 +32,9 @@ struct json_t *emf_json_str(const char *s, size_t max);
  */
 struct json_t *emf_json_uint(unsigned __int128 v);
 
+/* emf_json_int - the same for signed integers outside INT64_MIN..INT64_MAX */
+struct json_t *emf_json_int(__int128 v);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Test plugin: sends every kind of field, and a packed struct through a perf event array. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <emf/emf.bpf.h>
+#include "alltypes.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+EMF_PLUGIN_INFO("codegen test: every field kind", 70);
+
+const volatile int level = -3;
+const volatile unsigned long long limit = 1000;
+const volatile bool verbose = true;
+const volatile char label[8] = "abc";
+const volatile enum color shade = BLUE;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} events SEC(".maps") EMF_EVENT(event);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(u32));
+	__uint(value_size, sizeof(u32));
+} packed_events SEC(".maps") EMF_EVENT(packed_event);
+
+SEC("tp/syscalls/sys_enter_getppid")
+int send(void *ctx)
+{
+	struct packed_event p = { .tag = 'p', .value = limit, .port = 80 };
+	struct event *e;
+
+	if (verbose)
+		bpf_perf_event_output(ctx, &packed_events, BPF_F_CURRENT_CPU, &p, sizeof(p));
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->i32 = level;
+	e->name[0] = label[0];
+	e->color = shade;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}

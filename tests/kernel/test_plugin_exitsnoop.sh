@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # exitsnoop decodes a process's exit: a child exiting with status 7, and one killed by
-# SIGTERM after living at least 300 ms, each with its pid, ppid and comm.
+# SIGTERM after living at least 300 ms, each with its pid, ppid and comm; with the
+# option failed_only, a clean exit is left out.
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -46,5 +47,24 @@ ns=$(echo "$line" | grep -o '"duration_ns":[0-9]*' | cut -d: -f2)
 	fail "lifetime $ns ns is not 0.3-30 s: $line"
 
 check_no_leak
+
+# failed_only=true: a clean exit is not reported, exit 7 still is.
+start_agent --json -p exitsnoop --arg exitsnoop.failed_only=true
+"$TMPD/$code_name" -c 'exit 0' &
+ok_pid=$!
+wait $ok_pid
+"$TMPD/$code_name" -c 'exit 7' &
+code2_pid=$!
+wait $code2_pid
+sleep 0.5
+stop_agent
+[ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent with failed_only exited with $AGENT_RC"; }
+grep -q "\"pid\":$ok_pid," "$TMPD/out" && fail "failed_only reported the clean exit of $ok_pid"
+grep -q "\"pid\":$code2_pid,.*\"exit_code\":7," "$TMPD/out" ||
+	fail "failed_only did not report the exit 7 of $code2_pid"
+grep -q '"exit_code":0,"sig":0,' "$TMPD/out" && fail "failed_only reported a clean exit"
+check_no_leak
+
 echo "PASS: exit of $code_name (pid $code_pid) with status 7 decoded: $code_line"
 echo "PASS: death of $sig_name (pid $sig_pid) by SIGTERM after $ns ns decoded: $line"
+echo "PASS: with failed_only, exit 7 of $code2_pid reported, exit 0 of $ok_pid not"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # opensnoop decodes openat() of three unique paths by one child: an existing file read
 # (O_RDONLY, an fd), a new file created (O_WRONLY|O_CREAT|O_TRUNC, mode 0666, an fd)
-# and a missing file read (-ENOENT).
+# and a missing file read (-ENOENT); then, with the option failed_only, only the last.
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -40,4 +40,20 @@ check_open "$exist" '"ret":[0-9]+,"flags":0,'
 check_open "$created" '"ret":[0-9]+,"flags":577,"mode":438,' # 01101, 0666
 check_open "$missing" '"ret":-2,"flags":0,'
 check_no_leak
+
+# failed_only=true: the same opens again, and only the failed one is reported.
+start_agent --json -p opensnoop --arg opensnoop.failed_only=true
+bash -c 'exec 3< "$1"; : > "$2"; : < "$3"' sh "$exist" "$created" "$missing" 2> /dev/null &
+pid2=$!
+wait $pid2
+sleep 0.5
+stop_agent
+[ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent with failed_only exited with $AGENT_RC"; }
+grep "\"ret\":[0-9]" "$TMPD/out" && fail "failed_only reported successful opens"
+line=$(grep "\"pid\":$pid2,.*\"ret\":-2,.*\"path\":\"$missing\"}$" "$TMPD/out")
+[ -n "$line" ] || { head -5 "$TMPD/out"; fail "failed_only did not report the open of $missing"; }
+check_no_leak
+
 echo "PASS: openat() of $exist, $created and $missing by pid $pid decoded:$passed"
+echo "PASS: with failed_only, only the failed open by pid $pid2:
+  $line"

@@ -14,29 +14,10 @@
 #include <bpf/btf.h>
 
 #include "codegen.h"
-
-/* A struct or union the generated code mirrors. */
-struct cg_type {
-	__u32 id;
-	char cname[2 * CG_NAME_MAX + 32]; /* e.g. "struct execsnoop__event" */
-	char fname[2 * CG_NAME_MAX + 16]; /* function prefix, e.g. "execsnoop__event" */
-	int event; /* index in cg_plugin.events, -1 for nested-only types */
-};
-
-struct cg_emitter {
-	struct cg_plugin *p;
-	const struct btf *btf;
-	FILE *f;
-	struct cg_type *types; /* dependency order: nested before nesting */
-	int n_types;
-	bool bol; /* at the beginning of a line */
-	int err;
-};
-
-static void out(struct cg_emitter *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#include "emit.h"
 
 /* Print to the output; indentation given as spaces becomes tabs, kernel style. */
-static void out(struct cg_emitter *e, const char *fmt, ...)
+void cg_out(struct cg_emitter *e, const char *fmt, ...)
 {
 	char *s, *c;
 	va_list ap;
@@ -61,12 +42,12 @@ static void out(struct cg_emitter *e, const char *fmt, ...)
 	free(s);
 }
 
-static const struct btf_type *type_of(const struct cg_emitter *e, __u32 id)
+const struct btf_type *cg_type_of(const struct cg_emitter *e, __u32 id)
 {
 	return btf__type_by_id(e->btf, id);
 }
 
-static const char *name_of(const struct cg_emitter *e, const struct btf_type *t)
+const char *cg_name_of(const struct cg_emitter *e, const struct btf_type *t)
 {
 	return btf__name_by_offset(e->btf, t->name_off);
 }
@@ -81,25 +62,25 @@ static struct cg_type *find_type(struct cg_emitter *e, __u32 id)
 	return NULL;
 }
 
-static bool is_char(const struct cg_emitter *e, __u32 id)
+bool cg_is_char(const struct cg_emitter *e, __u32 id)
 {
-	const struct btf_type *t = type_of(e, cg_resolve(e->btf, id));
+	const struct btf_type *t = cg_type_of(e, cg_resolve(e->btf, id));
 
 	if (!btf_is_int(t) || t->size != 1)
 		return false;
-	return !strcmp(name_of(e, t), "char") || (btf_int_encoding(t) & BTF_INT_CHAR);
+	return !strcmp(cg_name_of(e, t), "char") || (btf_int_encoding(t) & BTF_INT_CHAR);
 }
 
 /* Resolve arrays to their innermost element, multiplying out the element count. */
-static __u32 array_elem(const struct cg_emitter *e, __u32 id, __u32 *count)
+__u32 cg_array_elem(const struct cg_emitter *e, __u32 id, __u32 *count)
 {
-	const struct btf_type *t = type_of(e, id);
+	const struct btf_type *t = cg_type_of(e, id);
 
 	*count = 1;
 	while (btf_is_array(t)) {
 		*count *= btf_array(t)->nelems;
 		id = cg_resolve(e->btf, btf_array(t)->type);
-		t = type_of(e, id);
+		t = cg_type_of(e, id);
 	}
 	return id;
 }
@@ -116,7 +97,7 @@ static void sanitize(char *dst, size_t n, const char *src)
 /* Register a struct/union and, first, everything it nests. */
 static int collect(struct cg_emitter *e, __u32 id, const char *name, int event)
 {
-	const struct btf_type *t = type_of(e, id);
+	const struct btf_type *t = cg_type_of(e, id);
 	const struct btf_member *m = btf_members(t);
 	struct cg_type *ct;
 	char s[CG_NAME_MAX];
@@ -125,12 +106,12 @@ static int collect(struct cg_emitter *e, __u32 id, const char *name, int event)
 	if (find_type(e, id))
 		return 0;
 	for (i = 0; i < btf_vlen(t); i++, m++) {
-		__u32 cnt, mid = array_elem(e, cg_resolve(e->btf, m->type), &cnt);
-		const struct btf_type *mt = type_of(e, mid);
+		__u32 cnt, mid = cg_array_elem(e, cg_resolve(e->btf, m->type), &cnt);
+		const struct btf_type *mt = cg_type_of(e, mid);
 
 		if (btf_is_struct(mt) || btf_is_union(mt)) {
 			char anon[32];
-			const char *mn = name_of(e, mt);
+			const char *mn = cg_name_of(e, mt);
 
 			if (!mn[0]) {
 				snprintf(anon, sizeof(anon), "anon%u", mid);
@@ -156,16 +137,16 @@ static int collect(struct cg_emitter *e, __u32 id, const char *name, int event)
 }
 
 /* The C spelling of a scalar; NULL (after a message) when it cannot be rendered. */
-static const char *scalar_ctype(struct cg_emitter *e, __u32 id, const char *where)
+const char *cg_scalar_ctype(struct cg_emitter *e, __u32 id, const char *where)
 {
-	const struct btf_type *t = type_of(e, id);
+	const struct btf_type *t = cg_type_of(e, id);
 	bool sign;
 
 	switch (btf_kind(t)) {
 	case BTF_KIND_INT:
 		if (btf_int_encoding(t) & BTF_INT_BOOL)
 			return "bool";
-		if (is_char(e, id))
+		if (cg_is_char(e, id))
 			return "char";
 		sign = btf_int_encoding(t) & BTF_INT_SIGNED;
 		switch (t->size) {
@@ -205,7 +186,7 @@ static const char *scalar_ctype(struct cg_emitter *e, __u32 id, const char *wher
 		return "uint64_t"; /* a BPF-side address: 64 bits whatever the host */
 	}
 	cg_err("%s: type '%s' (BTF kind %d, %u bytes) cannot be rendered; use an integer, enum, float, char array, array, struct or union\n",
-	       where, name_of(e, t)[0] ? name_of(e, t) : "(anonymous)", btf_kind(t),
+	       where, cg_name_of(e, t)[0] ? cg_name_of(e, t) : "(anonymous)", btf_kind(t),
 	       btf_kind(t) == BTF_KIND_FUNC_PROTO ? 0 : t->size);
 	e->err = -EINVAL;
 	return NULL;
@@ -214,7 +195,7 @@ static const char *scalar_ctype(struct cg_emitter *e, __u32 id, const char *wher
 /* Print the declaration of member @name of type @id (arrays keep their dimensions). */
 static void emit_decl(struct cg_emitter *e, __u32 id, const char *name, const char *where)
 {
-	const struct btf_type *t = type_of(e, id = cg_resolve(e->btf, id));
+	const struct btf_type *t = cg_type_of(e, id = cg_resolve(e->btf, id));
 	char dims[128] = "";
 	size_t dl = 0;
 
@@ -223,13 +204,13 @@ static void emit_decl(struct cg_emitter *e, __u32 id, const char *name, const ch
 		if (dl >= sizeof(dims))
 			dl = sizeof(dims) - 1;
 		id = cg_resolve(e->btf, btf_array(t)->type);
-		t = type_of(e, id);
+		t = cg_type_of(e, id);
 	}
 	if (btf_is_struct(t) || btf_is_union(t)) {
-		out(e, "%s %s%s", find_type(e, id)->cname, name, dims);
+		cg_out(e, "%s %s%s", find_type(e, id)->cname, name, dims);
 		return;
 	}
-	out(e, "%s %s%s", scalar_ctype(e, id, where) ?: "int", name, dims);
+	cg_out(e, "%s %s%s", cg_scalar_ctype(e, id, where) ?: "int", name, dims);
 }
 
 static const char *member_name(const struct cg_emitter *e, const struct btf_member *m, int i,
@@ -245,7 +226,7 @@ static const char *member_name(const struct cg_emitter *e, const struct btf_memb
 
 static void emit_type_def(struct cg_emitter *e, struct cg_type *ct)
 {
-	const struct btf_type *t = type_of(e, ct->id);
+	const struct btf_type *t = cg_type_of(e, ct->id);
 	const struct btf_member *m = btf_members(t);
 	bool is_union = btf_is_union(t), packed = false, bits = false;
 	__u32 cur = 0, max_align = 1;
@@ -272,7 +253,7 @@ static void emit_type_def(struct cg_emitter *e, struct cg_type *ct)
 	if (!is_union && t->size < ((cur + max_align - 1) & ~(max_align - 1)))
 		packed = true;
 
-	out(e, "%s {\n", ct->cname);
+	cg_out(e, "%s {\n", ct->cname);
 	m = btf_members(t);
 	cur = 0;
 	bits = false;
@@ -289,33 +270,33 @@ static void emit_type_def(struct cg_emitter *e, struct cg_type *ct)
 			__u32 natural = packed ? cur : (cur + al - 1) & ~(al - 1);
 
 			if (off > natural)
-				out(e, "\tuint8_t __pad%d[%u];\n", pad++, off - natural);
+				cg_out(e, "\tuint8_t __pad%d[%u];\n", pad++, off - natural);
 		}
-		out(e, "\t");
+		cg_out(e, "\t");
 		emit_decl(e, m->type, mn, where);
 		if (bsz) {
-			out(e, " : %u", bsz);
+			cg_out(e, " : %u", bsz);
 			bits = true;
 		} else {
 			bits = false;
 			cur = off + btf__resolve_size(e->btf, m->type);
 		}
-		out(e, ";\n");
+		cg_out(e, ";\n");
 	}
 	if (is_union) {
-		out(e, "\tuint8_t __size[%u];\n", t->size);
+		cg_out(e, "\tuint8_t __size[%u];\n", t->size);
 	} else if (!bits) {
 		__u32 end = packed ? cur : (cur + max_align - 1) & ~(max_align - 1);
 
 		if (t->size > end)
-			out(e, "\tuint8_t __pad%d[%u];\n", pad++, t->size - end);
+			cg_out(e, "\tuint8_t __pad%d[%u];\n", pad++, t->size - end);
 	}
 	if (packed)
-		out(e, "} __attribute__((packed, aligned(%d)));\n", btf__align_of(e->btf, ct->id));
+		cg_out(e, "} __attribute__((packed, aligned(%d)));\n", btf__align_of(e->btf, ct->id));
 	else
-		out(e, "};\n");
+		cg_out(e, "};\n");
 
-	out(e, "EMF_LAYOUT_ASSERT(sizeof(%s) == %u, \"%s: size differs from the BPF object's (%u)\");\n",
+	cg_out(e, "EMF_LAYOUT_ASSERT(sizeof(%s) == %u, \"%s: size differs from the BPF object's (%u)\");\n",
 	    ct->cname, t->size, ct->cname, t->size);
 	m = btf_members(t);
 	for (i = 0; i < btf_vlen(t); i++, m++) {
@@ -324,11 +305,11 @@ static void emit_type_def(struct cg_emitter *e, struct cg_type *ct)
 
 		if (btf_member_bitfield_size(t, i))
 			continue;
-		out(e, "EMF_LAYOUT_ASSERT(offsetof(%s, %s) == %u, \"%s.%s: offset differs from the BPF object's (%u)\");\n",
+		cg_out(e, "EMF_LAYOUT_ASSERT(offsetof(%s, %s) == %u, \"%s.%s: offset differs from the BPF object's (%u)\");\n",
 		    ct->cname, mn, btf_member_bit_offset(t, i) / 8, ct->cname, mn,
 		    btf_member_bit_offset(t, i) / 8);
 	}
-	out(e, "\n");
+	cg_out(e, "\n");
 }
 
 /* ---- renderers ---------------------------------------------------------- */
@@ -341,22 +322,22 @@ static void emit_lit(struct cg_emitter *e, int ind, const char *s)
 	size_t n = strlen(s);
 
 	if (n == 1) {
-		out(e, "%*s*p++ = '%s';\n", ind, "", s[0] == '\'' ? "\\'" : s);
+		cg_out(e, "%*s*p++ = '%s';\n", ind, "", s[0] == '\'' ? "\\'" : s);
 		return;
 	}
-	out(e, "%*smemcpy(p, \"", ind, "");
+	cg_out(e, "%*smemcpy(p, \"", ind, "");
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')
-			out(e, "\\");
-		out(e, "%c", *s);
+			cg_out(e, "\\");
+		cg_out(e, "%c", *s);
 	}
-	out(e, "\", %zu);\n%*sp += %zu;\n", n, ind, "", n);
+	cg_out(e, "\", %zu);\n%*sp += %zu;\n", n, ind, "", n);
 }
 
 /* Upper bound of the rendered size of a value of type @id. */
 static size_t value_max(struct cg_emitter *e, __u32 id, enum cg_mode mode)
 {
-	const struct btf_type *t = type_of(e, id);
+	const struct btf_type *t = cg_type_of(e, id);
 	size_t n = 0, m;
 	__u32 cnt;
 	int i;
@@ -380,9 +361,9 @@ static size_t value_max(struct cg_emitter *e, __u32 id, enum cg_mode mode)
 		}
 		return n;
 	case BTF_KIND_ARRAY: {
-		__u32 el = array_elem(e, id, &cnt);
+		__u32 el = cg_array_elem(e, id, &cnt);
 
-		if (is_char(e, el) && btf_is_int(type_of(e, el)))
+		if (cg_is_char(e, el) && btf_is_int(cg_type_of(e, el)))
 			return (size_t)cnt * 6 + 2;
 		return cnt * (value_max(e, el, mode) + 1) + 2;
 	}
@@ -409,7 +390,7 @@ static void emit_enum(struct cg_emitter *e, const struct btf_type *t, const char
 	bool sign = btf_kflag(t), is64 = btf_kind(t) == BTF_KIND_ENUM64;
 	int i, j;
 
-	out(e, "%*sswitch ((%s)%s) {\n", ind, "", sign ? "int64_t" : "uint64_t", expr);
+	cg_out(e, "%*sswitch ((%s)%s) {\n", ind, "", sign ? "int64_t" : "uint64_t", expr);
 	for (i = 0; i < btf_vlen(t); i++) {
 		__u32 off = is64 ? btf_enum64(t)[i].name_off : btf_enum(t)[i].name_off;
 		__u64 v = is64 ? btf_enum64_value(&btf_enum64(t)[i]) :
@@ -428,22 +409,22 @@ static void emit_enum(struct cg_emitter *e, const struct btf_type *t, const char
 		if (dup)
 			continue;
 		if (sign)
-			out(e, "%*scase %lldLL:\n", ind, "", (long long)v);
+			cg_out(e, "%*scase %lldLL:\n", ind, "", (long long)v);
 		else
-			out(e, "%*scase %lluULL:\n", ind, "", (unsigned long long)v);
+			cg_out(e, "%*scase %lluULL:\n", ind, "", (unsigned long long)v);
 		snprintf(lit, sizeof(lit), mode == CG_JSON ? "\"%s\"" : "%s", n);
 		emit_lit(e, ind + 8, lit);
-		out(e, "%*sbreak;\n", ind + 8, "");
+		cg_out(e, "%*sbreak;\n", ind + 8, "");
 	}
-	out(e, "%*sdefault:\n", ind, "");
-	out(e, "%*sp = %s(p, %s);\n", ind + 8, "", sign ? "emf_fmt_i64" : "emf_fmt_u64", expr);
-	out(e, "%*s}\n", ind, "");
+	cg_out(e, "%*sdefault:\n", ind, "");
+	cg_out(e, "%*sp = %s(p, %s);\n", ind + 8, "", sign ? "emf_fmt_i64" : "emf_fmt_u64", expr);
+	cg_out(e, "%*s}\n", ind, "");
 }
 
 static void emit_members(struct cg_emitter *e, __u32 id, const char *base, enum cg_mode mode,
 			 int ind, int depth)
 {
-	const struct btf_type *t = type_of(e, id);
+	const struct btf_type *t = cg_type_of(e, id);
 	const struct btf_member *m = btf_members(t);
 	int i;
 
@@ -468,26 +449,26 @@ static void emit_members(struct cg_emitter *e, __u32 id, const char *base, enum 
 static void emit_value(struct cg_emitter *e, __u32 id, const char *expr, const char *limit,
 		       enum cg_mode mode, int ind, int depth)
 {
-	const struct btf_type *t = type_of(e, id);
+	const struct btf_type *t = cg_type_of(e, id);
 	char sub[600];
 
 	switch (btf_kind(t)) {
 	case BTF_KIND_INT:
 		if (btf_int_encoding(t) & BTF_INT_BOOL) {
-			out(e, "%*sif (%s) {\n", ind, "", expr);
+			cg_out(e, "%*sif (%s) {\n", ind, "", expr);
 			emit_lit(e, ind + 8, "true");
-			out(e, "%*s} else {\n", ind, "");
+			cg_out(e, "%*s} else {\n", ind, "");
 			emit_lit(e, ind + 8, "false");
-			out(e, "%*s}\n", ind, "");
+			cg_out(e, "%*s}\n", ind, "");
 		} else if (t->size == 16) {
-			out(e, "%*sp = %s(p, %s);\n", ind, "",
+			cg_out(e, "%*sp = %s(p, %s);\n", ind, "",
 			    btf_int_encoding(t) & BTF_INT_SIGNED ? "emf_fmt_i128" : "emf_fmt_u128",
 			    expr);
 		} else {
 			bool sign = (btf_int_encoding(t) & BTF_INT_SIGNED) ||
-				    (is_char(e, id) && !strcmp(name_of(e, t), "char"));
+				    (cg_is_char(e, id) && !strcmp(cg_name_of(e, t), "char"));
 
-			out(e, "%*sp = %s(p, %s);\n", ind, "", sign ? "emf_fmt_i64" : "emf_fmt_u64",
+			cg_out(e, "%*sp = %s(p, %s);\n", ind, "", sign ? "emf_fmt_i64" : "emf_fmt_u64",
 			    expr);
 		}
 		return;
@@ -496,12 +477,12 @@ static void emit_value(struct cg_emitter *e, __u32 id, const char *expr, const c
 		emit_enum(e, t, expr, mode, ind);
 		return;
 	case BTF_KIND_FLOAT:
-		out(e, "%*sp = emf_fmt_double(p, %s);\n", ind, "", expr);
+		cg_out(e, "%*sp = emf_fmt_double(p, %s);\n", ind, "", expr);
 		return;
 	case BTF_KIND_PTR:
 		if (mode == CG_JSON)
 			emit_lit(e, ind, "\"");
-		out(e, "%*sp = emf_fmt_hex(p, %s);\n", ind, "", expr);
+		cg_out(e, "%*sp = emf_fmt_hex(p, %s);\n", ind, "", expr);
 		if (mode == CG_JSON)
 			emit_lit(e, ind, "\"");
 		return;
@@ -509,20 +490,20 @@ static void emit_value(struct cg_emitter *e, __u32 id, const char *expr, const c
 		__u32 n = btf_array(t)->nelems, el = cg_resolve(e->btf, btf_array(t)->type);
 		char lim[128];
 
-		if (is_char(e, el) && btf_is_int(type_of(e, el))) {
-			out(e, "%*sp = %s(p, %s, %s);\n", ind, "",
+		if (cg_is_char(e, el) && btf_is_int(cg_type_of(e, el))) {
+			cg_out(e, "%*sp = %s(p, %s, %s);\n", ind, "",
 			    mode == CG_JSON ? "emf_fmt_json_str" : "emf_fmt_str", expr,
 			    limit ?: (snprintf(lim, sizeof(lim), "%u", n), lim));
 			return;
 		}
 		emit_lit(e, ind, "[");
-		out(e, "%*sfor (size_t i%d = 0; i%d < %s; i%d++) {\n", ind, "", depth, depth,
+		cg_out(e, "%*sfor (size_t i%d = 0; i%d < %s; i%d++) {\n", ind, "", depth, depth,
 		    limit ?: (snprintf(lim, sizeof(lim), "%u", n), lim), depth);
-		out(e, "%*sif (i%d)\n", ind + 8, "", depth);
+		cg_out(e, "%*sif (i%d)\n", ind + 8, "", depth);
 		emit_lit(e, ind + 16, ",");
 		snprintf(sub, sizeof(sub), "%s[i%d]", expr, depth);
 		emit_value(e, el, sub, NULL, mode, ind + 8, depth + 1);
-		out(e, "%*s}\n", ind, "");
+		cg_out(e, "%*s}\n", ind, "");
 		emit_lit(e, ind, "]");
 		return;
 	}
@@ -540,7 +521,7 @@ static void emit_value(struct cg_emitter *e, __u32 id, const char *expr, const c
 /* Column width of a top-level field in text output. */
 static int text_width(struct cg_emitter *e, __u32 id, const char *name)
 {
-	const struct btf_type *t = type_of(e, id);
+	const struct btf_type *t = cg_type_of(e, id);
 	int w = 0, n = strlen(name);
 	__u32 cnt;
 
@@ -559,7 +540,7 @@ static int text_width(struct cg_emitter *e, __u32 id, const char *name)
 		w = 18;
 		break;
 	case BTF_KIND_ARRAY:
-		if (is_char(e, array_elem(e, id, &cnt)))
+		if (cg_is_char(e, cg_array_elem(e, id, &cnt)))
 			w = cnt > 16 ? 16 : cnt;
 		break;
 	}
@@ -572,21 +553,21 @@ static bool trailing_array(struct cg_emitter *e, const struct btf_type *t, int i
 	const struct btf_member *m = btf_members(t) + i;
 
 	return btf_is_struct(t) && i == btf_vlen(t) - 1 && !btf_member_bitfield_size(t, i) &&
-	       btf_is_array(type_of(e, cg_resolve(e->btf, m->type)));
+	       btf_is_array(cg_type_of(e, cg_resolve(e->btf, m->type)));
 }
 
 static void emit_renderer(struct cg_emitter *e, struct cg_type *ct, enum cg_mode mode)
 {
-	const struct btf_type *t = type_of(e, ct->id);
+	const struct btf_type *t = cg_type_of(e, ct->id);
 	const struct btf_member *m = btf_members(t);
 	int i;
 
-	out(e, "static char *%s__%s(char *p, const void *data, size_t size)\n{\n", ct->fname,
+	cg_out(e, "static char *%s__%s(char *p, const void *data, size_t size)\n{\n", ct->fname,
 	    mode == CG_JSON ? "json" : "text");
-	out(e, "\tconst %s *e = (const %s *)data;\n", ct->cname, ct->cname);
+	cg_out(e, "\tconst %s *e = (const %s *)data;\n", ct->cname, ct->cname);
 	if (mode == CG_TEXT)
-		out(e, "\tchar *col;\n");
-	out(e, "\n\t(void)size;\n");
+		cg_out(e, "\tchar *col;\n");
+	cg_out(e, "\n\t(void)size;\n");
 	for (i = 0; i < btf_vlen(t); i++, m++) {
 		__u32 mid = cg_resolve(e->btf, m->type);
 		char nb[32], expr[300], lim[300], lit[CG_NAME_MAX + 8];
@@ -595,7 +576,7 @@ static void emit_renderer(struct cg_emitter *e, struct cg_type *ct, enum cg_mode
 		bool last = i == btf_vlen(t) - 1;
 
 		if (trailing_array(e, t, i)) {
-			const struct btf_type *at = type_of(e, mid);
+			const struct btf_type *at = cg_type_of(e, mid);
 			__u32 el = cg_resolve(e->btf, btf_array(at)->type);
 			__u32 esz = btf__resolve_size(e->btf, el);
 
@@ -609,15 +590,15 @@ static void emit_renderer(struct cg_emitter *e, struct cg_type *ct, enum cg_mode
 			emit_lit(e, 8, lit);
 			emit_value(e, mid, expr, limit, mode, 8, 0);
 		} else {
-			out(e, "\tcol = p;\n");
+			cg_out(e, "\tcol = p;\n");
 			emit_value(e, mid, expr, limit, mode, 8, 0);
 			if (!last) {
-				out(e, "\tp = emf_fmt_pad(col, p, %d);\n", text_width(e, mid, mn));
+				cg_out(e, "\tp = emf_fmt_pad(col, p, %d);\n", text_width(e, mid, mn));
 				emit_lit(e, 8, " ");
 			}
 		}
 	}
-	out(e, "\treturn p;\n}\n\n");
+	cg_out(e, "\treturn p;\n}\n\n");
 }
 
 static void emit_jansson_value(struct cg_emitter *e, __u32 id, const char *expr,
@@ -626,7 +607,7 @@ static void emit_jansson_value(struct cg_emitter *e, __u32 id, const char *expr,
 static void emit_jansson_members(struct cg_emitter *e, __u32 id, const char *base, int ind,
 				 int depth, const char *obj)
 {
-	const struct btf_type *t = type_of(e, id);
+	const struct btf_type *t = cg_type_of(e, id);
 	const struct btf_member *m = btf_members(t);
 	int i;
 
@@ -638,34 +619,34 @@ static void emit_jansson_members(struct cg_emitter *e, __u32 id, const char *bas
 		if (!base[0])
 			snprintf(expr, sizeof(expr), "e->%s", mn);
 		snprintf(dst, sizeof(dst), "v%d", depth);
-		out(e, "%*s{\n", ind, "");
-		out(e, "%*sjson_t *%s;\n\n", ind + 8, "", dst);
+		cg_out(e, "%*s{\n", ind, "");
+		cg_out(e, "%*sjson_t *%s;\n\n", ind + 8, "", dst);
 		emit_jansson_value(e, cg_resolve(e->btf, m->type), expr,
 				   !base[0] && trailing_array(e, t, i) ? "lim" : NULL, ind + 8,
 				   depth + 1, dst);
-		out(e, "%*sif (!%s || json_object_set_new(%s, \"%s\", %s))\n", ind + 8, "", dst, obj,
+		cg_out(e, "%*sif (!%s || json_object_set_new(%s, \"%s\", %s))\n", ind + 8, "", dst, obj,
 		    mn, dst);
-		out(e, "%*sgoto err;\n", ind + 16, "");
-		out(e, "%*s}\n", ind, "");
+		cg_out(e, "%*sgoto err;\n", ind + 16, "");
+		cg_out(e, "%*s}\n", ind, "");
 	}
 }
 
 static void emit_jansson_value(struct cg_emitter *e, __u32 id, const char *expr,
 			       const char *limit, int ind, int depth, const char *dst)
 {
-	const struct btf_type *t = type_of(e, id);
+	const struct btf_type *t = cg_type_of(e, id);
 	char sub[600], lim[64];
 
 	switch (btf_kind(t)) {
 	case BTF_KIND_INT:
 		if (btf_int_encoding(t) & BTF_INT_BOOL)
-			out(e, "%*s%s = json_boolean(%s);\n", ind, "", dst, expr);
+			cg_out(e, "%*s%s = json_boolean(%s);\n", ind, "", dst, expr);
 		else if (t->size == 16 && (btf_int_encoding(t) & BTF_INT_SIGNED))
-			out(e, "%*s%s = emf_json_int(%s);\n", ind, "", dst, expr);
+			cg_out(e, "%*s%s = emf_json_int(%s);\n", ind, "", dst, expr);
 		else if (t->size == 16 || (t->size == 8 && !(btf_int_encoding(t) & BTF_INT_SIGNED)))
-			out(e, "%*s%s = emf_json_uint(%s);\n", ind, "", dst, expr);
+			cg_out(e, "%*s%s = emf_json_uint(%s);\n", ind, "", dst, expr);
 		else
-			out(e, "%*s%s = json_integer((json_int_t)%s);\n", ind, "", dst, expr);
+			cg_out(e, "%*s%s = json_integer((json_int_t)%s);\n", ind, "", dst, expr);
 		return;
 	case BTF_KIND_ENUM:
 	case BTF_KIND_ENUM64: {
@@ -673,94 +654,94 @@ static void emit_jansson_value(struct cg_emitter *e, __u32 id, const char *expr,
 
 		/* Render through the JSON writer, then parse: one source of truth for names. */
 		snprintf(tmp, sizeof(tmp), "buf%d", depth);
-		out(e, "%*schar %s[%zu], *q = %s, *p = %s;\n\n", ind, "", tmp,
+		cg_out(e, "%*schar %s[%zu], *q = %s, *p = %s;\n\n", ind, "", tmp,
 		    value_max(e, id, CG_JSON) + 1, tmp, tmp);
 		emit_enum(e, t, expr, CG_TEXT, ind);
-		out(e, "%*s*p = '\\0';\n", ind, "");
-		out(e, "%*s%s = (*q >= '0' && *q <= '9') || *q == '-' ? json_integer(strtoll(q, NULL, 10)) : json_string(q);\n",
+		cg_out(e, "%*s*p = '\\0';\n", ind, "");
+		cg_out(e, "%*s%s = (*q >= '0' && *q <= '9') || *q == '-' ? json_integer(strtoll(q, NULL, 10)) : json_string(q);\n",
 		    ind, "", dst);
 		return;
 	}
 	case BTF_KIND_FLOAT:
-		out(e, "%*s%s = isfinite(%s) ? json_real(%s) : json_null();\n", ind, "", dst, expr,
+		cg_out(e, "%*s%s = isfinite(%s) ? json_real(%s) : json_null();\n", ind, "", dst, expr,
 		    expr);
 		return;
 	case BTF_KIND_PTR:
-		out(e, "%*s{\n%*schar a[24], *p = emf_fmt_hex(a, %s);\n\n", ind, "", ind + 8, "",
+		cg_out(e, "%*s{\n%*schar a[24], *p = emf_fmt_hex(a, %s);\n\n", ind, "", ind + 8, "",
 		    expr);
-		out(e, "%*s%s = json_stringn(a, p - a);\n%*s}\n", ind + 8, "", dst, ind, "");
+		cg_out(e, "%*s%s = json_stringn(a, p - a);\n%*s}\n", ind + 8, "", dst, ind, "");
 		return;
 	case BTF_KIND_ARRAY: {
 		__u32 n = btf_array(t)->nelems, el = cg_resolve(e->btf, btf_array(t)->type);
 
 		snprintf(lim, sizeof(lim), "%u", n);
-		if (is_char(e, el) && btf_is_int(type_of(e, el))) {
-			out(e, "%*s%s = emf_json_str(%s, %s);\n", ind, "", dst, expr, limit ?: lim);
+		if (cg_is_char(e, el) && btf_is_int(cg_type_of(e, el))) {
+			cg_out(e, "%*s%s = emf_json_str(%s, %s);\n", ind, "", dst, expr, limit ?: lim);
 			return;
 		}
-		out(e, "%*s%s = json_array();\n", ind, "", dst);
-		out(e, "%*sfor (size_t i%d = 0; %s && i%d < %s; i%d++) {\n", ind, "", depth, dst,
+		cg_out(e, "%*s%s = json_array();\n", ind, "", dst);
+		cg_out(e, "%*sfor (size_t i%d = 0; %s && i%d < %s; i%d++) {\n", ind, "", depth, dst,
 		    depth, limit ?: lim, depth);
-		out(e, "%*sjson_t *x%d;\n\n", ind + 8, "", depth);
+		cg_out(e, "%*sjson_t *x%d;\n\n", ind + 8, "", depth);
 		snprintf(sub, sizeof(sub), "%s[i%d]", expr, depth);
 		snprintf(lim, sizeof(lim), "x%d", depth);
 		emit_jansson_value(e, el, sub, NULL, ind + 8, depth + 1, lim);
-		out(e, "%*sif (!x%d || json_array_append_new(%s, x%d)) {\n", ind + 8, "", depth, dst,
+		cg_out(e, "%*sif (!x%d || json_array_append_new(%s, x%d)) {\n", ind + 8, "", depth, dst,
 		    depth);
-		out(e, "%*sjson_decref(%s);\n%*s%s = NULL;\n", ind + 16, "", dst, ind + 16, "", dst);
-		out(e, "%*s}\n%*s}\n", ind + 8, "", ind, "");
+		cg_out(e, "%*sjson_decref(%s);\n%*s%s = NULL;\n", ind + 16, "", dst, ind + 16, "", dst);
+		cg_out(e, "%*s}\n%*s}\n", ind + 8, "", ind, "");
 		return;
 	}
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
-		out(e, "%*s%s = %s__jansson_body(&%s);\n", ind, "", dst, find_type(e, id)->fname,
+		cg_out(e, "%*s%s = %s__jansson_body(&%s);\n", ind, "", dst, find_type(e, id)->fname,
 		    expr);
 		return;
 	}
-	out(e, "%*s%s = NULL;\n", ind, "", dst);
+	cg_out(e, "%*s%s = NULL;\n", ind, "", dst);
 }
 
 static void emit_jansson(struct cg_emitter *e, struct cg_type *ct)
 {
 	/* Every type gets a body function taking the typed value, for when it is nested. */
-	out(e, "static inline json_t *%s__jansson_body(const %s *v)\n{\n", ct->fname, ct->cname);
-	out(e, "\tjson_t *o = json_object();\n\n\tif (!o)\n\t\treturn NULL;\n");
+	cg_out(e, "static inline json_t *%s__jansson_body(const %s *v)\n{\n", ct->fname, ct->cname);
+	cg_out(e, "\tjson_t *o = json_object();\n\n\tif (!o)\n\t\treturn NULL;\n");
 	emit_jansson_members(e, ct->id, "(*v)", 8, 0, "o");
-	out(e, "\treturn o;\nerr:\n\tjson_decref(o);\n\treturn NULL;\n}\n\n");
+	cg_out(e, "\treturn o;\nerr:\n\tjson_decref(o);\n\treturn NULL;\n}\n\n");
 	if (ct->event < 0)
 		return;
-	out(e, "static json_t *%s__jansson(const void *data, size_t size)\n{\n", ct->fname);
-	out(e, "\tconst %s *e = (const %s *)data;\n", ct->cname, ct->cname);
-	out(e, "\tjson_t *o = json_object();\n");
+	cg_out(e, "static json_t *%s__jansson(const void *data, size_t size)\n{\n", ct->fname);
+	cg_out(e, "\tconst %s *e = (const %s *)data;\n", ct->cname, ct->cname);
+	cg_out(e, "\tjson_t *o = json_object();\n");
 	{
-		const struct btf_type *t = type_of(e, ct->id);
+		const struct btf_type *t = cg_type_of(e, ct->id);
 		int last = btf_vlen(t) - 1;
 
 		if (last >= 0 && trailing_array(e, t, last)) {
 			const struct btf_type *at =
-				type_of(e, cg_resolve(e->btf, btf_members(t)[last].type));
+				cg_type_of(e, cg_resolve(e->btf, btf_members(t)[last].type));
 			__u32 el = cg_resolve(e->btf, btf_array(at)->type);
 
-			out(e, "\tsize_t lim = emf_min_size((size - %u) / %u, %u);\n",
+			cg_out(e, "\tsize_t lim = emf_min_size((size - %u) / %u, %u);\n",
 			    btf_member_bit_offset(t, last) / 8,
 			    (__u32)(btf__resolve_size(e->btf, el) ?: 1),
 			    btf_array(at)->nelems);
 		}
 	}
-	out(e, "\n\t(void)size;\n\tif (!o)\n\t\treturn NULL;\n");
+	cg_out(e, "\n\t(void)size;\n\tif (!o)\n\t\treturn NULL;\n");
 	emit_jansson_members(e, ct->id, "", 8, 0, "o");
-	out(e, "\treturn o;\nerr:\n\tjson_decref(o);\n\treturn NULL;\n}\n\n");
+	cg_out(e, "\treturn o;\nerr:\n\tjson_decref(o);\n\treturn NULL;\n}\n\n");
 }
 
-static const char *field_kind(struct cg_emitter *e, __u32 id)
+const char *cg_field_kind(struct cg_emitter *e, __u32 id)
 {
-	const struct btf_type *t = type_of(e, id);
+	const struct btf_type *t = cg_type_of(e, id);
 
 	switch (btf_kind(t)) {
 	case BTF_KIND_INT:
 		if (btf_int_encoding(t) & BTF_INT_BOOL)
 			return "EMF_FIELD_BOOL";
-		if (is_char(e, id) && !strcmp(name_of(e, t), "char"))
+		if (cg_is_char(e, id) && !strcmp(cg_name_of(e, t), "char"))
 			return "EMF_FIELD_CHAR";
 		return btf_int_encoding(t) & BTF_INT_SIGNED ? "EMF_FIELD_INT" : "EMF_FIELD_UINT";
 	case BTF_KIND_ENUM:
@@ -778,67 +759,67 @@ static const char *field_kind(struct cg_emitter *e, __u32 id)
 	return "EMF_FIELD_INT";
 }
 
-static void emit_enum_table(struct cg_emitter *e, const char *prefix, int i, __u32 id)
+void cg_emit_enum_table(struct cg_emitter *e, const char *prefix, int i, __u32 id)
 {
-	const struct btf_type *t = type_of(e, id);
+	const struct btf_type *t = cg_type_of(e, id);
 	bool is64 = btf_kind(t) == BTF_KIND_ENUM64, sign = btf_kflag(t);
 	int j;
 
-	out(e, "static const struct emf_enum_value %s__enum%d[] = {\n", prefix, i);
+	cg_out(e, "static const struct emf_enum_value %s__enum%d[] = {\n", prefix, i);
 	for (j = 0; j < btf_vlen(t); j++) {
 		__u32 off = is64 ? btf_enum64(t)[j].name_off : btf_enum(t)[j].name_off;
 		long long v = is64 ? (long long)btf_enum64_value(&btf_enum64(t)[j]) :
 				     sign ? (long long)btf_enum(t)[j].val :
 					    (long long)(__u32)btf_enum(t)[j].val;
 
-		out(e, "\t{ \"%s\", %lldLL },\n", btf__name_by_offset(e->btf, off), v);
+		cg_out(e, "\t{ \"%s\", %lldLL },\n", btf__name_by_offset(e->btf, off), v);
 	}
-	out(e, "};\n\n");
+	cg_out(e, "};\n\n");
 }
 
 static void emit_fields(struct cg_emitter *e, struct cg_type *ct)
 {
-	const struct btf_type *t = type_of(e, ct->id);
+	const struct btf_type *t = cg_type_of(e, ct->id);
 	const struct btf_member *m = btf_members(t);
 	int i;
 
 	for (i = 0; i < btf_vlen(t); i++, m++) {
-		__u32 cnt, el = array_elem(e, cg_resolve(e->btf, m->type), &cnt);
+		__u32 cnt, el = cg_array_elem(e, cg_resolve(e->btf, m->type), &cnt);
 
-		if (btf_is_any_enum(type_of(e, el)))
-			emit_enum_table(e, ct->fname, i, el);
+		if (btf_is_any_enum(cg_type_of(e, el)))
+			cg_emit_enum_table(e, ct->fname, i, el);
 	}
-	out(e, "static const struct emf_field %s__fields[] = {\n", ct->fname);
+	cg_out(e, "static const struct emf_field %s__fields[] = {\n", ct->fname);
 	m = btf_members(t);
 	for (i = 0; i < btf_vlen(t); i++, m++) {
 		__u32 id = cg_resolve(e->btf, m->type), cnt;
-		__u32 el = array_elem(e, id, &cnt);
-		const struct btf_type *et = type_of(e, el);
+		__u32 el = cg_array_elem(e, id, &cnt);
+		const struct btf_type *et = cg_type_of(e, el);
 		__u32 bits = btf_member_bit_offset(t, i), bsz = btf_member_bitfield_size(t, i);
 		char nb[32];
-		bool str = btf_is_array(type_of(e, id)) && is_char(e, el) && btf_is_int(et);
+		bool str = btf_is_array(cg_type_of(e, id)) && cg_is_char(e, el) && btf_is_int(et);
 
-		out(e, "\t{\n\t\t.name = \"%s\",\n", member_name(e, m, i, nb, sizeof(nb)));
-		out(e, "\t\t.kind = %s,\n", str ? "EMF_FIELD_STRING" : field_kind(e, el));
-		out(e, "\t\t.offset = %u,\n", bits / 8);
-		out(e, "\t\t.size = %u,\n", bsz ? (bsz + 7) / 8 : (__u32)btf__resolve_size(e->btf, id));
-		if (btf_is_array(type_of(e, id)))
-			out(e, "\t\t.count = %u,\n", cnt);
+		cg_out(e, "\t{\n\t\t.name = \"%s\",\n", member_name(e, m, i, nb, sizeof(nb)));
+		cg_out(e, "\t\t.kind = %s,\n", str ? "EMF_FIELD_STRING" : cg_field_kind(e, el));
+		cg_out(e, "\t\t.offset = %u,\n", bits / 8);
+		cg_out(e, "\t\t.size = %u,\n", bsz ? (bsz + 7) / 8 : (__u32)btf__resolve_size(e->btf, id));
+		if (btf_is_array(cg_type_of(e, id)))
+			cg_out(e, "\t\t.count = %u,\n", cnt);
 		if (bsz)
-			out(e, "\t\t.bit_offset = %u,\n\t\t.bit_size = %u,\n", bits % 8, bsz);
+			cg_out(e, "\t\t.bit_offset = %u,\n\t\t.bit_size = %u,\n", bits % 8, bsz);
 		if (btf_is_any_enum(et))
-			out(e, "\t\t.n_enum_values = %d,\n\t\t.enum_values = %s__enum%d,\n",
+			cg_out(e, "\t\t.n_enum_values = %d,\n\t\t.enum_values = %s__enum%d,\n",
 			    btf_vlen(et), ct->fname, i);
 		if (btf_is_composite(et))
-			out(e, "\t\t.type = &%s__type,\n", find_type(e, el)->fname);
-		out(e, "\t},\n");
+			cg_out(e, "\t\t.type = &%s__type,\n", find_type(e, el)->fname);
+		cg_out(e, "\t},\n");
 	}
-	out(e, "};\n\n");
+	cg_out(e, "};\n\n");
 }
 
 static void emit_type_table(struct cg_emitter *e, struct cg_type *ct)
 {
-	const struct btf_type *t = type_of(e, ct->id);
+	const struct btf_type *t = cg_type_of(e, ct->id);
 	const struct btf_member *m = btf_members(t);
 	int i, last = btf_vlen(t) - 1;
 	__u32 min = t->size;
@@ -864,203 +845,25 @@ static void emit_type_table(struct cg_emitter *e, struct cg_type *ct)
 			header[hl++] = ' ';
 	}
 	header[hl] = '\0';
-	out(e, "const struct emf_event_type %s__type = {\n", ct->fname);
-	out(e, "\t.name = \"%s\",\n", ct->event >= 0 ? e->p->events[ct->event].name :
+	cg_out(e, "const struct emf_event_type %s__type = {\n", ct->fname);
+	cg_out(e, "\t.name = \"%s\",\n", ct->event >= 0 ? e->p->events[ct->event].name :
 						     btf__name_by_offset(e->btf, t->name_off));
-	out(e, "\t.size = %u,\n\t.min_size = %u,\n", t->size, min);
-	out(e, "\t.n_fields = %d,\n\t.fields = %s__fields,\n", btf_vlen(t), ct->fname);
+	cg_out(e, "\t.size = %u,\n\t.min_size = %u,\n", t->size, min);
+	cg_out(e, "\t.n_fields = %d,\n\t.fields = %s__fields,\n", btf_vlen(t), ct->fname);
 	if (ct->event >= 0) {
-		out(e, "\t.text_header = \"%s\",\n", header);
-		out(e, "\t.text_max = %zu,\n\t.json_max = %zu,\n", tmax, jmax);
-		out(e, "\t.render_text = %s__text,\n", ct->fname);
-		out(e, "\t.render_json = %s__json,\n", ct->fname);
-		out(e, "\t.to_json = %s__jansson,\n", ct->fname);
+		cg_out(e, "\t.text_header = \"%s\",\n", header);
+		cg_out(e, "\t.text_max = %zu,\n\t.json_max = %zu,\n", tmax, jmax);
+		cg_out(e, "\t.render_text = %s__text,\n", ct->fname);
+		cg_out(e, "\t.render_json = %s__json,\n", ct->fname);
+		cg_out(e, "\t.to_json = %s__jansson,\n", ct->fname);
 	}
-	out(e, "};\n\n");
-}
-
-/* What an option is: its kind, C type and element count; false when not settable from text. */
-static bool option_type(struct cg_emitter *e, const struct cg_global *g, const char **kind,
-			const char **ctype, __u32 *count, __u32 *el)
-{
-	__u32 id = cg_resolve(e->btf, g->type_id);
-	const struct btf_type *t = type_of(e, id);
-
-	*count = 0;
-	*el = id;
-	if (btf_is_array(t)) {
-		*el = array_elem(e, id, count);
-		if (!is_char(e, *el) || !btf_is_int(type_of(e, *el)))
-			return false;
-		*kind = "EMF_FIELD_STRING";
-		*ctype = "const char *";
-		return true;
-	}
-	if (!btf_is_int(t) && !btf_is_any_enum(t) && !btf_is_float(t))
-		return false;
-	if (btf_is_int(t) && t->size > 8)
-		return false;
-	*kind = field_kind(e, id);
-	*ctype = scalar_ctype(e, id, g->name);
-	return *ctype != NULL;
-}
-
-/* The declared spelling of a global's type: skip const/volatile, keep typedef names. */
-static const char *declared_name(struct cg_emitter *e, __u32 id)
-{
-	const struct btf_type *t = btf__type_by_id(e->btf, id);
-
-	while (btf_is_mod(t)) {
-		id = t->type;
-		t = btf__type_by_id(e->btf, id);
-	}
-	if (btf_is_array(t))
-		return "char[]";
-	return name_of(e, t);
-}
-
-/* Render an option's default, read from the object's .rodata, as text. */
-static void default_text(struct cg_emitter *e, const struct cg_global *g, __u32 el, __u32 count,
-			 char *buf, size_t n)
-{
-	const unsigned char *d = e->p->rodata;
-	const struct btf_type *t = type_of(e, el);
-	__u64 u = 0;
-	size_t i;
-
-	if (!d || g->offset + g->size > e->p->rodata_size) {
-		snprintf(buf, n, count ? "" : "0");
-		return;
-	}
-	d += g->offset;
-	if (count) {
-		for (i = 0; i < count && i + 1 < n && d[i]; i++)
-			buf[i] = (d[i] < 0x20 || d[i] == '"' || d[i] == '\\') ? '?' : d[i];
-		buf[i] = '\0';
-		return;
-	}
-	if (btf_is_float(t)) {
-		if (t->size == 4) {
-			float f;
-
-			memcpy(&f, d, 4);
-			snprintf(buf, n, "%g", f);
-		} else {
-			double f;
-
-			memcpy(&f, d, 8);
-			snprintf(buf, n, "%g", f);
-		}
-		return;
-	}
-	memcpy(&u, d, t->size); /* little endian, as BPF on x86 */
-	if (btf_is_any_enum(t)) {
-		for (i = 0; i < btf_vlen(t); i++) {
-			bool is64 = btf_kind(t) == BTF_KIND_ENUM64;
-			__u64 v = is64 ? btf_enum64_value(&btf_enum64(t)[i]) : (__u32)btf_enum(t)[i].val;
-			__u32 off = is64 ? btf_enum64(t)[i].name_off : btf_enum(t)[i].name_off;
-
-			if ((t->size < 8 ? (v & ((1ULL << (8 * t->size)) - 1)) : v) == u) {
-				snprintf(buf, n, "%s", btf__name_by_offset(e->btf, off));
-				return;
-			}
-		}
-	}
-	if (btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_BOOL)) {
-		snprintf(buf, n, "%s", u ? "true" : "false");
-	} else if ((btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_SIGNED)) ||
-		   (btf_is_any_enum(t) && btf_kflag(t))) {
-		int shift = 64 - 8 * t->size;
-
-		snprintf(buf, n, "%lld", (long long)((__s64)(u << shift) >> shift));
-	} else {
-		snprintf(buf, n, "%llu", (unsigned long long)u);
-	}
-}
-
-static void emit_options(struct cg_emitter *e)
-{
-	struct cg_plugin *p = e->p;
-	int i, n = 0;
-
-	for (i = 0; i < p->n_globals; i++) {
-		struct cg_global *g = &p->globals[i];
-		const char *kind, *ctype;
-		__u32 count, el;
-
-		if (!option_type(e, g, &kind, &ctype, &count, &el))
-			continue;
-		n++;
-		if (btf_is_any_enum(type_of(e, el))) {
-			char prefix[CG_NAME_MAX + 16];
-
-			snprintf(prefix, sizeof(prefix), "%s__option", p->name);
-			emit_enum_table(e, prefix, i, el);
-		}
-	}
-	p->n_options = n;
-	if (!n)
-		return;
-	out(e, "static const struct emf_option %s__options[] = {\n", p->name);
-	for (i = 0; i < p->n_globals; i++) {
-		struct cg_global *g = &p->globals[i];
-		const char *kind, *ctype;
-		char def[512];
-		__u32 count, el;
-
-		if (!option_type(e, g, &kind, &ctype, &count, &el)) {
-			fprintf(stderr, "emf-codegen: note: global '%s' of %s is not an option: only integers, bools, enums, floats and char arrays can be set from text\n",
-				g->name, p->src);
-			continue;
-		}
-		default_text(e, g, el, count, def, sizeof(def));
-		out(e, "\t{\n\t\t.name = \"%s\",\n\t\t.type_name = \"%s\",\n", g->name,
-		    declared_name(e, g->type_id));
-		out(e, "\t\t.kind = %s,\n", kind);
-		out(e, "\t\t.offset = %u,\n\t\t.size = %u,\n", g->offset, g->size);
-		if (count)
-			out(e, "\t\t.count = %u,\n", count);
-		out(e, "\t\t.defval = \"%s\",\n", def);
-		if (btf_is_any_enum(type_of(e, el)))
-			out(e, "\t\t.n_enum_values = %d,\n\t\t.enum_values = %s__option__enum%d,\n",
-			    btf_vlen(type_of(e, el)), p->name, i);
-		out(e, "\t},\n");
-	}
-	out(e, "};\n\n");
-}
-
-/* Typed setters: one per option, through the SDK's checked setter. */
-static void emit_setters(struct cg_emitter *e)
-{
-	struct cg_plugin *p = e->p;
-	int i;
-
-	for (i = 0; i < p->n_globals; i++) {
-		struct cg_global *g = &p->globals[i];
-		const char *kind, *ctype;
-		__u32 count, el;
-
-		if (!option_type(e, g, &kind, &ctype, &count, &el))
-			continue;
-		out(e, "/* %s__set_%s - set option %s before the plugin is loaded; 0 or -errno */\n",
-		    p->name, g->name, g->name);
-		if (count) {
-			out(e, "static inline int %s__set_%s(struct emf_plugin *plugin, const char *v)\n{\n",
-			    p->name, g->name);
-			out(e, "\treturn emf_plugin__set_option(plugin, \"%s\", v);\n}\n\n", g->name);
-		} else {
-			out(e, "static inline int %s__set_%s(struct emf_plugin *plugin, %s v)\n{\n",
-			    p->name, g->name, ctype);
-			out(e, "\treturn emf_plugin__set_option_raw(plugin, \"%s\", &v, sizeof(v));\n}\n\n",
-			    g->name);
-		}
-	}
+	cg_out(e, "};\n\n");
 }
 
 static void emit_banner(struct cg_emitter *e)
 {
-	out(e, "/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */\n");
-	out(e, "/* Generated by emf-codegen from %s and %s - do not edit. */\n", e->p->src,
+	cg_out(e, "/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */\n");
+	cg_out(e, "/* Generated by emf-codegen from %s and %s - do not edit. */\n", e->p->src,
 	    e->p->hdr);
 }
 
@@ -1099,37 +902,37 @@ int cg_emit_header(struct cg_plugin *p, FILE *f)
 	for (i = 0; guard[i]; i++)
 		guard[i] = toupper((unsigned char)guard[i]);
 	emit_banner(&e);
-	out(&e, "#ifndef __EMF_GEN_%s_EMF_H\n#define __EMF_GEN_%s_EMF_H\n\n", guard, guard);
-	out(&e, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n");
-	out(&e, "#include <emf/event.h>\n#include <emf/plugin.h>\n#include <emf/runtime.h>\n\n");
-	out(&e, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
-	out(&e, "/* Host-side mirrors of the event structs, laid out as in the BPF object's BTF. */\n\n");
+	cg_out(&e, "#ifndef __EMF_GEN_%s_EMF_H\n#define __EMF_GEN_%s_EMF_H\n\n", guard, guard);
+	cg_out(&e, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n");
+	cg_out(&e, "#include <emf/event.h>\n#include <emf/plugin.h>\n#include <emf/runtime.h>\n\n");
+	cg_out(&e, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
+	cg_out(&e, "/* Host-side mirrors of the event structs, laid out as in the BPF object's BTF. */\n\n");
 	for (i = 0; i < e.n_types; i++)
 		emit_type_def(&e, &e.types[i]);
 	for (i = 0; i < e.n_types; i++) {
 		struct cg_type *ct = &e.types[i];
 
-		out(&e, "extern const struct emf_event_type %s__type;\n", ct->fname);
+		cg_out(&e, "extern const struct emf_event_type %s__type;\n", ct->fname);
 		if (ct->event < 0)
 			continue;
-		out(&e, "\n/*\n * %s__from - the %s in an event buffer\n", ct->fname,
+		cg_out(&e, "\n/*\n * %s__from - the %s in an event buffer\n", ct->fname,
 		    p->events[ct->event].name);
-		out(&e, " *\n * Returns @data as a typed pointer, or NULL when @size is shorter than the\n * struct's fixed part. No copy is made.\n */\n");
-		out(&e, "static inline const %s *%s__from(const void *data, size_t size)\n{\n",
+		cg_out(&e, " *\n * Returns @data as a typed pointer, or NULL when @size is shorter than the\n * struct's fixed part. No copy is made.\n */\n");
+		cg_out(&e, "static inline const %s *%s__from(const void *data, size_t size)\n{\n",
 		    ct->cname, ct->fname);
-		out(&e, "\treturn size >= %u ? (const %s *)data : NULL;\n}\n\n",
-		    btf_vlen(type_of(&e, ct->id)) && trailing_array(&e, type_of(&e, ct->id),
-								      btf_vlen(type_of(&e, ct->id)) - 1) ?
-			    btf_member_bit_offset(type_of(&e, ct->id),
-						  btf_vlen(type_of(&e, ct->id)) - 1) / 8 :
-			    type_of(&e, ct->id)->size,
+		cg_out(&e, "\treturn size >= %u ? (const %s *)data : NULL;\n}\n\n",
+		    btf_vlen(cg_type_of(&e, ct->id)) && trailing_array(&e, cg_type_of(&e, ct->id),
+								      btf_vlen(cg_type_of(&e, ct->id)) - 1) ?
+			    btf_member_bit_offset(cg_type_of(&e, ct->id),
+						  btf_vlen(cg_type_of(&e, ct->id)) - 1) / 8 :
+			    cg_type_of(&e, ct->id)->size,
 		    ct->cname);
 	}
-	out(&e, "\n");
-	emit_setters(&e);
-	out(&e, "/* The plugin's descriptor, registered with the SDK when linked in. */\n");
-	out(&e, "extern const struct emf_plugin_desc %s__plugin;\n\n", p->name);
-	out(&e, "#ifdef __cplusplus\n}\n#endif\n\n#endif /* __EMF_GEN_%s_EMF_H */\n", guard);
+	cg_out(&e, "\n");
+	cg_emit_setters(&e);
+	cg_out(&e, "/* The plugin's descriptor, registered with the SDK when linked in. */\n");
+	cg_out(&e, "extern const struct emf_plugin_desc %s__plugin;\n\n", p->name);
+	cg_out(&e, "#ifdef __cplusplus\n}\n#endif\n\n#endif /* __EMF_GEN_%s_EMF_H */\n", guard);
 	free(e.types);
 	return e.err;
 }
@@ -1151,44 +954,44 @@ static int emit_skel_types(struct cg_emitter *e)
 	bool any = false;
 
 	for (i = 1; i < n && !err; i++) {
-		const struct btf_type *t = type_of(e, i);
+		const struct btf_type *t = cg_type_of(e, i);
 		const struct btf_var_secinfo *vs;
 		const char *sec;
 		int j;
 
 		if (!btf_is_datasec(t))
 			continue;
-		sec = name_of(e, t);
+		sec = cg_name_of(e, t);
 		if (strncmp(sec, ".rodata", 7) && strncmp(sec, ".data", 5) && strcmp(sec, ".bss"))
 			continue;
 		vs = btf_var_secinfos(t);
 		for (j = 0; j < btf_vlen(t); j++, vs++) {
-			const struct btf_type *v = type_of(e, vs->type);
+			const struct btf_type *v = cg_type_of(e, vs->type);
 			__u32 id = v->type, cnt;
 			const struct btf_type *vt;
 
 			/* Only named enums, structs, unions and typedefs need a definition. */
-			while (btf_is_mod(type_of(e, id)))
-				id = type_of(e, id)->type;
-			if (btf_is_array(type_of(e, id)))
-				id = array_elem(e, id, &cnt);
-			vt = type_of(e, id);
+			while (btf_is_mod(cg_type_of(e, id)))
+				id = cg_type_of(e, id)->type;
+			if (btf_is_array(cg_type_of(e, id)))
+				id = cg_array_elem(e, id, &cnt);
+			vt = cg_type_of(e, id);
 			/* bool is a macro on the host, from <stdbool.h>. */
-			if (btf_is_int(vt) || btf_is_float(vt) || btf_is_ptr(vt) || !name_of(e, vt)[0] ||
-			    !strcmp(name_of(e, vt), "bool"))
+			if (btf_is_int(vt) || btf_is_float(vt) || btf_is_ptr(vt) || !cg_name_of(e, vt)[0] ||
+			    !strcmp(cg_name_of(e, vt), "bool"))
 				continue;
 			if (!d) {
 				d = btf_dump__new(e->btf, dump_printf, e, NULL);
 				if (!d)
 					return -errno;
-				out(e, "/* Types the skeleton's globals use, as the BPF code declares them. */\n");
+				cg_out(e, "/* Types the skeleton's globals use, as the BPF code declares them. */\n");
 			}
 			err = btf_dump__dump_type(d, id);
 			any = true;
 		}
 	}
 	if (any)
-		out(e, "\n");
+		cg_out(e, "\n");
 	btf_dump__free(d);
 	return err;
 }
@@ -1203,14 +1006,14 @@ int cg_emit_source(struct cg_plugin *p, FILE *f)
 	if (err)
 		return err;
 	emit_banner(&e);
-	out(&e, "#include <errno.h>\n#include <math.h>\n#include <stdlib.h>\n#include <string.h>\n");
-	out(&e, "#include <jansson.h>\n#include <bpf/libbpf.h>\n\n");
-	out(&e, "#include <emf/fmt.h>\n#include <emf/json.h>\n#include <emf/plugin.h>\n\n");
+	cg_out(&e, "#include <errno.h>\n#include <math.h>\n#include <stdlib.h>\n#include <string.h>\n");
+	cg_out(&e, "#include <jansson.h>\n#include <bpf/libbpf.h>\n\n");
+	cg_out(&e, "#include <emf/fmt.h>\n#include <emf/json.h>\n#include <emf/plugin.h>\n\n");
 	err = emit_skel_types(&e);
 	if (err)
 		return err;
-	out(&e, "#include \"%s.skel.h\"\n#include \"%s.emf.h\"\n\n", n, n);
-	out(&e, "static inline size_t emf_min_size(size_t a, size_t b)\n{\n\treturn a < b ? a : b;\n}\n\n");
+	cg_out(&e, "#include \"%s.skel.h\"\n#include \"%s.emf.h\"\n\n", n, n);
+	cg_out(&e, "static inline size_t emf_min_size(size_t a, size_t b)\n{\n\treturn a < b ? a : b;\n}\n\n");
 	for (i = 0; i < e.n_types; i++) {
 		struct cg_type *ct = &e.types[i];
 
@@ -1226,51 +1029,51 @@ int cg_emit_source(struct cg_plugin *p, FILE *f)
 		emit_type_table(&e, &e.types[i]);
 	}
 	if (p->n_outputs) {
-		out(&e, "static const struct emf_output %s__outputs[] = {\n", n);
+		cg_out(&e, "static const struct emf_output %s__outputs[] = {\n", n);
 		for (i = 0; i < p->n_outputs; i++)
-			out(&e, "\t{ \"%s\", %s, &%s__type },\n", p->outputs[i].map,
+			cg_out(&e, "\t{ \"%s\", %s, &%s__type },\n", p->outputs[i].map,
 			    p->outputs[i].perf ? "EMF_OUTPUT_PERFBUF" : "EMF_OUTPUT_RINGBUF",
 			    find_type(&e, p->events[p->outputs[i].event].type_id)->fname);
-		out(&e, "};\n\n");
+		cg_out(&e, "};\n\n");
 	}
 	if (p->n_events) {
-		out(&e, "static const struct emf_event_type *const %s__events[] = {\n", n);
+		cg_out(&e, "static const struct emf_event_type *const %s__events[] = {\n", n);
 		for (i = 0; i < p->n_events; i++)
 			if (!p->events[i].nested)
-				out(&e, "\t&%s__type,\n", find_type(&e, p->events[i].type_id)->fname);
-		out(&e, "};\n\n");
+				cg_out(&e, "\t&%s__type,\n", find_type(&e, p->events[i].type_id)->fname);
+		cg_out(&e, "};\n\n");
 	}
-	emit_options(&e);
+	cg_emit_options(&e);
 
-	out(&e, "static int %s__emf_open(void **skel, const struct bpf_object_open_opts *opts)\n{\n", n);
-	out(&e, "\tstruct %s_bpf *s = %s_bpf__open_opts(opts);\n\n", n, n);
-	out(&e, "\tif (!s)\n\t\treturn -errno;\n\t*skel = s;\n\treturn 0;\n}\n\n");
-	out(&e, "static int %s__emf_load(void *skel)\n{\n\treturn %s_bpf__load((struct %s_bpf *)skel);\n}\n\n", n, n, n);
-	out(&e, "static int %s__emf_attach(void *skel)\n{\n\treturn %s_bpf__attach((struct %s_bpf *)skel);\n}\n\n", n, n, n);
-	out(&e, "static void %s__emf_detach(void *skel)\n{\n\t%s_bpf__detach((struct %s_bpf *)skel);\n}\n\n", n, n, n);
-	out(&e, "static void %s__emf_destroy(void *skel)\n{\n\t%s_bpf__destroy((struct %s_bpf *)skel);\n}\n\n", n, n, n);
-	out(&e, "static struct bpf_object *%s__emf_object(void *skel)\n{\n\treturn ((struct %s_bpf *)skel)->obj;\n}\n\n", n, n);
-	out(&e, "static const struct emf_plugin_ops %s__ops = {\n", n);
-	out(&e, "\t.open = %s__emf_open,\n\t.load = %s__emf_load,\n\t.attach = %s__emf_attach,\n", n, n, n);
-	out(&e, "\t.detach = %s__emf_detach,\n\t.destroy = %s__emf_destroy,\n\t.object = %s__emf_object,\n};\n\n", n, n, n);
+	cg_out(&e, "static int %s__emf_open(void **skel, const struct bpf_object_open_opts *opts)\n{\n", n);
+	cg_out(&e, "\tstruct %s_bpf *s = %s_bpf__open_opts(opts);\n\n", n, n);
+	cg_out(&e, "\tif (!s)\n\t\treturn -errno;\n\t*skel = s;\n\treturn 0;\n}\n\n");
+	cg_out(&e, "static int %s__emf_load(void *skel)\n{\n\treturn %s_bpf__load((struct %s_bpf *)skel);\n}\n\n", n, n, n);
+	cg_out(&e, "static int %s__emf_attach(void *skel)\n{\n\treturn %s_bpf__attach((struct %s_bpf *)skel);\n}\n\n", n, n, n);
+	cg_out(&e, "static void %s__emf_detach(void *skel)\n{\n\t%s_bpf__detach((struct %s_bpf *)skel);\n}\n\n", n, n, n);
+	cg_out(&e, "static void %s__emf_destroy(void *skel)\n{\n\t%s_bpf__destroy((struct %s_bpf *)skel);\n}\n\n", n, n, n);
+	cg_out(&e, "static struct bpf_object *%s__emf_object(void *skel)\n{\n\treturn ((struct %s_bpf *)skel)->obj;\n}\n\n", n, n);
+	cg_out(&e, "static const struct emf_plugin_ops %s__ops = {\n", n);
+	cg_out(&e, "\t.open = %s__emf_open,\n\t.load = %s__emf_load,\n\t.attach = %s__emf_attach,\n", n, n, n);
+	cg_out(&e, "\t.detach = %s__emf_detach,\n\t.destroy = %s__emf_destroy,\n\t.object = %s__emf_object,\n};\n\n", n, n, n);
 
-	out(&e, "const struct emf_plugin_desc %s__plugin = {\n", n);
-	out(&e, "\t.abi_version = EMF_PLUGIN_ABI_VERSION,\n");
-	out(&e, "\t.desc_size = sizeof(struct emf_plugin_desc),\n");
-	out(&e, "\t.name = \"%s\",\n", n);
-	out(&e, "\t.description = \"");
+	cg_out(&e, "const struct emf_plugin_desc %s__plugin = {\n", n);
+	cg_out(&e, "\t.abi_version = EMF_PLUGIN_ABI_VERSION,\n");
+	cg_out(&e, "\t.desc_size = sizeof(struct emf_plugin_desc),\n");
+	cg_out(&e, "\t.name = \"%s\",\n", n);
+	cg_out(&e, "\t.description = \"");
 	for (const char *s = p->description; *s; s++)
-		out(&e, (*s == '"' || *s == '\\') ? "\\%c" : "%c", *s);
-	out(&e, "\",\n\t.priority = %d,\n", p->priority);
-	out(&e, "\t.ops = &%s__ops,\n", n);
+		cg_out(&e, (*s == '"' || *s == '\\') ? "\\%c" : "%c", *s);
+	cg_out(&e, "\",\n\t.priority = %d,\n", p->priority);
+	cg_out(&e, "\t.ops = &%s__ops,\n", n);
 	if (p->n_outputs)
-		out(&e, "\t.n_outputs = %d,\n\t.outputs = %s__outputs,\n", p->n_outputs, n);
+		cg_out(&e, "\t.n_outputs = %d,\n\t.outputs = %s__outputs,\n", p->n_outputs, n);
 	if (p->n_events)
-		out(&e, "\t.n_events = sizeof(%s__events) / sizeof(%s__events[0]),\n\t.events = %s__events,\n", n, n, n);
+		cg_out(&e, "\t.n_events = sizeof(%s__events) / sizeof(%s__events[0]),\n\t.events = %s__events,\n", n, n, n);
 	if (p->n_options)
-		out(&e, "\t.n_options = %d,\n\t.options = %s__options,\n", p->n_options, n);
-	out(&e, "\t.source = \"%s\",\n};\n\n", p->src);
-	out(&e, "#ifndef EMF_PLUGIN_NO_REGISTER\nEMF_PLUGIN_REGISTER(%s, %s__plugin);\n#endif\n", n, n);
+		cg_out(&e, "\t.n_options = %d,\n\t.options = %s__options,\n", p->n_options, n);
+	cg_out(&e, "\t.source = \"%s\",\n};\n\n", p->src);
+	cg_out(&e, "#ifndef EMF_PLUGIN_NO_REGISTER\nEMF_PLUGIN_REGISTER(%s, %s__plugin);\n#endif\n", n, n);
 	free(e.types);
 	return e.err;
 }

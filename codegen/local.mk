@@ -4,8 +4,10 @@ bin_PROGRAMS += codegen/emf-codegen
 codegen_emf_codegen_SOURCES = \
 	codegen/codegen.h \
 	codegen/emit.c \
+	codegen/emit.h \
 	codegen/main.c \
 	codegen/model.c \
+	codegen/options.c \
 	codegen/run.c \
 	$(NULL)
 codegen_emf_codegen_CPPFLAGS = $(AM_CPPFLAGS) \

@@ -5,13 +5,13 @@
 #define TASK_COMM_LEN 16
 
 struct event {
-	unsigned long long duration_ns; /* from the task's start to its exit */
+	__u64 duration_ns; /* from the task's start to its exit */
 	int pid;
 	int tid;
 	int ppid;
 	int exit_code; /* the status passed to exit(), 0 when killed by a signal */
 	int sig; /* the signal that killed it, 0 on a normal exit */
-	_Bool core_dumped;
+	bool core_dumped;
 	char comm[TASK_COMM_LEN];
 };
 

@@ -18,7 +18,7 @@ struct event {
 	int target_pid;
 	int sig;
 	int code; /* si_code: SI_USER (0) for kill(), SI_TKILL (-6), SI_KERNEL (128), CLD_* ... */
-	_Bool group; /* sent to the whole process, not to one thread */
+	bool group; /* sent to the whole process, not to one thread */
 	enum sigsnoop_result result;
 	char comm[TASK_COMM_LEN];
 	char target_comm[TASK_COMM_LEN];

@@ -23,11 +23,11 @@ enum tcpstates_state {
 
 struct event {
 	void *skaddr; /* the socket, to follow one connection through its states */
-	unsigned long long delta_us; /* time spent in oldstate (0 when first seen) */
+	__u64 delta_us; /* time spent in oldstate (0 when first seen) */
 	int pid; /* the task running at the change: often not the owner (softirq) */
-	unsigned short family; /* AF_INET or AF_INET6 */
-	unsigned short sport; /* local port, host order; 0 before bound (CLOSE -> SYN_SENT) */
-	unsigned short dport;
+	__u16 family; /* AF_INET or AF_INET6 */
+	__u16 sport; /* local port, host order; 0 before bound (CLOSE -> SYN_SENT) */
+	__u16 dport;
 	__u8 saddr[16]; /* IPv4 in the first 4 bytes, network order */
 	__u8 daddr[16];
 	enum tcpstates_state oldstate;

@@ -59,6 +59,7 @@ struct cg_plugin {
 struct cg_opts {
 	const char *clang;
 	const char *bpftool;
+	const char *clang_format; /* NULL: leave generated code as emitted */
 	const char *vmlinux_h; /* a vmlinux.h to use; NULL to generate one into outdir */
 	const char *btf_file; /* BTF to generate vmlinux.h from */
 	const char **incs; /* extra -I directories for the BPF compile */
@@ -81,6 +82,7 @@ int cg_write_anchor(const struct cg_plugin *p, const char *path);
 int cg_link(const char *in, const char *out);
 int cg_skeleton(const struct cg_opts *opts, const char *obj, const char *name, const char *out);
 int cg_vmlinux_h(const struct cg_opts *opts, const char *out);
+int cg_format(const struct cg_opts *opts, const char *path);
 char *cg_path(const char *dir, const char *name, const char *suffix);
 char *cg_tmp_path(const char *final);
 
@@ -94,5 +96,7 @@ __u32 cg_resolve(const struct btf *btf, __u32 id);
 /* emit.c: the generated files. */
 int cg_emit_header(struct cg_plugin *p, FILE *f);
 int cg_emit_source(struct cg_plugin *p, FILE *f);
+/* describe.c: the plugin's schema as JSON. */
+int cg_describe(struct cg_plugin *p, FILE *f);
 
 #endif /* __EMF_CODEGEN_H */

@@ -94,7 +94,11 @@ static void sanitize(char *dst, size_t n, const char *src)
 	dst[i] = '\0';
 }
 
-/* Register a struct/union and, first, everything it nests. */
+/*
+ * Register a struct/union and, first, everything it nests. An anonymous type
+ * is named after its first use (event__point), so names do not depend on BTF
+ * numbering.
+ */
 static int collect(struct cg_emitter *e, __u32 id, const char *name, int event)
 {
 	const struct btf_type *t = cg_type_of(e, id);
@@ -110,11 +114,14 @@ static int collect(struct cg_emitter *e, __u32 id, const char *name, int event)
 		const struct btf_type *mt = cg_type_of(e, mid);
 
 		if (btf_is_struct(mt) || btf_is_union(mt)) {
-			char anon[32];
+			char anon[2 * CG_NAME_MAX + 4];
 			const char *mn = cg_name_of(e, mt);
 
 			if (!mn[0]) {
-				snprintf(anon, sizeof(anon), "anon%u", mid);
+				snprintf(anon, sizeof(anon), "%s__%s", name,
+					 btf__name_by_offset(e->btf, m->name_off)[0] ?
+						 btf__name_by_offset(e->btf, m->name_off) :
+						 "anon");
 				mn = anon;
 			}
 			err = collect(e, mid, mn, -1);

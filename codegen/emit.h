@@ -44,5 +44,9 @@ void cg_emit_enum_table(struct cg_emitter *e, const char *prefix, int i, __u32 i
 /* options.c */
 void cg_emit_options(struct cg_emitter *e);
 void cg_emit_setters(struct cg_emitter *e);
+/* What option global @g is (kind, C type, count, element, declared type name, default text). */
+bool cg_option_info(struct cg_emitter *e, const struct cg_global *g, const char **kind,
+		    const char **ctype, __u32 *count, __u32 *el, const char **type_name,
+		    char *defval, size_t n);
 
 #endif /* __EMF_CODEGEN_EMIT_H */

@@ -34,7 +34,16 @@
 #define PACKAGE_VERSION "0"
 #endif
 
-enum { OPT_CLANG = 256, OPT_BPFTOOL, OPT_VMLINUX_H, OPT_BTF, OPT_VERSION };
+enum {
+	OPT_CLANG = 256,
+	OPT_BPFTOOL,
+	OPT_VMLINUX_H,
+	OPT_BTF,
+	OPT_VERSION,
+	OPT_DESCRIBE,
+	OPT_CLANG_FORMAT,
+	OPT_NO_FORMAT,
+};
 
 static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -44,6 +53,9 @@ static const struct option long_opts[] = {
 	{ "bpftool", required_argument, NULL, OPT_BPFTOOL },
 	{ "vmlinux-h", required_argument, NULL, OPT_VMLINUX_H },
 	{ "btf", required_argument, NULL, OPT_BTF },
+	{ "describe", no_argument, NULL, OPT_DESCRIBE },
+	{ "clang-format", required_argument, NULL, OPT_CLANG_FORMAT },
+	{ "no-format", no_argument, NULL, OPT_NO_FORMAT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -54,6 +66,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: emf-codegen [OPTIONS] PLUGIN_DIR -o OUTDIR\n"
+		"       emf-codegen [OPTIONS] --describe PLUGIN_DIR\n"
 		"\n"
 		"Build the plugin in PLUGIN_DIR (NAME.bpf.c and its event header NAME.h, NAME\n"
 		"being the directory's name) into OUTDIR: NAME.bpf.o, the bpftool skeleton\n"
@@ -61,6 +74,8 @@ static void usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"  -o, --output DIR     where to write the outputs (created if missing)\n"
+		"      --describe       print the plugin's schema as JSON (programs, maps,\n"
+		"                       event structs and their fields, options) instead\n"
 		"  -I, --include DIR    extra include directory for the BPF compile\n"
 		"  -D, --define NAME[=VALUE]  extra definition for the BPF compile\n"
 		"      --vmlinux-h FILE a ready vmlinux.h (default: OUTDIR/vmlinux.h, generated\n"
@@ -68,6 +83,9 @@ static void usage(FILE *f)
 		"      --btf FILE       kernel BTF for vmlinux.h (default /sys/kernel/btf/vmlinux)\n"
 		"      --clang PATH     clang to use (default %s)\n"
 		"      --bpftool PATH   bpftool to use (default %s)\n"
+		"      --clang-format PATH  clang-format that lays out the generated code in\n"
+		"                       kernel style (default clang-format, when installed)\n"
+		"      --no-format      leave the generated code as emitted\n"
 		"  -v, --verbose        show the commands run\n"
 		"  -h, --help           this help\n"
 		"      --version        print the version\n",
@@ -119,7 +137,7 @@ static int emit_file(struct cg_plugin *p, const char *path,
 	return err;
 }
 
-static int generate(struct cg_plugin *p, struct cg_opts *opts)
+static int generate(struct cg_plugin *p, struct cg_opts *opts, bool describe)
 {
 	struct outputs o = {};
 	char *raw = NULL, *vmlinux = NULL, *vmlinux_tmp = NULL, *vdir = NULL, *anchor = NULL;
@@ -202,9 +220,17 @@ static int generate(struct cg_plugin *p, struct cg_opts *opts)
 	err = cg_model_build(p);
 	if (err)
 		goto out;
+	if (describe) {
+		err = cg_describe(p, stdout);
+		goto out;
+	}
 	err = emit_file(p, o.tmp[2], cg_emit_header);
 	if (!err)
 		err = emit_file(p, o.tmp[3], cg_emit_source);
+	if (!err)
+		err = cg_format(opts, o.tmp[2]);
+	if (!err)
+		err = cg_format(opts, o.tmp[3]);
 	if (err)
 		goto out;
 	for (i = 0; i < o.n; i++) {
@@ -244,12 +270,15 @@ int main(int argc, char **argv)
 	struct cg_opts opts = {
 		.clang = EMF_CLANG,
 		.bpftool = EMF_BPFTOOL,
+		.clang_format = "clang-format",
 		.btf_file = "/sys/kernel/btf/vmlinux",
 	};
 	const char *incs[64], *defs[64];
 	struct cg_plugin p = {};
 	char *dir = NULL, *name, *src = NULL, *hdr = NULL;
 	const char *outdir = NULL;
+	char tmpdir[] = "/tmp/emf-codegen.XXXXXX";
+	bool describe = false;
 	struct stat st;
 	int c, err;
 
@@ -286,6 +315,15 @@ int main(int argc, char **argv)
 		case OPT_BTF:
 			opts.btf_file = optarg;
 			break;
+		case OPT_CLANG_FORMAT:
+			opts.clang_format = optarg;
+			break;
+		case OPT_NO_FORMAT:
+			opts.clang_format = NULL;
+			break;
+		case OPT_DESCRIBE:
+			describe = true;
+			break;
 		case 'v':
 			cg_verbose = true;
 			break;
@@ -299,6 +337,13 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (describe && !outdir) {
+		if (!mkdtemp(tmpdir)) {
+			cg_err("failed to create a temporary directory: %s\n", strerror(errno));
+			return 1;
+		}
+		outdir = tmpdir;
 	}
 	if (optind != argc - 1 || !outdir) {
 		cg_err(optind >= argc ? "missing PLUGIN_DIR\n" :
@@ -355,8 +400,16 @@ int main(int argc, char **argv)
 	p.outdir = outdir;
 	p.src = src;
 	p.hdr = hdr;
-	err = generate(&p, &opts);
+	err = generate(&p, &opts, describe);
 out:
+	if (outdir == tmpdir) {
+		char *v = cg_path(tmpdir, "vmlinux", ".h");
+
+		if (v)
+			unlink(v);
+		free(v);
+		rmdir(tmpdir);
+	}
 	free(src);
 	free(hdr);
 	free(dir);

@@ -104,6 +104,17 @@ static void default_text(struct cg_emitter *e, const struct cg_global *g, __u32 
 	}
 }
 
+bool cg_option_info(struct cg_emitter *e, const struct cg_global *g, const char **kind,
+		    const char **ctype, __u32 *count, __u32 *el, const char **type_name,
+		    char *defval, size_t n)
+{
+	if (!option_type(e, g, kind, ctype, count, el))
+		return false;
+	*type_name = declared_name(e, g->type_id);
+	default_text(e, g, *el, *count, defval, n);
+	return true;
+}
+
 void cg_emit_options(struct cg_emitter *e)
 {
 	struct cg_plugin *p = e->p;

@@ -213,6 +213,79 @@ int cg_write_anchor(const struct cg_plugin *p, const char *path)
 	return 0;
 }
 
+/* The project's .clang-format, inline, so generated code looks the same wherever it is written. */
+static const char cg_style[] =
+	"{BasedOnStyle: LLVM, AccessModifierOffset: -4, AlignAfterOpenBracket: Align, "
+	"AlignConsecutiveAssignments: false, AlignConsecutiveDeclarations: false, "
+	"AlignEscapedNewlines: Left, AlignOperands: true, AlignTrailingComments: false, "
+	"AllowAllParametersOfDeclarationOnNextLine: false, "
+	"AllowShortBlocksOnASingleLine: false, AllowShortCaseLabelsOnASingleLine: false, "
+	"AllowShortFunctionsOnASingleLine: None, AllowShortIfStatementsOnASingleLine: false, "
+	"AllowShortLoopsOnASingleLine: false, AlwaysBreakAfterDefinitionReturnType: None, "
+	"AlwaysBreakAfterReturnType: None, AlwaysBreakBeforeMultilineStrings: false, "
+	"AlwaysBreakTemplateDeclarations: false, BinPackArguments: true, "
+	"BinPackParameters: true, BraceWrapping: {AfterClass: false, "
+	"AfterControlStatement: false, AfterEnum: false, AfterFunction: true, "
+	"AfterNamespace: true, AfterObjCDeclaration: false, AfterStruct: false, "
+	"AfterUnion: false, AfterExternBlock: false, BeforeCatch: false, BeforeElse: false, "
+	"IndentBraces: false, SplitEmptyFunction: true, SplitEmptyRecord: true, "
+	"SplitEmptyNamespace: true}, BreakBeforeBinaryOperators: None, "
+	"BreakBeforeBraces: Custom, BreakBeforeTernaryOperators: false, "
+	"BreakConstructorInitializers: BeforeComma, BreakStringLiterals: false, "
+	"ColumnLimit: 100, CommentPragmas: '^ IWYU pragma:', ContinuationIndentWidth: 8, "
+	"Cpp11BracedListStyle: false, DerivePointerAlignment: false, DisableFormat: false, "
+	"ExperimentalAutoDetectBinPacking: false, FixNamespaceComments: false, "
+	"ForEachMacros: [bpf_object__for_each_map, bpf_object__for_each_program, "
+	"btf_for_each_member], IncludeBlocks: Preserve, IndentCaseLabels: false, "
+	"IndentGotoLabels: false, IndentPPDirectives: None, IndentWidth: 8, "
+	"IndentWrappedFunctionNames: false, KeepEmptyLinesAtTheStartOfBlocks: false, "
+	"MaxEmptyLinesToKeep: 1, NamespaceIndentation: None, PenaltyBreakAssignment: 10, "
+	"PenaltyBreakBeforeFirstCallParameter: 30, PenaltyBreakComment: 10, "
+	"PenaltyBreakFirstLessLess: 0, PenaltyBreakString: 10, PenaltyExcessCharacter: 100, "
+	"PenaltyReturnTypeOnItsOwnLine: 60, PointerAlignment: Right, ReflowComments: false, "
+	"SortIncludes: false, SortUsingDeclarations: false, SpaceAfterCStyleCast: false, "
+	"SpaceAfterTemplateKeyword: true, SpaceBeforeAssignmentOperators: true, "
+	"SpaceBeforeParens: ControlStatementsExceptForEachMacros, "
+	"SpaceInEmptyParentheses: false, SpacesBeforeTrailingComments: 1, "
+	"SpacesInAngles: false, SpacesInContainerLiterals: false, "
+	"SpacesInCStyleCastParentheses: false, SpacesInParentheses: false, "
+	"SpacesInSquareBrackets: false, Standard: Cpp03, TabWidth: 8, UseTab: Always}";
+
+/* Is @prog runnable: a path, or a name found in PATH? */
+static bool runnable(const char *prog)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char buf[PATH_MAX];
+
+	if (strchr(prog, '/'))
+		return !access(prog, X_OK);
+	for (p = path ?: "/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		if (snprintf(buf, sizeof(buf), "%.*s/%s", (int)(end - p), p, prog) < (int)sizeof(buf) &&
+		    !access(buf, X_OK))
+			return true;
+	}
+	return false;
+}
+
+int cg_format(const struct cg_opts *opts, const char *path)
+{
+	char style[sizeof(cg_style) + 8];
+	char *argv[] = { (char *)opts->clang_format, "-i", style, (char *)path, NULL };
+
+	if (!opts->clang_format || !runnable(opts->clang_format)) {
+		cg_info("%s not found: %s is left unformatted\n",
+			opts->clang_format ?: "clang-format", path);
+		return 0;
+	}
+	snprintf(style, sizeof(style), "-style=%s", cg_style);
+	if (cg_run(argv, NULL, true)) {
+		cg_err("clang-format failed on %s\n", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level != LIBBPF_WARN)

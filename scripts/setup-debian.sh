@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
 	autoconf automake libtool pkg-config make gcc g++
-	clang llvm bpftool
+	clang llvm bpftool clang-format
 	libbpf-dev libelf-dev zlib1g-dev libjansson-dev libcunit1-dev
-	iproute2 procps util-linux
+	iproute2 procps util-linux bsdutils binutils socat
 )
 
 missing=()

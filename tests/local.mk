@@ -42,6 +42,11 @@ BUILT_SOURCES += plugins/execsnoop/execsnoop.emf.c
 EMF_KERNEL_TESTS = \
 	tests/kernel/test_agent_duration.sh \
 	tests/kernel/test_agent_exec.sh \
+	tests/kernel/test_plugin_bashreadline.sh \
+	tests/kernel/test_plugin_exitsnoop.sh \
+	tests/kernel/test_plugin_opensnoop.sh \
+	tests/kernel/test_plugin_sigsnoop.sh \
+	tests/kernel/test_plugin_tcpstates.sh \
 	$(NULL)
 TESTS += $(EMF_KERNEL_TESTS)
 EXTRA_DIST += tests/kernel/lib.sh $(EMF_KERNEL_TESTS)

@@ -391,6 +391,43 @@ static size_t value_max(struct cg_emitter *e, __u32 id, enum cg_mode mode)
 static void emit_value(struct cg_emitter *e, __u32 id, const char *expr, const char *limit,
 		       enum cg_mode mode, int ind, int depth);
 
+/* Members whose declared type asks for address rendering (see <emf/emf.bpf.h>). */
+enum cg_special { CG_PLAIN, CG_IPV4, CG_IPADDR };
+
+static enum cg_special special_of(const struct cg_emitter *e, __u32 id)
+{
+	const struct btf_type *t = cg_type_of(e, id);
+	__s64 size = btf__resolve_size(e->btf, id);
+
+	while (btf_is_typedef(t) || btf_is_mod(t)) {
+		if (btf_is_typedef(t) && !strcmp(cg_name_of(e, t), "emf_ipv4_t") && size == 4)
+			return CG_IPV4;
+		if (btf_is_typedef(t) && !strcmp(cg_name_of(e, t), "emf_ipaddr_t") && size == 16)
+			return CG_IPADDR;
+		t = cg_type_of(e, t->type);
+	}
+	return CG_PLAIN;
+}
+
+/* Emit code rendering an address member; false when @id is not one. */
+static bool emit_special(struct cg_emitter *e, __u32 id, const char *expr, enum cg_mode mode,
+			 int ind)
+{
+	enum cg_special sp = special_of(e, id);
+
+	if (sp == CG_PLAIN)
+		return false;
+	if (mode == CG_JSON)
+		emit_lit(e, ind, "\"");
+	if (sp == CG_IPV4)
+		cg_out(e, "%*sp = emf_fmt_ipv4(p, %s);\n", ind, "", expr);
+	else
+		cg_out(e, "%*sp = emf_fmt_ipaddr(p, %s);\n", ind, "", expr);
+	if (mode == CG_JSON)
+		emit_lit(e, ind, "\"");
+	return true;
+}
+
 static void emit_enum(struct cg_emitter *e, const struct btf_type *t, const char *expr,
 		      enum cg_mode mode, int ind)
 {
@@ -445,7 +482,8 @@ static void emit_members(struct cg_emitter *e, __u32 id, const char *base, enum 
 			emit_lit(e, ind, mode == CG_JSON ? "," : " ");
 		snprintf(lit, sizeof(lit), mode == CG_JSON ? "\"%s\":" : "%s=", mn);
 		emit_lit(e, ind, lit);
-		emit_value(e, mid, expr, NULL, mode, ind, depth + 1);
+		if (!emit_special(e, m->type, expr, mode, ind))
+			emit_value(e, mid, expr, NULL, mode, ind, depth + 1);
 	}
 }
 
@@ -595,12 +633,15 @@ static void emit_renderer(struct cg_emitter *e, struct cg_type *ct, enum cg_mode
 		if (mode == CG_JSON) {
 			snprintf(lit, sizeof(lit), "%s\"%s\":", i ? "," : "", mn);
 			emit_lit(e, 8, lit);
-			emit_value(e, mid, expr, limit, mode, 8, 0);
+			if (!emit_special(e, m->type, expr, mode, 8))
+				emit_value(e, mid, expr, limit, mode, 8, 0);
 		} else {
 			cg_out(e, "\tcol = p;\n");
-			emit_value(e, mid, expr, limit, mode, 8, 0);
+			if (!emit_special(e, m->type, expr, mode, 8))
+				emit_value(e, mid, expr, limit, mode, 8, 0);
 			if (!last) {
-				cg_out(e, "\tp = emf_fmt_pad(col, p, %d);\n", text_width(e, mid, mn));
+				cg_out(e, "\tp = emf_fmt_pad(col, p, %d);\n",
+				       special_of(e, m->type) ? 15 : text_width(e, mid, mn));
 				emit_lit(e, 8, " ");
 			}
 		}
@@ -628,9 +669,16 @@ static void emit_jansson_members(struct cg_emitter *e, __u32 id, const char *bas
 		snprintf(dst, sizeof(dst), "v%d", depth);
 		cg_out(e, "%*s{\n", ind, "");
 		cg_out(e, "%*sjson_t *%s;\n\n", ind + 8, "", dst);
-		emit_jansson_value(e, cg_resolve(e->btf, m->type), expr,
-				   !base[0] && trailing_array(e, t, i) ? "lim" : NULL, ind + 8,
-				   depth + 1, dst);
+		if (special_of(e, m->type)) {
+			cg_out(e, "%*schar a[EMF_FMT_ADDR_MAX], *q = %s(a, %s);\n\n", ind + 8, "",
+			       special_of(e, m->type) == CG_IPV4 ? "emf_fmt_ipv4" : "emf_fmt_ipaddr",
+			       expr);
+			cg_out(e, "%*s%s = json_stringn(a, q - a);\n", ind + 8, "", dst);
+		} else {
+			emit_jansson_value(e, cg_resolve(e->btf, m->type), expr,
+					   !base[0] && trailing_array(e, t, i) ? "lim" : NULL,
+					   ind + 8, depth + 1, dst);
+		}
 		cg_out(e, "%*sif (!%s || json_object_set_new(%s, \"%s\", %s))\n", ind + 8, "", dst, obj,
 		    mn, dst);
 		cg_out(e, "%*sgoto err;\n", ind + 16, "");
@@ -807,7 +855,11 @@ static void emit_fields(struct cg_emitter *e, struct cg_type *ct)
 		bool str = btf_is_array(cg_type_of(e, id)) && cg_is_char(e, el) && btf_is_int(et);
 
 		cg_out(e, "\t{\n\t\t.name = \"%s\",\n", member_name(e, m, i, nb, sizeof(nb)));
-		cg_out(e, "\t\t.kind = %s,\n", str ? "EMF_FIELD_STRING" : cg_field_kind(e, el));
+		cg_out(e, "\t\t.kind = %s,\n",
+		       special_of(e, m->type) == CG_IPV4   ? "EMF_FIELD_IPV4" :
+		       special_of(e, m->type) == CG_IPADDR ? "EMF_FIELD_IPADDR" :
+		       str				   ? "EMF_FIELD_STRING" :
+							     cg_field_kind(e, el));
 		cg_out(e, "\t\t.offset = %u,\n", bits / 8);
 		cg_out(e, "\t\t.size = %u,\n", bsz ? (bsz + 7) / 8 : (__u32)btf__resolve_size(e->btf, id));
 		if (btf_is_array(cg_type_of(e, id)))
@@ -841,6 +893,9 @@ static void emit_type_table(struct cg_emitter *e, struct cg_type *ct)
 		const char *mn = member_name(e, m, i, nb, sizeof(nb));
 		__u32 id = cg_resolve(e->btf, m->type);
 		int w = text_width(e, id, mn), j;
+
+		if (special_of(e, m->type) && w < 15)
+			w = 15;
 
 		jmax += strlen(mn) + 4 + value_max(e, id, CG_JSON);
 		tmax += w + 2 + value_max(e, id, CG_TEXT);

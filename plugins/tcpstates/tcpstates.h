@@ -28,8 +28,8 @@ struct event {
 	__u16 family; /* AF_INET or AF_INET6 */
 	__u16 sport; /* local port, host order; 0 before bound (CLOSE -> SYN_SENT) */
 	__u16 dport;
-	__u8 saddr[16]; /* IPv4 in the first 4 bytes, network order */
-	__u8 daddr[16];
+	emf_ipaddr_t saddr; /* IPv4 in the first 4 bytes: rendered "a.b.c.d" or IPv6 */
+	emf_ipaddr_t daddr;
 	enum tcpstates_state oldstate;
 	enum tcpstates_state newstate;
 	char comm[TASK_COMM_LEN];

@@ -47,6 +47,10 @@ const char *emf_field_kind_str(enum emf_field_kind kind)
 		return "struct";
 	case EMF_FIELD_UNION:
 		return "union";
+	case EMF_FIELD_IPV4:
+		return "ipv4";
+	case EMF_FIELD_IPADDR:
+		return "ipaddr";
 	}
 	return "unknown";
 }

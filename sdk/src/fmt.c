@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
 #include <emf/fmt.h>
 
 char *emf_buf__reserve(struct emf_buf *b, size_t n)
@@ -144,6 +146,31 @@ char *emf_fmt_double(char *p, double v)
 	}
 	/* 24 bytes hold any %.17g */
 	return p + snprintf(p, 25, "%.17g", v);
+}
+
+char *emf_fmt_ipv4(char *p, uint32_t be)
+{
+	if (!inet_ntop(AF_INET, &be, p, INET_ADDRSTRLEN))
+		return p;
+	return p + strlen(p);
+}
+
+char *emf_fmt_ipaddr(char *p, const uint8_t *a)
+{
+	static const uint8_t zero[12], mapped[12] = { [10] = 0xff, [11] = 0xff };
+	uint32_t v4;
+
+	if (!memcmp(a + 4, zero, 12) && memcmp(a, zero, 4)) {
+		memcpy(&v4, a, 4);
+		return emf_fmt_ipv4(p, v4);
+	}
+	if (!memcmp(a, mapped, 12)) {
+		memcpy(&v4, a + 12, 4);
+		return emf_fmt_ipv4(p, v4);
+	}
+	if (!inet_ntop(AF_INET6, a, p, INET6_ADDRSTRLEN))
+		return p;
+	return p + strlen(p);
 }
 
 char *emf_fmt_pad(char *start, char *end, size_t width)

@@ -22,8 +22,8 @@ free_port() {
 }
 
 # The addresses as decoded now (byte arrays) or as addresses.
-V4_LO='(\[127,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0\]|"127\.0\.0\.1")'
-V6_LO='(\[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1\]|"::1")'
+V4_LO='"127\.0\.0\.1"'
+V6_LO='"::1"'
 
 start_agent --json -p tcpstates
 

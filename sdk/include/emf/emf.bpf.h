@@ -32,4 +32,14 @@ struct emf_plugin_info {
 
 #define EMF_EVENT(name) __attribute__((btf_decl_tag("emf.event:" #name)))
 
+/*
+ * Event fields that emf renders as network addresses rather than numbers:
+ * emf_ipv4_t holds an IPv4 address in network byte order ("10.0.0.1");
+ * emf_ipaddr_t holds 16 bytes: an IPv6 address ("::1"), or an IPv4 one either
+ * in its first 4 bytes with the rest zero or v4-mapped (::ffff:a.b.c.d), both
+ * rendered "a.b.c.d". Use them in the event header, after this header.
+ */
+typedef unsigned int emf_ipv4_t;
+typedef unsigned char emf_ipaddr_t[16];
+
 #endif /* __EMF_BPF_H */

@@ -39,6 +39,8 @@ enum emf_field_kind {
 	EMF_FIELD_POINTER, /* rendered as an address */
 	EMF_FIELD_STRUCT, /* nested struct, see emf_field.type */
 	EMF_FIELD_UNION, /* nested union, see emf_field.type */
+	EMF_FIELD_IPV4, /* emf_ipv4_t: network byte order, rendered "a.b.c.d" */
+	EMF_FIELD_IPADDR, /* emf_ipaddr_t: 16 bytes, rendered as IPv6 or IPv4 */
 };
 
 struct emf_enum_value {

@@ -51,7 +51,11 @@ char *emf_fmt_i64(char *p, int64_t v);
 char *emf_fmt_u128(char *p, unsigned __int128 v);
 char *emf_fmt_i128(char *p, __int128 v);
 char *emf_fmt_hex(char *p, uint64_t v); /* "0x..." */
-char *emf_fmt_double(char *p, double v); /* %.17g; JSON null for NaN/inf when @json */
+char *emf_fmt_double(char *p, double v);
+/* Network addresses: at most EMF_FMT_ADDR_MAX bytes, no quotes. */
+#define EMF_FMT_ADDR_MAX 46
+char *emf_fmt_ipv4(char *p, uint32_t be); /* network byte order */
+char *emf_fmt_ipaddr(char *p, const uint8_t *a16); /* see emf_ipaddr_t in <emf/emf.bpf.h> */ /* %.17g; JSON null for NaN/inf when @json */
 /* Pad with spaces from @start to at least @width characters; returns the new end. */
 char *emf_fmt_pad(char *start, char *end, size_t width);
 /*

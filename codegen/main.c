@@ -102,6 +102,29 @@ static bool is_ident(const char *s)
 	return true;
 }
 
+static int mkdir_p(const char *path)
+{
+	char *dup = strdup(path), *p;
+	int err = 0;
+
+	if (!dup)
+		return -ENOMEM;
+	for (p = dup + 1; !err; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(dup, 0755) && errno != EEXIST)
+			err = -errno;
+		*p = c;
+		if (!c)
+			break;
+	}
+	free(dup);
+	return err;
+}
+
 struct outputs {
 	char *final[4];
 	char *tmp[4];
@@ -390,9 +413,9 @@ int main(int argc, char **argv)
 		err = -ENOENT;
 		goto out;
 	}
-	if (mkdir(outdir, 0755) && errno != EEXIST) {
-		cg_err("failed to create output directory %s: %s\n", outdir, strerror(errno));
-		err = -errno;
+	err = mkdir_p(outdir);
+	if (err) {
+		cg_err("failed to create output directory %s: %s\n", outdir, strerror(-err));
 		goto out;
 	}
 	p.name = name;

@@ -320,13 +320,41 @@ static int find_event(const struct cg_plugin *p, const char *name)
 	return -1;
 }
 
+/* Is struct @id the key or value type of a map of the .maps section? */
+static bool map_kv_type(const struct btf *btf, const struct btf_type *sec, __u32 id)
+{
+	const struct btf_var_secinfo *vs = btf_var_secinfos(sec);
+	int i, j;
+
+	for (i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *t = btf__type_by_id(
+			btf, cg_resolve(btf, btf__type_by_id(btf, vs->type)->type));
+		const struct btf_member *m;
+
+		if (!btf_is_struct(t))
+			continue;
+		m = btf_members(t);
+		for (j = 0; j < btf_vlen(t); j++, m++) {
+			const char *n = btf__name_by_offset(btf, m->name_off);
+			const struct btf_type *pt = btf__type_by_id(btf, m->type);
+
+			if ((strcmp(n, "key") && strcmp(n, "value")) || !btf_is_ptr(pt))
+				continue;
+			if (cg_resolve(btf, pt->type) == id)
+				return true;
+		}
+	}
+	return false;
+}
+
 static int build_outputs(struct cg_plugin *p, const struct btf_type *sec)
 {
 	const struct btf_var_secinfo *vs = btf_var_secinfos(sec);
 	int i, j, candidates = 0, only = -1;
 
+	/* Candidates: header structs neither nested in another nor kept in a map. */
 	for (j = 0; j < p->n_events; j++) {
-		if (!p->events[j].nested) {
+		if (!p->events[j].nested && !map_kv_type(p->btf, sec, p->events[j].type_id)) {
 			candidates++;
 			only = j;
 		}

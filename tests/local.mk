@@ -39,6 +39,19 @@ EXTRA_tests_unit_test_registry_DEPENDENCIES = plugins/libemfplugins.a
 # The generated decoder header must exist before the decoder test compiles.
 BUILT_SOURCES += plugins/execsnoop/execsnoop.emf.c
 
+# Plugin directories in plain libbpf style, taken through emf-codegen unchanged.
+EMF_REALWORLD = tests/codegen/realworld/bootstrap/bootstrap tests/codegen/realworld/fsopen/fsopen
+check_PROGRAMS += tests/kernel/test_realworld
+TESTS += tests/kernel/test_realworld
+tests_kernel_test_realworld_SOURCES = tests/kernel/test_realworld.c
+tests_kernel_test_realworld_CPPFLAGS = $(AM_CPPFLAGS) $(addprefix -I,$(dir $(EMF_REALWORLD)))
+tests_kernel_test_realworld_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_kernel_test_realworld_LDADD = $(addsuffix .emf.o,$(EMF_REALWORLD)) $(EMF_TEST_LIBS)
+BUILT_SOURCES += $(addsuffix .emf.c,$(EMF_REALWORLD))
+CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.o,$(addsuffix $(s),$(EMF_REALWORLD)))
+EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_REALWORLD)) $(addsuffix .h,$(EMF_REALWORLD)) \
+	tests/codegen/realworld/fsopen/maps.bpf.h
+
 EMF_KERNEL_TESTS = \
 	tests/kernel/test_agent_duration.sh \
 	tests/kernel/test_agent_exec.sh \

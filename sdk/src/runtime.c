@@ -260,7 +260,7 @@ static void plugin_detach(struct emf_plugin *p)
 
 static int plugin_open(struct emf_runtime *rt, struct emf_plugin *p)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = p->desc->name);
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
 	int err;
 
 	if (!rt->log_buf) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Private parts of the ebus shared by bus.c (bus, executors, messages, topics,
- * signals) and bus_svc.c (services and calls).
+ * Private parts of the ebus: bus.c (the bus, its executors and the host loop),
+ * bus_msg.c (messages and their pool), bus_topic.c (subscriptions, queues,
+ * publishing, signals) and bus_svc.c (services and calls).
  *
  * Lock order, outermost first; no bus lock is held while a callback runs:
  *   bus->sub_lock -> sub->lock -> exec->lock
@@ -11,13 +12,17 @@
 #ifndef __EMF_BUS_INTERNAL_H
 #define __EMF_BUS_INTERNAL_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <emf/bus.h>
 
 #define EMF_HIDDEN __attribute__((visibility("hidden")))
+
+#define BUS_BATCH 256 /* messages a delivery thread takes from a queue at once */
 
 #ifndef container_of
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
@@ -64,6 +69,8 @@ struct emf_bus {
 	size_t n_subs, cap_subs;
 	struct emf_bus_sub **sigs;
 	size_t n_sigs, cap_sigs;
+	struct emf_bus_sub **dying, **dying_sigs; /* the lists, taken by destroy */
+	size_t n_dying, n_dying_sigs;
 
 	struct bus_msg_pool *pool;
 	struct bus_exec host;
@@ -87,6 +94,136 @@ struct emf_bus {
 	int block_timeout_ms;
 };
 
+static inline void emf__bus_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+/*
+ * A bounded lock-free MPMC ring of pointers (D. Vyukov's queue): each cell's
+ * sequence number says whose turn it is, so a push and a pop touch only their
+ * own cell and their own end's index. Used for subscriber queues and for the
+ * message pool's free lists.
+ */
+struct bus_cell {
+	unsigned long seq;
+	void *ptr; /* accessed atomically so a peek may race with a push */
+};
+
+struct bus_ring {
+	struct bus_cell *cells;
+	unsigned long mask; /* capacity - 1; capacity is a power of 2, 2 at least */
+	_Alignas(64) unsigned long enq;
+	_Alignas(64) unsigned long deq;
+};
+
+static inline int bus_ring_init(struct bus_ring *r, unsigned long cap)
+{
+	unsigned long i;
+
+	r->cells = malloc(cap * sizeof(*r->cells));
+	if (!r->cells)
+		return -ENOMEM;
+	for (i = 0; i < cap; i++)
+		r->cells[i].seq = i;
+	r->mask = cap - 1;
+	r->enq = r->deq = 0;
+	return 0;
+}
+
+static inline void bus_ring_fini(struct bus_ring *r)
+{
+	free(r->cells);
+	r->cells = NULL;
+}
+
+/* Returns false when full; *@pos gets the position used. */
+static inline bool bus_ring_push(struct bus_ring *r, void *p, unsigned long *pos_out)
+{
+	unsigned long pos = __atomic_load_n(&r->enq, __ATOMIC_RELAXED), seq;
+	struct bus_cell *c;
+	long dif;
+
+	for (;;) {
+		c = &r->cells[pos & r->mask];
+		seq = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+		dif = (long)(seq - pos);
+		if (dif == 0) {
+			if (__atomic_compare_exchange_n(&r->enq, &pos, pos + 1, true,
+							__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+				break;
+		} else if (dif < 0) {
+			return false;
+		} else {
+			pos = __atomic_load_n(&r->enq, __ATOMIC_RELAXED);
+		}
+	}
+	__atomic_store_n(&c->ptr, p, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->seq, pos + 1, __ATOMIC_RELEASE);
+	*pos_out = pos;
+	return true;
+}
+
+/* Returns NULL when empty. */
+static inline void *bus_ring_pop(struct bus_ring *r)
+{
+	unsigned long pos = __atomic_load_n(&r->deq, __ATOMIC_RELAXED), seq;
+	struct bus_cell *c;
+	long dif;
+	void *p;
+
+	for (;;) {
+		c = &r->cells[pos & r->mask];
+		seq = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+		dif = (long)(seq - (pos + 1));
+		if (dif == 0) {
+			if (__atomic_compare_exchange_n(&r->deq, &pos, pos + 1, true,
+							__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+				break;
+		} else if (dif < 0) {
+			return NULL;
+		} else {
+			pos = __atomic_load_n(&r->deq, __ATOMIC_RELAXED);
+		}
+	}
+	p = __atomic_load_n(&c->ptr, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->seq, pos + r->mask + 1, __ATOMIC_RELEASE);
+	return p;
+}
+
+/* Is the next pop going to find something? */
+static inline bool bus_ring_ready(struct bus_ring *r)
+{
+	unsigned long pos = __atomic_load_n(&r->deq, __ATOMIC_RELAXED);
+
+	return __atomic_load_n(&r->cells[pos & r->mask].seq, __ATOMIC_ACQUIRE) == pos + 1;
+}
+
+/* What the pop after @ahead more pops would return, or NULL: only a hint. */
+static inline void *bus_ring_peek(struct bus_ring *r, unsigned long ahead)
+{
+	unsigned long pos = __atomic_load_n(&r->deq, __ATOMIC_RELAXED) + ahead;
+	struct bus_cell *c = &r->cells[pos & r->mask];
+
+	if (__atomic_load_n(&c->seq, __ATOMIC_ACQUIRE) != pos + 1)
+		return NULL;
+	return __atomic_load_n(&c->ptr, __ATOMIC_RELAXED);
+}
+
+static inline unsigned long bus_ring_count(struct bus_ring *r)
+{
+	long n = __atomic_load_n(&r->enq, __ATOMIC_RELAXED) -
+		 __atomic_load_n(&r->deq, __ATOMIC_RELAXED);
+
+	return n > 0 ? n : 0;
+}
+
 /* bus.c */
 EMF_HIDDEN uint64_t emf__bus_now_ns(void);
 EMF_HIDDEN void emf__bus_deadline(struct timespec *ts, uint64_t ns);
@@ -95,7 +232,21 @@ EMF_HIDDEN void emf__bus_exec_schedule(struct bus_exec *ex, struct bus_task *t);
 EMF_HIDDEN void emf__bus_exec_kick(struct bus_exec *ex);
 EMF_HIDDEN int emf__bus_start_workers(struct emf_bus *bus);
 EMF_HIDDEN bool emf__bus_is_host_thread(struct emf_bus *bus);
+EMF_HIDDEN bool emf__bus_is_worker(struct emf_bus *bus);
 EMF_HIDDEN int emf__bus_check_name(const char *name, size_t max_len);
+
+/* bus_msg.c */
+EMF_HIDDEN struct bus_msg_pool *emf__bus_pool_new(void);
+EMF_HIDDEN void emf__bus_pool_release(struct bus_msg_pool *pool);
+EMF_HIDDEN struct emf_msg *emf__bus_msg_new(struct bus_msg_pool *pool, const char *topic,
+					    size_t topic_len, const struct emf_event_type *type,
+					    const void *data, size_t size, int refs);
+EMF_HIDDEN void emf__bus_msg_unref_batch(struct emf_msg **msgs, unsigned int n);
+
+/* bus_topic.c */
+EMF_HIDDEN int emf__bus_run_sub(struct emf_bus *bus, struct bus_task *t, int budget);
+EMF_HIDDEN void emf__bus_topic_shutdown(struct emf_bus *bus);
+EMF_HIDDEN void emf__bus_topic_release(struct emf_bus *bus);
 
 /* bus_svc.c */
 EMF_HIDDEN int emf__bus_run_svc(struct emf_bus *bus, struct bus_task *t, int budget);

@@ -523,8 +523,8 @@ int emf__bus_run_reply(struct emf_bus *bus, struct bus_task *t)
 	reply = req->reply;
 	req->reply = NULL;
 	pthread_mutex_unlock(&req->lock);
+	/* the callback owns the reply: the bus must not touch it afterwards */
 	req->cb(req->cb_ctx, err, reply);
-	json_decref(reply);
 	req_put(req);
 	return 1;
 }

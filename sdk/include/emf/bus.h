@@ -234,7 +234,7 @@ struct emf_bus_sub_opts {
 	size_t sz;
 	enum emf_bus_deliver deliver; /* default EMF_BUS_DELIVER_HOST */
 	enum emf_bus_policy policy; /* default EMF_BUS_POLICY_DROP_NEW */
-	/* Most messages queued for this subscriber, rounded up to a power of 2; 0: the bus's. */
+	/* Most messages queued, rounded up to a power of 2 (2 at least); 0: the bus's. */
 	unsigned int queue_len;
 	/* EMF_BUS_POLICY_BLOCK: longest wait; 0: the bus's default; < 0: no limit. */
 	int block_timeout_ms;
@@ -384,8 +384,8 @@ int emf_bus__call(struct emf_bus *bus, const char *method, const struct json_t *
 
 /*
  * Reply callback of emf_bus__call_async(): called exactly once, with @err 0
- * and the reply (borrowed for the call; json_incref() to keep; may be NULL),
- * or with a negative errno and NULL.
+ * and the reply, or with a negative errno and NULL. The callback owns @reply,
+ * as a synchronous caller owns *reply: json_decref() it (NULL is allowed).
  */
 typedef void (*emf_bus_reply_fn)(void *ctx, int err, struct json_t *reply);
 

@@ -192,6 +192,12 @@ const char *cg_scalar_ctype(struct cg_emitter *e, __u32 id, const char *where)
 	case BTF_KIND_PTR:
 		return "uint64_t"; /* a BPF-side address: 64 bits whatever the host */
 	}
+	if (btf_kind(t) == BTF_KIND_UNKN) {
+		cg_err("%s: its type has no BTF description (clang leaves types such as _Complex out of BTF); use an integer, enum, float, char array, array, struct or union\n",
+		       where);
+		e->err = -EINVAL;
+		return NULL;
+	}
 	cg_err("%s: type '%s' (BTF kind %d, %u bytes) cannot be rendered; use an integer, enum, float, char array, array, struct or union\n",
 	       where, cg_name_of(e, t)[0] ? cg_name_of(e, t) : "(anonymous)", btf_kind(t),
 	       btf_kind(t) == BTF_KIND_FUNC_PROTO ? 0 : t->size);

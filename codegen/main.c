@@ -384,7 +384,7 @@ int main(int argc, char **argv)
 		dir[strlen(dir) - 1] = '\0';
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
 		cg_err("plugin directory %s: %s\n", dir,
-		       errno && !S_ISDIR(st.st_mode) ? strerror(errno) : "not a directory");
+		       stat(dir, &st) ? strerror(errno) : "not a directory");
 		err = -ENOENT;
 		goto out;
 	}

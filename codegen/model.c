@@ -517,8 +517,8 @@ int cg_model_build(struct cg_plugin *p)
 		struct cg_event *e = &p->events[p->n_events];
 
 		if (find_struct(p->btf, names[i], &e->type_id)) {
-			cg_err("%s of %s is not in the BTF of the object built from %s\n", names[i],
-			       p->hdr, p->src);
+			cg_err("%s of %s is not in the BTF of the object built from %s: does the .bpf.c include the event header?\n",
+			       names[i], p->hdr, p->src);
 			err = -ENOENT;
 			goto out;
 		}

@@ -39,6 +39,12 @@ EXTRA_tests_unit_test_registry_DEPENDENCIES = plugins/libemfplugins.a
 # The generated decoder header must exist before the decoder test compiles.
 BUILT_SOURCES += plugins/execsnoop/execsnoop.emf.c
 
+# emf-codegen's refusals of bad plugin directories, and its golden output.
+TESTS += tests/codegen/test_codegen.sh
+EXTRA_DIST += tests/codegen/test_codegen.sh tests/codegen/golden/alltypes.emf.h \
+	tests/codegen/golden/alltypes.emf.c \
+	$(patsubst $(srcdir)/%,%,$(wildcard $(srcdir)/tests/codegen/bad/*/*.[ch]))
+
 # Plugin directories in plain libbpf style, taken through emf-codegen unchanged.
 EMF_REALWORLD = tests/codegen/realworld/bootstrap/bootstrap tests/codegen/realworld/fsopen/fsopen
 check_PROGRAMS += tests/kernel/test_realworld

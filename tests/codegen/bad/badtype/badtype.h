@@ -1,0 +1,5 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+struct event {
+	int pid;
+	_Complex double ratio;
+};

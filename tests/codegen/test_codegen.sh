@@ -1,0 +1,69 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# emf-codegen on bad input: a clear message naming the file, struct or field, a non-zero
+# exit, and nothing written. Then golden output: tests/codegen/alltypes must generate
+# exactly tests/codegen/golden/alltypes.emf.{h,c} (EMF_UPDATE_GOLDEN=1 rewrites them).
+set -u
+: "${top_builddir:=.}"
+: "${top_srcdir:=.}"
+CODEGEN="$(cd "$top_builddir" && pwd)/codegen/emf-codegen"
+VMLINUX="$(cd "$top_builddir" && pwd)/vmlinux.h"
+TMPD=$(mktemp -d /tmp/emf-codegen-test.XXXXXX)
+trap 'rm -rf "$TMPD"' EXIT
+failed=0
+
+fail() {
+	echo "FAIL: $*"
+	failed=1
+}
+
+# refuse DIR "expected message"
+refuse() {
+	local dir=$1 want=$2 out="$TMPD/out.${1//\//_}"
+	mkdir -p "$out"
+	(cd "$top_srcdir" && "$CODEGEN" --vmlinux-h "$VMLINUX" -I sdk/include "$dir" -o "$out") \
+		> "$TMPD/msg" 2>&1
+	local rc=$?
+	[ $rc != 0 ] || fail "$dir: accepted, exit 0"
+	grep -qF -- "$want" "$TMPD/msg" || { fail "$dir: message lacks '$want'"; cat "$TMPD/msg"; }
+	[ -z "$(ls -A "$out")" ] || fail "$dir: left files behind: $(ls -A "$out")"
+	echo "ok: $dir refused: $(grep -F -- "$want" "$TMPD/msg" | head -1)"
+}
+
+refuse tests/codegen/bad/missing "plugin directory tests/codegen/bad/missing: No such file or directory"
+refuse tests/codegen/bad/nohdr "cannot read its event header tests/codegen/bad/nohdr/nohdr.h"
+refuse tests/codegen/bad/broken "use of undeclared identifier 'undeclared_thing'"
+refuse tests/codegen/bad/broken "failed to compile tests/codegen/bad/broken/broken.bpf.c"
+refuse tests/codegen/bad/nouse "struct nouse_event of tests/codegen/bad/nouse/nouse.h is not in the BTF"
+refuse tests/codegen/bad/badtype "member 'ratio' of struct badtype__event"
+refuse tests/codegen/bad/twoevents "tests/codegen/bad/twoevents/twoevents.h defines 2 event structs; declare which one"
+mkdir -p "$TMPD/bad-name" && touch "$TMPD/bad-name/bad-name.bpf.c" "$TMPD/bad-name/bad-name.h"
+refuse "$TMPD/bad-name" "its name 'bad-name' must be a C identifier"
+
+# Usage errors exit 2.
+"$CODEGEN" > /dev/null 2>&1
+[ $? = 2 ] || fail "no arguments: exit status is not 2"
+"$CODEGEN" tests/codegen/alltypes > /dev/null 2>&1
+[ $? = 2 ] || fail "missing -o: exit status is not 2"
+
+# Golden output, written with the repository's layout (needs clang-format).
+if command -v clang-format > /dev/null; then
+	(cd "$top_srcdir" && "$CODEGEN" --vmlinux-h "$VMLINUX" -I sdk/include tests/codegen/alltypes \
+		-o "$TMPD/gold") || fail "alltypes: emf-codegen failed"
+	for f in alltypes.emf.h alltypes.emf.c; do
+		if [ "${EMF_UPDATE_GOLDEN:-0}" = 1 ]; then
+			cp "$TMPD/gold/$f" "$top_srcdir/tests/codegen/golden/$f"
+		elif ! diff -u "$top_srcdir/tests/codegen/golden/$f" "$TMPD/gold/$f" > "$TMPD/diff"; then
+			head -40 "$TMPD/diff"
+			fail "$f differs from tests/codegen/golden/$f (EMF_UPDATE_GOLDEN=1 to accept)"
+		fi
+		clang-format -style="file:$top_srcdir/.clang-format" "$TMPD/gold/$f" |
+			cmp -s - "$TMPD/gold/$f" || fail "$f is not clang-format clean"
+	done
+	echo "ok: golden output and clang-format clean"
+else
+	echo "note: clang-format not installed: golden comparison not run"
+fi
+
+[ $failed = 0 ] && echo "PASS"
+exit $failed

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Decode and render benchmark, one run, side by side: a stream of execsnoop
+ * events in memory consumed by (a) a hand-written libbpf-style callback that
+ * reads its own copy of the struct, (b) the generated typed path, (c) the
+ * generated text renderer, (d) the generated JSON-lines writer and (e)
+ * jansson objects dumped to the same JSON. Each consumer is called through a
+ * function pointer, as a ring buffer callback is. Prints BENCH lines.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <jansson.h>
+
+#include <emf/fmt.h>
+
+#include "execsnoop.emf.h"
+
+#define N_EVENTS (1 << 20)
+#define N_DISTINCT 1024
+
+/* What a libbpf tool declares by hand in user space. */
+struct handwritten_event {
+	int pid;
+	int ppid;
+	unsigned int uid;
+	char comm[16];
+	char filename[127];
+};
+
+static volatile uint64_t sink;
+static struct emf_buf out;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int handwritten(void *ctx, void *data, size_t size)
+{
+	const struct handwritten_event *e = data;
+
+	if (size < sizeof(*e))
+		return 0;
+	sink += e->pid + e->ppid + e->uid + (unsigned char)e->comm[0] +
+		(unsigned char)e->filename[0];
+	return 0;
+}
+
+static int typed(void *ctx, void *data, size_t size)
+{
+	const struct execsnoop__event *e = execsnoop__event__from(data, size);
+
+	if (!e)
+		return 0;
+	sink += e->pid + e->ppid + e->uid + (unsigned char)e->comm[0] +
+		(unsigned char)e->filename[0];
+	return 0;
+}
+
+static int text(void *ctx, void *data, size_t size)
+{
+	const struct emf_event_type *t = &execsnoop__event__type;
+	char *p = emf_buf__reserve(&out, t->text_max + 1);
+
+	p = t->render_text(p, data, size);
+	*p++ = '\n';
+	emf_buf__commit(&out, p);
+	if (out.len > 1 << 20)
+		emf_buf__reset(&out);
+	return 0;
+}
+
+static int json_lines(void *ctx, void *data, size_t size)
+{
+	const struct emf_event_type *t = &execsnoop__event__type;
+	char *p = emf_buf__reserve(&out, t->json_max + 3);
+
+	*p++ = '{';
+	p = t->render_json(p, data, size);
+	*p++ = '}';
+	*p++ = '\n';
+	emf_buf__commit(&out, p);
+	if (out.len > 1 << 20)
+		emf_buf__reset(&out);
+	return 0;
+}
+
+static int jansson(void *ctx, void *data, size_t size)
+{
+	json_t *o = execsnoop__event__type.to_json(data, size);
+	char buf[1024];
+
+	sink += json_dumpb(o, buf, sizeof(buf), JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return 0;
+}
+
+typedef int (*sample_fn)(void *ctx, void *data, size_t size);
+
+static double run(sample_fn fn, struct execsnoop__event *evs)
+{
+	sample_fn volatile call = fn;
+	double t0 = now();
+
+	for (int i = 0; i < N_EVENTS; i++)
+		call(NULL, &evs[i % N_DISTINCT], sizeof(evs[0]));
+	return N_EVENTS / (now() - t0);
+}
+
+/* Best of three runs: the machine is shared. */
+static double best(sample_fn fn, struct execsnoop__event *evs)
+{
+	double r, b = 0;
+
+	for (int i = 0; i < 3; i++)
+		if ((r = run(fn, evs)) > b)
+			b = r;
+	return b;
+}
+
+int main(void)
+{
+	struct execsnoop__event *evs = calloc(N_DISTINCT, sizeof(*evs));
+	double hand, typ, txt, jl, jan;
+
+	for (int i = 0; i < N_DISTINCT; i++) {
+		evs[i].pid = 1000 + i;
+		evs[i].ppid = 1;
+		evs[i].uid = i % 3;
+		snprintf(evs[i].comm, sizeof(evs[i].comm), "proc-%d", i);
+		snprintf(evs[i].filename, sizeof(evs[i].filename), "/usr/bin/program-%d", i);
+	}
+	hand = best(handwritten, evs);
+	typ = best(typed, evs);
+	txt = best(text, evs);
+	jl = best(json_lines, evs);
+	jan = best(jansson, evs);
+	printf("BENCH decode_handwritten %.0f events/s\n", hand);
+	printf("BENCH decode_typed %.0f events/s\n", typ);
+	printf("BENCH decode_typed_vs_handwritten_ratio %.3f x\n", hand / typ);
+	printf("BENCH render_text %.0f events/s\n", txt);
+	printf("BENCH render_json_lines %.0f events/s\n", jl);
+	printf("BENCH render_jansson %.0f events/s\n", jan);
+	printf("BENCH json_lines_vs_jansson_ratio %.2f x\n", jl / jan);
+	emf_buf__free(&out);
+	free(evs);
+	return 0;
+}

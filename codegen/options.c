@@ -131,7 +131,7 @@ void cg_emit_options(struct cg_emitter *e)
 		if (btf_is_any_enum(cg_type_of(e, el))) {
 			char prefix[CG_NAME_MAX + 16];
 
-			snprintf(prefix, sizeof(prefix), "%s__option", p->name);
+			snprintf(prefix, sizeof(prefix), "%s_opt", p->name);
 			cg_emit_enum_table(e, prefix, i, el);
 		}
 	}
@@ -159,7 +159,7 @@ void cg_emit_options(struct cg_emitter *e)
 			cg_out(e, "\t\t.count = %u,\n", count);
 		cg_out(e, "\t\t.defval = \"%s\",\n", def);
 		if (btf_is_any_enum(cg_type_of(e, el)))
-			cg_out(e, "\t\t.n_enum_values = %d,\n\t\t.enum_values = %s__option__enum%d,\n",
+			cg_out(e, "\t\t.n_enum_values = %d,\n\t\t.enum_values = %s_opt__enum%d,\n",
 			    btf_vlen(cg_type_of(e, el)), p->name, i);
 		cg_out(e, "\t},\n");
 	}

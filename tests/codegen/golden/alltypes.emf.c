@@ -1529,7 +1529,7 @@ static const struct emf_event_type *const alltypes__events[] = {
 	&alltypes__packed_event__type,
 };
 
-static const struct emf_enum_value alltypes__option__enum4[] = {
+static const struct emf_enum_value alltypes_opt__enum4[] = {
 	{ "RED", 0LL },
 	{ "GREEN", 1LL },
 	{ "BLUE", 7LL },
@@ -1578,7 +1578,7 @@ static const struct emf_option alltypes__options[] = {
 		.size = 4,
 		.defval = "BLUE",
 		.n_enum_values = 4,
-		.enum_values = alltypes__option__enum4,
+		.enum_values = alltypes_opt__enum4,
 	},
 };
 

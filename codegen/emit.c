@@ -1141,7 +1141,9 @@ int cg_emit_source(struct cg_plugin *p, FILE *f)
 	if (p->n_options)
 		cg_out(&e, "\t.n_options = %d,\n\t.options = %s__options,\n", p->n_options, n);
 	cg_out(&e, "\t.source = \"%s\",\n};\n\n", p->src);
-	cg_out(&e, "#ifndef EMF_PLUGIN_NO_REGISTER\nEMF_PLUGIN_REGISTER(%s, %s__plugin);\n#endif\n", n, n);
+	cg_out(&e, "#ifndef EMF_PLUGIN_NO_REGISTER\nEMF_PLUGIN_REGISTER(%s, %s__plugin);\n#endif\n\n", n, n);
+	cg_out(&e, "/* What emf_runtime__load_file() looks up when this is built as a shared object. */\n");
+	cg_out(&e, "EMF_PLUGIN_ENTRY(%s__plugin);\n", n);
 	free(e.types);
 	return e.err;
 }

@@ -98,6 +98,16 @@ struct emf_plugin_desc {
 		__attribute__((used, section("emf_plugins"), aligned(sizeof(void *)))) = &(desc)
 
 /*
+ * EMF_PLUGIN_ENTRY - the descriptor of a plugin built as a shared object
+ *
+ * Defines emf_plugin_entry, the symbol emf_runtime__load_file() looks up. It
+ * is weak, so that any number of plugins can be linked into one program
+ * statically as well.
+ */
+#define EMF_PLUGIN_ENTRY(desc)                                                               \
+	const struct emf_plugin_desc *const emf_plugin_entry __attribute__((weak)) = &(desc)
+
+/*
  * emf_static_plugins - every descriptor registered in this program
  * @cnt: set to the number of descriptors
  *

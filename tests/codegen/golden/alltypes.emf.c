@@ -1645,3 +1645,6 @@ const struct emf_plugin_desc alltypes__plugin = {
 #ifndef EMF_PLUGIN_NO_REGISTER
 EMF_PLUGIN_REGISTER(alltypes, alltypes__plugin);
 #endif
+
+/* What emf_runtime__load_file() looks up when this is built as a shared object. */
+EMF_PLUGIN_ENTRY(alltypes__plugin);

@@ -9,6 +9,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/log.c \
 	sdk/src/log_internal.h \
 	sdk/src/options.c \
+	sdk/src/opts_internal.h \
 	sdk/src/reader.c \
 	sdk/src/registry.c \
 	sdk/src/runtime.c \
@@ -24,6 +25,7 @@ emfinclude_HEADERS = \
 	sdk/include/emf/fmt.h \
 	sdk/include/emf/json.h \
 	sdk/include/emf/log.h \
+	sdk/include/emf/opts.h \
 	sdk/include/emf/plugin.h \
 	sdk/include/emf/runtime.h \
 	$(NULL)

@@ -87,3 +87,20 @@ tests_bench_bench_pipeline_SOURCES = tests/bench/bench_pipeline.c
 tests_bench_bench_pipeline_CPPFLAGS = $(AM_CPPFLAGS) -Iplugins/execsnoop
 tests_bench_bench_pipeline_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_bench_bench_pipeline_LDADD = plugins/execsnoop/execsnoop.emf.o $(EMF_TEST_LIBS)
+
+# emf-new, templates, install and pkg-config: emf-new's refusals, every hook kind it
+# offers scaffolded, built and run, a consumer of an installed prefix, the man pages
+# and the public headers.
+EMF_SCAFFOLD_TESTS = \
+	tests/consumer/test_install.sh \
+	tests/consumer/test_man_pages.sh \
+	tests/headers/test_headers.sh \
+	tests/scaffold/test_emf_new.sh \
+	tests/scaffold/test_hooks.sh \
+	$(NULL)
+TESTS += $(EMF_SCAFFOLD_TESTS)
+EXTRA_DIST += $(EMF_SCAFFOLD_TESTS)
+AM_TESTS_ENVIRONMENT += EMF_CC='$(CC)' EMF_CXX='$(CXX)' EMF_CLANG='$(CLANG)' \
+	EMF_PKG_CONFIG='$(PKG_CONFIG)' EMF_MAKE='$(MAKE)' \
+	EMF_PUBLIC_HEADERS='$(emfinclude_HEADERS)'; \
+	export EMF_CC EMF_CXX EMF_CLANG EMF_PKG_CONFIG EMF_MAKE EMF_PUBLIC_HEADERS;

@@ -1125,6 +1125,8 @@ int cg_emit_source(struct cg_plugin *p, FILE *f)
 	cg_out(&e, "\t.open = %s__emf_open,\n\t.load = %s__emf_load,\n\t.attach = %s__emf_attach,\n", n, n, n);
 	cg_out(&e, "\t.detach = %s__emf_detach,\n\t.destroy = %s__emf_destroy,\n\t.object = %s__emf_object,\n};\n\n", n, n, n);
 
+	cg_out(&e, "/* User hooks, when the plugin's C code defines them (see struct emf_plugin_hooks). */\n");
+	cg_out(&e, "extern const struct emf_plugin_hooks %s__hooks __attribute__((weak));\n\n", n);
 	cg_out(&e, "const struct emf_plugin_desc %s__plugin = {\n", n);
 	cg_out(&e, "\t.abi_version = EMF_PLUGIN_ABI_VERSION,\n");
 	cg_out(&e, "\t.desc_size = sizeof(struct emf_plugin_desc),\n");
@@ -1140,7 +1142,8 @@ int cg_emit_source(struct cg_plugin *p, FILE *f)
 		cg_out(&e, "\t.n_events = sizeof(%s__events) / sizeof(%s__events[0]),\n\t.events = %s__events,\n", n, n, n);
 	if (p->n_options)
 		cg_out(&e, "\t.n_options = %d,\n\t.options = %s__options,\n", p->n_options, n);
-	cg_out(&e, "\t.source = \"%s\",\n};\n\n", p->src);
+	cg_out(&e, "\t.source = \"%s\",\n", p->src);
+	cg_out(&e, "\t.hooks = &%s__hooks,\n};\n\n", n);
 	cg_out(&e, "#ifndef EMF_PLUGIN_NO_REGISTER\nEMF_PLUGIN_REGISTER(%s, %s__plugin);\n#endif\n\n", n, n);
 	cg_out(&e, "/* What emf_runtime__load_file() looks up when this is built as a shared object. */\n");
 	cg_out(&e, "EMF_PLUGIN_ENTRY(%s__plugin);\n", n);

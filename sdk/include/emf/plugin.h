@@ -69,6 +69,26 @@ struct emf_plugin_ops {
 	struct bpf_object *(*object)(void *skel);
 };
 
+struct emf_plugin;
+
+/*
+ * Optional user hooks of a plugin, run by the lifecycle around its own steps.
+ * A plugin defines them in C next to its BPF code, as
+ *
+ *   const struct emf_plugin_hooks NAME__hooks = { .attach = my_attach };
+ *
+ * and the generated descriptor picks them up (a weak reference: without the
+ * definition the plugin runs with none). Each returns 0 or a negative errno;
+ * a failing create or attach fails that step, which is rolled back like any
+ * other, and the error names the plugin and the hook.
+ */
+struct emf_plugin_hooks {
+	int (*create)(struct emf_plugin *plugin); /* after open: set options, resize maps */
+	int (*attach)(struct emf_plugin *plugin); /* after its programs are attached */
+	void (*detach)(struct emf_plugin *plugin); /* before its programs are detached */
+	void (*destroy)(struct emf_plugin *plugin); /* before its object is closed */
+};
+
 struct emf_plugin_desc {
 	uint32_t abi_version; /* EMF_PLUGIN_ABI_VERSION at build time */
 	uint32_t desc_size; /* sizeof(struct emf_plugin_desc) at build time */
@@ -83,6 +103,7 @@ struct emf_plugin_desc {
 	uint32_t n_options;
 	const struct emf_option *options;
 	const char *source; /* the .bpf.c it was generated from, for messages */
+	const struct emf_plugin_hooks *hooks; /* NAME__hooks when the plugin defines it */
 };
 
 /*

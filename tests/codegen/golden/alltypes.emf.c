@@ -1626,6 +1626,9 @@ static const struct emf_plugin_ops alltypes__ops = {
 	.object = alltypes__emf_object,
 };
 
+/* User hooks, when the plugin's C code defines them (see struct emf_plugin_hooks). */
+extern const struct emf_plugin_hooks alltypes__hooks __attribute__((weak));
+
 const struct emf_plugin_desc alltypes__plugin = {
 	.abi_version = EMF_PLUGIN_ABI_VERSION,
 	.desc_size = sizeof(struct emf_plugin_desc),
@@ -1640,6 +1643,7 @@ const struct emf_plugin_desc alltypes__plugin = {
 	.n_options = 5,
 	.options = alltypes__options,
 	.source = "tests/codegen/alltypes/alltypes.bpf.c",
+	.hooks = &alltypes__hooks,
 };
 
 #ifndef EMF_PLUGIN_NO_REGISTER

@@ -88,6 +88,24 @@ tests_bench_bench_pipeline_CPPFLAGS = $(AM_CPPFLAGS) -Iplugins/execsnoop
 tests_bench_bench_pipeline_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_bench_bench_pipeline_LDADD = plugins/execsnoop/execsnoop.emf.o $(EMF_TEST_LIBS)
 
+# Event pipeline: the evgen test plugin (tests only, never in emf-agent), its kernel test
+# and the ring buffer benchmark.
+EMF_EVGEN = tests/plugins/evgen/evgen
+BUILT_SOURCES += $(EMF_EVGEN).emf.c
+CLEANFILES += $(addprefix $(EMF_EVGEN),.emf.c .emf.h .skel.h .bpf.o .emf.o)
+EXTRA_DIST += $(EMF_EVGEN).bpf.c $(EMF_EVGEN).h
+EMF_EVGEN_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/evgen -I$(srcdir)/tests/plugins/evgen
+
+EMF_KERNEL_PROGS = \
+	tests/kernel/test_pipeline \
+	$(NULL)
+check_PROGRAMS += $(EMF_KERNEL_PROGS)
+TESTS += $(EMF_KERNEL_PROGS)
+tests_kernel_test_pipeline_SOURCES = tests/kernel/test_pipeline.c
+tests_kernel_test_pipeline_CPPFLAGS = $(EMF_EVGEN_CPPFLAGS)
+tests_kernel_test_pipeline_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_kernel_test_pipeline_LDADD = $(EMF_EVGEN).emf.o $(EMF_TEST_LIBS)
+
 # emf-new, templates, install and pkg-config: emf-new's refusals, every hook kind it
 # offers scaffolded, built and run, a consumer of an installed prefix, the man pages
 # and the public headers.
@@ -104,3 +122,9 @@ AM_TESTS_ENVIRONMENT += EMF_CC='$(CC)' EMF_CXX='$(CXX)' EMF_CLANG='$(CLANG)' \
 	EMF_PKG_CONFIG='$(PKG_CONFIG)' EMF_MAKE='$(MAKE)' \
 	EMF_PUBLIC_HEADERS='$(emfinclude_HEADERS)'; \
 	export EMF_CC EMF_CXX EMF_CLANG EMF_PKG_CONFIG EMF_MAKE EMF_PUBLIC_HEADERS;
+
+EMF_BENCHES += tests/bench/bench_ringbuf
+tests_bench_bench_ringbuf_SOURCES = tests/bench/bench_ringbuf.c
+tests_bench_bench_ringbuf_CPPFLAGS = $(EMF_EVGEN_CPPFLAGS)
+tests_bench_bench_ringbuf_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_bench_bench_ringbuf_LDADD = $(EMF_EVGEN).emf.o $(EMF_TEST_LIBS)

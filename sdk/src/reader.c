@@ -1,28 +1,76 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Event reader: every ring buffer and perf buffer output of every started
- * plugin, behind the runtime's single epoll fd. All ring buffers share one
- * libbpf ring_buffer; each perf buffer output has its own perf_buffer. A
- * periodic timer drains the rings too, so BPF code that submits without
- * waking user space (emf_submit() in <emf/emf.bpf.h>) is still read within
- * EMF_DRAIN_INTERVAL_MS.
+ * plugin, behind the runtime's single epoll fd.
+ *
+ * Each output has its own libbpf reader (ring_buffer or perf_buffer), so one
+ * busy output cannot starve the others: a read stops after EMF_READ_BUDGET
+ * events and an eventfd makes the epoll fd readable again for the rest. Ring
+ * buffer map fds sit in the epoll set directly (no nested epoll on the hot
+ * path). A timer drains every output each drain_ms, so BPF code that submits
+ * without waking user space (emf_submit() of <emf/emf.bpf.h>) is read within
+ * that bound; perf buffers wake the reader only at a watermark for the same
+ * reason.
+ *
+ * Loss: perf buffers report dropped samples in-band (PERF_RECORD_LOST); ring
+ * buffers cannot, so emf_reserve()/emf_output() count failed reserves in the
+ * plugin's per-CPU emf_lost map, which the reader sums about once a second,
+ * at emf_plugin__stats() and at stop. Loss is warned about when first seen,
+ * then at most every EMF_LOST_WARN_S seconds per output.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
+#include <linux/perf_event.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include <emf/errno.h>
 #include <emf/runtime.h>
 
 #include "log_internal.h"
+#include "opts_internal.h"
 #include "runtime_internal.h"
 
-#define EMF_DRAIN_INTERVAL_MS 2
-#define EMF_PERFBUF_PAGES 64
+#define EMF_PERFBUF_BYTES (256 * 1024) /* per CPU */
+#define EMF_READ_BUDGET 4096 /* events of one output per read */
+#define EMF_DRAIN_ROUNDS 256 /* budgets per output in one emf_runtime__drain() */
+#define EMF_LOST_SYNC_MS 1000
+#define EMF_LOST_WARN_S 10
+#define EMF_RUN_MAX_WAIT_MS 100
+#define EMF_POLL_EVENTS 32
+
+/* As declared by <emf/emf.bpf.h>. */
+#define EMF_LOST_MAP "emf_lost"
+#define EMF_MAP_NAME_LEN 16
+
+#define emf_run_opts__last_field tick_ctx
+
+struct emf_perf_sample {
+	struct perf_event_header header;
+	uint32_t size;
+	char data[];
+};
+
+struct emf_perf_lost {
+	struct perf_event_header header;
+	uint64_t id;
+	uint64_t lost;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 static int deliver(struct emf_output_rt *o, const void *data, size_t size)
 {
@@ -33,10 +81,13 @@ static int deliver(struct emf_output_rt *o, const void *data, size_t size)
 	int err;
 
 	if (size < type->min_size) {
+		o->stats.decode_errors++;
 		p->stats.decode_errors++;
 		return 0;
 	}
+	o->stats.events++;
 	p->stats.events++;
+	rt->delivered++;
 	if (!rt->event_cb)
 		return 0;
 	ev.plugin = p;
@@ -44,28 +95,256 @@ static int deliver(struct emf_output_rt *o, const void *data, size_t size)
 	ev.data = data;
 	ev.size = size;
 	err = rt->event_cb(rt->ctx, &ev);
-	if (err < 0)
+	if (err < 0) {
 		rt->cb_err = err;
-	return err < 0 ? err : 0;
+		return err;
+	}
+	return 0;
 }
 
 static int on_ringbuf_sample(void *ctx, void *data, size_t size)
 {
-	return deliver(ctx, data, size);
+	struct emf_output_rt *o = ctx;
+	int err;
+
+	err = deliver(o, data, size);
+	if (err)
+		return err;
+	if (--o->budget == 0) {
+		/* Stop here (libbpf keeps this record consumed); the rest on the next read. */
+		o->pending = true;
+		return -EAGAIN;
+	}
+	return 0;
 }
 
-static void on_perf_sample(void *ctx, int cpu, void *data, __u32 size)
+static void warn_loss(struct emf_output_rt *o)
 {
-	(void)cpu;
-	deliver(ctx, data, size);
+	uint64_t now, n = o->stats.lost - o->lost_warned;
+
+	if (!n)
+		return;
+	now = now_ns();
+	if (o->warned_ns && now - o->warned_ns < EMF_LOST_WARN_S * 1000000000ULL)
+		return;
+	pr_warn("reader: plugin '%s' lost %" PRIu64 " events on map '%s' (%s full; %" PRIu64 " lost in all): the host reads slower than the plugin sends; read faster or enlarge the buffer with emf_plugin__set_ring_size()\n",
+		o->plugin->desc->name, n, o->out->map_name,
+		o->out->kind == EMF_OUTPUT_PERFBUF ? "perf buffer" : "ring buffer", o->stats.lost);
+	o->lost_warned = o->stats.lost;
+	o->warned_ns = now;
 }
 
-static void on_perf_lost(void *ctx, int cpu, __u64 cnt)
+static enum bpf_perf_event_ret on_perf_event(void *ctx, int cpu, struct perf_event_header *hdr)
 {
 	struct emf_output_rt *o = ctx;
 
 	(void)cpu;
-	o->plugin->stats.lost += cnt;
+	/* The host stopped this poll: leave the rest in the buffers. */
+	if (o->plugin->rt->cb_err)
+		return LIBBPF_PERF_EVENT_DONE;
+	if (hdr->type == PERF_RECORD_SAMPLE) {
+		struct emf_perf_sample *s = (void *)hdr;
+
+		if (deliver(o, s->data, s->size))
+			return LIBBPF_PERF_EVENT_DONE;
+	} else if (hdr->type == PERF_RECORD_LOST) {
+		struct emf_perf_lost *l = (void *)hdr;
+
+		o->stats.lost += l->lost;
+		o->plugin->stats.lost += l->lost;
+	}
+	return LIBBPF_PERF_EVENT_CONT;
+}
+
+/* Read one output, up to EMF_READ_BUDGET events. Returns 0 or a negative errno. */
+static int consume_output(struct emf_runtime *rt, struct emf_output_rt *o)
+{
+	uint64_t before = o->stats.events;
+	int ret;
+
+	o->budget = EMF_READ_BUDGET;
+	o->pending = false;
+	if (o->rb)
+		ret = ring_buffer__consume(o->rb);
+	else if (o->pb)
+		ret = perf_buffer__consume(o->pb);
+	else
+		return 0;
+	if (o->stats.events != before) {
+		o->stats.batches++;
+		o->plugin->stats.batches++;
+	}
+	if (rt->cb_err)
+		return rt->cb_err;
+	if (o->pending) {
+		rt->kick = true;
+		return 0;
+	}
+	if (ret < 0) {
+		pr_warn("reader: failed to read map '%s' of plugin '%s': %s\n", o->out->map_name,
+			o->plugin->desc->name, emf_strerror(ret));
+		return ret;
+	}
+	if (o->stats.lost != o->lost_warned)
+		warn_loss(o);
+	return 0;
+}
+
+/* The emf_lost key of map @name: its first 15 characters, zero-padded. */
+static void lost_key(char key[EMF_MAP_NAME_LEN], const char *name)
+{
+	memset(key, 0, EMF_MAP_NAME_LEN);
+	strncpy(key, name, EMF_MAP_NAME_LEN - 1);
+}
+
+void emf_reader__sync_lost(struct emf_plugin *p)
+{
+	struct emf_runtime *rt = p->rt;
+	char key[EMF_MAP_NAME_LEN], next[EMF_MAP_NAME_LEN], want[EMF_MAP_NAME_LEN];
+	uint64_t total = 0, matched = 0;
+	void *prev = NULL;
+	uint32_t j;
+	int fd, cpu;
+
+	if (!p->lost_map || !rt->pcpu_vals || !p->outs)
+		return;
+	fd = bpf_map__fd(p->lost_map);
+	for (j = 0; j < p->desc->n_outputs; j++)
+		p->outs[j].lost_scan = 0;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		uint64_t sum = 0;
+
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, rt->pcpu_vals))
+			continue;
+		for (cpu = 0; cpu < rt->ncpus; cpu++)
+			sum += rt->pcpu_vals[cpu];
+		total += sum;
+		for (j = 0; j < p->desc->n_outputs; j++) {
+			lost_key(want, p->outs[j].out->map_name);
+			if (p->outs[j].out->kind == EMF_OUTPUT_RINGBUF && !memcmp(want, key, sizeof(key))) {
+				p->outs[j].lost_scan += sum;
+				matched += sum;
+				break;
+			}
+		}
+		if (j == p->desc->n_outputs && sum && !p->lost_stray_warned) {
+			pr_warn("reader: plugin '%s' counted lost events under '%.*s', which is none of its output maps: pass the map to emf_reserve()/emf_output() as &NAME\n",
+				p->desc->name, EMF_MAP_NAME_LEN, key);
+			p->lost_stray_warned = true;
+		}
+	}
+	for (j = 0; j < p->desc->n_outputs; j++) {
+		struct emf_output_rt *o = &p->outs[j];
+
+		if (o->lost_scan > o->lost_run) {
+			o->stats.lost += o->lost_scan - o->lost_run;
+			o->lost_run = o->lost_scan;
+		}
+		if (o->stats.lost != o->lost_warned)
+			warn_loss(o);
+	}
+	if (total > p->lost_run) {
+		p->stats.lost += total - p->lost_run;
+		p->lost_run = total;
+	}
+}
+
+static int ensure_outs(struct emf_plugin *p)
+{
+	uint32_t j;
+
+	if (p->outs || !p->desc->n_outputs)
+		return 0;
+	p->outs = calloc(p->desc->n_outputs, sizeof(*p->outs));
+	if (!p->outs)
+		return -ENOMEM;
+	for (j = 0; j < p->desc->n_outputs; j++) {
+		p->outs[j].plugin = p;
+		p->outs[j].out = &p->desc->outputs[j];
+	}
+	return 0;
+}
+
+void emf_reader__plugin_free(struct emf_plugin *p)
+{
+	free(p->outs);
+	p->outs = NULL;
+}
+
+int emf_plugin__set_ring_size(struct emf_plugin *p, const char *map, size_t bytes)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uint32_t j, found = 0;
+	int err;
+
+	if (!p)
+		return emf_err(-EINVAL);
+	if (p->state == EMF_PLUGIN_LOADED || p->state == EMF_PLUGIN_ATTACHED) {
+		pr_warn("reader: cannot size the event buffers of plugin '%s': it is loaded; set ring sizes before emf_runtime__start()\n",
+			p->desc->name);
+		return emf_err(-EMF_ERRNO__STATE);
+	}
+	if (bytes < page || (bytes & (bytes - 1)) || bytes > (1UL << 31)) {
+		pr_warn("reader: invalid size %zu for the event buffers of plugin '%s': give a power of two from %zu (the page size) to 2 GiB\n",
+			bytes, p->desc->name, page);
+		return emf_err(-EINVAL);
+	}
+	err = ensure_outs(p);
+	if (err)
+		return emf_err(err);
+	for (j = 0; j < p->desc->n_outputs; j++) {
+		if (map && strcmp(map, p->outs[j].out->map_name))
+			continue;
+		p->outs[j].ring_size = bytes;
+		found++;
+	}
+	if (!found && !map) {
+		pr_warn("reader: plugin '%s' has no event outputs to size\n", p->desc->name);
+		return emf_err(-ENOENT);
+	}
+	if (!found) {
+		char names[256] = "";
+
+		for (j = 0; j < p->desc->n_outputs; j++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 j ? ", " : "", p->desc->outputs[j].map_name);
+		pr_warn("reader: plugin '%s' has no event output map '%s'; its outputs are: %s\n",
+			p->desc->name, map, names);
+		return emf_err(-ENOENT);
+	}
+	return 0;
+}
+
+int emf_reader__prepare(struct emf_plugin *p)
+{
+	struct bpf_object *obj = emf_plugin__object(p);
+	uint32_t j;
+	int err;
+
+	if (!obj || !p->outs)
+		return 0;
+	for (j = 0; j < p->desc->n_outputs; j++) {
+		struct emf_output_rt *o = &p->outs[j];
+		struct bpf_map *map;
+
+		if (!o->ring_size || o->out->kind != EMF_OUTPUT_RINGBUF)
+			continue;
+		map = bpf_object__find_map_by_name(obj, o->out->map_name);
+		if (!map) {
+			pr_warn("reader: plugin '%s' has no map '%s' to size; rebuild it with emf-codegen\n",
+				p->desc->name, o->out->map_name);
+			return -ENOENT;
+		}
+		err = bpf_map__set_max_entries(map, (uint32_t)o->ring_size);
+		if (err) {
+			pr_warn("reader: failed to size map '%s' of plugin '%s' to %zu bytes: %s\n",
+				o->out->map_name, p->desc->name, o->ring_size, emf_strerror(err));
+			return err;
+		}
+	}
+	return 0;
 }
 
 static int watch(struct emf_runtime *rt, int fd, void *tag)
@@ -77,6 +356,26 @@ static int watch(struct emf_runtime *rt, int fd, void *tag)
 	return 0;
 }
 
+static int setup_perfbuf(struct emf_output_rt *o, int fd)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t bytes = o->ring_size ?: EMF_PERFBUF_BYTES;
+	/* Wake up at a quarter full, as emf_submit() does; the drain timer reads the rest. */
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_BPF_OUTPUT,
+		.sample_period = 1,
+		.sample_type = PERF_SAMPLE_RAW,
+		.watermark = 1,
+		.wakeup_watermark = (uint32_t)(bytes / 4),
+	};
+
+	o->pb = perf_buffer__new_raw(fd, bytes < page ? 1 : bytes / page, &attr, on_perf_event, o,
+				     NULL);
+	return o->pb ? 0 : -errno;
+}
+
 static int setup_output(struct emf_runtime *rt, struct emf_output_rt *o)
 {
 	struct emf_plugin *p = o->plugin;
@@ -85,29 +384,24 @@ static int setup_output(struct emf_runtime *rt, struct emf_output_rt *o)
 	int fd, err;
 
 	if (!map) {
-		pr_warn("reader: plugin '%s' has no map '%s' for its events\n", p->desc->name,
-			o->out->map_name);
+		pr_warn("reader: plugin '%s' has no map '%s' for its events; rebuild it with emf-codegen\n",
+			p->desc->name, o->out->map_name);
 		return -ENOENT;
 	}
 	fd = bpf_map__fd(map);
 	switch (o->out->kind) {
 	case EMF_OUTPUT_RINGBUF:
-		if (!rt->rb) {
-			rt->rb = ring_buffer__new(fd, on_ringbuf_sample, o, NULL);
-			if (!rt->rb)
-				err = -errno;
-			else
-				err = watch(rt, ring_buffer__epoll_fd(rt->rb), &rt->rb);
-		} else {
-			err = ring_buffer__add(rt->rb, fd, on_ringbuf_sample, o);
+		o->rb = ring_buffer__new(fd, on_ringbuf_sample, o, NULL);
+		if (!o->rb) {
+			err = -errno;
+			break;
 		}
+		o->map_fd = fd;
+		err = watch(rt, fd, o);
 		break;
 	case EMF_OUTPUT_PERFBUF:
-		o->pb = perf_buffer__new(fd, EMF_PERFBUF_PAGES, on_perf_sample, on_perf_lost, o,
-					 NULL);
-		if (!o->pb)
-			err = -errno;
-		else
+		err = setup_perfbuf(o, fd);
+		if (!err)
 			err = watch(rt, perf_buffer__epoll_fd(o->pb), o);
 		break;
 	default:
@@ -119,48 +413,89 @@ static int setup_output(struct emf_runtime *rt, struct emf_output_rt *o)
 	return err;
 }
 
-static int setup_timer(struct emf_runtime *rt)
+/* Find the plugin's emf_lost map and give every ring output its key, so that BPF only looks up. */
+static void setup_lost(struct emf_runtime *rt, struct emf_plugin *p)
 {
+	struct bpf_object *obj = emf_plugin__object(p);
+	struct bpf_map *map = obj ? bpf_object__find_map_by_name(obj, EMF_LOST_MAP) : NULL;
+	char key[EMF_MAP_NAME_LEN];
+	uint32_t j;
+
+	if (!map || bpf_map__type(map) != BPF_MAP_TYPE_PERCPU_HASH ||
+	    bpf_map__key_size(map) != EMF_MAP_NAME_LEN || bpf_map__value_size(map) != 8)
+		return;
+	p->lost_map = map;
+	p->lost_run = 0;
+	memset(rt->pcpu_vals, 0, rt->ncpus * sizeof(*rt->pcpu_vals));
+	for (j = 0; j < p->desc->n_outputs; j++) {
+		p->outs[j].lost_run = 0;
+		if (p->outs[j].out->kind != EMF_OUTPUT_RINGBUF)
+			continue;
+		lost_key(key, p->outs[j].out->map_name);
+		bpf_map_update_elem(bpf_map__fd(map), key, rt->pcpu_vals, BPF_NOEXIST);
+	}
+}
+
+static int setup_fds(struct emf_runtime *rt)
+{
+	unsigned int ms = rt->drain_ms ?: EMF_DRAIN_MS_DEFAULT;
 	struct itimerspec its = {
-		.it_interval.tv_nsec = EMF_DRAIN_INTERVAL_MS * 1000000L,
-		.it_value.tv_nsec = EMF_DRAIN_INTERVAL_MS * 1000000L,
+		.it_interval.tv_sec = ms / 1000,
+		.it_interval.tv_nsec = (ms % 1000) * 1000000L,
 	};
 	int err;
 
+	its.it_value = its.it_interval;
 	rt->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (rt->timerfd < 0)
 		return -errno;
 	if (timerfd_settime(rt->timerfd, 0, &its, NULL) < 0)
 		return -errno;
 	err = watch(rt, rt->timerfd, &rt->timerfd);
-	return err;
+	if (err)
+		return err;
+	rt->kickfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (rt->kickfd < 0)
+		return -errno;
+	return watch(rt, rt->kickfd, &rt->kickfd);
 }
 
 int emf_reader__setup(struct emf_runtime *rt)
 {
-	size_t i, j;
+	bool any = false;
+	size_t i;
+	uint32_t j;
 	int err;
 
+	rt->ticks = 0;
+	rt->next_sync = 0;
+	rt->ncpus = libbpf_num_possible_cpus();
+	if (rt->ncpus <= 0) {
+		err = rt->ncpus ?: -EINVAL;
+		pr_warn("reader: failed to count the possible CPUs: %s\n", emf_strerror(err));
+		return err;
+	}
+	rt->pcpu_vals = calloc(rt->ncpus, sizeof(*rt->pcpu_vals));
+	if (!rt->pcpu_vals)
+		return -ENOMEM;
 	for (i = 0; i < rt->cnt; i++) {
 		struct emf_plugin *p = rt->plugins[i];
 
 		if (!p->desc->n_outputs)
 			continue;
-		p->outs = calloc(p->desc->n_outputs, sizeof(*p->outs));
-		if (!p->outs) {
-			err = -ENOMEM;
+		err = ensure_outs(p);
+		if (err)
 			goto err_teardown;
-		}
+		setup_lost(rt, p);
 		for (j = 0; j < p->desc->n_outputs; j++) {
-			p->outs[j].plugin = p;
-			p->outs[j].out = &p->desc->outputs[j];
 			err = setup_output(rt, &p->outs[j]);
 			if (err)
 				goto err_teardown;
+			any = true;
 		}
 	}
-	if (rt->rb) {
-		err = setup_timer(rt);
+	if (any) {
+		err = setup_fds(rt);
 		if (err) {
 			pr_warn("reader: failed to set up the drain timer: %s\n", emf_strerror(err));
 			goto err_teardown;
@@ -173,9 +508,76 @@ err_teardown:
 	return err;
 }
 
+static void close_watched(struct emf_runtime *rt, int *fd)
+{
+	if (*fd < 0)
+		return;
+	epoll_ctl(rt->epfd, EPOLL_CTL_DEL, *fd, NULL);
+	close(*fd);
+	*fd = -1;
+}
+
 void emf_reader__teardown(struct emf_runtime *rt)
 {
-	size_t i, j;
+	size_t i;
+	uint32_t j;
+
+	for (i = 0; i < rt->cnt; i++) {
+		struct emf_plugin *p = rt->plugins[i];
+
+		if (!p->outs)
+			continue;
+		/* The last count, while the map is still there. */
+		emf_reader__sync_lost(p);
+		p->lost_map = NULL;
+		for (j = 0; j < p->desc->n_outputs; j++) {
+			struct emf_output_rt *o = &p->outs[j];
+
+			o->pending = false;
+			if (o->rb) {
+				epoll_ctl(rt->epfd, EPOLL_CTL_DEL, o->map_fd, NULL);
+				ring_buffer__free(o->rb);
+				o->rb = NULL;
+			}
+			if (o->pb) {
+				epoll_ctl(rt->epfd, EPOLL_CTL_DEL, perf_buffer__epoll_fd(o->pb), NULL);
+				perf_buffer__free(o->pb);
+				o->pb = NULL;
+			}
+		}
+	}
+	close_watched(rt, &rt->timerfd);
+	close_watched(rt, &rt->kickfd);
+	free(rt->pcpu_vals);
+	rt->pcpu_vals = NULL;
+}
+
+/* Make the epoll fd readable again while an output has events left over its budget. */
+static void kick_if_pending(struct emf_runtime *rt)
+{
+	uint64_t one = 1;
+
+	if (!rt->kick || rt->kickfd < 0)
+		return;
+	rt->kick = false;
+	if (write(rt->kickfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		pr_warn("reader: failed to signal pending events: %s\n", emf_strerror(-errno));
+}
+
+static void sync_all(struct emf_runtime *rt)
+{
+	size_t i;
+
+	for (i = 0; i < rt->cnt; i++)
+		emf_reader__sync_lost(rt->plugins[i]);
+}
+
+/* Read every output (or only those left pending); stop on the first error. */
+static int consume_all(struct emf_runtime *rt, bool pending_only)
+{
+	size_t i;
+	uint32_t j;
+	int err;
 
 	for (i = 0; i < rt->cnt; i++) {
 		struct emf_plugin *p = rt->plugins[i];
@@ -183,66 +585,159 @@ void emf_reader__teardown(struct emf_runtime *rt)
 		if (!p->outs)
 			continue;
 		for (j = 0; j < p->desc->n_outputs; j++) {
-			if (!p->outs[j].pb)
+			if (pending_only && !p->outs[j].pending)
 				continue;
-			epoll_ctl(rt->epfd, EPOLL_CTL_DEL, perf_buffer__epoll_fd(p->outs[j].pb), NULL);
-			perf_buffer__free(p->outs[j].pb);
+			err = consume_output(rt, &p->outs[j]);
+			if (err)
+				return err;
 		}
-		free(p->outs);
-		p->outs = NULL;
 	}
-	if (rt->rb) {
-		epoll_ctl(rt->epfd, EPOLL_CTL_DEL, ring_buffer__epoll_fd(rt->rb), NULL);
-		ring_buffer__free(rt->rb);
-		rt->rb = NULL;
-	}
-	if (rt->timerfd >= 0) {
-		epoll_ctl(rt->epfd, EPOLL_CTL_DEL, rt->timerfd, NULL);
-		close(rt->timerfd);
-		rt->timerfd = -1;
-	}
+	return 0;
 }
 
 int emf_reader__poll(struct emf_runtime *rt, int timeout_ms)
 {
-	struct epoll_event evs[16];
-	int n, i, ret, total = 0;
-	bool drain_rings = false;
+	struct epoll_event evs[EMF_POLL_EVENTS];
+	uint64_t before = rt->delivered, val;
+	bool drain = false, kicked = false;
+	int n, i, err = 0;
 
-	n = epoll_wait(rt->epfd, evs, 16, timeout_ms);
+	n = epoll_wait(rt->epfd, evs, EMF_POLL_EVENTS, timeout_ms);
 	if (n < 0)
 		return emf_err(-errno);
 	rt->cb_err = 0;
-	for (i = 0; i < n; i++) {
+	rt->kick = false;
+	for (i = 0; i < n && !err; i++) {
 		void *tag = evs[i].data.ptr;
 
-		if (tag == &rt->rb) {
-			drain_rings = true;
-		} else if (tag == &rt->timerfd) {
-			uint64_t ticks;
-
-			if (read(rt->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
-				return emf_err(-errno);
-			drain_rings = true;
+		if (tag == &rt->timerfd) {
+			if (read(rt->timerfd, &val, sizeof(val)) == sizeof(val))
+				rt->ticks += val;
+			drain = true;
+		} else if (tag == &rt->kickfd) {
+			if (read(rt->kickfd, &val, sizeof(val)) < 0 && errno != EAGAIN)
+				pr_warn("reader: failed to read the pending-events eventfd: %s\n",
+					emf_strerror(-errno));
+			kicked = true;
 		} else {
-			struct emf_output_rt *o = tag;
-			uint64_t before = o->plugin->stats.events;
-
-			ret = perf_buffer__consume(o->pb);
-			if (ret < 0 && !rt->cb_err)
-				return emf_err(ret);
-			total += (int)(o->plugin->stats.events - before);
-			if (rt->cb_err)
-				return emf_err(rt->cb_err);
+			err = consume_output(rt, tag);
 		}
 	}
-	if (drain_rings && rt->rb) {
-		ret = ring_buffer__consume(rt->rb);
-		if (rt->cb_err)
-			return emf_err(rt->cb_err);
-		if (ret < 0)
-			return emf_err(ret);
-		total += ret;
+	if (!err && (drain || kicked))
+		err = consume_all(rt, !drain);
+	if (!err && drain && rt->ticks >= rt->next_sync) {
+		unsigned int ms = rt->drain_ms ?: EMF_DRAIN_MS_DEFAULT;
+
+		sync_all(rt);
+		rt->next_sync = rt->ticks + (EMF_LOST_SYNC_MS + ms - 1) / ms;
 	}
-	return total;
+	kick_if_pending(rt);
+	if (err)
+		return emf_err(err);
+	return (int)(rt->delivered - before);
+}
+
+int emf_runtime__drain(struct emf_runtime *rt)
+{
+	uint64_t before;
+	size_t i;
+	uint32_t j;
+	int round, err = 0;
+
+	if (!rt || !rt->running)
+		return emf_err(-EMF_ERRNO__STATE);
+	before = rt->delivered;
+	rt->cb_err = 0;
+	rt->kick = false;
+	for (i = 0; i < rt->cnt && !err; i++) {
+		struct emf_plugin *p = rt->plugins[i];
+
+		if (!p->outs)
+			continue;
+		for (j = 0; j < p->desc->n_outputs && !err; j++) {
+			for (round = 0; round < EMF_DRAIN_ROUNDS; round++) {
+				err = consume_output(rt, &p->outs[j]);
+				if (err || !p->outs[j].pending)
+					break;
+			}
+		}
+	}
+	sync_all(rt);
+	kick_if_pending(rt);
+	if (err)
+		return emf_err(err);
+	return (int)(rt->delivered - before);
+}
+
+int emf_runtime__run(struct emf_runtime *rt, const struct emf_run_opts *opts)
+{
+	const volatile sig_atomic_t *stop;
+	unsigned int duration_ms;
+	int (*tick_cb)(void *);
+	void *tick_ctx;
+	uint64_t deadline = 0;
+	int err;
+
+	if (!OPTS_VALID(opts, emf_run_opts))
+		return emf_err(-EINVAL);
+	if (!rt || !rt->running)
+		return emf_err(-EMF_ERRNO__STATE);
+	stop = OPTS_GET(opts, stop, NULL);
+	duration_ms = OPTS_GET(opts, duration_ms, 0);
+	tick_cb = OPTS_GET(opts, tick_cb, NULL);
+	tick_ctx = OPTS_GET(opts, tick_ctx, NULL);
+	if (duration_ms)
+		deadline = now_ns() + duration_ms * 1000000ULL;
+
+	for (;;) {
+		int timeout = EMF_RUN_MAX_WAIT_MS;
+
+		if (stop && *stop)
+			break;
+		if (deadline) {
+			uint64_t now = now_ns();
+
+			if (now >= deadline)
+				break;
+			if ((deadline - now) / 1000000 < (uint64_t)timeout)
+				timeout = (int)((deadline - now + 999999) / 1000000);
+		}
+		err = emf_reader__poll(rt, timeout);
+		if (err < 0 && err != -EINTR)
+			return err;
+		if (tick_cb) {
+			err = tick_cb(tick_ctx);
+			if (err < 0)
+				return emf_err(err);
+			if (err > 0)
+				break;
+		}
+	}
+	/* What was sent before the stop is still delivered. */
+	err = emf_runtime__drain(rt);
+	if (err < 0)
+		return err;
+	if (tick_cb) {
+		err = tick_cb(tick_ctx);
+		if (err < 0)
+			return emf_err(err);
+	}
+	return 0;
+}
+
+int emf_plugin__output_stats(const struct emf_plugin *plugin, size_t idx,
+			     struct emf_output_stats *stats)
+{
+	if (!plugin || !stats)
+		return emf_err(-EINVAL);
+	if (idx >= plugin->desc->n_outputs)
+		return emf_err(-ENOENT);
+	if (!plugin->outs) {
+		memset(stats, 0, sizeof(*stats));
+		return 0;
+	}
+	/* The counters are a cache of the kernel's: bringing them up to date is not a change. */
+	emf_reader__sync_lost((struct emf_plugin *)plugin);
+	*stats = plugin->outs[idx].stats;
+	return 0;
 }

@@ -20,7 +20,7 @@
 #include "opts_internal.h"
 #include "runtime_internal.h"
 
-#define emf_runtime_opts__last_field ctx
+#define emf_runtime_opts__last_field drain_ms
 
 #define EMF_VERIFIER_LOG_SIZE (1U << 20)
 #define EMF_VERIFIER_TAIL_LINES 12
@@ -36,7 +36,15 @@ struct emf_runtime *emf_runtime__new(const struct emf_runtime_opts *opts)
 		return emf_err_ptr(-ENOMEM);
 	rt->event_cb = OPTS_GET(opts, event_cb, NULL);
 	rt->ctx = OPTS_GET(opts, ctx, NULL);
+	rt->drain_ms = OPTS_GET(opts, drain_ms, 0);
+	if (rt->drain_ms > 1000) {
+		pr_warn("runtime: invalid drain_ms %u: give 1 to 1000 ms, or 0 for the default\n",
+			rt->drain_ms);
+		free(rt);
+		return emf_err_ptr(-EINVAL);
+	}
 	rt->timerfd = -1;
+	rt->kickfd = -1;
 	rt->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (rt->epfd < 0) {
 		int err = -errno;
@@ -57,6 +65,7 @@ void emf_runtime__destroy(struct emf_runtime *rt)
 	emf_runtime__stop(rt);
 	for (i = 0; i < rt->cnt; i++) {
 		emf_options__free(rt->plugins[i]);
+		emf_reader__plugin_free(rt->plugins[i]);
 		free(rt->plugins[i]);
 	}
 	free(rt->plugins);
@@ -191,6 +200,7 @@ int emf_runtime__remove(struct emf_runtime *rt, struct emf_plugin *plugin)
 		memmove(&rt->plugins[i], &rt->plugins[i + 1], (rt->cnt - i - 1) * sizeof(plugin));
 		rt->cnt--;
 		emf_options__free(plugin);
+		emf_reader__plugin_free(plugin);
 		free(plugin);
 		return 0;
 	}
@@ -343,7 +353,9 @@ int emf_runtime__start(struct emf_runtime *rt)
 
 		if (rt->log_buf)
 			rt->log_buf[0] = '\0';
-		err = p->desc->ops->load(p->skel);
+		err = emf_reader__prepare(p);
+		if (!err)
+			err = p->desc->ops->load(p->skel);
 		if (err) {
 			err = err < 0 ? err : -EINVAL;
 			if (err == -EACCES && rt->log_buf && rt->log_buf[0])
@@ -447,6 +459,8 @@ struct bpf_object *emf_plugin__object(const struct emf_plugin *plugin)
 
 void emf_plugin__stats(const struct emf_plugin *plugin, struct emf_plugin_stats *stats)
 {
+	/* The counters are a cache of the kernel's: bringing them up to date is not a change. */
+	emf_reader__sync_lost((struct emf_plugin *)plugin);
 	*stats = plugin->stats;
 }
 

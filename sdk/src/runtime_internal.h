@@ -8,11 +8,27 @@
 struct ring_buffer;
 struct perf_buffer;
 
-/* One event output of one plugin, the context of the reader's callbacks. */
+struct bpf_map;
+
+/*
+ * One event output of one plugin, the context of the reader's callbacks.
+ * Lives from the first setting or start until the plugin is freed, so its
+ * counters survive a stop.
+ */
 struct emf_output_rt {
 	struct emf_plugin *plugin;
 	const struct emf_output *out;
-	struct perf_buffer *pb; /* EMF_OUTPUT_PERFBUF only */
+	struct ring_buffer *rb; /* EMF_OUTPUT_RINGBUF, while the reader runs */
+	struct perf_buffer *pb; /* EMF_OUTPUT_PERFBUF, while the reader runs */
+	int map_fd; /* of the ring buffer, in the epoll set while rb is */
+	size_t ring_size; /* bytes set by emf_plugin__set_ring_size(), 0 for the default */
+	unsigned int budget; /* events this read may still deliver */
+	bool pending; /* a read stopped on its budget with events left */
+	struct emf_output_stats stats;
+	uint64_t lost_run; /* emf_lost count of this output in the running object */
+	uint64_t lost_scan; /* scratch of the emf_lost scan */
+	uint64_t lost_warned; /* stats.lost at the last warning */
+	uint64_t warned_ns; /* time of the last warning, 0 for never */
 };
 
 struct emf_plugin {
@@ -21,16 +37,12 @@ struct emf_plugin {
 	int priority;
 	enum emf_plugin_state state;
 	void *skel;
-	struct emf_output_rt *outs; /* desc->n_outputs, while the reader runs */
+	struct emf_output_rt *outs; /* desc->n_outputs, see struct emf_output_rt */
 	struct emf_plugin_stats stats;
+	struct bpf_map *lost_map; /* emf_lost of <emf/emf.bpf.h>, while the reader runs */
+	uint64_t lost_run; /* emf_lost total of the running object, all keys */
+	bool lost_stray_warned; /* emf_lost counted under a name no output has */
 	void **opt_vals; /* per option: the value to write at open, or NULL */
-};
-
-/* Tags of the epoll entries, in epoll_event.data.u64. */
-enum emf_source {
-	EMF_SRC_RINGBUF = 1,
-	EMF_SRC_PERFBUF,
-	EMF_SRC_TIMER,
 };
 
 struct emf_runtime {
@@ -41,7 +53,14 @@ struct emf_runtime {
 	void *ctx;
 	int epfd;
 	int timerfd; /* periodic drain of outputs that submit without wake-up */
-	struct ring_buffer *rb; /* every ring buffer output of every plugin */
+	int kickfd; /* eventfd: outputs left pending by the read budget */
+	unsigned int drain_ms; /* period of timerfd */
+	uint64_t ticks; /* timerfd expirations read */
+	uint64_t next_sync; /* tick at which to read the emf_lost counters again */
+	uint64_t delivered; /* events handed to event_cb, all plugins */
+	bool kick; /* an output went pending during this poll */
+	uint64_t *pcpu_vals; /* per-CPU value buffer for emf_lost lookups */
+	int ncpus;
 	bool running;
 	int cb_err; /* what the event callback returned to stop a poll */
 	char *log_buf; /* verifier log of the plugin being loaded */
@@ -55,5 +74,11 @@ void emf_options__free(struct emf_plugin *p);
 int emf_reader__setup(struct emf_runtime *rt);
 void emf_reader__teardown(struct emf_runtime *rt);
 int emf_reader__poll(struct emf_runtime *rt, int timeout_ms);
+/* Between open and load: apply the plugin's ring sizes to its maps. */
+int emf_reader__prepare(struct emf_plugin *plugin);
+/* Fold the kernel's counts of failed reserves into the plugin's stats. */
+void emf_reader__sync_lost(struct emf_plugin *plugin);
+/* Free the plugin's reader state, before the plugin itself. */
+void emf_reader__plugin_free(struct emf_plugin *plugin);
 
 #endif /* __EMF_RUNTIME_INTERNAL_H */

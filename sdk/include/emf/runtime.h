@@ -13,6 +13,7 @@
 #ifndef __EMF_RUNTIME_H
 #define __EMF_RUNTIME_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -65,8 +66,17 @@ struct emf_runtime_opts {
 	size_t sz;
 	emf_event_fn event_cb; /* NULL: events are read and counted only */
 	void *ctx; /* passed to event_cb */
+	/*
+	 * Period of the drain of every output, in ms (1..1000; 0 for
+	 * EMF_DRAIN_MS_DEFAULT). Events that BPF code submits without a
+	 * wake-up (emf_submit() of <emf/emf.bpf.h>) reach event_cb within
+	 * this period, plus scheduling delay, while the host polls.
+	 */
+	unsigned int drain_ms;
 	size_t :0;
 };
+
+#define EMF_DRAIN_MS_DEFAULT 2
 
 /*
  * emf_runtime__new - create an empty runtime
@@ -225,12 +235,91 @@ int emf_plugin__set_option_raw(struct emf_plugin *plugin, const char *name, cons
 /* Per-plugin counters, readable at any time. */
 struct emf_plugin_stats {
 	uint64_t events; /* delivered to the host */
-	uint64_t lost; /* never delivered: dropped in the kernel or the reader */
+	uint64_t lost; /* never delivered: failed ring reserves, perf samples the kernel dropped */
 	uint64_t decode_errors; /* refused by the decoder (too short) */
+	/* Reads that delivered at least one event: events / batches is the mean batch. */
+	uint64_t batches;
 };
 
-/* emf_plugin__stats - copy the plugin's counters into @stats */
+/*
+ * emf_plugin__stats - copy the plugin's counters into @stats
+ *
+ * While the plugin runs, this first reads the kernel's count of events its BPF
+ * code could not reserve (emf_reserve()/emf_output() of <emf/emf.bpf.h>), so
+ * @stats->lost is current. Counters add up over stops and starts.
+ */
 void emf_plugin__stats(const struct emf_plugin *plugin, struct emf_plugin_stats *stats);
+
+/* Counters of one event output (map) of a plugin. */
+struct emf_output_stats {
+	uint64_t events; /* delivered to the host */
+	uint64_t lost; /* reserves that failed on a full ring, or samples a full perf buffer dropped */
+	uint64_t decode_errors; /* refused by the decoder (too short) */
+	uint64_t batches; /* reads that delivered at least one event */
+};
+
+/*
+ * emf_plugin__output_stats - counters of the plugin's @idx-th output
+ *
+ * @idx indexes emf_plugin__desc(plugin)->outputs, whose map_name names it.
+ * Returns 0, -EINVAL for a NULL argument, or -ENOENT when @idx is past the
+ * last output.
+ */
+int emf_plugin__output_stats(const struct emf_plugin *plugin, size_t idx,
+			     struct emf_output_stats *stats);
+
+/*
+ * emf_plugin__set_ring_size - size an event output before the plugin loads
+ * @map: name of the output map, NULL for every output of the plugin
+ * @bytes: a power of two, at least the page size
+ *
+ * For a ring buffer, @bytes is the whole ring (applied with
+ * bpf_map__set_max_entries() between open and load); for a perf event array,
+ * the buffer of each CPU (default 256 KiB). A larger ring absorbs longer
+ * stalls of the host before events are lost. Kept for every later start.
+ * Returns 0, -EINVAL for a bad size, -ENOENT when the plugin has no output
+ * @map, or -EMF_ERRNO__STATE once the plugin is loaded; a message says which.
+ */
+int emf_plugin__set_ring_size(struct emf_plugin *plugin, const char *map, size_t bytes);
+
+/*
+ * emf_runtime__drain - deliver the events already waiting in every output
+ *
+ * Reads every output now, without waiting, whether or not the kernel woke the
+ * reader, until each is empty (events arriving meanwhile may be read too),
+ * and brings the lost counters up to date. Returns the number of events
+ * delivered, -EMF_ERRNO__STATE when the runtime is not running, or what the
+ * event callback returned to stop.
+ */
+int emf_runtime__drain(struct emf_runtime *rt);
+
+struct emf_run_opts {
+	size_t sz;
+	/* Return once *stop is non-zero, e.g. set by a signal handler; NULL: never. */
+	const volatile sig_atomic_t *stop;
+	/* Return after this many ms; 0: no limit. */
+	unsigned int duration_ms;
+	/*
+	 * Called after every poll, at least every 100 ms, with tick_ctx:
+	 * return 0 to go on, a positive value to stop, a negative errno to
+	 * stop with that error (e.g. to flush output written by event_cb).
+	 */
+	int (*tick_cb)(void *tick_ctx);
+	void *tick_ctx;
+	size_t :0;
+};
+
+/*
+ * emf_runtime__run - deliver events until stopped
+ * @opts: when to stop; NULL runs until an error
+ *
+ * The run loop for hosts without their own: polls, wakes at least every
+ * 100 ms to check @opts->stop, and on a stop drains what is already waiting
+ * (emf_runtime__drain()). Signals interrupting the wait are not errors.
+ * Returns 0 when stopped by @opts, -EMF_ERRNO__STATE when the runtime is not
+ * running, or a negative errno (or what event_cb or tick_cb returned).
+ */
+int emf_runtime__run(struct emf_runtime *rt, const struct emf_run_opts *opts);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,12 @@
 #define EXIT_USAGE 2
 #define MAX_NAMES 64
 
+/* Long-only options. */
+enum {
+	OPT_STATS = 256,
+	OPT_RING_SIZE,
+};
+
 static volatile sig_atomic_t exiting;
 
 struct agent {
@@ -41,6 +48,10 @@ struct agent {
 	int n_exclude;
 	char *args[MAX_NAMES]; /* PLUGIN.NAME=VALUE */
 	int n_args;
+	char *ring_sizes[MAX_NAMES]; /* PLUGIN[:MAP]=BYTES */
+	int n_ring_sizes;
+	bool stats; /* print counters at exit */
+	double stats_every; /* and every so many seconds, 0 for never */
 	struct emf_buf out;
 	size_t name_width;
 	bool write_failed;
@@ -68,6 +79,13 @@ static void usage(FILE *f)
 		"  -x, --exclude NAME     do not run this plugin (repeatable)\n"
 		"  -a, --arg PLUGIN.OPTION=VALUE\n"
 		"                         set a plugin option (repeatable); --list shows them\n"
+		"      --ring-size PLUGIN[:MAP]=BYTES\n"
+		"                         size the plugin's event buffers (every output, or\n"
+		"                         MAP only): a power of two, suffix k or m allowed;\n"
+		"                         for a perf buffer, the size of each CPU's buffer\n"
+		"      --stats[=SECS]     print per-plugin counters (events, lost, decode\n"
+		"                         errors, reads) to stderr at exit and, with =SECS,\n"
+		"                         every SECS seconds\n"
 		"  -v, --verbose          more messages (same as EMF_LOG_LEVEL=info)\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          print the version\n"
@@ -77,6 +95,7 @@ static void usage(FILE *f)
 		"  emf-agent --json -d 5          five seconds of JSON lines\n"
 		"  emf-agent -p execsnoop         exec events only\n"
 		"  emf-agent -p opensnoop -a opensnoop.failed_only=true\n"
+		"  emf-agent --stats=5 --ring-size execsnoop=1m\n"
 		"\n"
 		"Exit status: 0 on success, 1 when a plugin or the kernel fails, 2 on bad usage.\n");
 }
@@ -205,6 +224,96 @@ static void list_plugins(struct emf_runtime *rt)
 	}
 }
 
+/* "PLUGIN[:MAP]=BYTES" of --ring-size, BYTES with an optional k or m suffix. */
+static int apply_ring_sizes(struct agent *a, struct emf_runtime *rt)
+{
+	int k;
+
+	for (k = 0; k < a->n_ring_sizes; k++) {
+		char *spec = a->ring_sizes[k], *eq = strrchr(spec, '='), *colon, *end;
+		unsigned long long bytes;
+		struct emf_plugin *p;
+		int err;
+
+		if (!eq || eq == spec || !eq[1]) {
+			fprintf(stderr, "emf-agent: invalid --ring-size '%s': expected PLUGIN[:MAP]=BYTES\n",
+				spec);
+			return -EINVAL;
+		}
+		errno = 0;
+		bytes = strtoull(eq + 1, &end, 0);
+		if (*end == 'k' || *end == 'K')
+			bytes <<= 10, end++;
+		else if (*end == 'm' || *end == 'M')
+			bytes <<= 20, end++;
+		if (errno || *end || eq[1] == '-') {
+			fprintf(stderr, "emf-agent: invalid --ring-size '%s': BYTES must be a number, with an optional k or m suffix\n",
+				spec);
+			return -EINVAL;
+		}
+		*eq = '\0';
+		colon = strchr(spec, ':');
+		if (colon)
+			*colon = '\0';
+		p = emf_runtime__find(rt, spec);
+		if (!p) {
+			fprintf(stderr, "emf-agent: --ring-size: no plugin named '%s' is running; 'emf-agent --list' shows them\n",
+				spec);
+			err = -ENOENT;
+		} else {
+			/* The SDK's message says what is wrong with the size or the map. */
+			err = emf_plugin__set_ring_size(p, colon ? colon + 1 : NULL, bytes);
+		}
+		if (colon)
+			*colon = ':';
+		*eq = '=';
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static bool any_lost(struct emf_runtime *rt)
+{
+	struct emf_plugin_stats st;
+	size_t i;
+
+	for (i = 0; i < emf_runtime__plugin_cnt(rt); i++) {
+		emf_plugin__stats(emf_runtime__plugin(rt, i), &st);
+		if (st.lost)
+			return true;
+	}
+	return false;
+}
+
+static void print_stats(struct emf_runtime *rt)
+{
+	size_t i;
+	uint32_t j;
+
+	fprintf(stderr, "%-16s %12s %12s %14s %10s\n", "PLUGIN", "EVENTS", "LOST", "DECODE_ERRORS",
+		"READS");
+	for (i = 0; i < emf_runtime__plugin_cnt(rt); i++) {
+		struct emf_plugin *p = emf_runtime__plugin(rt, i);
+		const struct emf_plugin_desc *d = emf_plugin__desc(p);
+		struct emf_plugin_stats st;
+
+		emf_plugin__stats(p, &st);
+		fprintf(stderr, "%-16s %12" PRIu64 " %12" PRIu64 " %14" PRIu64 " %10" PRIu64 "\n",
+			d->name, st.events, st.lost, st.decode_errors, st.batches);
+		for (j = 0; d->n_outputs > 1 && j < d->n_outputs; j++) {
+			struct emf_output_stats os;
+			char name[64];
+
+			if (emf_plugin__output_stats(p, j, &os))
+				continue;
+			snprintf(name, sizeof(name), "  %s", d->outputs[j].map_name);
+			fprintf(stderr, "%-16s %12" PRIu64 " %12" PRIu64 " %14" PRIu64 " %10" PRIu64 "\n",
+				name, os.events, os.lost, os.decode_errors, os.batches);
+		}
+	}
+}
+
 /* Apply every --arg; a bad one is a usage error that names the plugin and option. */
 static int apply_args(struct agent *a, struct emf_runtime *rt)
 {
@@ -249,6 +358,8 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "plugin", required_argument, NULL, 'p' },
 		{ "exclude", required_argument, NULL, 'x' },
 		{ "arg", required_argument, NULL, 'a' },
+		{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
+		{ "stats", optional_argument, NULL, OPT_STATS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -293,6 +404,26 @@ static int parse_args(struct agent *a, int argc, char **argv)
 				return -EINVAL;
 			}
 			a->args[a->n_args++] = optarg;
+			break;
+		case OPT_RING_SIZE:
+			if (a->n_ring_sizes == MAX_NAMES) {
+				fprintf(stderr, "emf-agent: too many --ring-size options (at most %d)\n",
+					MAX_NAMES);
+				return -EINVAL;
+			}
+			a->ring_sizes[a->n_ring_sizes++] = optarg;
+			break;
+		case OPT_STATS:
+			a->stats = true;
+			if (!optarg)
+				break;
+			errno = 0;
+			a->stats_every = strtod(optarg, &end);
+			if (errno || *end || a->stats_every <= 0) {
+				fprintf(stderr, "emf-agent: invalid --stats '%s': give a positive number of seconds\n",
+					optarg);
+				return -EINVAL;
+			}
 			break;
 		case 'v':
 			emf_set_print(verbose_print);
@@ -361,7 +492,8 @@ int main(int argc, char **argv)
 	struct agent a = {};
 	struct emf_runtime *rt = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
-	double deadline = 0;
+	double deadline = 0, next_stats = 0;
+	bool started = false;
 	int err, ret = EXIT_RUNTIME;
 
 	if (parse_args(&a, argc, argv))
@@ -390,6 +522,10 @@ int main(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
+	if (apply_ring_sizes(&a, rt)) {
+		ret = EXIT_USAGE;
+		goto out;
+	}
 	if (a.list) {
 		list_plugins(rt);
 		ret = 0;
@@ -414,12 +550,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "emf-agent: %s\n", emf_runtime__last_error(rt));
 		goto out;
 	}
+	started = true;
 	fprintf(stderr, "emf-agent: running %zu plugin%s; Ctrl-C to stop\n",
 		emf_runtime__plugin_cnt(rt), emf_runtime__plugin_cnt(rt) == 1 ? "" : "s");
 	if (!a.json)
 		print_headers(&a, rt);
 	if (a.duration > 0)
 		deadline = now() + a.duration;
+	if (a.stats_every > 0)
+		next_stats = now() + a.stats_every;
 
 	while (!exiting) {
 		int timeout = 100;
@@ -441,10 +580,20 @@ int main(int argc, char **argv)
 			fprintf(stderr, "emf-agent: failed to read events: %s\n", emf_strerror(err));
 			goto out;
 		}
+		if (next_stats && now() >= next_stats) {
+			print_stats(rt);
+			next_stats += a.stats_every;
+		}
 	}
+	/* Events sent without a wake-up may still wait in the buffers. */
+	if (!a.write_failed && emf_runtime__drain(rt) >= 0)
+		flush_out(&a);
 	ret = 0;
 out:
 	flush_out(&a);
+	/* Loss is never silent: the counters are shown at exit whenever events were lost. */
+	if (started && (a.stats || any_lost(rt)))
+		print_stats(rt);
 	emf_runtime__destroy(rt);
 	emf_buf__free(&a.out);
 	return ret;

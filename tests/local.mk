@@ -61,6 +61,7 @@ EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_REALWORLD)) $(addsuffix .h,$(EMF_REALWORL
 EMF_KERNEL_TESTS = \
 	tests/kernel/test_agent_duration.sh \
 	tests/kernel/test_agent_exec.sh \
+	tests/kernel/test_agent_stats.sh \
 	tests/kernel/test_plugin_bashreadline.sh \
 	tests/kernel/test_plugin_exitsnoop.sh \
 	tests/kernel/test_plugin_opensnoop.sh \

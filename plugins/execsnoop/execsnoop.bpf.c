@@ -23,7 +23,7 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
 	unsigned int fname_off = ctx->__data_loc_filename & 0xFFFF;
 	struct event *e;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = emf_reserve(&events, sizeof(*e));
 	if (!e)
 		return 0;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
@@ -31,6 +31,6 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
 	e->uid = (unsigned int)bpf_get_current_uid_gid();
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
 	bpf_probe_read_str(&e->filename, sizeof(e->filename), (void *)ctx + fname_off);
-	bpf_ringbuf_submit(e, 0);
+	emf_submit(&events, e);
 	return 0;
 }

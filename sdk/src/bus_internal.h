@@ -84,7 +84,10 @@ struct emf_bus {
 	/* services, calls and the state the deadlock check walks, all under svc_lock */
 	pthread_mutex_t svc_lock;
 	pthread_cond_t svc_cond; /* a service stopped being busy */
+	unsigned int n_svc_waiters; /* threads waiting on svc_cond */
 	struct emf_bus_svc *svcs;
+	struct bus_method **mtable; /* every "svc.method", hashed */
+	size_t mtable_size, n_methods;
 	struct bus_waiter *waiters; /* threads sleeping in emf_bus__call() */
 	struct emf_bus_req *pending; /* async calls not completed yet, by deadline */
 

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
@@ -26,6 +27,11 @@
 struct bus_method {
 	char *name;
 	emf_bus_method_fn handler;
+	struct emf_bus_svc *svc;
+	char *full; /* "svc.method", the key in the bus's method table */
+	size_t full_len;
+	uint32_t hash;
+	struct bus_method *hnext;
 };
 
 struct emf_bus_svc {
@@ -48,8 +54,15 @@ struct emf_bus_svc {
 	pthread_t runner;
 };
 
+/*
+ * A request's outcome is settled without a lock: whoever moves it out of
+ * PENDING with a CAS writes it (COMPLETING, then DONE), or the synchronous
+ * caller gives up (ABANDONED). req->lock and req->cond only serve a caller
+ * that sleeps, flagged by "waiting".
+ */
 enum req_state {
 	REQ_PENDING,
+	REQ_COMPLETING, /* being completed: DONE follows at once */
 	REQ_DONE, /* completed: err and reply are the outcome */
 	REQ_ABANDONED, /* a synchronous caller stopped waiting */
 };
@@ -67,13 +80,14 @@ struct emf_bus_req {
 	bool async;
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* sync caller waits here */
-	/* under lock */
-	enum req_state state;
-	bool replied;
+	int state; /* atomic, enum req_state */
+	bool replied; /* atomic: the handler completed it */
+	bool waiting; /* atomic: a synchronous caller sleeps on cond */
 	int err;
 	json_t *reply;
 
-	json_t *args;
+	json_t *args; /* valid while the handler runs */
+	bool args_owned; /* a copy, freed after the handler; otherwise the caller's */
 	const struct bus_method *method; /* valid while svc is (set) */
 	/* under svc_lock */
 	struct emf_bus_svc *svc; /* while queued or running: holds a reference */
@@ -88,7 +102,7 @@ struct emf_bus_req {
 	void *cb_ctx;
 	struct bus_exec *reply_exec;
 
-	char name[]; /* "svc.method" */
+	char name[EMF_BUS_NAME_MAX + 1]; /* "svc.method"; fixed size, so requests can be reused */
 };
 
 /* A thread sleeping in emf_bus__call(), for the deadlock check. */
@@ -104,8 +118,10 @@ static void svc_free(struct emf_bus_svc *svc)
 {
 	size_t i;
 
-	for (i = 0; i < svc->n_methods; i++)
+	for (i = 0; i < svc->n_methods; i++) {
 		free(svc->methods[i].name);
+		free(svc->methods[i].full);
+	}
 	free(svc->methods);
 	free(svc->name);
 	free(svc);
@@ -129,13 +145,123 @@ static struct emf_bus_svc *svc_find_locked(struct emf_bus *bus, const char *name
 	return NULL;
 }
 
-static const struct bus_method *svc_method(const struct emf_bus_svc *svc, const char *name)
+/*
+ * The method table: every "svc.method" of the bus in one hash, so a call
+ * finds its handler with one pass over its name and one string compare.
+ */
+#define NAME_HASH_SEED 0x9e3779b9u
+
+/* Rotate and xor: short dependency chain; collisions only cost a strcmp. */
+static inline uint32_t name_hash_step(uint32_t h, unsigned char c)
 {
+	return ((h << 5) | (h >> 27)) ^ c;
+}
+
+static uint32_t name_hash(const char *s, size_t len)
+{
+	uint32_t h = NAME_HASH_SEED;
+
+	while (len--)
+		h = name_hash_step(h, *s++);
+	return h;
+}
+
+/*
+ * One pass over a call's name: check it (see emf__bus_check_name()), find
+ * its last dot and hash it. Returns the length or -EINVAL.
+ */
+static int call_name_scan(const char *name, size_t *svc_len, uint32_t *hash)
+{
+	uint32_t h = NAME_HASH_SEED;
+	const char *p, *dot = NULL;
+	bool seg_start = true;
+
+	if (!name)
+		return -EINVAL;
+	for (p = name; *p; p++) {
+		if (p - name >= EMF_BUS_NAME_MAX || *p == '*')
+			return -EINVAL;
+		if (*p == '.') {
+			if (seg_start)
+				return -EINVAL;
+			seg_start = true;
+			dot = p;
+		} else {
+			seg_start = false;
+		}
+		h = name_hash_step(h, *p);
+	}
+	if (seg_start || !dot)
+		return -EINVAL;
+	*svc_len = dot - name;
+	*hash = h;
+	return p - name;
+}
+
+/* Under svc_lock. */
+static int mtable_grow_locked(struct emf_bus *bus, size_t want)
+{
+	struct bus_method **tab, *m, *next;
+	size_t i, size = bus->mtable_size ?: 16;
+
+	while (size < want)
+		size *= 2;
+	if (size == bus->mtable_size)
+		return 0;
+	tab = calloc(size, sizeof(*tab));
+	if (!tab)
+		return -ENOMEM;
+	for (i = 0; i < bus->mtable_size; i++) {
+		for (m = bus->mtable[i]; m; m = next) {
+			next = m->hnext;
+			m->hnext = tab[m->hash & (size - 1)];
+			tab[m->hash & (size - 1)] = m;
+		}
+	}
+	free(bus->mtable);
+	bus->mtable = tab;
+	bus->mtable_size = size;
+	return 0;
+}
+
+static void mtable_add_locked(struct emf_bus *bus, struct emf_bus_svc *svc)
+{
+	struct bus_method *m;
 	size_t i;
 
 	for (i = 0; i < svc->n_methods; i++) {
-		if (!strcmp(svc->methods[i].name, name))
-			return &svc->methods[i];
+		m = &svc->methods[i];
+		m->hnext = bus->mtable[m->hash & (bus->mtable_size - 1)];
+		bus->mtable[m->hash & (bus->mtable_size - 1)] = m;
+	}
+	bus->n_methods += svc->n_methods;
+}
+
+static void mtable_del_locked(struct emf_bus *bus, struct emf_bus_svc *svc)
+{
+	struct bus_method **pp;
+	size_t i;
+
+	for (i = 0; i < svc->n_methods; i++) {
+		pp = &bus->mtable[svc->methods[i].hash & (bus->mtable_size - 1)];
+		while (*pp && *pp != &svc->methods[i])
+			pp = &(*pp)->hnext;
+		if (*pp)
+			*pp = svc->methods[i].hnext;
+	}
+	bus->n_methods -= svc->n_methods;
+}
+
+static struct bus_method *mtable_find_locked(struct emf_bus *bus, const char *name, size_t len,
+					     uint32_t hash)
+{
+	struct bus_method *m;
+
+	if (!bus->mtable_size)
+		return NULL;
+	for (m = bus->mtable[hash & (bus->mtable_size - 1)]; m; m = m->hnext) {
+		if (m->hash == hash && m->full_len == len && !memcmp(m->full, name, len))
+			return m;
 	}
 	return NULL;
 }
@@ -185,11 +311,17 @@ struct emf_bus_svc *emf_bus__add_service(struct emf_bus *bus, const char *name,
 	if (!svc->methods || !svc->name)
 		goto err_free;
 	for (i = 0; i < n; i++) {
-		svc->methods[i].handler = methods[i].handler;
-		svc->methods[i].name = strdup(methods[i].name);
+		struct bus_method *m = &svc->methods[i];
+
+		m->handler = methods[i].handler;
+		m->svc = svc;
+		m->name = strdup(methods[i].name);
 		svc->n_methods++;
-		if (!svc->methods[i].name)
+		m->full = malloc(strlen(name) + 1 + strlen(methods[i].name) + 1);
+		if (!m->name || !m->full)
 			goto err_free;
+		m->full_len = sprintf(m->full, "%s.%s", name, m->name);
+		m->hash = name_hash(m->full, m->full_len);
 	}
 	svc->task.kind = BUS_TASK_SVC;
 	svc->bus = bus;
@@ -205,9 +337,12 @@ struct emf_bus_svc *emf_bus__add_service(struct emf_bus *bus, const char *name,
 		pr_warn("bus: failed to add service %s: name already taken\n", name);
 		err = -EEXIST;
 	} else {
-		svc->next = bus->svcs;
-		bus->svcs = svc;
-		err = 0;
+		err = mtable_grow_locked(bus, bus->n_methods + n);
+		if (!err) {
+			mtable_add_locked(bus, svc);
+			svc->next = bus->svcs;
+			bus->svcs = svc;
+		}
 	}
 	pthread_mutex_unlock(&bus->svc_lock);
 	if (err) {
@@ -223,34 +358,128 @@ err_free:
 
 /* --- requests -------------------------------------------------------- */
 
-static struct emf_bus_req *req_new(const char *name, size_t len, const json_t *args)
-{
-	struct emf_bus_req *req;
+/*
+ * One spare request per thread, so that a thread making calls allocates none
+ * after the first: the last one to drop a request keeps it if it has no spare
+ * yet. The key only frees the spare when the thread exits.
+ */
+static pthread_key_t req_cache_key;
+static pthread_once_t req_cache_once = PTHREAD_ONCE_INIT;
+static __thread struct emf_bus_req *req_cache;
+static __thread bool req_cache_registered;
 
-	req = calloc(1, sizeof(*req) + len + 1);
+static void req_destroy(struct emf_bus_req *req)
+{
+	pthread_cond_destroy(&req->cond);
+	pthread_mutex_destroy(&req->lock);
+	free(req);
+}
+
+static void req_cache_dtor(void *slot)
+{
+	struct emf_bus_req **cache = slot;
+
+	if (*cache)
+		req_destroy(*cache);
+	*cache = NULL;
+}
+
+static void req_cache_init(void)
+{
+	if (pthread_key_create(&req_cache_key, req_cache_dtor))
+		pr_warn("bus: failed to create the request cache key: requests are not reused\n");
+}
+
+static struct emf_bus_req *req_alloc(void)
+{
+	struct emf_bus_req *req = req_cache;
+
+	if (req) {
+		req_cache = NULL;
+		return req;
+	}
+	req = malloc(sizeof(*req));
 	if (!req)
 		return NULL;
-	if (args) {
-		req->args = json_deep_copy(args);
-		if (!req->args)
-			goto err_free;
-	}
 	if (pthread_mutex_init(&req->lock, NULL))
-		goto err_free_args;
+		goto err_free;
 	if (emf__bus_cond_init(&req->cond))
 		goto err_destroy_lock;
-	memcpy(req->name, name, len);
-	req->refs = 1;
-	req->task.kind = BUS_TASK_REPLY;
 	return req;
 
 err_destroy_lock:
 	pthread_mutex_destroy(&req->lock);
-err_free_args:
-	json_decref(req->args);
 err_free:
 	free(req);
 	return NULL;
+}
+
+static void req_free(struct emf_bus_req *req)
+{
+	if (!req_cache) {
+		if (!req_cache_registered) {
+			pthread_once(&req_cache_once, req_cache_init);
+			req_cache_registered = !pthread_setspecific(req_cache_key, &req_cache);
+		}
+		if (req_cache_registered) {
+			req_cache = req;
+			return;
+		}
+	}
+	req_destroy(req);
+}
+
+static struct emf_bus_req *req_new(const char *name, size_t len)
+{
+	struct emf_bus_req *req = req_alloc();
+
+	if (!req)
+		return NULL;
+	/* field by field: the lock and cond stay initialised, the name is copied */
+	req->task.next = NULL;
+	req->task.kind = BUS_TASK_REPLY;
+	req->bus = NULL;
+	req->refs = 1;
+	req->async = false;
+	req->state = REQ_PENDING;
+	req->replied = false;
+	req->waiting = false;
+	req->err = 0;
+	req->reply = NULL;
+	req->args = NULL;
+	req->args_owned = false;
+	req->method = NULL;
+	req->svc = NULL;
+	req->q_next = req->c_next = req->p_next = req->p_prev = NULL;
+	req->phase = PH_QUEUED;
+	req->p_linked = false;
+	req->deadline = 0;
+	req->cb = NULL;
+	req->cb_ctx = NULL;
+	req->reply_exec = NULL;
+	memcpy(req->name, name, len);
+	req->name[len] = 0;
+	return req;
+}
+
+/* A copy of the caller's arguments, for a handler that runs while the caller goes on. */
+static int req_copy_args(struct emf_bus_req *req, const json_t *args)
+{
+	if (!args)
+		return 0;
+	req->args = json_deep_copy(args);
+	if (!req->args)
+		return -ENOMEM;
+	req->args_owned = true;
+	return 0;
+}
+
+static void req_drop_args(struct emf_bus_req *req)
+{
+	if (req->args_owned)
+		json_decref(req->args);
+	req->args = NULL;
+	req->args_owned = false;
 }
 
 static void req_get(struct emf_bus_req *req)
@@ -263,11 +492,14 @@ static void req_put(struct emf_bus_req *req)
 {
 	if (__atomic_sub_fetch(&req->refs, 1, __ATOMIC_ACQ_REL))
 		return;
-	json_decref(req->args);
+	req_drop_args(req);
 	json_decref(req->reply);
-	pthread_cond_destroy(&req->cond);
-	pthread_mutex_destroy(&req->lock);
-	free(req);
+	req_free(req);
+}
+
+static inline int req_state(const struct emf_bus_req *req)
+{
+	return __atomic_load_n(&req->state, __ATOMIC_ACQUIRE);
 }
 
 static void pending_unlink_locked(struct emf_bus *bus, struct emf_bus_req *req)
@@ -303,28 +535,39 @@ static void pending_link_locked(struct emf_bus *bus, struct emf_bus_req *req)
 	req->p_linked = true;
 }
 
+/* Wait out a completion in progress; it is a few instructions away from DONE. */
+static int req_settled(struct emf_bus_req *req)
+{
+	int st;
+
+	while ((st = req_state(req)) == REQ_COMPLETING)
+		emf__bus_cpu_relax();
+	return st;
+}
+
 /*
  * Record the outcome once. @reply is stolen. An async outcome is handed to
- * the reply executor while the request lock is held: the bus's destroy
- * cancels every pending request under that lock, so the executor is alive.
- * Returns 0, or the error the caller already got when it had given up.
+ * the reply executor before the request is DONE: the bus's destroy, which
+ * cancels every pending request, waits for DONE before it drains the
+ * executors. Returns 0, or the error the caller got when it had given up
+ * (the outcome is dropped then).
  */
 static int req_complete(struct emf_bus_req *req, int err, json_t *reply, bool by_handler)
 {
 	struct emf_bus *bus = req->bus;
-	int ret = 0;
+	int st = REQ_PENDING;
 
-	pthread_mutex_lock(&req->lock);
 	if (by_handler)
-		req->replied = true;
-	if (req->state != REQ_PENDING) {
-		ret = req->state == REQ_ABANDONED || req->err == -ETIMEDOUT ? -ETIMEDOUT :
-									      -ECANCELED;
-		pthread_mutex_unlock(&req->lock);
+		__atomic_store_n(&req->replied, true, __ATOMIC_RELEASE);
+	if (!__atomic_compare_exchange_n(&req->state, &st, REQ_COMPLETING, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
 		json_decref(reply);
-		return ret;
+		if (st == REQ_COMPLETING)
+			st = req_settled(req);
+		if (st == REQ_ABANDONED || req->err == -ETIMEDOUT)
+			return -ETIMEDOUT;
+		return -ECANCELED;
 	}
-	req->state = REQ_DONE;
 	req->err = err;
 	req->reply = reply;
 	if (req->async) {
@@ -332,11 +575,17 @@ static int req_complete(struct emf_bus_req *req, int err, json_t *reply, bool by
 		pthread_mutex_lock(&bus->svc_lock);
 		pending_unlink_locked(bus, req);
 		pthread_mutex_unlock(&bus->svc_lock);
-	} else {
-		pthread_cond_signal(&req->cond);
+		__atomic_store_n(&req->state, REQ_DONE, __ATOMIC_SEQ_CST);
+		return 0;
 	}
-	pthread_mutex_unlock(&req->lock);
-	return ret;
+	/* pairs with req_wait(): either it sees DONE or we see it waiting */
+	__atomic_store_n(&req->state, REQ_DONE, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&req->waiting, __ATOMIC_SEQ_CST)) {
+		pthread_mutex_lock(&req->lock);
+		pthread_cond_signal(&req->cond);
+		pthread_mutex_unlock(&req->lock);
+	}
+	return 0;
 }
 
 const char *emf_bus_req__method(const struct emf_bus_req *req)
@@ -433,15 +682,13 @@ static void run_req_locked(struct emf_bus *bus, struct emf_bus_svc *svc, struct 
 	req->phase = PH_RUNNING;
 	pthread_mutex_unlock(&bus->svc_lock);
 
-	pthread_mutex_lock(&req->lock);
-	skip = req->state != REQ_PENDING;
-	pthread_mutex_unlock(&req->lock);
+	skip = req_state(req) != REQ_PENDING;
 	if (!skip) {
 		req_get(req); /* the handler's, until it completes the request */
 		ret = req->method->handler(svc->ctx, req, req->args);
-		pthread_mutex_lock(&req->lock);
-		replied = req->replied;
-		pthread_mutex_unlock(&req->lock);
+		/* the arguments were lent for the handler's run only */
+		req_drop_args(req);
+		replied = __atomic_load_n(&req->replied, __ATOMIC_ACQUIRE);
 		if (!replied && ret < 0) {
 			req_complete(req, ret, NULL, true);
 			req_put(req);
@@ -481,7 +728,8 @@ static int svc_drain_locked(struct emf_bus *bus, struct emf_bus_svc *svc, struct
 static bool svc_release_locked(struct emf_bus *bus, struct emf_bus_svc *svc)
 {
 	svc->busy = false;
-	pthread_cond_broadcast(&bus->svc_cond);
+	if (bus->n_svc_waiters)
+		pthread_cond_broadcast(&bus->svc_cond);
 	if (svc->dead || !svc->q_head || svc->scheduled)
 		return false;
 	svc->scheduled = true;
@@ -518,11 +766,10 @@ int emf__bus_run_reply(struct emf_bus *bus, struct bus_task *t)
 	int err;
 
 	(void)bus;
-	pthread_mutex_lock(&req->lock);
+	/* written before the task was queued: the executor's lock orders them */
 	err = req->err;
 	reply = req->reply;
 	req->reply = NULL;
-	pthread_mutex_unlock(&req->lock);
 	/* the callback owns the reply: the bus must not touch it afterwards */
 	req->cb(req->cb_ctx, err, reply);
 	req_put(req);
@@ -531,48 +778,69 @@ int emf__bus_run_reply(struct emf_bus *bus, struct bus_task *t)
 
 /* --- calls ----------------------------------------------------------- */
 
-static int call_parse(const char *method, size_t *len, size_t *svc_len)
-{
-	const char *dot;
-	int n;
+struct call_name {
+	size_t len;
+	uint32_t hash;
+};
 
-	n = emf__bus_check_name(method, EMF_BUS_NAME_MAX);
-	dot = n > 0 ? strrchr(method, '.') : NULL;
-	if (!dot) {
-		pr_warn("bus: failed to call '%s': not a '<service>.<method>' name\n",
-			method ?: "(null)");
+/*
+ * Length and hash of a call's name, in one pass without checking it: a name
+ * found in the method table is valid, the check is only for the error.
+ */
+static int call_hash(const char *name, struct call_name *cn)
+{
+	uint32_t h = NAME_HASH_SEED;
+	const char *p;
+
+	if (!name)
 		return -EINVAL;
+	for (p = name; *p; p++) {
+		if (p - name >= EMF_BUS_NAME_MAX)
+			return -EINVAL;
+		h = name_hash_step(h, *p);
 	}
-	*len = n;
-	*svc_len = dot - method;
+	cn->len = p - name;
+	cn->hash = h;
 	return 0;
 }
 
-/* Under svc_lock: the service a request goes to, its method set; NULL and -ENOENT otherwise. */
+static void warn_bad_call_name(const char *name)
+{
+	pr_warn("bus: failed to call '%s': not a '<service>.<method>' name\n", name ?: "(null)");
+}
+
+/*
+ * Under svc_lock: the service a request goes to, with req->method set; NULL
+ * with -EINVAL or -ENOENT otherwise, and a warning that says what is wrong.
+ */
 static struct emf_bus_svc *call_lookup_locked(struct emf_bus *bus, struct emf_bus_req *req,
-					      size_t svc_len, int *err)
+					      const struct call_name *cn, int *err)
 {
 	struct emf_bus_svc *svc;
+	size_t svc_len;
+	uint32_t hash;
 
 	if (__atomic_load_n(&bus->destroying, __ATOMIC_RELAXED)) {
 		*err = -ESHUTDOWN;
 		return NULL;
 	}
+	req->method = mtable_find_locked(bus, req->name, cn->len, cn->hash);
+	if (req->method)
+		return req->method->svc;
+	if (call_name_scan(req->name, &svc_len, &hash) < 0) {
+		warn_bad_call_name(req->name);
+		*err = -EINVAL;
+		return NULL;
+	}
+	*err = -ENOENT;
 	svc = svc_find_locked(bus, req->name, svc_len);
-	if (!svc) {
+	if (!svc)
 		pr_warn("bus: failed to call %s: no service named '%.*s'\n", req->name,
 			(int)svc_len, req->name);
-		*err = -ENOENT;
-		return NULL;
-	}
-	req->method = svc_method(svc, req->name + svc_len + 1);
-	if (!req->method) {
+	else
 		pr_warn("bus: failed to call %s: service %s has no method '%s'\n", req->name,
 			svc->name, req->name + svc_len + 1);
-		*err = -ENOENT;
-		return NULL;
-	}
-	return svc;
+	return NULL;
 }
 
 static struct bus_waiter *waiter_of_locked(struct emf_bus *bus, pthread_t tid)
@@ -640,11 +908,9 @@ static void waiter_del_locked(struct emf_bus *bus, struct bus_waiter *w)
 	}
 }
 
-/* Take the outcome if there is one; 1 when the request is still pending. */
-static int req_take_locked(struct emf_bus_req *req, json_t **reply)
+/* Take the outcome of a DONE request. */
+static int req_take(struct emf_bus_req *req, json_t **reply)
 {
-	if (req->state == REQ_PENDING)
-		return 1;
 	if (!req->err && reply) {
 		*reply = req->reply;
 		req->reply = NULL;
@@ -654,27 +920,32 @@ static int req_take_locked(struct emf_bus_req *req, json_t **reply)
 
 static int req_wait(struct emf_bus_req *req, int timeout_ms, json_t **reply)
 {
+	int err = 0, st = REQ_PENDING;
 	struct timespec ts;
-	int err = 0, ret;
 
-	if (timeout_ms > 0)
-		emf__bus_deadline(&ts, emf__bus_now_ns() + timeout_ms * 1000000ULL);
-	pthread_mutex_lock(&req->lock);
-	while (req->state == REQ_PENDING && timeout_ms && err != ETIMEDOUT) {
-		if (timeout_ms < 0)
-			pthread_cond_wait(&req->cond, &req->lock);
-		else
-			err = pthread_cond_timedwait(&req->cond, &req->lock, &ts);
+	if (timeout_ms && req_state(req) != REQ_DONE) {
+		if (timeout_ms > 0)
+			emf__bus_deadline(&ts, emf__bus_now_ns() + timeout_ms * 1000000ULL);
+		pthread_mutex_lock(&req->lock);
+		/* pairs with req_complete(): either we see DONE or it sees us waiting */
+		__atomic_store_n(&req->waiting, true, __ATOMIC_SEQ_CST);
+		while (__atomic_load_n(&req->state, __ATOMIC_SEQ_CST) != REQ_DONE &&
+		       err != ETIMEDOUT) {
+			if (timeout_ms < 0)
+				pthread_cond_wait(&req->cond, &req->lock);
+			else
+				err = pthread_cond_timedwait(&req->cond, &req->lock, &ts);
+		}
+		pthread_mutex_unlock(&req->lock);
 	}
-	ret = req_take_locked(req, reply);
-	if (ret == 1) {
-		/* a reply given from now on is dropped, a request not started is skipped */
-		req->state = REQ_ABANDONED;
-		ret = -ETIMEDOUT;
+	/* give up, unless the outcome is (being) written: a reply from now on is dropped */
+	if (__atomic_compare_exchange_n(&req->state, &st, REQ_ABANDONED, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE)) {
 		pr_debug("bus: call %s timed out after %d ms\n", req->name, timeout_ms);
+		return -ETIMEDOUT;
 	}
-	pthread_mutex_unlock(&req->lock);
-	return ret;
+	req_settled(req);
+	return req_take(req, reply);
 }
 
 int emf_bus__call(struct emf_bus *bus, const char *method, const struct json_t *args,
@@ -683,7 +954,7 @@ int emf_bus__call(struct emf_bus *bus, const char *method, const struct json_t *
 	struct bus_waiter waiter;
 	struct emf_bus_svc *svc;
 	struct emf_bus_req *req;
-	size_t len, svc_len;
+	struct call_name cn;
 	bool help;
 	int ret;
 
@@ -691,15 +962,16 @@ int emf_bus__call(struct emf_bus *bus, const char *method, const struct json_t *
 		*reply = NULL;
 	if (!bus)
 		return emf_err(-EINVAL);
-	ret = call_parse(method, &len, &svc_len);
-	if (ret)
-		return emf_err(ret);
-	req = req_new(method, len, args);
+	if (call_hash(method, &cn)) {
+		warn_bad_call_name(method);
+		return emf_err(-EINVAL);
+	}
+	req = req_new(method, cn.len);
 	if (!req)
 		return emf_err(-ENOMEM);
 
 	pthread_mutex_lock(&bus->svc_lock);
-	svc = call_lookup_locked(bus, req, svc_len, &ret);
+	svc = call_lookup_locked(bus, req, &cn, &ret);
 	if (!svc)
 		goto err_unlock;
 	help = !svc->busy && (!svc->exec->host || emf__bus_is_host_thread(bus));
@@ -708,6 +980,14 @@ int emf_bus__call(struct emf_bus *bus, const char *method, const struct json_t *
 			req->name);
 		ret = -EDEADLK;
 		goto err_unlock;
+	}
+	/* run here, the handler borrows the caller's arguments; queued, it gets a copy */
+	if (help) {
+		req->args = (json_t *)args;
+	} else {
+		ret = req_copy_args(req, args);
+		if (ret)
+			goto err_unlock;
 	}
 	svc_enqueue_locked(svc, req);
 	if (help) {
@@ -721,11 +1001,11 @@ int emf_bus__call(struct emf_bus *bus, const char *method, const struct json_t *
 		svc_put_locked(svc);
 		pthread_mutex_unlock(&bus->svc_lock);
 
-		pthread_mutex_lock(&req->lock);
-		ret = req_take_locked(req, reply);
-		pthread_mutex_unlock(&req->lock);
-		if (ret != 1)
+		/* replied while it ran here: the outcome is final, no lock needed */
+		if (req_state(req) == REQ_DONE) {
+			ret = req_take(req, reply);
 			goto out;
+		}
 		/* deferred: wait like any caller */
 		pthread_mutex_lock(&bus->svc_lock);
 	} else if (!svc->busy && !svc->scheduled) {
@@ -758,24 +1038,29 @@ int emf_bus__call_async(struct emf_bus *bus, const char *method, const struct js
 	int timeout_ms = OPTS_GET(opts, timeout_ms, 0);
 	struct emf_bus_svc *svc;
 	struct emf_bus_req *req;
-	size_t len, svc_len;
+	struct call_name cn;
 	int ret;
 
 	if (!bus || !cb || !OPTS_VALID(opts, emf_bus_call_opts) ||
 	    (deliver != EMF_BUS_DELIVER_HOST && deliver != EMF_BUS_DELIVER_THREAD))
 		return emf_err(-EINVAL);
-	ret = call_parse(method, &len, &svc_len);
-	if (ret)
-		return emf_err(ret);
+	if (call_hash(method, &cn)) {
+		warn_bad_call_name(method);
+		return emf_err(-EINVAL);
+	}
 	/* a worker delivers THREAD replies and watches the deadlines */
 	if (deliver == EMF_BUS_DELIVER_THREAD || timeout_ms > 0) {
 		ret = emf__bus_start_workers(bus);
 		if (ret)
 			return emf_err(ret);
 	}
-	req = req_new(method, len, args);
+	req = req_new(method, cn.len);
 	if (!req)
 		return emf_err(-ENOMEM);
+	if (req_copy_args(req, args)) {
+		req_put(req);
+		return emf_err(-ENOMEM);
+	}
 	req->async = true;
 	req->bus = bus;
 	req->cb = cb;
@@ -784,7 +1069,7 @@ int emf_bus__call_async(struct emf_bus *bus, const char *method, const struct js
 	req->deadline = timeout_ms > 0 ? emf__bus_now_ns() + timeout_ms * 1000000ULL : UINT64_MAX;
 
 	pthread_mutex_lock(&bus->svc_lock);
-	svc = call_lookup_locked(bus, req, svc_len, &ret);
+	svc = call_lookup_locked(bus, req, &cn, &ret);
 	if (!svc) {
 		pthread_mutex_unlock(&bus->svc_lock);
 		req_put(req);
@@ -846,10 +1131,13 @@ int emf_bus__remove_service(struct emf_bus *bus, struct emf_bus_svc *svc)
 		return emf_err(-EINVAL);
 	}
 	*pp = svc->next;
+	mtable_del_locked(bus, svc);
 	svc->dead = true;
 	stolen = svc_steal_queue_locked(svc);
+	bus->n_svc_waiters++;
 	while (svc->busy && !pthread_equal(svc->runner, pthread_self()))
 		pthread_cond_wait(&bus->svc_cond, &bus->svc_lock);
+	bus->n_svc_waiters--;
 	svc_put_locked(svc); /* the list's */
 	pthread_mutex_unlock(&bus->svc_lock);
 	cancel_stolen(stolen);
@@ -911,5 +1199,8 @@ void emf__bus_svc_release(struct emf_bus *bus)
 		svc_put_locked(svc);
 	}
 	bus->svcs = NULL;
+	free(bus->mtable);
+	bus->mtable = NULL;
+	bus->mtable_size = bus->n_methods = 0;
 	pthread_mutex_unlock(&bus->svc_lock);
 }

@@ -217,39 +217,47 @@ static void run_latency(const char *name, uint64_t gap_ns, uint64_t count)
 
 static int incr_handler(void *ctx, struct emf_bus_req *req, json_t *args)
 {
-	(void)ctx;
+	uint64_t *calls = ctx;
+
+	(*calls)++;
 	return emf_bus_req__reply(req, json_integer(json_integer_value(args) + 1));
 }
 
 static const struct emf_bus_method incr_method[] = { { "incr", incr_handler } };
 
-/* Synchronous round trips of an int -> int method, for about bench_seconds. */
-static double call_loop(struct emf_bus *bus, const char *method)
+/*
+ * Synchronous round trips of an int -> int method, for about bench_seconds.
+ * The arguments object is built once: the bus copies it for the handler.
+ */
+static double call_loop(struct emf_bus *bus, const char *method, uint64_t *calls)
 {
 	uint64_t t0, t1, n = 0, end;
-	json_int_t v = 0;
 	json_t *args, *reply;
 	int i, err;
 
+	args = json_integer(41);
 	t0 = now_ns();
 	end = t0 + bench_seconds * 1e9;
 	do {
 		for (i = 0; i < 256; i++) {
-			args = json_integer(v);
 			err = emf_bus__call(bus, method, args, &reply, 1000);
-			json_decref(args);
 			if (err) {
 				fprintf(stderr, "call %s: %s\n", method, emf_strerror(err));
 				exit(1);
 			}
-			v = json_integer_value(reply);
+			if (json_integer_value(reply) != 42) {
+				fprintf(stderr, "call %s: wrong reply\n", method);
+				exit(1);
+			}
 			json_decref(reply);
 		}
 		n += 256;
 		t1 = now_ns();
 	} while (t1 < end);
-	if (v != (json_int_t)n) {
-		fprintf(stderr, "call %s: wrong replies\n", method);
+	json_decref(args);
+	if (*calls != n) {
+		fprintf(stderr, "call %s: %llu handler runs for %llu calls\n", method,
+			(unsigned long long)*calls, (unsigned long long)n);
 		exit(1);
 	}
 	return n / ((t1 - t0) / 1e9);
@@ -276,10 +284,11 @@ static double run_calls_inline(void)
 {
 	EMF_OPTS(emf_bus_svc_opts, so, .deliver = EMF_BUS_DELIVER_THREAD);
 	struct emf_bus *bus = emf_bus__new(NULL);
+	uint64_t calls = 0;
 	double r;
 
-	emf_bus__add_service(bus, "bench", incr_method, 1, NULL, &so);
-	r = call_loop(bus, "bench.incr");
+	emf_bus__add_service(bus, "bench", incr_method, 1, &calls, &so);
+	r = call_loop(bus, "bench.incr", &calls);
 	emf_bus__destroy(bus);
 	return r;
 }
@@ -289,13 +298,14 @@ static double run_calls_xthread(void)
 {
 	struct emf_bus *bus = emf_bus__new(NULL);
 	struct host_loop h = { .bus = bus };
+	uint64_t calls = 0;
 	pthread_t th;
 	double r;
 
-	emf_bus__add_service(bus, "bench", incr_method, 1, NULL, NULL);
+	emf_bus__add_service(bus, "bench", incr_method, 1, &calls, NULL);
 	pthread_create(&th, NULL, host_loop_thread, &h);
 	usleep(10000);
-	r = call_loop(bus, "bench.incr");
+	r = call_loop(bus, "bench.incr", &calls);
 	__atomic_store_n(&h.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	emf_bus__destroy(bus);

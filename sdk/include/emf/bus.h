@@ -299,8 +299,10 @@ int emf_bus_sub__stats(const struct emf_bus_sub *sub, struct emf_bus_sub_stats *
 /* --- services ---------------------------------------------------------- */
 
 /*
- * Method handler. @args is the call's arguments (a copy owned by the request,
- * NULL when the caller passed none), valid until the request is completed.
+ * Method handler. @args is the call's arguments (NULL when the caller passed
+ * none), lent for the handler's run only and read-only: the caller's own
+ * object when the handler runs on the caller's thread, a copy otherwise. A
+ * handler that defers its reply copies what it needs (json_deep_copy()).
  *
  * The handler completes @req exactly once, now or later from any thread, with
  * emf_bus_req__reply() or emf_bus_req__fail(). Returning a negative errno
@@ -352,8 +354,9 @@ int emf_bus__remove_service(struct emf_bus *bus, struct emf_bus_svc *svc);
 /*
  * emf_bus__call - call a method and wait for its reply
  * @method: "<service>.<method>"
- * @args: borrowed, may be NULL; the handler gets a deep copy, so the caller
- *        may change or free its own at once
+ * @args: borrowed, may be NULL; a handler run on this thread reads it in
+ *        place, any other gets a deep copy; the caller may change or free it
+ *        as soon as the call returns
  * @reply: where the reply goes (the caller owns that reference; NULL when the
  *         handler replied NULL); may be NULL to discard the reply
  * @timeout_ms: longest wait for the reply; < 0: no limit; 0: only a reply
@@ -399,7 +402,7 @@ struct emf_bus_call_opts {
 
 /*
  * emf_bus__call_async - call a method without waiting
- * @args: borrowed, deep-copied as for emf_bus__call()
+ * @args: borrowed, may be NULL; the handler gets a deep copy
  * @cb: the reply callback, run where @opts->deliver says, exactly once: with
  *      the reply, the handler's error, -ETIMEDOUT, -ECANCELED (service removed
  *      or bus destroyed); never from inside this function
@@ -420,7 +423,12 @@ int emf_bus__call_async(struct emf_bus *bus, const char *method, const struct js
  */
 const char *emf_bus_req__method(const struct emf_bus_req *req);
 
-/* emf_bus_req__args - the request's arguments (owned by @req, may be NULL) */
+/*
+ * emf_bus_req__args - the request's arguments, as its handler got them
+ *
+ * For the handler, while it runs (its @args, for helpers that only get
+ * @req); the bus takes them back when the handler returns. May be NULL.
+ */
 struct json_t *emf_bus_req__args(const struct emf_bus_req *req);
 
 /*

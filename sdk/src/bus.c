@@ -155,8 +155,9 @@ static void exec_fini(struct bus_exec *ex)
 /*
  * Queue a task. For the host loop, the eventfd write (a syscall) happens after
  * the lock is dropped, so dispatch never waits behind it; "armed" makes it
- * one write per dispatch round. A write landing after dispatch cleared the fd
- * costs one spurious wake-up, never a lost one.
+ * one write per dispatch round. emf_bus__dispatch() clears the fd the same
+ * way; the races between the two cost at most a spurious wake-up, never a
+ * lost one.
  */
 void emf__bus_exec_schedule(struct bus_exec *ex, struct bus_task *t)
 {
@@ -413,10 +414,11 @@ int emf_bus__fd(const struct emf_bus *bus)
 
 int emf_bus__dispatch(struct emf_bus *bus, int max)
 {
+	uint64_t cnt, one = 1;
+	bool empty, rearm;
 	struct bus_exec *ex;
 	struct emf_bus *saved;
 	struct bus_task *t;
-	uint64_t cnt;
 	int done = 0;
 
 	if (!bus)
@@ -436,17 +438,24 @@ int emf_bus__dispatch(struct emf_bus *bus, int max)
 		done += run_task(bus, t, max - done);
 	}
 	/*
-	 * Clear the fd only when nothing is left, so it stays readable otherwise.
-	 * Also when not armed: a late write from emf__bus_exec_schedule() may
-	 * have made it readable for nothing.
+	 * Nothing left: disarm, then clear the fd outside the lock (the executor
+	 * lock is what publishers take). A publisher that came in between may
+	 * have had its write eaten by our read: then write again.
 	 */
 	pthread_mutex_lock(&ex->lock);
-	if (!ex->head) {
+	empty = !ex->head;
+	if (empty)
+		ex->armed = false;
+	pthread_mutex_unlock(&ex->lock);
+	if (empty) {
 		if (read(ex->efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
 			pr_warn("bus: failed to read the event fd: %s\n", emf_strerror(-errno));
-		ex->armed = false;
+		pthread_mutex_lock(&ex->lock);
+		rearm = ex->head && ex->armed;
+		pthread_mutex_unlock(&ex->lock);
+		if (rearm && write(ex->efd, &one, sizeof(one)) != sizeof(one))
+			pr_warn("bus: failed to wake the host loop: %s\n", emf_strerror(-errno));
 	}
-	pthread_mutex_unlock(&ex->lock);
 	bus_tls.dispatching = saved;
 	return done;
 }

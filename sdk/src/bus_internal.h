@@ -146,8 +146,12 @@ static inline void bus_ring_fini(struct bus_ring *r)
 	r->cells = NULL;
 }
 
-/* Returns false when full; *@pos gets the position used. */
-static inline bool bus_ring_push(struct bus_ring *r, void *p, unsigned long *pos_out)
+/*
+ * Returns false when full; *@pos gets the position used. With @sc, the push
+ * is sequentially consistent, so that a load that follows it (of a
+ * consumer's "idle" flag) cannot be ordered before it.
+ */
+static inline bool bus_ring_push(struct bus_ring *r, void *p, unsigned long *pos_out, bool sc)
 {
 	unsigned long pos = __atomic_load_n(&r->enq, __ATOMIC_RELAXED), seq;
 	struct bus_cell *c;
@@ -168,7 +172,10 @@ static inline bool bus_ring_push(struct bus_ring *r, void *p, unsigned long *pos
 		}
 	}
 	__atomic_store_n(&c->ptr, p, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->seq, pos + 1, __ATOMIC_RELEASE);
+	if (sc)
+		__atomic_store_n(&c->seq, pos + 1, __ATOMIC_SEQ_CST);
+	else
+		__atomic_store_n(&c->seq, pos + 1, __ATOMIC_RELEASE);
 	*pos_out = pos;
 	return true;
 }
@@ -200,12 +207,12 @@ static inline void *bus_ring_pop(struct bus_ring *r)
 	return p;
 }
 
-/* Is the next pop going to find something? */
+/* Is the next pop going to find something? (sequentially consistent, see bus_ring_push()) */
 static inline bool bus_ring_ready(struct bus_ring *r)
 {
 	unsigned long pos = __atomic_load_n(&r->deq, __ATOMIC_RELAXED);
 
-	return __atomic_load_n(&r->cells[pos & r->mask].seq, __ATOMIC_ACQUIRE) == pos + 1;
+	return __atomic_load_n(&r->cells[pos & r->mask].seq, __ATOMIC_SEQ_CST) == pos + 1;
 }
 
 /* What the pop after @ahead more pops would return, or NULL: only a hint. */

@@ -46,8 +46,10 @@ static inline char *msg_topic(const struct emf_msg *m)
  * cheaply, and the allocator peeks ahead in the ring to prefetch.
  *
  * The pool lives as long as the bus or the last message from it, whichever
- * is later: "live" counts the bus plus the messages out of the pool, in
- * credits of BUS_CREDITS taken under the allocator's lock.
+ * is later: "live" counts the bus plus the messages out of the pool. An
+ * allocation takes a credit; when credits run out it adds BUS_CREDITS to
+ * "live" before it hands the message out, so "live" never counts short, and
+ * the bus gives back the credits left when it lets go.
  */
 #define BUS_NCLASS 3
 #define BUS_CREDITS 64
@@ -57,8 +59,7 @@ static const unsigned int bus_class_keep[BUS_NCLASS] = { 16384, 2048, 256 };
 
 struct bus_msg_class {
 	struct bus_ring free;
-	pthread_mutex_t lock; /* allocators */
-	unsigned int credits; /* under lock */
+	_Alignas(64) long credits; /* atomic */
 };
 
 struct bus_msg_pool {
@@ -77,7 +78,6 @@ static void pool_free(struct bus_msg_pool *pool)
 		while ((m = bus_ring_pop(&pool->cls[i].free)))
 			free(m);
 		bus_ring_fini(&pool->cls[i].free);
-		pthread_mutex_destroy(&pool->cls[i].lock);
 	}
 	free(pool);
 }
@@ -96,7 +96,6 @@ struct bus_msg_pool *emf__bus_pool_new(void)
 			pool_free(pool);
 			return NULL;
 		}
-		pthread_mutex_init(&pool->cls[i].lock, NULL);
 	}
 	pool->live = 1; /* the bus */
 	return pool;
@@ -116,12 +115,9 @@ void emf__bus_pool_release(struct bus_msg_pool *pool)
 
 	if (!pool)
 		return;
-	for (i = 0; i < BUS_NCLASS; i++) {
-		pthread_mutex_lock(&pool->cls[i].lock);
-		n += pool->cls[i].credits;
-		pool->cls[i].credits = 0;
-		pthread_mutex_unlock(&pool->cls[i].lock);
-	}
+	/* no publisher is left: the credits are settled */
+	for (i = 0; i < BUS_NCLASS; i++)
+		n += __atomic_exchange_n(&pool->cls[i].credits, 0, __ATOMIC_ACQ_REL);
 	pool_put(pool, n);
 }
 
@@ -143,7 +139,6 @@ static struct emf_msg *msg_alloc(struct bus_msg_pool *pool, size_t total)
 		return m;
 	}
 	c = &pool->cls[i];
-	pthread_mutex_lock(&c->lock);
 	m = bus_ring_pop(&c->free);
 	if (m) {
 		/* a later publish writes it: start taking it back from the releaser's cache */
@@ -152,17 +147,13 @@ static struct emf_msg *msg_alloc(struct bus_msg_pool *pool, size_t total)
 			__builtin_prefetch(next, 1);
 	} else {
 		m = aligned_alloc(64, bus_class_size[i]);
-		if (!m) {
-			pthread_mutex_unlock(&c->lock);
+		if (!m)
 			return NULL;
-		}
 	}
-	if (!c->credits) {
+	if (__atomic_fetch_sub(&c->credits, 1, __ATOMIC_RELAXED) <= 0) {
 		__atomic_add_fetch(&pool->live, BUS_CREDITS, __ATOMIC_RELAXED);
-		c->credits = BUS_CREDITS;
+		__atomic_add_fetch(&c->credits, BUS_CREDITS, __ATOMIC_RELAXED);
 	}
-	c->credits--;
-	pthread_mutex_unlock(&c->lock);
 	m->pool = pool;
 	m->cls = i;
 	return m;
@@ -186,7 +177,7 @@ static void msg_free_batch(struct emf_msg **msgs, unsigned int n)
 			cnt = 0;
 		}
 		pool = msgs[i]->pool;
-		if (!bus_ring_push(&pool->cls[msgs[i]->cls].free, msgs[i], &pos))
+		if (!bus_ring_push(&pool->cls[msgs[i]->cls].free, msgs[i], &pos, false))
 			free(msgs[i]);
 		cnt++;
 	}

@@ -81,9 +81,9 @@ struct emf_bus_sub {
 	pthread_mutex_t lock;
 	pthread_cond_t not_full;
 	pthread_cond_t idle;
-	unsigned int n_idle_waiters; /* under lock */
-	bool running; /* under lock: a batch of callbacks runs on @runner */
-	pthread_t runner;
+	unsigned int n_idle_waiters; /* atomic, changed under lock */
+	bool running; /* atomic: a batch of callbacks runs on @runner */
+	pthread_t runner; /* atomic */
 	struct emf_msg **over; /* under lock */
 	size_t over_cap;
 };
@@ -95,7 +95,7 @@ static bool ring_push(struct emf_bus_sub *sub, struct emf_msg *m)
 	unsigned long pos, deq;
 	uint64_t hw, count;
 
-	if (!bus_ring_push(&sub->ring, m, &pos))
+	if (!bus_ring_push(&sub->ring, m, &pos, true))
 		return false;
 	/*
 	 * High water: pos + 1 - (an older ring.deq) bounds the queue length from
@@ -293,24 +293,28 @@ static void sub_kill(struct emf_bus_sub *sub, bool wait)
 
 	if (!wait)
 		return;
+	/*
+	 * dead was stored before this look at running, and run_sub() stores
+	 * running before it looks at dead, all sequentially consistent: if we
+	 * miss a batch starting, that batch sees dead and calls nothing.
+	 */
 	pthread_mutex_lock(&sub->lock);
-	if (sub->running && !pthread_equal(sub->runner, pthread_self())) {
-		sub->n_idle_waiters++;
-		while (sub->running)
-			pthread_cond_wait(&sub->idle, &sub->lock);
-		sub->n_idle_waiters--;
-	}
+	__atomic_add_fetch(&sub->n_idle_waiters, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&sub->running, __ATOMIC_SEQ_CST) &&
+	       !pthread_equal(__atomic_load_n(&sub->runner, __ATOMIC_RELAXED), pthread_self()))
+		pthread_cond_wait(&sub->idle, &sub->lock);
+	__atomic_sub_fetch(&sub->n_idle_waiters, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&sub->lock);
 }
 
 /*
- * After a push: make sure someone will deliver. The full fence pairs with the
- * one in run_sub() going idle: either it sees our message or we see it idle.
+ * After a push: make sure someone will deliver. The push and this load are
+ * sequentially consistent, as are run_sub()'s store of "idle" and its look at
+ * the queue: either it sees our message or we see it idle.
  */
 static void sub_kick(struct emf_bus_sub *sub)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&sub->scheduled, __ATOMIC_RELAXED) ||
+	if (__atomic_load_n(&sub->scheduled, __ATOMIC_SEQ_CST) ||
 	    __atomic_exchange_n(&sub->scheduled, true, __ATOMIC_SEQ_CST))
 		return;
 	sub_get(sub); /* the executor's */
@@ -323,9 +327,8 @@ static bool sub_can_wait(struct emf_bus_sub *sub)
 	struct emf_bus *bus = sub->bus;
 	bool self;
 
-	pthread_mutex_lock(&sub->lock);
-	self = sub->running && pthread_equal(sub->runner, pthread_self());
-	pthread_mutex_unlock(&sub->lock);
+	self = __atomic_load_n(&sub->running, __ATOMIC_ACQUIRE) &&
+	       pthread_equal(__atomic_load_n(&sub->runner, __ATOMIC_RELAXED), pthread_self());
 	if (self)
 		return false;
 	if (sub->exec->host)
@@ -529,7 +532,6 @@ static int run_sub(struct emf_bus_sub *sub, int budget)
 				continue;
 			/* go idle; see sub_kick() */
 			__atomic_store_n(&sub->scheduled, false, __ATOMIC_SEQ_CST);
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 			if ((!ring_ready(sub) &&
 			     !__atomic_load_n(&sub->n_over, __ATOMIC_ACQUIRE)) ||
 			    __atomic_exchange_n(&sub->scheduled, true, __ATOMIC_SEQ_CST))
@@ -543,23 +545,23 @@ static int run_sub(struct emf_bus_sub *sub, int budget)
 			pthread_mutex_unlock(&sub->lock);
 		}
 
-		pthread_mutex_lock(&sub->lock);
-		sub->running = true;
-		sub->runner = pthread_self();
-		pthread_mutex_unlock(&sub->lock);
+		/* see sub_kill() */
+		__atomic_store_n(&sub->runner, pthread_self(), __ATOMIC_RELAXED);
+		__atomic_store_n(&sub->running, true, __ATOMIC_SEQ_CST);
 		for (ran = 0; ran < n; ran++) {
 			if (ran + 4 < n)
 				__builtin_prefetch(batch[ran + 4], 1);
-			if (__atomic_load_n(&sub->dead, __ATOMIC_ACQUIRE))
+			if (__atomic_load_n(&sub->dead, __ATOMIC_SEQ_CST))
 				break;
 			sub_deliver_one(sub, batch[ran]);
 		}
 		emf__bus_msg_unref_batch(batch, n);
-		pthread_mutex_lock(&sub->lock);
-		sub->running = false;
-		if (sub->n_idle_waiters)
+		__atomic_store_n(&sub->running, false, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&sub->n_idle_waiters, __ATOMIC_SEQ_CST)) {
+			pthread_mutex_lock(&sub->lock);
 			pthread_cond_broadcast(&sub->idle);
-		pthread_mutex_unlock(&sub->lock);
+			pthread_mutex_unlock(&sub->lock);
+		}
 		__atomic_add_fetch(&sub->delivered, ran, __ATOMIC_RELAXED);
 		done += ran;
 	}

@@ -530,10 +530,12 @@ void emf_reader__teardown(struct emf_runtime *rt)
 		/* The last count, while the map is still there. */
 		emf_reader__sync_lost(p);
 		p->lost_map = NULL;
+		p->lost_run = 0;
 		for (j = 0; j < p->desc->n_outputs; j++) {
 			struct emf_output_rt *o = &p->outs[j];
 
 			o->pending = false;
+			o->lost_run = 0;
 			if (o->rb) {
 				epoll_ctl(rt->epfd, EPOLL_CTL_DEL, o->map_fd, NULL);
 				ring_buffer__free(o->rb);

@@ -26,12 +26,10 @@
 #include "opts_internal.h"
 
 #define BUS_DEF_QUEUE_LEN 1024
-#define BUS_MAX_QUEUE_LEN (1U << 24)
 #define BUS_DEF_SPIN_US 50
 #define BUS_DEF_BLOCK_MS 1000
 #define BUS_MAX_WORKERS 64
 #define BUS_BUDGET (16 * BUS_BATCH) /* callbacks a worker runs for one receiver in a row */
-#define BUS_POLL_NS 1000 /* a polling worker looks for work this often */
 
 /* --- time and small helpers ------------------------------------------ */
 
@@ -306,8 +304,12 @@ int emf__bus_start_workers(struct emf_bus *bus)
 	if (err) {
 		/* keep the ones that started: they are enough to deliver */
 		pr_warn("bus: failed to start worker thread %u: %s\n", i, emf_strerror(err));
-		if (ex->n_threads)
+		if (ex->n_threads) {
 			err = 0;
+		} else {
+			free(ex->threads);
+			ex->threads = NULL;
+		}
 	}
 	if (!err)
 		__atomic_store_n(&bus->workers_started, true, __ATOMIC_RELEASE);

@@ -23,6 +23,8 @@
 #define EMF_HIDDEN __attribute__((visibility("hidden")))
 
 #define BUS_BATCH 256 /* messages a delivery thread takes from a queue at once */
+#define BUS_MAX_QUEUE_LEN (1U << 24)
+#define BUS_POLL_NS 1000 /* a polling worker looks for work this often */
 
 #ifndef container_of
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))

@@ -5,7 +5,7 @@
  *
  * All service state (queues, "busy" and its runner, the waiting callers, the
  * pending async calls) is under bus->svc_lock, so the deadlock check sees one
- * consistent wait-for graph. A request has its own lock for its outcome, so it
+ * consistent wait-for graph. A request settles its outcome with a CAS, so it
  * can be completed from any thread, even after the bus is gone.
  */
 #include <errno.h>
@@ -44,8 +44,8 @@ struct emf_bus_svc {
 	void *ctx;
 	struct bus_exec *exec;
 	/* the rest under bus->svc_lock */
-	unsigned int
-		refs; /* the bus's list, the executor while scheduled, queued requests, helpers */
+	/* references: the bus's list, the executor while scheduled, queued requests, helpers */
+	unsigned int refs;
 	struct emf_bus_req *q_head;
 	struct emf_bus_req **q_tail;
 	bool busy; /* a thread is running its handlers: @runner */

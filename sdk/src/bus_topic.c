@@ -26,9 +26,6 @@
 #include "log_internal.h"
 #include "opts_internal.h"
 
-#define BUS_MAX_QUEUE_LEN (1U << 24)
-#define BUS_POLL_NS 1000 /* a polling consumer looks at its queue this often */
-
 enum sub_kind {
 	SUB_TOPIC,
 	SUB_SIGNAL,
@@ -716,17 +713,19 @@ static int bus_publish(struct emf_bus *bus, bool is_signal, const char *topic, s
 	pthread_rwlock_rdlock(&bus->sub_lock);
 	list = is_signal ? bus->sigs : bus->subs;
 	n_list = is_signal ? bus->n_sigs : bus->n_subs;
-	if (n_list > BUS_MATCH_STACK) {
-		match = malloc(n_list * sizeof(*match));
-		if (!match) {
-			pthread_rwlock_unlock(&bus->sub_lock);
-			return -ENOMEM;
-		}
-	}
 	for (i = 0; i < n_list; i++) {
-		if (is_signal ? signal_matches(list[i], signo, topic) :
-				topic_matches(list[i], topic, tlen))
-			match[n++] = list[i];
+		if (!(is_signal ? signal_matches(list[i], signo, topic) :
+				  topic_matches(list[i], topic, tlen)))
+			continue;
+		if (n == BUS_MATCH_STACK && match == stack) {
+			match = malloc(n_list * sizeof(*match));
+			if (!match) {
+				pthread_rwlock_unlock(&bus->sub_lock);
+				return -ENOMEM;
+			}
+			memcpy(match, stack, sizeof(stack));
+		}
+		match[n++] = list[i];
 	}
 	if (!n)
 		goto out_unlock;

@@ -363,6 +363,34 @@ static void test_zero_copy_refs(void)
 	emf_msg__unref(NULL);
 }
 
+/* More matching subscribers than publish keeps on its stack. */
+static void count_cb(void *ctx, struct emf_bus_sub *sub, struct emf_msg *msg)
+{
+	(void)sub;
+	(void)msg;
+	(*(int *)ctx)++;
+}
+
+static void test_many_subscribers(void)
+{
+	struct emf_bus_sub *subs[40];
+	struct emf_bus *bus = new_bus();
+	int i, v = 0, seen[40] = {};
+
+	for (i = 0; i < 40; i++) {
+		subs[i] = emf_bus__subscribe(bus, i % 2 ? "*" : "m.*", count_cb, &seen[i], NULL);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(subs[i]);
+	}
+	CU_ASSERT_EQUAL(emf_bus__publish(bus, "m.x", NULL, &v, sizeof(v)), 40);
+	CU_ASSERT_EQUAL(emf_bus__publish(bus, "other", NULL, &v, sizeof(v)), 20);
+	CU_ASSERT_EQUAL(emf_bus__unsubscribe(bus, subs[1]), 0); /* drops its two */
+	CU_ASSERT_EQUAL(emf_bus__publish(bus, "other", NULL, &v, sizeof(v)), 19);
+	CU_ASSERT_EQUAL(emf_bus__dispatch(bus, 0), 39 + 19 + 19);
+	for (i = 0; i < 40; i++)
+		CU_ASSERT_EQUAL(seen[i], i == 1 ? 0 : i % 2 ? 3 : 1);
+	emf_bus__destroy(bus);
+}
+
 /* Big payloads bypass the message pool. */
 static void test_big_payload(void)
 {
@@ -1702,6 +1730,7 @@ int main(void)
 		{ "publish/subscribe exact", test_publish_exact },
 		{ "patterns and names", test_patterns },
 		{ "zero-copy and references", test_zero_copy_refs },
+		{ "many subscribers", test_many_subscribers },
 		{ "big payloads", test_big_payload },
 		{ "typed and JSON payloads", test_typed_and_json },
 		{ "unsubscribe", test_unsubscribe },

@@ -27,7 +27,15 @@
  * of the bus is held while a callback runs, so a callback may publish,
  * subscribe, unsubscribe, call services, signal, or dispatch. A callback runs
  * while other threads keep using the bus; it only needs locks of its own for
- * data it shares with other threads.
+ * data it shares with other threads. The bus waits for another thread in two
+ * places only, both documented: emf_bus__unsubscribe() and
+ * emf_bus__remove_service() wait for a callback of that receiver running on
+ * another thread, so that callback must not wait for the caller. The worker
+ * threads run with all signals blocked.
+ *
+ * Memory. A published payload is copied once into a message; freed messages
+ * are kept by the bus for reuse (a bounded number per size class) and
+ * released by emf_bus__destroy().
  *
  * Names. A topic is one or more segments joined by '.', each segment a
  * non-empty string without '.' or '*', at most EMF_BUS_NAME_MAX bytes in all:
@@ -90,9 +98,9 @@ struct emf_bus_opts {
 	unsigned int n_workers;
 	/*
 	 * How long an idle worker keeps polling for more work before it goes
-	 * to sleep, in microseconds; 0: 50. Polling saves the publisher a
-	 * wake-up per message when messages come closer than this. -1 (as
-	 * unsigned) or EMF_BUS_NO_SPIN turns polling off.
+	 * to sleep, in microseconds; 0: 50. It looks once a microsecond, so
+	 * messages that keep coming cost publishers no wake-up and reach the
+	 * subscriber in batches. EMF_BUS_NO_SPIN turns polling off.
 	 */
 	unsigned int spin_us;
 	/* Default block_timeout_ms of EMF_BUS_POLICY_BLOCK subscribers; 0: 1000. */
@@ -127,8 +135,10 @@ struct emf_bus *emf_bus__new(const struct emf_bus_opts *opts);
  * deferred stays valid: its emf_bus_req__reply() then returns -ECANCELED.
  *
  * No other thread may be in, or enter, a function of this bus once destroy
- * starts; it must not be called from a callback of @bus (it warns and does
- * nothing then).
+ * starts, except the bus's own worker threads finishing a callback: from
+ * there, registrations and async calls fail with -ESHUTDOWN and sync calls
+ * with -ECANCELED or -ESHUTDOWN. It must not be called from a callback of
+ * @bus (it warns and does nothing then).
  */
 void emf_bus__destroy(struct emf_bus *bus);
 
@@ -137,7 +147,8 @@ void emf_bus__destroy(struct emf_bus *bus);
  *
  * An eventfd, owned by the bus (do not close or read it), readable while
  * callbacks with EMF_BUS_DELIVER_HOST are waiting for emf_bus__dispatch();
- * poll it for EPOLLIN, level- or edge-triggered. Returns the fd, or -EINVAL
+ * poll it for EPOLLIN, level- or edge-triggered. It may be readable once for
+ * nothing (emf_bus__dispatch() then returns 0). Returns the fd, or -EINVAL
  * when @bus is NULL.
  */
 int emf_bus__fd(const struct emf_bus *bus);
@@ -253,8 +264,9 @@ struct emf_bus_sub_opts {
  * @cb: called once per matching message, where @opts->deliver says
  * @ctx: passed to @cb; must stay valid until emf_bus__unsubscribe() returns
  *
- * Messages published before this returns are not delivered. Returns the
- * subscription, owned by the bus, valid until emf_bus__unsubscribe() or
+ * Messages published before the call are not delivered; from its return on,
+ * every matching one is (or counted as dropped). Returns the subscription,
+ * owned by the bus, valid until emf_bus__unsubscribe() or
  * emf_bus__destroy(); NULL with errno EINVAL (bad pattern or options), ENOMEM,
  * or the error of starting a worker thread.
  */
@@ -280,7 +292,12 @@ struct emf_bus_sub_stats {
 	uint64_t delivered; /* callbacks run */
 	uint64_t dropped; /* messages lost to a full queue, whatever the policy */
 	uint64_t timeouts; /* of those, EMF_BUS_POLICY_BLOCK waits that timed out */
-	uint64_t high_water; /* most messages ever queued at once */
+	/*
+	 * Most messages ever queued at once, as publishers saw it: a peak that
+	 * the delivery thread was draining at that very moment may read a
+	 * little low.
+	 */
+	uint64_t high_water;
 	uint64_t queued; /* messages queued now */
 	uint64_t queue_len; /* capacity of the queue */
 	size_t : 0;
@@ -291,8 +308,9 @@ struct emf_bus_sub_stats {
  * emf_bus_sub__stats - read a subscription's counters
  * @stats: filled up to @stats->sz (declare it with EMF_OPTS)
  *
- * A consistent snapshot: messages counted as delivered ran their callback
- * to its end. Returns 0, or -EINVAL.
+ * Each counter is read atomically; while messages flow they are not one
+ * snapshot. Messages counted as delivered ran their callback to its end (a
+ * worker counts a batch when the batch ends). Returns 0, or -EINVAL.
  */
 int emf_bus_sub__stats(const struct emf_bus_sub *sub, struct emf_bus_sub_stats *stats);
 
@@ -319,7 +337,8 @@ struct emf_bus_method {
 
 struct emf_bus_svc_opts {
 	size_t sz;
-	enum emf_bus_deliver deliver; /* where handlers of async calls run; default HOST */
+	/* where handlers run when the caller does not run them (see emf_bus__call()); default HOST */
+	enum emf_bus_deliver deliver;
 	size_t : 0;
 };
 #define emf_bus_svc_opts__last_field deliver
@@ -368,8 +387,8 @@ int emf_bus__remove_service(struct emf_bus *bus, struct emf_bus_svc *svc);
  * the caller runs the requests queued for it, its own included, right here,
  * in order: no thread switch, and no deadlock when a handler calls another
  * service. Otherwise the request is queued for the service's delivery thread
- * and the caller sleeps. A handler run on this thread is never interrupted by
- * the timeout.
+ * and the caller sleeps (a host-loop service waits for emf_bus__dispatch()).
+ * A handler run on this thread is never interrupted by the timeout.
  *
  * Deadlocks. A call that would wait for the calling thread itself fails at
  * once with -EDEADLK and a warning naming the method: a handler calling its
@@ -380,7 +399,8 @@ int emf_bus__remove_service(struct emf_bus *bus, struct emf_bus_svc *svc);
  * Returns 0 with *@reply set, or a negative errno: the handler's error,
  * -ENOENT (no such service or method; a warning names which), -ETIMEDOUT (a
  * reply given later is dropped), -EDEADLK, -ECANCELED (service removed before
- * handling the call), -EINVAL, -ENOMEM. *@reply is NULL on error.
+ * handling the call), -EINVAL (bad name), -ENOMEM, -ESHUTDOWN (bus being
+ * destroyed). *@reply is NULL on error.
  */
 int emf_bus__call(struct emf_bus *bus, const char *method, const struct json_t *args,
 		  struct json_t **reply, int timeout_ms);
@@ -411,7 +431,8 @@ struct emf_bus_call_opts {
  * The handler runs where its service's deliver option says, never on this
  * thread inside this function. Returns 0 when the call is queued (then @cb
  * will run), or a negative errno and @cb will not run: -ENOENT (no such
- * service or method), -EINVAL, -ENOMEM, or the error of starting a worker.
+ * service or method), -EINVAL, -ENOMEM, -ESHUTDOWN (bus being destroyed), or
+ * the error of starting a worker.
  */
 int emf_bus__call_async(struct emf_bus *bus, const char *method, const struct json_t *args,
 			emf_bus_reply_fn cb, void *ctx, const struct emf_bus_call_opts *opts);
@@ -478,7 +499,8 @@ struct emf_bus_sig_opts {
  * @fn: called for each matching signal, in the order they were raised
  * @ctx: passed to @fn; must stay valid until emf_bus__unsubscribe()
  *
- * Signals are never dropped: a handler's queue grows as needed. Returns a
+ * Signals are never dropped: a handler's queue grows as needed (only a
+ * failed allocation drops one, and counts it). Returns a
  * handle, removed with emf_bus__unsubscribe() and read with
  * emf_bus_sub__stats(), or NULL with errno EINVAL, ENOMEM, or the error of
  * starting a worker thread.
@@ -489,7 +511,8 @@ struct emf_bus_sub *emf_bus__on_signal(struct emf_bus *bus, emf_bus_signal_fn fn
 /*
  * emf_bus__signal - raise a signal to every matching handler
  * @signo: an EMF_BUS_SIG_* number, or any number >= EMF_BUS_SIG_USER
- * @name: its name; NULL gives the built-in name ("pause", ...) or "sig<N>"
+ * @name: its name (topic rules); NULL gives the built-in name ("pause", ...)
+ *        or "sig<N>"
  *
  * Queues the signal and returns at once. Returns the number of handlers it
  * was queued for, or -EINVAL (bad number or name), -ENOMEM.

@@ -344,23 +344,38 @@ static int run_bpftrace(double seconds, double base_ns, struct result *r)
 	close(pfd[1]);
 	f = fdopen(pfd[0], "r");
 	r->counted_lost = 0;
-	/* "Attaching 1 probe..." comes once the probe is in. */
-	if (!fgets(line, sizeof(line), f) || strncmp(line, "Attaching", 9)) {
-		fprintf(stderr, "bench_ringbuf: bpftrace did not start\n");
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		fclose(f);
-		return -1;
+	/*
+	 * "Attaching 1 probe..." comes before the probe is in: call getpgid(-1)
+	 * until bpftrace prints it, so that the loop is traced from its first call.
+	 */
+	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+	for (int i = 0; i < 1000; i++) {
+		syscall(SYS_getpgid, -1L);
+		usleep(10000);
+		while (fgets(line, sizeof(line), f))
+			if (!strcmp(line, "-1\n"))
+				goto attached;
+		clearerr(f);
 	}
+	fprintf(stderr, "bench_ringbuf: bpftrace did not start\n");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	fclose(f);
+	return -1;
+attached:
+	/* Sentinels still in flight are not counted. */
+	usleep(50000);
+	while (fgets(line, sizeof(line), f))
+		;
+	clearerr(f);
 	if (start_producer(&th, 0, seconds))
 		return -1;
-	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
 	quiet_until = 0;
 	for (;;) {
 		if (fgets(line, sizeof(line), f)) {
 			if (!strncmp(line, "Lost ", 5))
 				r->counted_lost += atol(line + 5);
-			else
+			else if (line[0] >= '0' && line[0] <= '9')
 				delivered++, last_delivery = now();
 			continue;
 		}
@@ -482,8 +497,11 @@ int main(int argc, char **argv)
 			}
 			if (err)
 				return 1;
-			fprintf(stderr, "round %d %-20s %10.0f events/s, lost %ld, +%.0f ns/event, longest gap between reads %.1f ms\n",
-				round, mode_names[m], r->rate, r->lost, r->overhead_ns, max_gap * 1e3);
+			fprintf(stderr, "round %d %-20s %10.0f events/s, lost %ld, +%.0f ns/event",
+				round, mode_names[m], r->rate, r->lost, r->overhead_ns);
+			if (m != M_BPFTRACE)
+				fprintf(stderr, ", longest gap between reads %.1f ms", max_gap * 1e3);
+			fputc('\n', stderr);
 		}
 	}
 	qsort(base, ROUNDS, sizeof(double), cmp_double);

@@ -19,6 +19,20 @@ extern "C" {
 #endif
 
 /*
+ * C++ with -Wextra flags the fields a designated initialiser leaves out;
+ * leaving them out (zero) is the point here.
+ */
+#ifdef __cplusplus
+#define EMF_OPTS_DIAG_PUSH             \
+	_Pragma("GCC diagnostic push") \
+		_Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"")
+#define EMF_OPTS_DIAG_POP _Pragma("GCC diagnostic pop")
+#else
+#define EMF_OPTS_DIAG_PUSH
+#define EMF_OPTS_DIAG_POP
+#endif
+
+/*
  * EMF_OPTS - declare and initialise an options struct
  * @TYPE: the struct's tag, without "struct", e.g. emf_bus_opts
  * @NAME: the variable to declare
@@ -27,10 +41,13 @@ extern "C" {
  * Zeroes the whole struct, padding included, then sets sz and the given
  * fields: EMF_OPTS(emf_bus_opts, opts, .n_workers = 2);
  */
-#define EMF_OPTS(TYPE, NAME, ...)                                        \
-	struct TYPE NAME = ({                                            \
-		memset(&NAME, 0, sizeof(struct TYPE));                   \
-		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ }; \
+#define EMF_OPTS(TYPE, NAME, ...)                                                    \
+	struct TYPE NAME = ({                                                        \
+		memset(&NAME, 0, sizeof(struct TYPE));                               \
+		EMF_OPTS_DIAG_PUSH                                                   \
+		struct TYPE __emf_opts = { .sz = sizeof(struct TYPE), __VA_ARGS__ }; \
+		EMF_OPTS_DIAG_POP                                                    \
+		__emf_opts;                                                          \
 	})
 
 #ifdef __cplusplus

@@ -30,7 +30,8 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static char log_text[16384];
 
 /* Keep warnings out of the report, but keep them to check their wording. */
-static int capture_print(enum emf_print_level level, const char *fmt, va_list args)
+__attribute__((format(printf, 2, 0))) static int capture_print(enum emf_print_level level,
+							       const char *fmt, va_list args)
 {
 	size_t len;
 

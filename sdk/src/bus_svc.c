@@ -487,10 +487,14 @@ static void req_get(struct emf_bus_req *req)
 	__atomic_add_fetch(&req->refs, 1, __ATOMIC_RELAXED);
 }
 
-/* Never touches the bus: requests may outlive it. */
+/*
+ * Never touches the bus: requests may outlive it. A sole owner needs no
+ * atomic write: nobody takes a reference to a request without holding one.
+ */
 static void req_put(struct emf_bus_req *req)
 {
-	if (__atomic_sub_fetch(&req->refs, 1, __ATOMIC_ACQ_REL))
+	if (__atomic_load_n(&req->refs, __ATOMIC_ACQUIRE) != 1 &&
+	    __atomic_sub_fetch(&req->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	req_drop_args(req);
 	json_decref(req->reply);
@@ -674,27 +678,31 @@ static void cancel_stolen(struct emf_bus_req *list)
  * Run one request's handler, svc_lock dropped around it. A request whose
  * caller gave up (or that was completed by a timeout) is skipped.
  */
-static void run_req_locked(struct emf_bus *bus, struct emf_bus_svc *svc, struct emf_bus_req *req)
+/*
+ * Call the handler, no lock held. The caller has given the handler its
+ * reference (dropped when it completes the request).
+ */
+static void run_handler(struct emf_bus_svc *svc, struct emf_bus_req *req)
 {
-	bool skip, replied;
 	int ret;
 
+	ret = req->method->handler(svc->ctx, req, req->args);
+	/* the arguments were lent for the handler's run only */
+	req_drop_args(req);
+	if (ret < 0 && !__atomic_load_n(&req->replied, __ATOMIC_ACQUIRE)) {
+		req_complete(req, ret, NULL, true);
+		req_put(req);
+	}
+}
+
+static void run_req_locked(struct emf_bus *bus, struct emf_bus_svc *svc, struct emf_bus_req *req)
+{
 	req->phase = PH_RUNNING;
 	pthread_mutex_unlock(&bus->svc_lock);
-
-	skip = req_state(req) != REQ_PENDING;
-	if (!skip) {
-		req_get(req); /* the handler's, until it completes the request */
-		ret = req->method->handler(svc->ctx, req, req->args);
-		/* the arguments were lent for the handler's run only */
-		req_drop_args(req);
-		replied = __atomic_load_n(&req->replied, __ATOMIC_ACQUIRE);
-		if (!replied && ret < 0) {
-			req_complete(req, ret, NULL, true);
-			req_put(req);
-		}
+	if (req_state(req) == REQ_PENDING) {
+		req_get(req); /* the handler's */
+		run_handler(svc, req);
 	}
-
 	pthread_mutex_lock(&bus->svc_lock);
 	req_detach_locked(req);
 	req_put(req); /* the service's side */
@@ -981,21 +989,23 @@ int emf_bus__call(struct emf_bus *bus, const char *method, const struct json_t *
 		ret = -EDEADLK;
 		goto err_unlock;
 	}
-	/* run here, the handler borrows the caller's arguments; queued, it gets a copy */
 	if (help) {
+		/* run here: the handler borrows the caller's arguments */
 		req->args = (json_t *)args;
-	} else {
-		ret = req_copy_args(req, args);
-		if (ret)
-			goto err_unlock;
-	}
-	svc_enqueue_locked(svc, req);
-	if (help) {
-		/* run it here: queued requests first, to keep their order */
 		svc->refs++;
 		svc->busy = true;
 		svc->runner = pthread_self();
-		svc_drain_locked(bus, svc, req, INT_MAX);
+		if (!svc->q_head) {
+			/* idle with nothing queued, the common case: no need for the queue */
+			req->refs = 2; /* ours and the handler's */
+			pthread_mutex_unlock(&bus->svc_lock);
+			run_handler(svc, req);
+			pthread_mutex_lock(&bus->svc_lock);
+		} else {
+			/* the requests queued before it first, to keep their order */
+			svc_enqueue_locked(svc, req);
+			svc_drain_locked(bus, svc, req, INT_MAX);
+		}
 		if (svc_release_locked(bus, svc))
 			emf__bus_exec_schedule(svc->exec, &svc->task);
 		svc_put_locked(svc);
@@ -1008,10 +1018,17 @@ int emf_bus__call(struct emf_bus *bus, const char *method, const struct json_t *
 		}
 		/* deferred: wait like any caller */
 		pthread_mutex_lock(&bus->svc_lock);
-	} else if (!svc->busy && !svc->scheduled) {
-		svc->scheduled = true;
-		svc->refs++;
-		emf__bus_exec_schedule(svc->exec, &svc->task);
+	} else {
+		/* queued: the handler gets a copy of the arguments */
+		ret = req_copy_args(req, args);
+		if (ret)
+			goto err_unlock;
+		svc_enqueue_locked(svc, req);
+		if (!svc->busy && !svc->scheduled) {
+			svc->scheduled = true;
+			svc->refs++;
+			emf__bus_exec_schedule(svc->exec, &svc->task);
+		}
 	}
 	waiter_add_locked(bus, &waiter, req);
 	pthread_mutex_unlock(&bus->svc_lock);

@@ -22,8 +22,13 @@
 #include <emf/log.h>
 #include <emf/runtime.h>
 
+#include "agent.h"
+
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "0"
+#endif
+#ifndef EMF_PLUGIN_DIR
+#define EMF_PLUGIN_DIR "/usr/local/lib/emf/plugins"
 #endif
 
 #define EXIT_RUNTIME 1
@@ -34,9 +39,12 @@
 enum {
 	OPT_STATS = 256,
 	OPT_RING_SIZE,
+	OPT_PLUGIN_DIR,
+	OPT_PRIO,
+	OPT_KEEP_GOING,
 };
 
-static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t exiting, rescan;
 
 struct agent {
 	bool json;
@@ -50,6 +58,12 @@ struct agent {
 	int n_args;
 	char *ring_sizes[MAX_NAMES]; /* PLUGIN[:MAP]=BYTES */
 	int n_ring_sizes;
+	const char *files[MAX_NAMES]; /* --plugin FILE.so */
+	int n_files;
+	const char *plugin_dir; /* --plugin-dir, or the default when it exists */
+	char *prios[MAX_NAMES]; /* NAME=N */
+	int n_prios;
+	bool keep_going;
 	bool stats; /* print counters at exit */
 	double stats_every; /* and every so many seconds, 0 for never */
 	struct emf_buf out;
@@ -59,8 +73,10 @@ struct agent {
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	exiting = 1;
+	if (sig == SIGHUP)
+		rescan = 1;
+	else
+		exiting = 1;
 }
 
 static void usage(FILE *f)
@@ -76,6 +92,12 @@ static void usage(FILE *f)
 		"  -l, --list             list the plugins in start order and exit\n"
 		"  -d, --duration SECS    stop after SECS seconds\n"
 		"  -p, --plugin NAME      run only this plugin (repeatable)\n"
+		"  -p, --plugin FILE.so   also run this dynamic plugin (a path; repeatable)\n"
+		"      --plugin-dir DIR   run the dynamic plugins (*.so) of DIR; rescanned on\n"
+		"                         SIGHUP: new files start, removed ones stop, changed\n"
+		"                         ones reload (default " EMF_PLUGIN_DIR ", if it exists)\n"
+		"      --prio NAME=N      start plugin NAME at priority N (lower first)\n"
+		"      --keep-going       skip a plugin that fails to start, run the others\n"
 		"  -x, --exclude NAME     do not run this plugin (repeatable)\n"
 		"  -a, --arg PLUGIN.OPTION=VALUE\n"
 		"                         set a plugin option (repeatable); --list shows them\n"
@@ -359,6 +381,9 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "exclude", required_argument, NULL, 'x' },
 		{ "arg", required_argument, NULL, 'a' },
 		{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
+		{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
+		{ "prio", required_argument, NULL, OPT_PRIO },
+		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 		{ "stats", optional_argument, NULL, OPT_STATS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -392,10 +417,27 @@ static int parse_args(struct agent *a, int argc, char **argv)
 					MAX_NAMES);
 				return -EINVAL;
 			}
-			if (c == 'p')
+			if (c == 'p' && (strchr(optarg, '/') ||
+					 (strlen(optarg) > 3 && !strcmp(optarg + strlen(optarg) - 3, ".so"))))
+				a->files[a->n_files++] = optarg;
+			else if (c == 'p')
 				a->only[a->n_only++] = optarg;
 			else
 				a->exclude[a->n_exclude++] = optarg;
+			break;
+		case OPT_PLUGIN_DIR:
+			a->plugin_dir = optarg;
+			break;
+		case OPT_PRIO:
+			if (a->n_prios == MAX_NAMES) {
+				fprintf(stderr, "emf-agent: too many --prio options (at most %d)\n",
+					MAX_NAMES);
+				return -EINVAL;
+			}
+			a->prios[a->n_prios++] = optarg;
+			break;
+		case OPT_KEEP_GOING:
+			a->keep_going = true;
 			break;
 		case 'a':
 			if (a->n_args == MAX_NAMES) {
@@ -479,6 +521,37 @@ unknown_exclude:
 	return -ENOENT;
 }
 
+/* --prio NAME=N */
+static int apply_prios(struct agent *a, struct emf_runtime *rt)
+{
+	int k;
+
+	for (k = 0; k < a->n_prios; k++) {
+		char *eq = strchr(a->prios[k], '='), *end;
+		struct emf_plugin *p;
+		long prio;
+
+		errno = 0;
+		prio = eq ? strtol(eq + 1, &end, 0) : 0;
+		if (!eq || eq == a->prios[k] || errno || *end || !eq[1] || prio < -1000000 ||
+		    prio > 1000000) {
+			fprintf(stderr, "emf-agent: invalid --prio '%s': expected NAME=N with N an integer\n",
+				a->prios[k]);
+			return -EINVAL;
+		}
+		*eq = '\0';
+		p = emf_runtime__find(rt, a->prios[k]);
+		*eq = '=';
+		if (!p) {
+			fprintf(stderr, "emf-agent: --prio '%s': no such plugin; 'emf-agent --list' shows them\n",
+				a->prios[k]);
+			return -ENOENT;
+		}
+		emf_plugin__set_priority(p, (int)prio);
+	}
+	return 0;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -491,6 +564,7 @@ int main(int argc, char **argv)
 {
 	struct agent a = {};
 	struct emf_runtime *rt = NULL;
+	struct agent_dyn dyn = {};
 	struct sigaction sa = { .sa_handler = on_signal };
 	double deadline = 0, next_stats = 0;
 	bool started = false;
@@ -503,6 +577,7 @@ int main(int argc, char **argv)
 		.sz = sizeof(struct emf_runtime_opts),
 		.event_cb = on_event,
 		.ctx = &a,
+		.keep_going = a.keep_going,
 	});
 	if (!rt) {
 		fprintf(stderr, "emf-agent: failed to create the runtime: %s\n", emf_strerror(errno));
@@ -514,7 +589,13 @@ int main(int argc, char **argv)
 			emf_strerror(err));
 		goto out;
 	}
-	if (select_plugins(&a, rt)) {
+	dyn.keep_going = a.keep_going;
+	dyn.dir = a.plugin_dir;
+	if (!dyn.dir && !access(EMF_PLUGIN_DIR, F_OK))
+		dyn.dir = EMF_PLUGIN_DIR;
+	if (agent_dyn_load(&dyn, rt, a.files, a.n_files))
+		goto out;
+	if (select_plugins(&a, rt) || apply_prios(&a, rt)) {
 		ret = EXIT_USAGE;
 		goto out;
 	}
@@ -543,6 +624,7 @@ int main(int argc, char **argv)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	err = emf_runtime__start(rt);
@@ -551,8 +633,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	started = true;
-	fprintf(stderr, "emf-agent: running %zu plugin%s; Ctrl-C to stop\n",
-		emf_runtime__plugin_cnt(rt), emf_runtime__plugin_cnt(rt) == 1 ? "" : "s");
+	{
+		size_t i, n = 0;
+
+		for (i = 0; i < emf_runtime__plugin_cnt(rt); i++)
+			n += emf_plugin__state(emf_runtime__plugin(rt, i)) == EMF_PLUGIN_ATTACHED;
+		fprintf(stderr, "emf-agent: running %zu plugin%s; Ctrl-C to stop\n", n,
+			n == 1 ? "" : "s");
+	}
 	if (!a.json)
 		print_headers(&a, rt);
 	if (a.duration > 0)
@@ -570,6 +658,10 @@ int main(int argc, char **argv)
 				break;
 			if (left * 1000 < timeout)
 				timeout = (int)(left * 1000) + 1;
+		}
+		if (rescan) {
+			rescan = 0;
+			agent_dyn_rescan(&dyn, rt);
 		}
 		err = emf_runtime__poll(rt, timeout);
 		if (flush_out(&a) || a.write_failed)
@@ -595,6 +687,7 @@ out:
 	if (started && (a.stats || any_lost(rt)))
 		print_stats(rt);
 	emf_runtime__destroy(rt);
+	agent_dyn_free(&dyn);
 	emf_buf__free(&a.out);
 	return ret;
 }

@@ -1,8 +1,14 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 bin_PROGRAMS += apps/emf-agent
 
-apps_emf_agent_SOURCES = apps/emf-agent.c
+apps_emf_agent_SOURCES = \
+	apps/agent.h \
+	apps/agent_dyn.c \
+	apps/emf-agent.c \
+	$(NULL)
+apps_emf_agent_CPPFLAGS = $(AM_CPPFLAGS) -DEMF_PLUGIN_DIR='"$(libdir)/emf/plugins"'
 apps_emf_agent_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS)
-apps_emf_agent_LDFLAGS = $(AM_LDFLAGS) $(EMF_STATIC_PLUGINS)
+# -rdynamic: dynamic plugins use the SDK linked into the agent.
+apps_emf_agent_LDFLAGS = $(AM_LDFLAGS) -rdynamic $(EMF_STATIC_PLUGINS)
 apps_emf_agent_LDADD = sdk/libemfsdk.a $(EMF_SDK_LIBS)
 EXTRA_apps_emf_agent_DEPENDENCIES = plugins/libemfplugins.a

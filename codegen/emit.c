@@ -616,7 +616,7 @@ static void emit_renderer(struct cg_emitter *e, struct cg_type *ct, enum cg_mode
 	cg_out(e, "static char *%s__%s(char *p, const void *data, size_t size)\n{\n", ct->fname,
 	    mode == CG_JSON ? "json" : "text");
 	cg_out(e, "\tconst %s *e = (const %s *)data;\n", ct->cname, ct->cname);
-	if (mode == CG_TEXT)
+	if (mode == CG_TEXT && btf_vlen(t) > 1)
 		cg_out(e, "\tchar *col;\n");
 	cg_out(e, "\n\t(void)size;\n");
 	for (i = 0; i < btf_vlen(t); i++, m++) {
@@ -642,7 +642,8 @@ static void emit_renderer(struct cg_emitter *e, struct cg_type *ct, enum cg_mode
 			if (!emit_special(e, m->type, expr, mode, 8))
 				emit_value(e, mid, expr, limit, mode, 8, 0);
 		} else {
-			cg_out(e, "\tcol = p;\n");
+			if (!last)
+				cg_out(e, "\tcol = p;\n");
 			if (!emit_special(e, m->type, expr, mode, 8))
 				emit_value(e, mid, expr, limit, mode, 8, 0);
 			if (!last) {

@@ -41,5 +41,9 @@ EMF_CODEGEN_V_1 =
 %.emf.c: %.bpf.c %.h $(EMF_CODEGEN) vmlinux.h
 	$(EMF_CODEGEN_V)$(MKDIR_P) $(@D) && $(EMF_CODEGEN) $(EMF_CODEGEN_FLAGS) $(<D) -o $(@D)
 
+# The same plugin as a shared object, for emf_runtime__load_file() / emf-agent --plugin.
+%.emf.so: %.emf.c $(emfinclude_HEADERS)
+	$(AM_V_CCLD)$(COMPILE) -fPIC -shared $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS) -I$(@D) -o $@ $<
+
 %.emf.o: %.emf.c $(emfinclude_HEADERS)
 	$(AM_V_CC)$(COMPILE) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS) -I$(@D) -c -o $@ $<

@@ -6,6 +6,8 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/event.c \
 	sdk/src/fmt.c \
 	sdk/src/json.c \
+	sdk/src/lifecycle.c \
+	sdk/src/dynamic.c \
 	sdk/src/log.c \
 	sdk/src/log_internal.h \
 	sdk/src/options.c \

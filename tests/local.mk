@@ -58,9 +58,16 @@ CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.o,$(addsuffix $(s),$
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_REALWORLD)) $(addsuffix .h,$(EMF_REALWORLD)) \
 	tests/codegen/realworld/fsopen/maps.bpf.h
 
+# Dynamic plugins: test plugins built as shared objects.
+EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentrytest
+check_DATA = $(addsuffix .emf.so,$(EMF_DYN_PLUGINS))
+CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.so,$(addsuffix $(s),$(EMF_DYN_PLUGINS)))
+EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_DYN_PLUGINS)) $(addsuffix .h,$(EMF_DYN_PLUGINS))
+
 EMF_KERNEL_TESTS = \
 	tests/kernel/test_agent_duration.sh \
 	tests/kernel/test_agent_exec.sh \
+	tests/kernel/test_dynamic.sh \
 	tests/kernel/test_agent_stats.sh \
 	tests/kernel/test_plugin_bashreadline.sh \
 	tests/kernel/test_plugin_exitsnoop.sh \

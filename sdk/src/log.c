@@ -49,6 +49,12 @@ static int libbpf_bridge(enum libbpf_print_level level, const char *fmt, va_list
 							EMF_DEBUG;
 	int saved = errno, ret = 0;
 
+	/*
+	 * libbpf blames RLIMIT_MEMLOCK for any EPERM as root; kernels that charge
+	 * BPF memory to cgroups never need it, and the runtime explains refusals.
+	 */
+	if (level == LIBBPF_WARN && strstr(fmt, "try raising 'ulimit -l'"))
+		l = EMF_DEBUG;
 	if (fn)
 		ret = fn(l, fmt, args);
 	errno = saved;

@@ -460,13 +460,13 @@ static int setup_fds(struct emf_runtime *rt)
 	return watch(rt, rt->kickfd, &rt->kickfd);
 }
 
-int emf_reader__setup(struct emf_runtime *rt)
+/* Runtime-wide reader state: the per-CPU buffer and the drain and kick fds. */
+static int setup_common(struct emf_runtime *rt)
 {
-	bool any = false;
-	size_t i;
-	uint32_t j;
 	int err;
 
+	if (rt->pcpu_vals)
+		return 0;
 	rt->ticks = 0;
 	rt->next_sync = 0;
 	rt->ncpus = libbpf_num_possible_cpus();
@@ -478,23 +478,28 @@ int emf_reader__setup(struct emf_runtime *rt)
 	rt->pcpu_vals = calloc(rt->ncpus, sizeof(*rt->pcpu_vals));
 	if (!rt->pcpu_vals)
 		return -ENOMEM;
-	for (i = 0; i < rt->cnt; i++) {
-		struct emf_plugin *p = rt->plugins[i];
+	return 0;
+}
 
-		if (!p->desc->n_outputs)
-			continue;
+int emf_reader__plugin_setup(struct emf_runtime *rt, struct emf_plugin *p)
+{
+	uint32_t j;
+	int err;
+
+	if (!p->desc->n_outputs)
+		return 0;
+	err = setup_common(rt);
+	if (!err)
 		err = ensure_outs(p);
+	if (err)
+		return err;
+	setup_lost(rt, p);
+	for (j = 0; j < p->desc->n_outputs; j++) {
+		err = setup_output(rt, &p->outs[j]);
 		if (err)
 			goto err_teardown;
-		setup_lost(rt, p);
-		for (j = 0; j < p->desc->n_outputs; j++) {
-			err = setup_output(rt, &p->outs[j]);
-			if (err)
-				goto err_teardown;
-			any = true;
-		}
 	}
-	if (any) {
+	if (rt->timerfd < 0) {
 		err = setup_fds(rt);
 		if (err) {
 			pr_warn("reader: failed to set up the drain timer: %s\n", emf_strerror(err));
@@ -504,8 +509,31 @@ int emf_reader__setup(struct emf_runtime *rt)
 	return 0;
 
 err_teardown:
-	emf_reader__teardown(rt);
+	emf_reader__plugin_teardown(rt, p);
 	return err;
+}
+
+int emf_reader__setup(struct emf_runtime *rt)
+{
+	size_t i;
+	int err;
+
+	err = setup_common(rt);
+	if (err)
+		return err;
+	for (i = 0; i < rt->cnt; i++) {
+		struct emf_plugin *p = rt->plugins[i];
+
+		/* Plugins that failed under keep-going have nothing to read. */
+		if (p->state != EMF_PLUGIN_ATTACHED)
+			continue;
+		err = emf_reader__plugin_setup(rt, p);
+		if (err) {
+			emf_reader__teardown(rt);
+			return err;
+		}
+	}
+	return 0;
 }
 
 static void close_watched(struct emf_runtime *rt, int *fd)
@@ -517,37 +545,40 @@ static void close_watched(struct emf_runtime *rt, int *fd)
 	*fd = -1;
 }
 
+void emf_reader__plugin_teardown(struct emf_runtime *rt, struct emf_plugin *p)
+{
+	uint32_t j;
+
+	if (!p->outs)
+		return;
+	/* The last count, while the map is still there. */
+	emf_reader__sync_lost(p);
+	p->lost_map = NULL;
+	p->lost_run = 0;
+	for (j = 0; j < p->desc->n_outputs; j++) {
+		struct emf_output_rt *o = &p->outs[j];
+
+		o->pending = false;
+		o->lost_run = 0;
+		if (o->rb) {
+			epoll_ctl(rt->epfd, EPOLL_CTL_DEL, o->map_fd, NULL);
+			ring_buffer__free(o->rb);
+			o->rb = NULL;
+		}
+		if (o->pb) {
+			epoll_ctl(rt->epfd, EPOLL_CTL_DEL, perf_buffer__epoll_fd(o->pb), NULL);
+			perf_buffer__free(o->pb);
+			o->pb = NULL;
+		}
+	}
+}
+
 void emf_reader__teardown(struct emf_runtime *rt)
 {
 	size_t i;
-	uint32_t j;
 
-	for (i = 0; i < rt->cnt; i++) {
-		struct emf_plugin *p = rt->plugins[i];
-
-		if (!p->outs)
-			continue;
-		/* The last count, while the map is still there. */
-		emf_reader__sync_lost(p);
-		p->lost_map = NULL;
-		p->lost_run = 0;
-		for (j = 0; j < p->desc->n_outputs; j++) {
-			struct emf_output_rt *o = &p->outs[j];
-
-			o->pending = false;
-			o->lost_run = 0;
-			if (o->rb) {
-				epoll_ctl(rt->epfd, EPOLL_CTL_DEL, o->map_fd, NULL);
-				ring_buffer__free(o->rb);
-				o->rb = NULL;
-			}
-			if (o->pb) {
-				epoll_ctl(rt->epfd, EPOLL_CTL_DEL, perf_buffer__epoll_fd(o->pb), NULL);
-				perf_buffer__free(o->pb);
-				o->pb = NULL;
-			}
-		}
-	}
+	for (i = 0; i < rt->cnt; i++)
+		emf_reader__plugin_teardown(rt, rt->plugins[i]);
 	close_watched(rt, &rt->timerfd);
 	close_watched(rt, &rt->kickfd);
 	free(rt->pcpu_vals);

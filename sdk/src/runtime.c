@@ -5,6 +5,7 @@
  * attached until every plugin is loaded. Teardown runs in exact reverse, and a
  * failure anywhere unwinds what was done.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,10 +21,8 @@
 #include "opts_internal.h"
 #include "runtime_internal.h"
 
-#define emf_runtime_opts__last_field drain_ms
+#define emf_runtime_opts__last_field jobs
 
-#define EMF_VERIFIER_LOG_SIZE (1U << 20)
-#define EMF_VERIFIER_TAIL_LINES 12
 
 struct emf_runtime *emf_runtime__new(const struct emf_runtime_opts *opts)
 {
@@ -37,6 +36,8 @@ struct emf_runtime *emf_runtime__new(const struct emf_runtime_opts *opts)
 	rt->event_cb = OPTS_GET(opts, event_cb, NULL);
 	rt->ctx = OPTS_GET(opts, ctx, NULL);
 	rt->drain_ms = OPTS_GET(opts, drain_ms, 0);
+	rt->keep_going = OPTS_GET(opts, keep_going, false);
+	rt->jobs = OPTS_GET(opts, jobs, 0);
 	if (rt->drain_ms > 1000) {
 		pr_warn("runtime: invalid drain_ms %u: give 1 to 1000 ms, or 0 for the default\n",
 			rt->drain_ms);
@@ -56,6 +57,20 @@ struct emf_runtime *emf_runtime__new(const struct emf_runtime_opts *opts)
 	return rt;
 }
 
+/* Free a plugin that holds nothing in the kernel; close its shared object last. */
+static void plugin_free(struct emf_plugin *p)
+{
+	void *handle = p->dl_handle;
+
+	emf_options__free(p);
+	emf_reader__plugin_free(p);
+	free(p->dl_path);
+	free(p->log_buf);
+	free(p);
+	if (handle)
+		dlclose(handle);
+}
+
 void emf_runtime__destroy(struct emf_runtime *rt)
 {
 	size_t i;
@@ -63,27 +78,26 @@ void emf_runtime__destroy(struct emf_runtime *rt)
 	if (!rt)
 		return;
 	emf_runtime__stop(rt);
-	for (i = 0; i < rt->cnt; i++) {
-		emf_options__free(rt->plugins[i]);
-		emf_reader__plugin_free(rt->plugins[i]);
-		free(rt->plugins[i]);
-	}
+	for (i = rt->cnt; i-- > 0;)
+		plugin_free(rt->plugins[i]);
 	free(rt->plugins);
-	free(rt->log_buf);
 	if (rt->epfd >= 0)
 		close(rt->epfd);
 	free(rt);
 }
 
+/* Static plugins before dynamic ones, then priority, then name. */
 static int plugin_cmp(const struct emf_plugin *a, const struct emf_plugin *b)
 {
+	if (!a->dl_handle != !b->dl_handle)
+		return a->dl_handle ? 1 : -1;
 	if (a->priority != b->priority)
 		return a->priority < b->priority ? -1 : 1;
 	return strcmp(a->desc->name, b->desc->name);
 }
 
 /* Insertion sort: few plugins, and it keeps the order stable and deterministic. */
-static void sort_plugins(struct emf_runtime *rt)
+void emf_runtime_sort(struct emf_runtime *rt)
 {
 	size_t i, j;
 
@@ -113,10 +127,6 @@ struct emf_plugin *emf_runtime__add(struct emf_runtime *rt, const struct emf_plu
 
 	if (!rt || !desc)
 		return emf_err_ptr(-EINVAL);
-	if (rt->running) {
-		pr_warn("runtime: cannot add plugin '%s' to a running runtime\n", desc->name);
-		return emf_err_ptr(-EMF_ERRNO__STATE);
-	}
 	err = emf_plugin_desc__check(desc, desc->source);
 	if (err)
 		return emf_err_ptr(err);
@@ -142,7 +152,7 @@ struct emf_plugin *emf_runtime__add(struct emf_runtime *rt, const struct emf_plu
 	p->priority = desc->priority;
 	p->state = EMF_PLUGIN_NEW;
 	rt->plugins[rt->cnt++] = p;
-	sort_plugins(rt);
+	emf_runtime_sort(rt);
 	return p;
 }
 
@@ -190,18 +200,17 @@ int emf_runtime__remove(struct emf_runtime *rt, struct emf_plugin *plugin)
 
 	if (!rt || !plugin)
 		return emf_err(-EINVAL);
-	if (rt->running || plugin->state != EMF_PLUGIN_NEW) {
-		if (plugin->state != EMF_PLUGIN_FAILED || rt->running)
-			return emf_err(-EMF_ERRNO__STATE);
+	if (plugin->state != EMF_PLUGIN_NEW && plugin->state != EMF_PLUGIN_FAILED) {
+		pr_warn("runtime: cannot remove plugin '%s' while it is %s; stop it first\n",
+			plugin->desc->name, emf_plugin_state_str(plugin->state));
+		return emf_err(-EMF_ERRNO__STATE);
 	}
 	for (i = 0; i < rt->cnt; i++) {
 		if (rt->plugins[i] != plugin)
 			continue;
 		memmove(&rt->plugins[i], &rt->plugins[i + 1], (rt->cnt - i - 1) * sizeof(plugin));
 		rt->cnt--;
-		emf_options__free(plugin);
-		emf_reader__plugin_free(plugin);
-		free(plugin);
+		plugin_free(plugin);
 		return 0;
 	}
 	return emf_err(-ENOENT);
@@ -220,188 +229,6 @@ struct emf_plugin *emf_runtime__plugin(const struct emf_runtime *rt, size_t idx)
 const char *emf_runtime__last_error(const struct emf_runtime *rt)
 {
 	return rt->errmsg;
-}
-
-/* Keep the last lines of a verifier log: the reason is at the end. */
-static const char *log_tail(const char *log, int lines)
-{
-	const char *p = log + strlen(log);
-
-	while (p > log && (p[-1] == '\n' || p[-1] == ' '))
-		p--;
-	while (p > log && lines > 0) {
-		p--;
-		if (*p == '\n')
-			lines--;
-	}
-	return *p == '\n' ? p + 1 : p;
-}
-
-static void set_error(struct emf_runtime *rt, struct emf_plugin *p, enum emf_step step, int err)
-{
-	int n;
-
-	n = snprintf(rt->errmsg, sizeof(rt->errmsg), "plugin '%s' failed to %s: %s",
-		     p->desc->name, emf_step_str(step), emf_strerror(err));
-	if (step == EMF_STEP_LOAD && rt->log_buf && rt->log_buf[0] && n > 0 &&
-	    (size_t)n < sizeof(rt->errmsg))
-		snprintf(rt->errmsg + n, sizeof(rt->errmsg) - n, "\nverifier log (tail):\n%s",
-			 log_tail(rt->log_buf, EMF_VERIFIER_TAIL_LINES));
-	pr_warn("runtime: %s\n", rt->errmsg);
-}
-
-static void plugin_destroy(struct emf_plugin *p)
-{
-	if (p->skel)
-		p->desc->ops->destroy(p->skel);
-	p->skel = NULL;
-	if (p->state != EMF_PLUGIN_FAILED)
-		p->state = EMF_PLUGIN_NEW;
-}
-
-static void plugin_detach(struct emf_plugin *p)
-{
-	if (p->state != EMF_PLUGIN_ATTACHED)
-		return;
-	if (p->desc->ops->detach)
-		p->desc->ops->detach(p->skel);
-	p->state = EMF_PLUGIN_LOADED;
-}
-
-static int plugin_open(struct emf_runtime *rt, struct emf_plugin *p)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, oo);
-	int err;
-
-	if (!rt->log_buf) {
-		rt->log_buf = malloc(EMF_VERIFIER_LOG_SIZE);
-		if (!rt->log_buf)
-			return -ENOMEM;
-		rt->log_size = EMF_VERIFIER_LOG_SIZE;
-	}
-	/* libbpf fills it only when a load fails and it retries with logging on. */
-	oo.kernel_log_buf = rt->log_buf;
-	oo.kernel_log_size = rt->log_size;
-	err = p->desc->ops->open(&p->skel, &oo);
-	if (err) {
-		p->skel = NULL;
-		return err < 0 ? err : -EINVAL;
-	}
-	err = emf_options__apply(p);
-	if (err) {
-		p->desc->ops->destroy(p->skel);
-		p->skel = NULL;
-		return err;
-	}
-	p->state = EMF_PLUGIN_OPENED;
-	return 0;
-}
-
-int emf_runtime__open(struct emf_runtime *rt)
-{
-	size_t i;
-	int err;
-
-	if (rt->running)
-		return emf_err(-EMF_ERRNO__STATE);
-	rt->errmsg[0] = '\0';
-	for (i = 0; i < rt->cnt; i++) {
-		struct emf_plugin *p = rt->plugins[i];
-
-		if (p->state == EMF_PLUGIN_FAILED)
-			p->state = EMF_PLUGIN_NEW;
-		if (p->state != EMF_PLUGIN_NEW)
-			continue;
-		err = plugin_open(rt, p);
-		if (err) {
-			p->state = EMF_PLUGIN_FAILED;
-			set_error(rt, p, EMF_STEP_OPEN, err);
-			while (i--)
-				plugin_destroy(rt->plugins[i]);
-			return emf_err(err);
-		}
-	}
-	return 0;
-}
-
-/* Undo every step of plugins [0, n) in reverse order. */
-static void unwind(struct emf_runtime *rt, size_t n)
-{
-	size_t i;
-
-	for (i = n; i-- > 0;)
-		plugin_detach(rt->plugins[i]);
-	for (i = n; i-- > 0;)
-		plugin_destroy(rt->plugins[i]);
-}
-
-int emf_runtime__start(struct emf_runtime *rt)
-{
-	size_t i;
-	int err;
-
-	if (!rt)
-		return emf_err(-EINVAL);
-	if (rt->running)
-		return emf_err(-EMF_ERRNO__STATE);
-	err = emf_runtime__open(rt);
-	if (err)
-		return err;
-
-	for (i = 0; i < rt->cnt; i++) {
-		struct emf_plugin *p = rt->plugins[i];
-
-		if (rt->log_buf)
-			rt->log_buf[0] = '\0';
-		err = emf_reader__prepare(p);
-		if (!err)
-			err = p->desc->ops->load(p->skel);
-		if (err) {
-			err = err < 0 ? err : -EINVAL;
-			if (err == -EACCES && rt->log_buf && rt->log_buf[0])
-				err = -EMF_ERRNO__VERIFY;
-			set_error(rt, p, EMF_STEP_LOAD, err);
-			goto err_unwind;
-		}
-		p->state = EMF_PLUGIN_LOADED;
-	}
-	for (i = 0; i < rt->cnt; i++) {
-		struct emf_plugin *p = rt->plugins[i];
-
-		err = p->desc->ops->attach(p->skel);
-		if (err) {
-			err = err < 0 ? err : -EINVAL;
-			set_error(rt, p, EMF_STEP_ATTACH, err);
-			goto err_unwind;
-		}
-		p->state = EMF_PLUGIN_ATTACHED;
-	}
-	err = emf_reader__setup(rt);
-	if (err) {
-		snprintf(rt->errmsg, sizeof(rt->errmsg), "failed to set up event readers: %s",
-			 emf_strerror(err));
-		goto err_unwind_all;
-	}
-	rt->running = true;
-	return 0;
-
-err_unwind:
-	/* The failing plugin first: it holds whatever its step left half done. */
-	rt->plugins[i]->desc->ops->destroy(rt->plugins[i]->skel);
-	rt->plugins[i]->skel = NULL;
-	rt->plugins[i]->state = EMF_PLUGIN_FAILED;
-err_unwind_all:
-	unwind(rt, rt->cnt);
-	return emf_err(err);
-}
-
-void emf_runtime__stop(struct emf_runtime *rt)
-{
-	if (!rt)
-		return;
-	emf_reader__teardown(rt);
-	unwind(rt, rt->cnt);
-	rt->running = false;
 }
 
 int emf_runtime__epoll_fd(const struct emf_runtime *rt)
@@ -446,7 +273,7 @@ int emf_plugin__set_priority(struct emf_plugin *plugin, int priority)
 	if (plugin->rt->running)
 		return emf_err(-EMF_ERRNO__STATE);
 	plugin->priority = priority;
-	sort_plugins(plugin->rt);
+	emf_runtime_sort(plugin->rt);
 	return 0;
 }
 

@@ -43,6 +43,11 @@ struct emf_plugin {
 	uint64_t lost_run; /* emf_lost total of the running object, all keys */
 	bool lost_stray_warned; /* emf_lost counted under a name no output has */
 	void **opt_vals; /* per option: the value to write at open, or NULL */
+	char *log_buf; /* verifier log, from open until loaded */
+	int step_err; /* result of the plugin's last step */
+	bool hooked; /* its create hook ran: its destroy hook must run */
+	void *dl_handle; /* dlopen() handle of a dynamic plugin */
+	char *dl_path; /* the file it came from */
 };
 
 struct emf_runtime {
@@ -63,16 +68,22 @@ struct emf_runtime {
 	int ncpus;
 	bool running;
 	int cb_err; /* what the event callback returned to stop a poll */
-	char *log_buf; /* verifier log of the plugin being loaded */
-	size_t log_size;
-	char errmsg[1024];
+	bool keep_going; /* a failing plugin is skipped, the others start */
+	unsigned int jobs; /* threads for loads and detaches, 0 for one per CPU */
+	char errmsg[2048];
 };
+
+/* Put the plugins back in lifecycle order after a change of priority or kind. */
+void emf_runtime_sort(struct emf_runtime *rt);
 
 int emf_options__apply(struct emf_plugin *p);
 void emf_options__free(struct emf_plugin *p);
 
 int emf_reader__setup(struct emf_runtime *rt);
 void emf_reader__teardown(struct emf_runtime *rt);
+/* Read, or stop reading, one plugin's outputs while the others run. */
+int emf_reader__plugin_setup(struct emf_runtime *rt, struct emf_plugin *p);
+void emf_reader__plugin_teardown(struct emf_runtime *rt, struct emf_plugin *p);
 int emf_reader__poll(struct emf_runtime *rt, int timeout_ms);
 /* Between open and load: apply the plugin's ring sizes to its maps. */
 int emf_reader__prepare(struct emf_plugin *plugin);

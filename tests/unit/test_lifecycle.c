@@ -86,9 +86,11 @@ static const struct emf_plugin_ops ops[3] = {
 
 static struct emf_plugin_desc descs[3];
 
-static struct emf_runtime *make_runtime(void)
+static struct emf_runtime *make_runtime_opts(bool keep_going)
 {
-	struct emf_runtime *rt = emf_runtime__new(NULL);
+	/* One job: loads and detaches in order, so that traces are exact. */
+	struct emf_runtime *rt = emf_runtime__new(&(struct emf_runtime_opts){
+		.sz = sizeof(struct emf_runtime_opts), .keep_going = keep_going, .jobs = 1 });
 	int i;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
@@ -97,6 +99,11 @@ static struct emf_runtime *make_runtime(void)
 		CU_ASSERT_PTR_NOT_NULL(emf_runtime__add(rt, &descs[i]));
 	trace[0] = '\0';
 	return rt;
+}
+
+static struct emf_runtime *make_runtime(void)
+{
+	return make_runtime_opts(false);
 }
 
 static void check_states(struct emf_runtime *rt, const char *want)
@@ -161,7 +168,7 @@ static void test_rollback_open(void)
 static void test_rollback_load(void)
 {
 	check_rollback("load:b", -EACCES,
-		       "open:a open:b open:c load:a load:b! destroy:b destroy:c destroy:a",
+		       "open:a open:b open:c load:a load:b! load:c destroy:b destroy:c destroy:a",
 		       "new failed new", "plugin 'b' failed to load");
 }
 
@@ -179,6 +186,95 @@ static void test_rollback_attach_first(void)
 		       "open:a open:b open:c load:a load:b load:c attach:a! destroy:a destroy:c "
 		       "destroy:b",
 		       "failed new new", "plugin 'a' failed to attach");
+}
+
+static void test_keep_going(void)
+{
+	struct emf_runtime *rt = make_runtime_opts(true);
+
+	snprintf(fail_at, sizeof(fail_at), "load:b");
+	CU_ASSERT_EQUAL(emf_runtime__start(rt), 0);
+	CU_ASSERT_STRING_EQUAL(trace, "open:a open:b open:c load:a load:b! load:c destroy:b "
+				      "attach:a attach:c");
+	check_states(rt, "attached failed attached");
+	CU_ASSERT_PTR_NOT_NULL(strstr(emf_runtime__last_error(rt), "plugin 'b' failed to load"));
+	trace[0] = '\0';
+	emf_runtime__stop(rt);
+	CU_ASSERT_STRING_EQUAL(trace, "detach:c detach:a destroy:c destroy:a");
+	/* Nothing can start: the start fails with the first error. */
+	snprintf(fail_at, sizeof(fail_at), "attach:a");
+	emf_runtime__remove(rt, emf_runtime__find(rt, "b"));
+	emf_runtime__remove(rt, emf_runtime__find(rt, "c"));
+	CU_ASSERT_EQUAL(emf_runtime__start(rt), -ENOENT);
+	check_states(rt, "failed");
+	fail_at[0] = '\0';
+	emf_runtime__destroy(rt);
+}
+
+static char hook_trace[256];
+
+static int hook_rec(struct emf_plugin *p, const char *what, bool fail)
+{
+	snprintf(hook_trace + strlen(hook_trace), sizeof(hook_trace) - strlen(hook_trace),
+		 "%s%s:%s", hook_trace[0] ? " " : "", what, emf_plugin__name(p));
+	return fail ? -EIO : 0;
+}
+
+static bool fail_create, fail_attach_hook;
+
+static int h_create(struct emf_plugin *p)
+{
+	return hook_rec(p, "create", fail_create);
+}
+
+static int h_attach(struct emf_plugin *p)
+{
+	return hook_rec(p, "attach", fail_attach_hook);
+}
+
+static void h_detach(struct emf_plugin *p)
+{
+	hook_rec(p, "detach", false);
+}
+
+static void h_destroy(struct emf_plugin *p)
+{
+	hook_rec(p, "destroy", false);
+}
+
+static const struct emf_plugin_hooks hooks = { h_create, h_attach, h_detach, h_destroy };
+
+static void test_hooks(void)
+{
+	struct emf_runtime *rt;
+
+	descs[1].hooks = &hooks;
+	fail_at[0] = '\0';
+	rt = make_runtime();
+	hook_trace[0] = '\0';
+	CU_ASSERT_EQUAL(emf_runtime__start(rt), 0);
+	emf_runtime__stop(rt);
+	CU_ASSERT_STRING_EQUAL(hook_trace, "create:b attach:b detach:b destroy:b");
+	/* The steps and the hooks interleave: hook after open and attach, before detach and destroy. */
+	CU_ASSERT_STRING_EQUAL(trace, "open:a open:b open:c load:a load:b load:c attach:a attach:b "
+				      "attach:c detach:c detach:b detach:a destroy:c destroy:b "
+				      "destroy:a");
+	/* A failing attach hook fails the start: everything is rolled back, hooks included. */
+	hook_trace[0] = '\0';
+	fail_attach_hook = true;
+	CU_ASSERT_EQUAL(emf_runtime__start(rt), -EIO);
+	CU_ASSERT_STRING_EQUAL(hook_trace, "create:b attach:b detach:b destroy:b");
+	CU_ASSERT_PTR_NOT_NULL(strstr(emf_runtime__last_error(rt), "(its attach hook)"));
+	check_states(rt, "new failed new");
+	fail_attach_hook = false;
+	/* A failing create hook: the plugin's object is closed, its destroy hook not called. */
+	hook_trace[0] = '\0';
+	fail_create = true;
+	CU_ASSERT_EQUAL(emf_runtime__start(rt), -EIO);
+	CU_ASSERT_STRING_EQUAL(hook_trace, "create:b");
+	fail_create = false;
+	emf_runtime__destroy(rt);
+	descs[1].hooks = NULL;
 }
 
 static void test_poll_needs_start(void)
@@ -212,6 +308,8 @@ int main(void)
 	CU_add_test(s, "load failure rolls back", test_rollback_load);
 	CU_add_test(s, "attach failure of the last plugin rolls back", test_rollback_attach_last);
 	CU_add_test(s, "attach failure of the first plugin rolls back", test_rollback_attach_first);
+	CU_add_test(s, "keep going past a failing plugin", test_keep_going);
+	CU_add_test(s, "user hooks around the steps", test_hooks);
 	CU_add_test(s, "poll before start is refused", test_poll_needs_start);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

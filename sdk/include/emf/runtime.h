@@ -73,6 +73,14 @@ struct emf_runtime_opts {
 	 * this period, plus scheduling delay, while the host polls.
 	 */
 	unsigned int drain_ms;
+	/*
+	 * Keep going when a plugin fails to start: it is reported (state
+	 * EMF_PLUGIN_FAILED, nothing of it left in the kernel) and the others
+	 * run. Default: all or nothing.
+	 */
+	bool keep_going;
+	/* Threads that load and detach plugins in parallel; 0: one per CPU, 1: none. */
+	unsigned int jobs;
 	size_t :0;
 };
 
@@ -99,9 +107,10 @@ void emf_runtime__destroy(struct emf_runtime *rt);
  * @desc: its descriptor; must outlive the runtime
  *
  * The plugin takes its place in lifecycle order; nothing is done in the kernel
- * until emf_runtime__start(). Returns the plugin (owned by the runtime) or NULL
- * with errno EMF_ERRNO__DUP for a name already present, EMF_ERRNO__ABI or
- * EMF_ERRNO__NOTPLUGIN for a bad descriptor, EMF_ERRNO__STATE once started.
+ * until emf_runtime__start(), or emf_runtime__start_plugin() on a running
+ * runtime. Returns the plugin (owned by the runtime) or NULL with errno
+ * EMF_ERRNO__DUP for a name already present, EMF_ERRNO__ABI or
+ * EMF_ERRNO__NOTPLUGIN for a bad descriptor.
  */
 struct emf_plugin *emf_runtime__add(struct emf_runtime *rt, const struct emf_plugin_desc *desc);
 
@@ -114,9 +123,11 @@ struct emf_plugin *emf_runtime__add(struct emf_runtime *rt, const struct emf_plu
 int emf_runtime__add_static(struct emf_runtime *rt);
 
 /*
- * emf_runtime__remove - drop a plugin that was not started
+ * emf_runtime__remove - drop a plugin that is not running
  *
- * Returns 0, or -EMF_ERRNO__STATE when the runtime is running.
+ * The plugin must be new, stopped (emf_runtime__stop_plugin()) or failed; a
+ * dynamic plugin's shared object is closed. Returns 0, -ENOENT, or
+ * -EMF_ERRNO__STATE for a plugin that runs.
  */
 int emf_runtime__remove(struct emf_runtime *rt, struct emf_plugin *plugin);
 
@@ -158,6 +169,57 @@ int emf_runtime__start(struct emf_runtime *rt);
  * again. Safe to call on a runtime that is not running.
  */
 void emf_runtime__stop(struct emf_runtime *rt);
+
+/*
+ * emf_runtime__load_file - add a dynamic plugin from a shared object
+ * @path: a .so built from a plugin directory (it defines emf_plugin_entry)
+ *
+ * The file and every directory above it must be owned by root or the running
+ * user and not writable by group or others (a root-owned sticky directory
+ * such as /tmp is accepted), as sudo and sshd require; its descriptor must
+ * carry this SDK's ABI version and a name not already present. The plugin is
+ * added as by emf_runtime__add(); on a running runtime, start it with
+ * emf_runtime__start_plugin(). The shared object stays open until the
+ * plugin is removed. Returns the plugin, or NULL with errno set:
+ * EMF_ERRNO__UNSAFE, EMF_ERRNO__NOTPLUGIN (not a shared object, no
+ * emf_plugin_entry), EMF_ERRNO__ABI, EMF_ERRNO__DUP, or a system error; the
+ * message names the file and the reason.
+ */
+struct emf_plugin *emf_runtime__load_file(struct emf_runtime *rt, const char *path);
+
+/*
+ * emf_runtime__load_dir - add every *.so of a directory, in name order
+ *
+ * All or nothing: when one file is refused, the plugins added from the
+ * directory so far are removed again. Returns the number added, or a
+ * negative errno (see emf_runtime__load_file()).
+ */
+int emf_runtime__load_dir(struct emf_runtime *rt, const char *dir);
+
+/*
+ * emf_runtime__start_plugin - start one plugin while the others run
+ *
+ * Opens, loads and attaches @plugin (added after the start, or stopped) and
+ * reads its events; the others keep delivering. On failure the plugin is
+ * rolled back (state EMF_PLUGIN_FAILED) and the others are untouched.
+ * Returns 0 or a negative errno; emf_runtime__last_error() says why.
+ */
+int emf_runtime__start_plugin(struct emf_runtime *rt, struct emf_plugin *plugin);
+
+/*
+ * emf_runtime__stop_plugin - stop one plugin while the others run
+ *
+ * Stops reading its events, detaches and destroys it (hooks included); it
+ * stays in the runtime in state EMF_PLUGIN_NEW. Returns 0 or -EINVAL.
+ */
+int emf_runtime__stop_plugin(struct emf_runtime *rt, struct emf_plugin *plugin);
+
+/*
+ * emf_plugin__path - the shared object a dynamic plugin came from
+ *
+ * Returns a string owned by the plugin, or NULL for a static plugin.
+ */
+const char *emf_plugin__path(const struct emf_plugin *plugin);
 
 /*
  * emf_runtime__epoll_fd - the one fd a host loop watches for readability

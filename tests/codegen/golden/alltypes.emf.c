@@ -37,7 +37,6 @@ static char *alltypes__inner__text(char *p, const void *data, size_t size)
 	p = emf_fmt_i64(p, e->s);
 	p = emf_fmt_pad(col, p, 5);
 	*p++ = ' ';
-	col = p;
 	p = emf_fmt_u64(p, e->b);
 	return p;
 }
@@ -357,7 +356,6 @@ static char *alltypes__event__text(char *p, const void *data, size_t size)
 	p = emf_fmt_double(p, e->d);
 	p = emf_fmt_pad(col, p, 10);
 	*p++ = ' ';
-	col = p;
 	p = emf_fmt_str(p, e->tail, emf_min_size((size - 168) / 1, 5));
 	return p;
 }
@@ -1103,7 +1101,6 @@ static char *alltypes__packed_event__text(char *p, const void *data, size_t size
 	p = emf_fmt_u64(p, e->value);
 	p = emf_fmt_pad(col, p, 10);
 	*p++ = ' ';
-	col = p;
 	p = emf_fmt_u64(p, e->port);
 	return p;
 }

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* emf-agent internals shared by its files. */
+#ifndef __EMF_AGENT_H
+#define __EMF_AGENT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <emf/runtime.h>
+
+/* What the agent knows of a dynamic plugin file, to notice it changed. */
+struct agent_file {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	long long mtime_ns;
+	off_t size;
+};
+
+struct agent_dyn {
+	const char *dir; /* plugin directory, NULL for none */
+	struct agent_file *files;
+	int n_files;
+	bool keep_going;
+};
+
+/*
+ * Add the dynamic plugins of @files (paths given with --plugin) and of the
+ * plugin directory. Returns 0, or a negative errno after a message.
+ */
+int agent_dyn_load(struct agent_dyn *d, struct emf_runtime *rt, const char *const *files,
+		   int n_files);
+
+/*
+ * Rescan the plugin directory of a running runtime: start new files, stop
+ * and remove plugins whose file is gone, reload changed ones. Logs what it
+ * did; a plugin that fails is reported and the others go on.
+ */
+void agent_dyn_rescan(struct agent_dyn *d, struct emf_runtime *rt);
+
+void agent_dyn_free(struct agent_dyn *d);
+
+#endif /* __EMF_AGENT_H */

@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The lifecycle of plugins: open -> load -> attach -> detach -> destroy, each
+ * step with the plugin's user hooks around it.
+ *
+ * A start runs every phase over all plugins in priority order before the next
+ * phase, so no program is attached until every plugin is loaded; a failure
+ * unwinds in exact reverse, unless the host asked to keep going. Loading
+ * (mostly CO-RE relocation against vmlinux BTF) and detaching (a tp/ link
+ * takes tens of milliseconds to go) are independent per plugin, so they run
+ * on a few threads; hooks are still called one at a time, in order.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include <emf/errno.h>
+#include <emf/runtime.h>
+
+#include "log_internal.h"
+#include "runtime_internal.h"
+
+#define EMF_VERIFIER_LOG_SIZE (1U << 20)
+#define EMF_VERIFIER_TAIL_LINES 12
+#define EMF_JOBS_MAX 16
+
+/* Keep the last lines of a verifier log: the reason is at the end. */
+static const char *log_tail(const char *log, int lines)
+{
+	const char *p = log + strlen(log);
+
+	while (p > log && (p[-1] == '\n' || p[-1] == ' '))
+		p--;
+	while (p > log && lines > 0) {
+		p--;
+		if (*p == '\n')
+			lines--;
+	}
+	return *p == '\n' ? p + 1 : p;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return s && !strncmp(s, prefix, strlen(prefix));
+}
+
+/*
+ * Say in words why a step failed when the kernel lacks what the plugin needs,
+ * rather than passing on libbpf's guesses. Returns the error to report.
+ */
+static int explain(struct emf_plugin *p, enum emf_step step, int err, char *why, size_t n)
+{
+	struct bpf_object *obj = emf_plugin__object(p);
+	struct bpf_program *prog;
+
+	why[0] = '\0';
+	if (step == EMF_STEP_LOAD && p->log_buf && p->log_buf[0]) {
+		snprintf(why, n, "\nverifier log (tail):\n%s",
+			 log_tail(p->log_buf, EMF_VERIFIER_TAIL_LINES));
+		return err == -EACCES || err == -EINVAL ? -EMF_ERRNO__VERIFY : err;
+	}
+	if (!obj)
+		return err;
+	bpf_object__for_each_program(prog, obj) {
+		enum bpf_attach_type at = bpf_program__expected_attach_type(prog);
+		enum bpf_prog_type pt = bpf_program__type(prog);
+		const char *sec = bpf_program__section_name(prog);
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (step == EMF_STEP_LOAD &&
+		    ((pt == BPF_PROG_TYPE_TRACING &&
+		      (at == BPF_TRACE_FENTRY || at == BPF_TRACE_FEXIT ||
+		       at == BPF_MODIFY_RETURN)) ||
+		     pt == BPF_PROG_TYPE_LSM || pt == BPF_PROG_TYPE_EXT) &&
+		    (err == -EPERM || err == -EINVAL || err == -EOPNOTSUPP || err == -524)) {
+			snprintf(why, n,
+				 ": this kernel refuses %s programs (program '%s', section '%s'); use a tracepoint instead (tp/, raw_tp/ or tp_btf/)",
+				 pt == BPF_PROG_TYPE_LSM ? "LSM" :
+				 pt == BPF_PROG_TYPE_EXT ? "freplace" :
+							   "fentry/fexit/fmod_ret",
+				 bpf_program__name(prog), sec);
+			return -EMF_ERRNO__NOFEAT;
+		}
+		if (step == EMF_STEP_ATTACH && pt == BPF_PROG_TYPE_KPROBE &&
+		    (starts_with(sec, "kprobe") || starts_with(sec, "kretprobe") ||
+		     starts_with(sec, "ksyscall") || starts_with(sec, "kretsyscall")) &&
+		    access("/sys/bus/event_source/devices/kprobe/type", F_OK) &&
+		    access("/sys/kernel/tracing/kprobe_events", F_OK)) {
+			snprintf(why, n,
+				 ": this kernel has no kprobe support (program '%s', section '%s'); use a tracepoint instead (tp/, raw_tp/ or tp_btf/)",
+				 bpf_program__name(prog), sec);
+			return -EMF_ERRNO__NOFEAT;
+		}
+	}
+	return err;
+}
+
+static void set_error(struct emf_runtime *rt, struct emf_plugin *p, enum emf_step step, int err,
+		      const char *what)
+{
+	char why[sizeof(rt->errmsg)];
+
+	err = explain(p, step, err, why, sizeof(why));
+	p->step_err = err;
+	snprintf(rt->errmsg, sizeof(rt->errmsg), "plugin '%s' failed to %s%s: %s%s",
+		 p->desc->name, emf_step_str(step), what ?: "", emf_strerror(err), why);
+	pr_warn("runtime: %s\n", rt->errmsg);
+}
+
+static void plugin_destroy(struct emf_plugin *p)
+{
+	const struct emf_plugin_hooks *h = p->desc->hooks;
+
+	if (p->skel) {
+		if (h && h->destroy && p->hooked)
+			h->destroy(p);
+		p->desc->ops->destroy(p->skel);
+	}
+	p->skel = NULL;
+	p->hooked = false;
+	free(p->log_buf);
+	p->log_buf = NULL;
+	if (p->state != EMF_PLUGIN_FAILED)
+		p->state = EMF_PLUGIN_NEW;
+}
+
+/* A failed plugin: undo whatever its steps did, keep the state saying it failed. */
+static void plugin_fail(struct emf_plugin *p)
+{
+	if (p->state == EMF_PLUGIN_ATTACHED && p->desc->ops->detach)
+		p->desc->ops->detach(p->skel);
+	p->state = EMF_PLUGIN_FAILED;
+	plugin_destroy(p);
+}
+
+static void plugin_detach_hook(struct emf_plugin *p)
+{
+	const struct emf_plugin_hooks *h = p->desc->hooks;
+
+	if (p->state == EMF_PLUGIN_ATTACHED && h && h->detach)
+		h->detach(p);
+}
+
+static void plugin_detach(struct emf_plugin *p)
+{
+	if (p->state != EMF_PLUGIN_ATTACHED)
+		return;
+	if (p->desc->ops->detach)
+		p->desc->ops->detach(p->skel);
+	p->state = EMF_PLUGIN_LOADED;
+}
+
+static int plugin_open(struct emf_runtime *rt, struct emf_plugin *p)
+{
+	const struct emf_plugin_hooks *h = p->desc->hooks;
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	int err;
+
+	/* Per plugin, as plugins load in parallel; libbpf fills it only when a load fails. */
+	p->log_buf = malloc(EMF_VERIFIER_LOG_SIZE);
+	if (!p->log_buf)
+		return -ENOMEM;
+	p->log_buf[0] = '\0';
+	oo.kernel_log_buf = p->log_buf;
+	oo.kernel_log_size = EMF_VERIFIER_LOG_SIZE;
+	err = p->desc->ops->open(&p->skel, &oo);
+	if (err) {
+		p->skel = NULL;
+		set_error(rt, p, EMF_STEP_OPEN, err < 0 ? err : -EINVAL, NULL);
+		return p->step_err;
+	}
+	err = emf_options__apply(p);
+	if (!err)
+		err = emf_reader__prepare(p);
+	if (err) {
+		set_error(rt, p, EMF_STEP_OPEN, err, NULL);
+		goto err_destroy;
+	}
+	p->state = EMF_PLUGIN_OPENED;
+	if (h && h->create) {
+		err = h->create(p);
+		if (err) {
+			set_error(rt, p, EMF_STEP_OPEN, err < 0 ? err : -EMF_ERRNO__HOOK,
+				  " (its create hook)");
+			goto err_destroy;
+		}
+	}
+	p->hooked = true;
+	return 0;
+
+err_destroy:
+	p->desc->ops->destroy(p->skel);
+	p->skel = NULL;
+	return p->step_err;
+}
+
+/* Run in a worker thread: no messages, no shared state but the plugin's own. */
+static int plugin_load(struct emf_plugin *p)
+{
+	int err = p->desc->ops->load(p->skel);
+
+	return err ? (err < 0 ? err : -EINVAL) : 0;
+}
+
+static int plugin_attach(struct emf_runtime *rt, struct emf_plugin *p)
+{
+	const struct emf_plugin_hooks *h = p->desc->hooks;
+	int err = p->desc->ops->attach(p->skel);
+
+	if (err) {
+		set_error(rt, p, EMF_STEP_ATTACH, err < 0 ? err : -EINVAL, NULL);
+		return p->step_err;
+	}
+	p->state = EMF_PLUGIN_ATTACHED;
+	if (h && h->attach) {
+		err = h->attach(p);
+		if (err) {
+			set_error(rt, p, EMF_STEP_ATTACH, err < 0 ? err : -EMF_ERRNO__HOOK,
+				  " (its attach hook)");
+			return p->step_err;
+		}
+	}
+	return 0;
+}
+
+/* ---- a few threads for the independent, slow parts ---------------------- */
+
+enum job_kind { JOB_LOAD, JOB_DETACH, JOB_DESTROY };
+
+struct job {
+	struct emf_plugin **ps;
+	size_t n;
+	size_t next;
+	enum job_kind kind;
+};
+
+static void *job_worker(void *arg)
+{
+	struct job *j = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED)) < j->n) {
+		struct emf_plugin *p = j->ps[i];
+
+		switch (j->kind) {
+		case JOB_LOAD:
+			p->step_err = plugin_load(p);
+			break;
+		case JOB_DETACH:
+			plugin_detach(p);
+			break;
+		case JOB_DESTROY:
+			if (p->skel)
+				p->desc->ops->destroy(p->skel);
+			p->skel = NULL;
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void run_jobs(struct emf_runtime *rt, struct emf_plugin **ps, size_t n, enum job_kind kind)
+{
+	pthread_t tids[EMF_JOBS_MAX];
+	struct job j = { .ps = ps, .n = n, .kind = kind };
+	size_t want = rt->jobs ? rt->jobs : (size_t)sysconf(_SC_NPROCESSORS_ONLN), started = 0;
+
+	if (want > n)
+		want = n;
+	if (want > EMF_JOBS_MAX)
+		want = EMF_JOBS_MAX;
+	/* The calling thread is one of the workers; a thread that fails to start is not needed. */
+	while (started + 1 < want && !pthread_create(&tids[started], NULL, job_worker, &j))
+		started++;
+	job_worker(&j);
+	while (started)
+		pthread_join(tids[--started], NULL);
+}
+
+/* Plugins in @state, in lifecycle order (or reverse), into @ps; returns how many. */
+static size_t select_state(struct emf_runtime *rt, enum emf_plugin_state state, bool reverse,
+			   struct emf_plugin **ps)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < rt->cnt; i++) {
+		struct emf_plugin *p = rt->plugins[reverse ? rt->cnt - 1 - i : i];
+
+		if (p->state == state)
+			ps[n++] = p;
+	}
+	return n;
+}
+
+/* Detach and destroy plugins (all of them, or one): hooks in reverse order, kernel work in parallel. */
+static void teardown(struct emf_runtime *rt, struct emf_plugin *only)
+{
+	struct emf_plugin **ps = calloc(rt->cnt ?: 1, sizeof(*ps));
+	size_t i, n;
+
+	if (!ps) {
+		/* No memory for the list: the same work, one plugin at a time. */
+		for (i = rt->cnt; i-- > 0;) {
+			if (only && rt->plugins[i] != only)
+				continue;
+			plugin_detach_hook(rt->plugins[i]);
+			plugin_detach(rt->plugins[i]);
+			plugin_destroy(rt->plugins[i]);
+		}
+		return;
+	}
+	if (only) {
+		ps[0] = only;
+		n = only->state == EMF_PLUGIN_ATTACHED;
+	} else {
+		n = select_state(rt, EMF_PLUGIN_ATTACHED, true, ps);
+	}
+	for (i = 0; i < n; i++)
+		plugin_detach_hook(ps[i]);
+	run_jobs(rt, ps, n, JOB_DETACH);
+	if (only) {
+		n = only->skel != NULL;
+	} else {
+		for (i = rt->cnt, n = 0; i-- > 0;)
+			if (rt->plugins[i]->skel)
+				ps[n++] = rt->plugins[i];
+	}
+	for (i = 0; i < n; i++) {
+		const struct emf_plugin_hooks *h = ps[i]->desc->hooks;
+
+		if (h && h->destroy && ps[i]->hooked)
+			h->destroy(ps[i]);
+		ps[i]->hooked = false;
+	}
+	run_jobs(rt, ps, n, JOB_DESTROY);
+	for (i = 0; i < n; i++)
+		plugin_destroy(ps[i]);
+	free(ps);
+}
+
+/* ---- runtime-wide lifecycle --------------------------------------------- */
+
+int emf_runtime__open(struct emf_runtime *rt)
+{
+	size_t i;
+	int err, first = 0;
+
+	if (!rt)
+		return emf_err(-EINVAL);
+	if (rt->running)
+		return emf_err(-EMF_ERRNO__STATE);
+	rt->errmsg[0] = '\0';
+	for (i = 0; i < rt->cnt; i++) {
+		struct emf_plugin *p = rt->plugins[i];
+
+		if (p->state == EMF_PLUGIN_FAILED)
+			p->state = EMF_PLUGIN_NEW;
+		if (p->state != EMF_PLUGIN_NEW)
+			continue;
+		err = plugin_open(rt, p);
+		if (!err)
+			continue;
+		p->state = EMF_PLUGIN_FAILED;
+		if (!rt->keep_going) {
+			teardown(rt, NULL);
+			return emf_err(err);
+		}
+		first = first ?: err;
+	}
+	return 0;
+}
+
+/* How many plugins got to @state; with keep-going, the others are marked failed. */
+static size_t count_state(struct emf_runtime *rt, enum emf_plugin_state state)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < rt->cnt; i++)
+		n += rt->plugins[i]->state == state;
+	return n;
+}
+
+int emf_runtime__start(struct emf_runtime *rt)
+{
+	struct emf_plugin **ps;
+	size_t i, n;
+	int err;
+
+	if (!rt)
+		return emf_err(-EINVAL);
+	if (rt->running)
+		return emf_err(-EMF_ERRNO__STATE);
+	err = emf_runtime__open(rt);
+	if (err)
+		return err;
+	ps = calloc(rt->cnt ?: 1, sizeof(*ps));
+	if (!ps) {
+		err = -ENOMEM;
+		goto err_teardown;
+	}
+
+	/* Load: independent per plugin, the slowest step; report in priority order. */
+	n = select_state(rt, EMF_PLUGIN_OPENED, false, ps);
+	run_jobs(rt, ps, n, JOB_LOAD);
+	for (i = 0; i < n; i++) {
+		struct emf_plugin *p = ps[i];
+
+		if (!p->step_err) {
+			p->state = EMF_PLUGIN_LOADED;
+			free(p->log_buf);
+			p->log_buf = NULL;
+			continue;
+		}
+		set_error(rt, p, EMF_STEP_LOAD, p->step_err, NULL);
+		err = err ?: p->step_err;
+		plugin_fail(p);
+	}
+	if (err && !rt->keep_going)
+		goto err_free;
+
+	/* Attach in priority order, one at a time: events start in that order. */
+	for (i = 0; i < rt->cnt; i++) {
+		struct emf_plugin *p = rt->plugins[i];
+
+		if (p->state != EMF_PLUGIN_LOADED)
+			continue;
+		if (!plugin_attach(rt, p))
+			continue;
+		err = err ?: p->step_err;
+		plugin_detach_hook(p);
+		plugin_fail(p);
+		if (!rt->keep_going)
+			goto err_free;
+	}
+	if (rt->keep_going && !count_state(rt, EMF_PLUGIN_ATTACHED) && rt->cnt) {
+		pr_warn("runtime: no plugin could start\n");
+		goto err_free;
+	}
+	err = emf_reader__setup(rt);
+	if (err) {
+		snprintf(rt->errmsg, sizeof(rt->errmsg), "failed to set up event readers: %s",
+			 emf_strerror(err));
+		goto err_free;
+	}
+	free(ps);
+	rt->running = true;
+	return 0;
+
+err_free:
+	free(ps);
+err_teardown:
+	teardown(rt, NULL);
+	return emf_err(err ?: -ENOENT);
+}
+
+void emf_runtime__stop(struct emf_runtime *rt)
+{
+	if (!rt)
+		return;
+	emf_reader__teardown(rt);
+	teardown(rt, NULL);
+	rt->running = false;
+}
+
+/* ---- one plugin while the others run ------------------------------------ */
+
+int emf_runtime__start_plugin(struct emf_runtime *rt, struct emf_plugin *p)
+{
+	int err;
+
+	if (!rt || !p || p->rt != rt)
+		return emf_err(-EINVAL);
+	if (!rt->running) {
+		pr_warn("runtime: cannot start plugin '%s' alone: the runtime is not running; use emf_runtime__start()\n",
+			p->desc->name);
+		return emf_err(-EMF_ERRNO__STATE);
+	}
+	if (p->state == EMF_PLUGIN_ATTACHED)
+		return 0;
+	if (p->state == EMF_PLUGIN_FAILED)
+		p->state = EMF_PLUGIN_NEW;
+	if (p->state != EMF_PLUGIN_NEW)
+		return emf_err(-EMF_ERRNO__STATE);
+	err = plugin_open(rt, p);
+	if (err) {
+		p->state = EMF_PLUGIN_FAILED;
+		return emf_err(err);
+	}
+	err = plugin_load(p);
+	if (err) {
+		set_error(rt, p, EMF_STEP_LOAD, err, NULL);
+		err = p->step_err;
+		goto err_fail;
+	}
+	p->state = EMF_PLUGIN_LOADED;
+	err = plugin_attach(rt, p);
+	if (err)
+		goto err_detach;
+	err = emf_reader__plugin_setup(rt, p);
+	if (err) {
+		snprintf(rt->errmsg, sizeof(rt->errmsg), "plugin '%s': failed to read its events: %s",
+			 p->desc->name, emf_strerror(err));
+		goto err_detach;
+	}
+	pr_info("runtime: started plugin '%s'\n", p->desc->name);
+	return 0;
+
+err_detach:
+	plugin_detach_hook(p);
+err_fail:
+	plugin_fail(p);
+	return emf_err(err);
+}
+
+int emf_runtime__stop_plugin(struct emf_runtime *rt, struct emf_plugin *p)
+{
+	if (!rt || !p || p->rt != rt)
+		return emf_err(-EINVAL);
+	emf_reader__plugin_teardown(rt, p);
+	teardown(rt, p);
+	if (p->state == EMF_PLUGIN_FAILED)
+		p->state = EMF_PLUGIN_NEW;
+	pr_info("runtime: stopped plugin '%s'\n", p->desc->name);
+	return 0;
+}

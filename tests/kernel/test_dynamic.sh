@@ -1,0 +1,139 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Dynamic plugins: a .so built from a plugin directory runs in emf-agent after the
+# static plugins; unsafe, foreign, wrong-ABI and duplicate files are refused with a
+# message; a plugin directory is rescanned on SIGHUP (load, unload, reload) while the
+# other plugins keep delivering; a plugin this kernel refuses is explained, rolled back,
+# or skipped with --keep-going.
+. "$(dirname "$0")/lib.sh"
+need_root
+
+B="$top_builddir/tests/plugins"
+DYN="$B/dyntest/dyntest.emf.so"
+FENTRY="$B/fentrytest/fentrytest.emf.so"
+[ -f "$DYN" ] && [ -f "$FENTRY" ] || fail "test plugins not built ($DYN)"
+PD="$TMPD/plugins"
+mkdir -m 755 "$PD"
+chmod 755 "$TMPD"
+
+# expect_refusal FILE "message": emf-agent --list with FILE exits 1 and says why.
+expect_refusal() {
+	"$AGENT" --plugin "$1" --list > /dev/null 2> "$TMPD/err.r"
+	local rc=$?
+	[ $rc = 1 ] || { cat "$TMPD/err.r"; fail "$1: exit status $rc, want 1"; }
+	grep -qF -- "$2" "$TMPD/err.r" || { cat "$TMPD/err.r"; fail "$1: no message '$2'"; }
+	echo "ok: refused: $(grep -F -- "$2" "$TMPD/err.r" | head -1)"
+}
+
+# Static plugins first, whatever the dynamic one's priority (1).
+cp "$DYN" "$PD/dyntest.so"
+"$AGENT" --plugin "$PD/dyntest.so" --list > "$TMPD/list" || fail "--list with a dynamic plugin"
+tail -n 1 "$TMPD/list" | grep -q "^1 .*dyntest" || { cat "$TMPD/list"; fail "dyntest is not last"; }
+
+# Refusals.
+cp "$DYN" "$PD/gw.so" && chmod 664 "$PD/gw.so"
+expect_refusal "$PD/gw.so" "is writable by its group"
+mkdir -m 777 "$TMPD/open" && cp "$DYN" "$TMPD/open/x.so"
+expect_refusal "$TMPD/open/x.so" "directory $TMPD/open is writable by others"
+echo "not a plugin" > "$PD/text.so"
+expect_refusal "$PD/text.so" "not a loadable shared object"
+echo 'int x;' | ${CC:-cc} -x c -shared -fPIC -o "$PD/noentry.so" -
+expect_refusal "$PD/noentry.so" "has no emf_plugin_entry symbol"
+cat > "$TMPD/abi.c" <<'EOC'
+#include <emf/plugin.h>
+static const struct emf_plugin_ops ops;
+static const struct emf_plugin_desc d = { .abi_version = 999, .desc_size = sizeof(d),
+					  .name = "abi", .ops = &ops };
+EMF_PLUGIN_ENTRY(d);
+EOC
+${CC:-cc} -shared -fPIC -I"$top_srcdir/sdk/include" -o "$PD/abi.so" "$TMPD/abi.c" ||
+	fail "cannot build the wrong-ABI plugin"
+expect_refusal "$PD/abi.so" "built for ABI version 999"
+rm -f "$PD"/gw.so "$PD"/text.so "$PD"/noentry.so "$PD"/abi.so
+"$AGENT" --plugin "$DYN" --plugin "$DYN" --list > /dev/null 2> "$TMPD/err.d"
+grep -q "a plugin of that name is already present" "$TMPD/err.d" ||
+	{ cat "$TMPD/err.d"; fail "duplicate dyntest not refused"; }
+echo "ok: refused: duplicate name"
+
+# A kernel that refuses fentry: said plainly, nothing left, exit 1; --keep-going runs the rest.
+"$AGENT" --plugin "$FENTRY" -p fentrytest -p execsnoop -d 1 > /dev/null 2> "$TMPD/err.f"
+rc=$?
+if grep -q "this kernel refuses fentry" "$TMPD/err.f"; then
+	[ $rc = 1 ] || fail "fentry refusal: exit status $rc, want 1"
+	grep -q "plugin 'fentrytest' failed to load" "$TMPD/err.f" || fail "fentry: plugin not named"
+	grep -q "ulimit" "$TMPD/err.f" && fail "fentry: libbpf's misleading ulimit hint shown"
+	echo "ok: $(grep "this kernel refuses" "$TMPD/err.f")"
+	start_agent --plugin "$FENTRY" -p fentrytest -p execsnoop --keep-going --json
+	grep -q "running 1 plugin" "$TMPD/err" || fail "--keep-going: execsnoop did not run alone"
+	/bin/true
+	sleep 0.3
+	stop_agent
+	grep -q '"plugin":"execsnoop"' "$TMPD/out" || fail "--keep-going: no execsnoop event"
+	check_no_leak
+	echo "ok: --keep-going skipped fentrytest and ran execsnoop"
+else
+	echo "note: this kernel loads fentry programs; the refusal checks do not apply"
+fi
+
+# Hot load, unload and reload through the plugin directory, execsnoop running throughout.
+rm -f "$PD"/*.so
+start_agent --plugin-dir "$PD" -p execsnoop --json
+cp "$DYN" "$PD/dyntest.so"
+kill -HUP "$AGENT_PID"
+for _ in $(seq 1 50); do
+	grep -q "^emf-agent: loaded plugin 'dyntest'" "$TMPD/err" && break
+	sleep 0.1
+done
+grep -q "^emf-agent: loaded plugin 'dyntest'" "$TMPD/err" || { cat "$TMPD/err"; fail "SIGHUP did not load dyntest"; }
+mkdir "$TMPD/emfdyn-one"
+/bin/uname > /dev/null
+sleep 0.3
+grep -q "\"plugin\":\"dyntest\".*\"path\":\"$TMPD/emfdyn-one\"" "$TMPD/out" || fail "no dyntest event"
+grep -q '"comm":"uname"' "$TMPD/out" || fail "execsnoop stopped delivering during the load"
+prog_id=$(bpftool prog show name handle_mkdir | sed -n 's/^\([0-9]*\):.*/\1/p' | head -1)
+[ -n "$prog_id" ] || fail "dyntest's program is not in the kernel"
+
+rm "$PD/dyntest.so"
+kill -HUP "$AGENT_PID"
+for _ in $(seq 1 50); do
+	grep -q "unloaded plugin 'dyntest'" "$TMPD/err" && break
+	sleep 0.1
+done
+grep -q "unloaded plugin 'dyntest'" "$TMPD/err" || { cat "$TMPD/err"; fail "SIGHUP did not unload"; }
+for _ in $(seq 1 50); do
+	bpftool prog show id "$prog_id" > /dev/null 2>&1 || break
+	sleep 0.1
+done
+bpftool prog show id "$prog_id" > /dev/null 2>&1 && fail "dyntest's program stayed in the kernel"
+mkdir "$TMPD/emfdyn-two"
+/bin/hostname > /dev/null
+sleep 0.3
+grep -q "emfdyn-two" "$TMPD/out" && fail "dyntest delivered after its unload"
+grep -q '"comm":"hostname"' "$TMPD/out" || fail "execsnoop stopped delivering after the unload"
+
+cp "$DYN" "$PD/dyntest.so"
+kill -HUP "$AGENT_PID"
+for _ in $(seq 1 50); do
+	[ "$(grep -c "^emf-agent: loaded plugin 'dyntest'" "$TMPD/err")" = 2 ] && break
+	sleep 0.1
+done
+mkdir "$TMPD/emfdyn-three"
+sleep 0.3
+grep -q "emfdyn-three" "$TMPD/out" || { cat "$TMPD/err"; fail "dyntest did not come back"; }
+touch "$PD/dyntest.so"
+kill -HUP "$AGENT_PID"
+for _ in $(seq 1 50); do
+	grep -q "reloaded plugin 'dyntest'" "$TMPD/err" && break
+	sleep 0.1
+done
+grep -q "reloaded plugin 'dyntest'" "$TMPD/err" || { cat "$TMPD/err"; fail "a changed file was not reloaded"; }
+mkdir "$TMPD/emfdyn-four"
+sleep 0.3
+grep -q "emfdyn-four" "$TMPD/out" || fail "dyntest did not deliver after its reload"
+stop_agent
+[ "$AGENT_RC" = 0 ] || fail "emf-agent exited with $AGENT_RC"
+bpftool prog show name handle_mkdir > "$TMPD/left" 2>&1
+[ -s "$TMPD/left" ] && sleep 2 && bpftool prog show name handle_mkdir | grep -q . &&
+	fail "dyntest's program left after exit"
+check_no_leak
+echo "PASS: dynamic plugins load, refuse, hot load, unload and reload"

@@ -86,6 +86,17 @@ SH_LOG_COMPILER = $(BASH)
 EMF_BENCHES += tests/bench/bench_pipeline
 EXTRA_PROGRAMS = $(EMF_BENCHES)
 CLEANFILES += $(EMF_BENCHES)
+EMF_LC = $(foreach i,0 1 2 3 4 5 6 7,tests/plugins/lc$(i)/lc$(i))
+EMF_BENCHES += tests/bench/bench_lifecycle
+tests_bench_bench_lifecycle_SOURCES = tests/bench/bench_lifecycle.c
+tests_bench_bench_lifecycle_CPPFLAGS = $(AM_CPPFLAGS) $(addprefix -I,$(dir $(EMF_LC)))
+tests_bench_bench_lifecycle_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_bench_bench_lifecycle_LDADD = $(addsuffix .emf.o,$(EMF_LC)) $(EMF_TEST_LIBS)
+EXTRA_tests_bench_bench_lifecycle_DEPENDENCIES = $(addsuffix .emf.o,$(EMF_LC))
+$(addsuffix .emf.c,$(EMF_LC)): tests/plugins/lcbody/lcbody.h
+CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.o,$(addsuffix $(s),$(EMF_LC)))
+EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_LC)) $(addsuffix .h,$(EMF_LC)) tests/plugins/lcbody/lcbody.h
+
 EMF_BENCHES += tests/bench/bench_decode
 tests_bench_bench_decode_SOURCES = tests/bench/bench_decode.c
 tests_bench_bench_decode_CPPFLAGS = $(AM_CPPFLAGS) -Iplugins/execsnoop

@@ -268,7 +268,14 @@ static void run_jobs(struct emf_runtime *rt, struct emf_plugin **ps, size_t n, e
 {
 	pthread_t tids[EMF_JOBS_MAX];
 	struct job j = { .ps = ps, .n = n, .kind = kind };
-	size_t want = rt->jobs ? rt->jobs : (size_t)sysconf(_SC_NPROCESSORS_ONLN), started = 0;
+	size_t want = rt->jobs, started = 0;
+
+	/*
+	 * Loads use the CPU: one thread per CPU. Detaching mostly waits for the
+	 * kernel (RCU grace periods of perf-event links): one thread per plugin.
+	 */
+	if (!want)
+		want = kind == JOB_LOAD ? (size_t)sysconf(_SC_NPROCESSORS_ONLN) : n;
 
 	if (want > n)
 		want = n;

@@ -58,6 +58,22 @@ CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.o,$(addsuffix $(s),$
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_REALWORLD)) $(addsuffix .h,$(EMF_REALWORLD)) \
 	tests/codegen/realworld/fsopen/maps.bpf.h
 
+# Rollback against the real kernel: a plugin failing at each step between working ones.
+EMF_BAD = tests/plugins/badhook/badhook tests/plugins/badverify/badverify \
+	tests/plugins/notp/notp tests/plugins/fentrytest/fentrytest
+check_PROGRAMS += tests/kernel/test_rollback
+TESTS += tests/kernel/test_rollback
+tests_kernel_test_rollback_SOURCES = tests/kernel/test_rollback.c \
+	tests/plugins/badhook/badhook_hooks.c
+tests_kernel_test_rollback_CPPFLAGS = $(AM_CPPFLAGS) $(addprefix -I,$(dir $(EMF_BAD))) \
+	-Itests/plugins/lc0 -Itests/plugins/lc1
+tests_kernel_test_rollback_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_kernel_test_rollback_LDADD = $(addsuffix .emf.o,$(EMF_BAD)) tests/plugins/lc0/lc0.emf.o \
+	tests/plugins/lc1/lc1.emf.o $(EMF_TEST_LIBS)
+BUILT_SOURCES += $(addsuffix .emf.c,$(EMF_BAD))
+CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.o,$(addsuffix $(s),$(EMF_BAD)))
+EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_BAD)) $(addsuffix .h,$(EMF_BAD))
+
 # Dynamic plugins: test plugins built as shared objects.
 EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentrytest
 check_DATA = $(addsuffix .emf.so,$(EMF_DYN_PLUGINS))

@@ -2,6 +2,11 @@
 lib_LIBRARIES += sdk/libemfsdk.a
 
 sdk_libemfsdk_a_SOURCES = \
+	sdk/src/bus.c \
+	sdk/src/bus_internal.h \
+	sdk/src/bus_msg.c \
+	sdk/src/bus_svc.c \
+	sdk/src/bus_topic.c \
 	sdk/src/errno.c \
 	sdk/src/event.c \
 	sdk/src/fmt.c \
@@ -21,6 +26,7 @@ sdk_libemfsdk_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS)
 
 emfincludedir = $(includedir)/emf
 emfinclude_HEADERS = \
+	sdk/include/emf/bus.h \
 	sdk/include/emf/emf.bpf.h \
 	sdk/include/emf/errno.h \
 	sdk/include/emf/event.h \

@@ -5,6 +5,7 @@ EMF_TEST_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS
 EMF_TEST_LIBS = sdk/libemfsdk.a $(CUNIT_LIBS) $(EMF_SDK_LIBS)
 
 EMF_UNIT_TESTS = \
+	tests/unit/test_bus \
 	tests/unit/test_codegen_types \
 	tests/unit/test_decoder \
 	tests/unit/test_lifecycle \
@@ -25,6 +26,10 @@ tests_unit_test_codegen_types_LDADD = tests/codegen/alltypes/alltypes.emf.o $(EM
 BUILT_SOURCES += tests/codegen/alltypes/alltypes.emf.c
 CLEANFILES += $(addprefix tests/codegen/alltypes/alltypes,.emf.c .emf.h .skel.h .bpf.o .emf.o)
 EXTRA_DIST += tests/codegen/alltypes/alltypes.bpf.c tests/codegen/alltypes/alltypes.h
+
+tests_unit_test_bus_SOURCES = tests/unit/test_bus.c
+tests_unit_test_bus_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_bus_LDADD = $(EMF_TEST_LIBS)
 
 tests_unit_test_lifecycle_SOURCES = tests/unit/test_lifecycle.c
 tests_unit_test_lifecycle_CFLAGS = $(EMF_TEST_CFLAGS)
@@ -70,7 +75,7 @@ tests_kernel_test_rollback_CPPFLAGS = $(AM_CPPFLAGS) $(addprefix -I,$(dir $(EMF_
 tests_kernel_test_rollback_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_kernel_test_rollback_LDADD = $(addsuffix .emf.o,$(EMF_BAD)) tests/plugins/lc0/lc0.emf.o \
 	tests/plugins/lc1/lc1.emf.o $(EMF_TEST_LIBS)
-BUILT_SOURCES += $(addsuffix .emf.c,$(EMF_BAD))
+BUILT_SOURCES += $(addsuffix .emf.c,$(EMF_BAD)) tests/plugins/lc0/lc0.emf.c tests/plugins/lc1/lc1.emf.c
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.o,$(addsuffix $(s),$(EMF_BAD)))
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_BAD)) $(addsuffix .h,$(EMF_BAD))
 
@@ -112,6 +117,15 @@ EXTRA_tests_bench_bench_lifecycle_DEPENDENCIES = $(addsuffix .emf.o,$(EMF_LC))
 $(addsuffix .emf.c,$(EMF_LC)): tests/plugins/lcbody/lcbody.h
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.o,$(addsuffix $(s),$(EMF_LC)))
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_LC)) $(addsuffix .h,$(EMF_LC)) tests/plugins/lcbody/lcbody.h
+
+# The bus benchmark compares calls with D-Bus when libdbus-1-dev and dbus are installed.
+EMF_BENCHES += tests/bench/bench_bus
+tests_bench_bench_bus_SOURCES = tests/bench/bench_bus.c
+tests_bench_bench_bus_CFLAGS = $(EMF_TEST_CFLAGS) $(DBUS_CFLAGS)
+tests_bench_bench_bus_LDADD = sdk/libemfsdk.a $(EMF_SDK_LIBS) $(DBUS_LIBS)
+if HAVE_DBUS
+tests_bench_bench_bus_CPPFLAGS = $(AM_CPPFLAGS) -DHAVE_DBUS
+endif
 
 EMF_BENCHES += tests/bench/bench_decode
 tests_bench_bench_decode_SOURCES = tests/bench/bench_decode.c

@@ -31,6 +31,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <emf/bus.h>
 #include <emf/errno.h>
 #include <emf/runtime.h>
 
@@ -88,6 +89,9 @@ static int deliver(struct emf_output_rt *o, const void *data, size_t size)
 	o->stats.events++;
 	p->stats.events++;
 	rt->delivered++;
+	/* Zero copy for the host; the bus copies once for its subscribers. */
+	if (rt->bus && o->topic)
+		emf_bus__publish(rt->bus, o->topic, type, data, size);
 	if (!rt->event_cb)
 		return 0;
 	ev.plugin = p;
@@ -263,12 +267,20 @@ static int ensure_outs(struct emf_plugin *p)
 	for (j = 0; j < p->desc->n_outputs; j++) {
 		p->outs[j].plugin = p;
 		p->outs[j].out = &p->desc->outputs[j];
+		/* The bus topic of its events: PLUGIN.EVENT. */
+		if (asprintf(&p->outs[j].topic, "%s.%s", p->desc->name,
+			     p->desc->outputs[j].event->name) < 0)
+			p->outs[j].topic = NULL;
 	}
 	return 0;
 }
 
 void emf_reader__plugin_free(struct emf_plugin *p)
 {
+	uint32_t j;
+
+	for (j = 0; p->outs && j < p->desc->n_outputs; j++)
+		free(p->outs[j].topic);
 	free(p->outs);
 	p->outs = NULL;
 }
@@ -647,6 +659,9 @@ int emf_reader__poll(struct emf_runtime *rt, int timeout_ms)
 			if (read(rt->timerfd, &val, sizeof(val)) == sizeof(val))
 				rt->ticks += val;
 			drain = true;
+		} else if (tag == &rt->bus) {
+			/* Host-loop deliveries of the bus: messages, calls, signals. */
+			emf_bus__dispatch(rt->bus, 0);
 		} else if (tag == &rt->kickfd) {
 			if (read(rt->kickfd, &val, sizeof(val)) < 0 && errno != EAGAIN)
 				pr_warn("reader: failed to read the pending-events eventfd: %s\n",

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include <emf/bus.h>
 #include <emf/errno.h>
 #include <emf/runtime.h>
 
@@ -78,6 +79,8 @@ void emf_runtime__destroy(struct emf_runtime *rt)
 	if (!rt)
 		return;
 	emf_runtime__stop(rt);
+	/* Before the plugins: bus callbacks may belong to their code. */
+	emf_bus__destroy(rt->bus);
 	for (i = rt->cnt; i-- > 0;)
 		plugin_free(rt->plugins[i]);
 	free(rt->plugins);
@@ -229,6 +232,57 @@ struct emf_plugin *emf_runtime__plugin(const struct emf_runtime *rt, size_t idx)
 const char *emf_runtime__last_error(const struct emf_runtime *rt)
 {
 	return rt->errmsg;
+}
+
+/* Bus signals go to the signal hook of every running plugin, in lifecycle order. */
+static void forward_signal(void *ctx, int signo, const char *name)
+{
+	struct emf_runtime *rt = ctx;
+	size_t i;
+
+	for (i = 0; i < rt->cnt; i++) {
+		struct emf_plugin *p = rt->plugins[i];
+		const struct emf_plugin_hooks *h = p->desc->hooks;
+
+		if (p->state == EMF_PLUGIN_ATTACHED && h && h->signal)
+			h->signal(p, signo, name);
+	}
+}
+
+struct emf_bus *emf_runtime__bus(struct emf_runtime *rt)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &rt->bus };
+	struct emf_bus *bus;
+	int err;
+
+	if (!rt)
+		return emf_err_ptr(-EINVAL);
+	if (rt->bus)
+		return rt->bus;
+	bus = emf_bus__new(NULL);
+	if (!bus)
+		return NULL;
+	if (epoll_ctl(rt->epfd, EPOLL_CTL_ADD, emf_bus__fd(bus), &ev) < 0) {
+		err = -errno;
+		goto err_destroy;
+	}
+	rt->sig_sub = emf_bus__on_signal(bus, forward_signal, rt, NULL);
+	if (!rt->sig_sub) {
+		err = -errno;
+		goto err_destroy;
+	}
+	rt->bus = bus;
+	return bus;
+
+err_destroy:
+	pr_warn("runtime: failed to set up the message bus: %s\n", emf_strerror(err));
+	emf_bus__destroy(bus);
+	return emf_err_ptr(err);
+}
+
+struct emf_runtime *emf_plugin__runtime(const struct emf_plugin *plugin)
+{
+	return plugin->rt;
 }
 
 int emf_runtime__epoll_fd(const struct emf_runtime *rt)

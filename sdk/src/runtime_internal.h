@@ -25,6 +25,7 @@ struct emf_output_rt {
 	unsigned int budget; /* events this read may still deliver */
 	bool pending; /* a read stopped on its budget with events left */
 	struct emf_output_stats stats;
+	char *topic; /* "PLUGIN.EVENT", where the bus publishes its events */
 	uint64_t lost_run; /* emf_lost count of this output in the running object */
 	uint64_t lost_scan; /* scratch of the emf_lost scan */
 	uint64_t lost_warned; /* stats.lost at the last warning */
@@ -68,6 +69,8 @@ struct emf_runtime {
 	int ncpus;
 	bool running;
 	int cb_err; /* what the event callback returned to stop a poll */
+	struct emf_bus *bus; /* created by emf_runtime__bus(), NULL until then */
+	struct emf_bus_sub *sig_sub; /* forwards bus signals to the plugins' hooks */
 	bool keep_going; /* a failing plugin is skipped, the others start */
 	unsigned int jobs; /* threads for loads and detaches, 0 for one per CPU */
 	char errmsg[2048];

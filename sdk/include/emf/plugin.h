@@ -87,6 +87,8 @@ struct emf_plugin_hooks {
 	int (*attach)(struct emf_plugin *plugin); /* after its programs are attached */
 	void (*detach)(struct emf_plugin *plugin); /* before its programs are detached */
 	void (*destroy)(struct emf_plugin *plugin); /* before its object is closed */
+	/* A signal raised on the runtime's bus (emf_bus__signal()): pause, resume, reload... */
+	void (*signal)(struct emf_plugin *plugin, int signo, const char *name);
 };
 
 struct emf_plugin_desc {

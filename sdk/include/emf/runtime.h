@@ -221,6 +221,24 @@ int emf_runtime__stop_plugin(struct emf_runtime *rt, struct emf_plugin *plugin);
  */
 const char *emf_plugin__path(const struct emf_plugin *plugin);
 
+struct emf_bus;
+
+/*
+ * emf_runtime__bus - the runtime's message bus, created on first use
+ *
+ * From then on every decoded event of every plugin is also published on the
+ * bus, on topic "PLUGIN.EVENT" (e.g. "execsnoop.event") with its event type,
+ * so code can subscribe instead of touching ring buffers; the bus's
+ * host-loop deliveries run from emf_runtime__poll() (its fd is behind the
+ * runtime's epoll fd); and signals raised on it reach every running plugin's
+ * signal hook. Owned by the runtime, destroyed with it. Returns NULL with
+ * errno set when it cannot be created.
+ */
+struct emf_bus *emf_runtime__bus(struct emf_runtime *rt);
+
+/* emf_plugin__runtime - the runtime a plugin belongs to */
+struct emf_runtime *emf_plugin__runtime(const struct emf_plugin *plugin);
+
 /*
  * emf_runtime__epoll_fd - the one fd a host loop watches for readability
  *

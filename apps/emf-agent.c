@@ -16,7 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
+#include <jansson.h>
 
+#include <emf/bus.h>
 #include <emf/errno.h>
 #include <emf/fmt.h>
 #include <emf/log.h>
@@ -42,6 +44,7 @@ enum {
 	OPT_PLUGIN_DIR,
 	OPT_PRIO,
 	OPT_KEEP_GOING,
+	OPT_CALL,
 };
 
 static volatile sig_atomic_t exiting, rescan;
@@ -64,6 +67,8 @@ struct agent {
 	char *prios[MAX_NAMES]; /* NAME=N */
 	int n_prios;
 	bool keep_going;
+	const char *calls[MAX_NAMES]; /* SERVICE.METHOD[=JSON] */
+	int n_calls;
 	bool stats; /* print counters at exit */
 	double stats_every; /* and every so many seconds, 0 for never */
 	struct emf_buf out;
@@ -98,6 +103,9 @@ static void usage(FILE *f)
 		"                         ones reload (default " EMF_PLUGIN_DIR ", if it exists)\n"
 		"      --prio NAME=N      start plugin NAME at priority N (lower first)\n"
 		"      --keep-going       skip a plugin that fails to start, run the others\n"
+		"      --call SERVICE.METHOD[=JSON]\n"
+		"                         at the end of the run, call a method plugins offer on\n"
+		"                         the bus and print its JSON reply (repeatable)\n"
 		"  -x, --exclude NAME     do not run this plugin (repeatable)\n"
 		"  -a, --arg PLUGIN.OPTION=VALUE\n"
 		"                         set a plugin option (repeatable); --list shows them\n"
@@ -384,6 +392,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
 		{ "prio", required_argument, NULL, OPT_PRIO },
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
+		{ "call", required_argument, NULL, OPT_CALL },
 		{ "stats", optional_argument, NULL, OPT_STATS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -438,6 +447,14 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			break;
 		case OPT_KEEP_GOING:
 			a->keep_going = true;
+			break;
+		case OPT_CALL:
+			if (a->n_calls == MAX_NAMES) {
+				fprintf(stderr, "emf-agent: too many --call options (at most %d)\n",
+					MAX_NAMES);
+				return -EINVAL;
+			}
+			a->calls[a->n_calls++] = optarg;
 			break;
 		case 'a':
 			if (a->n_args == MAX_NAMES) {
@@ -519,6 +536,44 @@ unknown_exclude:
 	fprintf(stderr, "emf-agent: no plugin named '%s'; 'emf-agent --list' shows them\n",
 		a->exclude[k]);
 	return -ENOENT;
+}
+
+/* --call SERVICE.METHOD[=JSON]: the reply goes to stdout as one JSON line. */
+static int do_calls(struct agent *a, struct emf_runtime *rt)
+{
+	struct emf_bus *bus = emf_runtime__bus(rt);
+	int k, err, ret = 0;
+
+	for (k = 0; bus && k < a->n_calls; k++) {
+		char method[256], *eq = strchr(a->calls[k], '=');
+		json_t *args = NULL, *reply = NULL;
+		json_error_t jerr;
+		char *s;
+
+		snprintf(method, sizeof(method), "%.*s",
+			 eq ? (int)(eq - a->calls[k]) : (int)strlen(a->calls[k]), a->calls[k]);
+		if (eq && !(args = json_loads(eq + 1, JSON_DECODE_ANY, &jerr))) {
+			fprintf(stderr, "emf-agent: --call %s: arguments are not JSON: %s\n", method,
+				jerr.text);
+			ret = -EINVAL;
+			continue;
+		}
+		err = emf_bus__call(bus, method, args, &reply, 2000);
+		json_decref(args);
+		if (err) {
+			fprintf(stderr, "emf-agent: --call %s failed: %s%s\n", method,
+				emf_strerror(err),
+				err == -ENOENT ? " (no running plugin offers it)" : "");
+			ret = err;
+			continue;
+		}
+		s = json_dumps(reply, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+		printf("%s\n", s ?: "null");
+		free(s);
+		json_decref(reply);
+	}
+	fflush(stdout);
+	return bus ? ret : -errno;
 }
 
 /* --prio NAME=N */
@@ -681,6 +736,12 @@ int main(int argc, char **argv)
 	if (!a.write_failed && emf_runtime__drain(rt) >= 0)
 		flush_out(&a);
 	ret = 0;
+	if (a.n_calls) {
+		/* Deliver what the bus still holds, so services see every event. */
+		emf_bus__dispatch(emf_runtime__bus(rt), 0);
+		if (do_calls(&a, rt))
+			ret = EXIT_RUNTIME;
+	}
 out:
 	flush_out(&a);
 	/* Loss is never silent: the counters are shown at exit whenever events were lost. */

@@ -45,5 +45,9 @@ EMF_CODEGEN_V_1 =
 %.emf.so: %.emf.c $(emfinclude_HEADERS)
 	$(AM_V_CCLD)$(COMPILE) -fPIC -shared $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS) -I$(@D) -o $@ $<
 
+# The plugin's C side, next to the generated header it may include.
+%.hooks.o: %.hooks.c %.emf.c $(emfinclude_HEADERS)
+	$(AM_V_CC)$(COMPILE) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS) -I$(@D) -c -o $@ $<
+
 %.emf.o: %.emf.c $(emfinclude_HEADERS)
 	$(AM_V_CC)$(COMPILE) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS) -I$(@D) -c -o $@ $<

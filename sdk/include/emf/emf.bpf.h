@@ -58,6 +58,27 @@ struct emf_plugin_info {
 #define EMF_EVENT(name) __attribute__((btf_decl_tag("emf.event:" #name)))
 
 /*
+ * Sampled maps: the SDK reads the map every @ms milliseconds and hands the
+ * result to the host (emf-agent prints it as a table, or a JSON line, and the
+ * runtime publishes it on the bus as PLUGIN.MAP). Put one on a map:
+ *
+ *   struct { ... } counts SEC(".maps") EMF_SAMPLE_COUNTERS_CLEAR(1000);
+ *
+ * EMF_SAMPLE_COUNTERS: a hash or array map (per-CPU ones are summed over the
+ * CPUs) of key -> integer, or key -> struct of integers; the key is an
+ * integer or a struct. EMF_SAMPLE_LOG2_HIST: an array map of integers where
+ * slot i counts values v with 2^i <= v < 2^(i+1) (slot 0: v < 2), filled
+ * with emf_log2l(); printed as a histogram. The _CLEAR forms delete the
+ * entries of a hash map, or zero those of an array, after each read, so each
+ * sample covers one interval.
+ */
+#define EMF_SAMPLE_COUNTERS(ms) __attribute__((btf_decl_tag("emf.sample:counters:" #ms)))
+#define EMF_SAMPLE_COUNTERS_CLEAR(ms)                                                       \
+	__attribute__((btf_decl_tag("emf.sample:counters:" #ms ":clear")))
+#define EMF_SAMPLE_LOG2_HIST(ms) __attribute__((btf_decl_tag("emf.sample:log2:" #ms)))
+#define EMF_SAMPLE_LOG2_HIST_CLEAR(ms) __attribute__((btf_decl_tag("emf.sample:log2:" #ms ":clear")))
+
+/*
  * Event fields that emf renders as network addresses rather than numbers:
  * emf_ipv4_t holds an IPv4 address in network byte order ("10.0.0.1");
  * emf_ipaddr_t holds 16 bytes: an IPv6 address ("::1"), or an IPv4 one either
@@ -96,6 +117,34 @@ struct {
 } emf_lost SEC(".maps");
 
 /* @name is the stringified map argument, "&events": folded to constant stores. */
+/* emf_log2l - the EMF_SAMPLE_LOG2_HIST slot of @v: floor(log2(v)), 0 for v < 2 */
+static __always_inline __u32 emf_log2l(__u64 v)
+{
+	__u32 r = 0;
+
+	if (v >> 32) {
+		v >>= 32;
+		r += 32;
+	}
+	if (v >> 16) {
+		v >>= 16;
+		r += 16;
+	}
+	if (v >> 8) {
+		v >>= 8;
+		r += 8;
+	}
+	if (v >> 4) {
+		v >>= 4;
+		r += 4;
+	}
+	if (v >> 2) {
+		v >>= 2;
+		r += 2;
+	}
+	return r + (__u32)(v >> 1);
+}
+
 static __always_inline void emf__lost_key(struct emf_lost_key *k, const char *name)
 {
 	int i, j = 0;

@@ -10,6 +10,7 @@
 #ifndef __EMF_PLUGIN_H
 #define __EMF_PLUGIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,6 +72,21 @@ struct emf_plugin_ops {
 
 struct emf_plugin;
 
+enum emf_sample_kind {
+	EMF_SAMPLE_COUNTERS, /* key -> integer, or struct of integers */
+	EMF_SAMPLE_LOG2_HIST, /* array of counts, slot i: 2^i <= v < 2^(i+1) */
+};
+
+/* A map the SDK reads periodically (EMF_SAMPLE_* in <emf/emf.bpf.h>). */
+struct emf_sample {
+	const char *map_name;
+	enum emf_sample_kind kind;
+	uint32_t interval_ms;
+	bool clear; /* delete (hash) or zero (array) the entries after each read */
+	struct emf_field key; /* layout of the key; .type for a struct key */
+	struct emf_field value; /* layout of one value (one CPU's for per-CPU maps) */
+};
+
 /*
  * Optional user hooks of a plugin, run by the lifecycle around its own steps.
  * A plugin defines them in C next to its BPF code, as
@@ -106,6 +122,8 @@ struct emf_plugin_desc {
 	const struct emf_option *options;
 	const char *source; /* the .bpf.c it was generated from, for messages */
 	const struct emf_plugin_hooks *hooks; /* NAME__hooks when the plugin defines it */
+	uint32_t n_samples;
+	const struct emf_sample *samples;
 };
 
 /*

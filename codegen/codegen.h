@@ -25,6 +25,16 @@ struct cg_output {
 	int event; /* index into cg_plugin.events */
 };
 
+/* A map the SDK samples periodically (EMF_SAMPLE_* of <emf/emf.bpf.h>). */
+struct cg_sample {
+	char map[CG_NAME_MAX];
+	bool log2; /* EMF_SAMPLE_LOG2_HIST, else COUNTERS */
+	unsigned int interval_ms;
+	bool clear;
+	__u32 key_id; /* key and value types of the map, from its BTF definition */
+	__u32 value_id;
+};
+
 /* A const volatile global of .rodata. */
 struct cg_global {
 	char name[CG_NAME_MAX];
@@ -49,6 +59,8 @@ struct cg_plugin {
 	int n_outputs;
 	struct cg_global *globals;
 	int n_globals;
+	struct cg_sample *samples;
+	int n_samples;
 	int n_options; /* globals settable from text, set by the emitter */
 	void *rodata; /* initial contents of .rodata: the globals' defaults */
 	size_t rodata_size;

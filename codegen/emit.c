@@ -955,7 +955,69 @@ static int setup(struct cg_emitter *e, struct cg_plugin *p, FILE *f)
 		ct = find_type(e, p->events[i].type_id);
 		ct->event = i;
 	}
+	/* Struct keys and values of sampled maps get layouts and field tables too. */
+	for (i = 0; i < p->n_samples; i++) {
+		__u32 ids[2] = { cg_resolve(e->btf, p->samples[i].key_id),
+				 cg_resolve(e->btf, p->samples[i].value_id) };
+		const char *what[2] = { "key", "value" };
+
+		for (int k = 0; k < 2; k++) {
+			const struct btf_type *t = cg_type_of(e, ids[k]);
+			char name[2 * CG_NAME_MAX];
+
+			if (!btf_is_composite(t))
+				continue;
+			snprintf(name, sizeof(name), "%s", cg_name_of(e, t));
+			if (!name[0])
+				snprintf(name, sizeof(name), "%s_%s", p->samples[i].map, what[k]);
+			err = collect(e, ids[k], name, -1);
+			if (err)
+				return err;
+		}
+	}
 	return 0;
+}
+
+/* An emf_field literal describing a whole key or value of type @id. */
+static void emit_field_literal(struct cg_emitter *e, const char *name, __u32 id)
+{
+	__u32 cnt = 0, el;
+
+	id = cg_resolve(e->btf, id);
+	el = btf_is_array(cg_type_of(e, id)) ? cg_array_elem(e, id, &cnt) : id;
+	cg_out(e, "\t\t.%s = {\n\t\t\t.name = \"%s\",\n", name, name);
+	if (cnt && cg_is_char(e, el) && btf_is_int(cg_type_of(e, el)))
+		cg_out(e, "\t\t\t.kind = EMF_FIELD_STRING,\n");
+	else
+		cg_out(e, "\t\t\t.kind = %s,\n", cg_field_kind(e, el));
+	cg_out(e, "\t\t\t.size = %u,\n", (__u32)btf__resolve_size(e->btf, id));
+	if (cnt)
+		cg_out(e, "\t\t\t.count = %u,\n", cnt);
+	if (btf_is_composite(cg_type_of(e, el)))
+		cg_out(e, "\t\t\t.type = &%s__type,\n", find_type(e, el)->fname);
+	cg_out(e, "\t\t},\n");
+}
+
+static void emit_samples(struct cg_emitter *e)
+{
+	struct cg_plugin *p = e->p;
+	int i;
+
+	if (!p->n_samples)
+		return;
+	cg_out(e, "static const struct emf_sample %s__samples[] = {\n", p->name);
+	for (i = 0; i < p->n_samples; i++) {
+		struct cg_sample *s = &p->samples[i];
+
+		cg_out(e, "\t{\n\t\t.map_name = \"%s\",\n", s->map);
+		cg_out(e, "\t\t.kind = %s,\n", s->log2 ? "EMF_SAMPLE_LOG2_HIST" : "EMF_SAMPLE_COUNTERS");
+		cg_out(e, "\t\t.interval_ms = %u,\n\t\t.clear = %s,\n", s->interval_ms,
+		       s->clear ? "true" : "false");
+		emit_field_literal(e, "key", s->key_id);
+		emit_field_literal(e, "value", s->value_id);
+		cg_out(e, "\t},\n");
+	}
+	cg_out(e, "};\n\n");
 }
 
 int cg_emit_header(struct cg_plugin *p, FILE *f)
@@ -1113,6 +1175,7 @@ int cg_emit_source(struct cg_plugin *p, FILE *f)
 		cg_out(&e, "};\n\n");
 	}
 	cg_emit_options(&e);
+	emit_samples(&e);
 
 	cg_out(&e, "static int %s__emf_open(void **skel, const struct bpf_object_open_opts *opts)\n{\n", n);
 	cg_out(&e, "\tstruct %s_bpf *s = %s_bpf__open_opts(opts);\n\n", n, n);
@@ -1144,7 +1207,10 @@ int cg_emit_source(struct cg_plugin *p, FILE *f)
 	if (p->n_options)
 		cg_out(&e, "\t.n_options = %d,\n\t.options = %s__options,\n", p->n_options, n);
 	cg_out(&e, "\t.source = \"%s\",\n", p->src);
-	cg_out(&e, "\t.hooks = &%s__hooks,\n};\n\n", n);
+	cg_out(&e, "\t.hooks = &%s__hooks,\n", n);
+	if (p->n_samples)
+		cg_out(&e, "\t.n_samples = %d,\n\t.samples = %s__samples,\n", p->n_samples, n);
+	cg_out(&e, "};\n\n");
 	cg_out(&e, "#ifndef EMF_PLUGIN_NO_REGISTER\nEMF_PLUGIN_REGISTER(%s, %s__plugin);\n#endif\n\n", n, n);
 	cg_out(&e, "/* What emf_runtime__load_file() looks up when this is built as a shared object. */\n");
 	cg_out(&e, "EMF_PLUGIN_ENTRY(%s__plugin);\n", n);

@@ -21,6 +21,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/registry.c \
 	sdk/src/runtime.c \
 	sdk/src/runtime_internal.h \
+	sdk/src/sample.c \
 	$(NULL)
 sdk_libemfsdk_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS)
 

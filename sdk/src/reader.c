@@ -498,11 +498,13 @@ int emf_reader__plugin_setup(struct emf_runtime *rt, struct emf_plugin *p)
 	uint32_t j;
 	int err;
 
-	if (!p->desc->n_outputs)
+	if (!p->desc->n_outputs && !p->desc->n_samples)
 		return 0;
 	err = setup_common(rt);
 	if (!err)
 		err = ensure_outs(p);
+	if (!err)
+		err = emf_samples__setup(rt, p);
 	if (err)
 		return err;
 	setup_lost(rt, p);
@@ -561,6 +563,7 @@ void emf_reader__plugin_teardown(struct emf_runtime *rt, struct emf_plugin *p)
 {
 	uint32_t j;
 
+	emf_samples__teardown(p);
 	if (!p->outs)
 		return;
 	/* The last count, while the map is still there. */
@@ -673,6 +676,8 @@ int emf_reader__poll(struct emf_runtime *rt, int timeout_ms)
 	}
 	if (!err && (drain || kicked))
 		err = consume_all(rt, !drain);
+	if (!err && drain)
+		err = emf_samples__poll(rt);
 	if (!err && drain && rt->ticks >= rt->next_sync) {
 		unsigned int ms = rt->drain_ms ?: EMF_DRAIN_MS_DEFAULT;
 

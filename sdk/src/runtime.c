@@ -22,7 +22,7 @@
 #include "opts_internal.h"
 #include "runtime_internal.h"
 
-#define emf_runtime_opts__last_field jobs
+#define emf_runtime_opts__last_field sample_cb
 
 
 struct emf_runtime *emf_runtime__new(const struct emf_runtime_opts *opts)
@@ -39,6 +39,7 @@ struct emf_runtime *emf_runtime__new(const struct emf_runtime_opts *opts)
 	rt->drain_ms = OPTS_GET(opts, drain_ms, 0);
 	rt->keep_going = OPTS_GET(opts, keep_going, false);
 	rt->jobs = OPTS_GET(opts, jobs, 0);
+	rt->sample_cb = OPTS_GET(opts, sample_cb, NULL);
 	if (rt->drain_ms > 1000) {
 		pr_warn("runtime: invalid drain_ms %u: give 1 to 1000 ms, or 0 for the default\n",
 			rt->drain_ms);

@@ -62,6 +62,27 @@ struct emf_event {
  */
 typedef int (*emf_event_fn)(void *ctx, const struct emf_event *ev);
 
+/*
+ * One reading of a sampled map (EMF_SAMPLE_* in <emf/emf.bpf.h>), valid only
+ * during the callback it is passed to. For EMF_SAMPLE_COUNTERS, the entries
+ * read (of an array map, only those not zero); for EMF_SAMPLE_LOG2_HIST, the
+ * non-empty slots, key = slot number. Per-CPU values are summed.
+ */
+struct emf_sample_data {
+	const struct emf_plugin *plugin;
+	const struct emf_sample *sample; /* map name, kind, key and value layouts */
+	size_t n;
+	const void *keys; /* n keys of sample->key.size bytes */
+	const void *values; /* n values of sample->value.size bytes */
+};
+
+/*
+ * Called for each reading of a sampled map, on the thread calling
+ * emf_runtime__poll(), every interval of the map. Return 0; a negative value
+ * stops the current poll, which returns it.
+ */
+typedef int (*emf_sample_fn)(void *ctx, const struct emf_sample_data *data);
+
 struct emf_runtime_opts {
 	size_t sz;
 	emf_event_fn event_cb; /* NULL: events are read and counted only */
@@ -81,6 +102,7 @@ struct emf_runtime_opts {
 	bool keep_going;
 	/* Threads that load and detach plugins in parallel; 0: one per CPU, 1: none. */
 	unsigned int jobs;
+	emf_sample_fn sample_cb; /* NULL: sampled maps are only published on the bus */
 	size_t :0;
 };
 
@@ -222,6 +244,22 @@ int emf_runtime__stop_plugin(struct emf_runtime *rt, struct emf_plugin *plugin);
 const char *emf_plugin__path(const struct emf_plugin *plugin);
 
 struct emf_bus;
+struct emf_buf;
+
+/*
+ * emf_sample_data__json - append a reading as one JSON object (no newline):
+ * {"plugin":P,"map":M,"entries":[{"key":K,"value":V},...]} for counters
+ * (struct keys and values as objects of their fields), or
+ * {"plugin":P,"map":M,"hist":[{"low":L,"high":H,"count":N},...]} for a log2
+ * histogram. Returns 0 or -ENOMEM.
+ */
+int emf_sample_data__json(const struct emf_sample_data *data, struct emf_buf *b);
+
+/*
+ * emf_sample_data__text - append a reading as text: a title line, then a
+ * table of keys and values, or a histogram with bars. Returns 0 or -ENOMEM.
+ */
+int emf_sample_data__text(const struct emf_sample_data *data, struct emf_buf *b);
 
 /*
  * emf_runtime__bus - the runtime's message bus, created on first use

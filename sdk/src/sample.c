@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Sampled maps (EMF_SAMPLE_* of <emf/emf.bpf.h>): read on the reader's drain
+ * timer when due, per-CPU values summed, cleared after the read when asked,
+ * handed to the host's sample callback and published on the bus as JSON.
+ * This runs once per interval per map, so it walks the field tables the code
+ * generator emitted instead of needing generated code of its own.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <emf/bus.h>
+#include <emf/errno.h>
+#include <emf/fmt.h>
+#include <emf/runtime.h>
+
+#include "log_internal.h"
+#include "runtime_internal.h"
+
+#define HIST_SLOTS 64
+
+struct emf_sample_rt {
+	const struct emf_sample *s;
+	struct bpf_map *map;
+	uint64_t next_ms; /* CLOCK_MONOTONIC time of the next read */
+	char *topic; /* "PLUGIN.MAP" */
+	bool warned;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+/* ---- rendering from field tables ----------------------------------------- */
+
+static int64_t read_int(const void *p, uint32_t size, bool sign)
+{
+	union {
+		int8_t i8;
+		int16_t i16;
+		int32_t i32;
+		int64_t i64;
+		uint8_t u8;
+		uint16_t u16;
+		uint32_t u32;
+	} v = {};
+
+	memcpy(&v, p, size > 8 ? 8 : size);
+	switch (size) {
+	case 1:
+		return sign ? (int64_t)v.i8 : (int64_t)v.u8;
+	case 2:
+		return sign ? (int64_t)v.i16 : (int64_t)v.u16;
+	case 4:
+		return sign ? (int64_t)v.i32 : (int64_t)v.u32;
+	default:
+		return v.i64;
+	}
+}
+
+static int render(struct emf_buf *b, const struct emf_field *f, const void *base, bool json);
+
+static int render_scalar(struct emf_buf *b, const struct emf_field *f, const void *p, size_t size,
+			 bool json)
+{
+	char *o = emf_buf__reserve(b, EMF_FMT_JSON_STR_MAX(f->count ?: 1) + 64);
+	bool sign = f->kind == EMF_FIELD_INT || f->kind == EMF_FIELD_CHAR;
+	int64_t v;
+	uint32_t i;
+
+	if (!o)
+		return -ENOMEM;
+	switch (f->kind) {
+	case EMF_FIELD_STRING:
+		o = json ? emf_fmt_json_str(o, p, f->count) : emf_fmt_str(o, p, f->count);
+		break;
+	case EMF_FIELD_IPV4:
+	case EMF_FIELD_IPADDR:
+		if (json)
+			*o++ = '"';
+		if (f->kind == EMF_FIELD_IPV4)
+			o = emf_fmt_ipv4(o, (uint32_t)read_int(p, 4, false));
+		else
+			o = emf_fmt_ipaddr(o, p);
+		if (json)
+			*o++ = '"';
+		break;
+	case EMF_FIELD_POINTER:
+		if (json)
+			*o++ = '"';
+		o = emf_fmt_hex(o, (uint64_t)read_int(p, 8, false));
+		if (json)
+			*o++ = '"';
+		break;
+	case EMF_FIELD_FLOAT:
+		if (size == 4) {
+			float fl;
+
+			memcpy(&fl, p, 4);
+			o = emf_fmt_double(o, fl);
+		} else {
+			double d;
+
+			memcpy(&d, p, 8);
+			o = emf_fmt_double(o, d);
+		}
+		break;
+	case EMF_FIELD_BOOL:
+		memcpy(o, read_int(p, size, false) ? "true" : "false", 5);
+		o += read_int(p, size, false) ? 4 : 5;
+		break;
+	case EMF_FIELD_ENUM:
+		v = read_int(p, size, true);
+		for (i = 0; i < f->n_enum_values; i++) {
+			if (f->enum_values[i].value == v || (uint32_t)f->enum_values[i].value == (uint32_t)v) {
+				emf_buf__commit(b, o);
+				if (json)
+					emf_buf__append(b, "\"", 1);
+				emf_buf__append(b, f->enum_values[i].name,
+						strlen(f->enum_values[i].name));
+				if (json)
+					emf_buf__append(b, "\"", 1);
+				return 0;
+			}
+		}
+		o = emf_fmt_i64(o, v);
+		break;
+	default:
+		v = read_int(p, size, sign);
+		o = sign ? emf_fmt_i64(o, v) : emf_fmt_u64(o, (uint64_t)v);
+	}
+	emf_buf__commit(b, o);
+	return 0;
+}
+
+static int render_struct(struct emf_buf *b, const struct emf_event_type *t, const void *base,
+			 bool json)
+{
+	uint32_t i;
+	int err = emf_buf__append(b, "{", 1);
+
+	for (i = 0; !err && i < t->n_fields; i++) {
+		const struct emf_field *f = &t->fields[i];
+		char key[160];
+		int n = snprintf(key, sizeof(key), json ? "%s\"%s\":" : "%s%s=", i ? (json ? "," : " ") : "",
+				 f->name);
+
+		err = emf_buf__append(b, key, n);
+		if (!err)
+			err = render(b, f, base, json);
+	}
+	return err ?: emf_buf__append(b, "}", 1);
+}
+
+/* Render field @f of the object at @base. */
+static int render(struct emf_buf *b, const struct emf_field *f, const void *base, bool json)
+{
+	const char *p = (const char *)base + f->offset;
+	uint32_t i, esize;
+	int err = 0;
+
+	if (f->bit_size) {
+		uint64_t raw = (uint64_t)read_int(p, f->size, false);
+		uint64_t v = (raw >> f->bit_offset) & ((1ULL << f->bit_size) - 1);
+		char *o = emf_buf__reserve(b, 24);
+
+		if (!o)
+			return -ENOMEM;
+		emf_buf__commit(b, emf_fmt_u64(o, v));
+		return 0;
+	}
+	if ((f->kind == EMF_FIELD_STRUCT || f->kind == EMF_FIELD_UNION) && !f->count)
+		return render_struct(b, f->type, p, json);
+	if (!f->count || f->kind == EMF_FIELD_STRING || f->kind == EMF_FIELD_IPADDR)
+		return render_scalar(b, f, p, f->size, json);
+	esize = f->size / f->count;
+	err = emf_buf__append(b, "[", 1);
+	for (i = 0; !err && i < f->count; i++) {
+		struct emf_field el = *f;
+
+		el.count = 0;
+		el.offset = 0;
+		el.size = esize;
+		if (i)
+			err = emf_buf__append(b, ",", 1);
+		if (!err)
+			err = (f->kind == EMF_FIELD_STRUCT || f->kind == EMF_FIELD_UNION) ?
+				      render_struct(b, f->type, p + i * esize, json) :
+				      render_scalar(b, &el, p + i * esize, esize, json);
+	}
+	return err ?: emf_buf__append(b, "]", 1);
+}
+
+static int appendf(struct emf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int appendf(struct emf_buf *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	return emf_buf__append(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+static uint64_t slot_count(const struct emf_sample_data *d, size_t i, uint32_t *slot)
+{
+	const char *k = (const char *)d->keys + i * d->sample->key.size;
+
+	*slot = (uint32_t)read_int(k, d->sample->key.size, false);
+	return (uint64_t)read_int((const char *)d->values + i * d->sample->value.size,
+				  d->sample->value.size, false);
+}
+
+int emf_sample_data__json(const struct emf_sample_data *d, struct emf_buf *b)
+{
+	const struct emf_sample *s = d->sample;
+	size_t i;
+	int err;
+
+	err = appendf(b, "{\"plugin\":\"%s\",\"map\":\"%s\",\"%s\":[", emf_plugin__name(d->plugin),
+		      s->map_name, s->kind == EMF_SAMPLE_LOG2_HIST ? "hist" : "entries");
+	for (i = 0; !err && i < d->n; i++) {
+		if (s->kind == EMF_SAMPLE_LOG2_HIST) {
+			uint32_t slot;
+			uint64_t n = slot_count(d, i, &slot);
+
+			err = appendf(b, "%s{\"low\":%llu,\"high\":%llu,\"count\":%llu}", i ? "," : "",
+				      slot ? 1ULL << slot : 0ULL,
+				      slot >= 63 ? ~0ULL : (2ULL << slot) - 1,
+				      (unsigned long long)n);
+			continue;
+		}
+		err = appendf(b, "%s{\"key\":", i ? "," : "");
+		if (!err)
+			err = render(b, &s->key, (const char *)d->keys + i * s->key.size, true);
+		if (!err)
+			err = emf_buf__append(b, ",\"value\":", 9);
+		if (!err)
+			err = render(b, &s->value, (const char *)d->values + i * s->value.size, true);
+		if (!err)
+			err = emf_buf__append(b, "}", 1);
+	}
+	return err ?: emf_buf__append(b, "]}", 2);
+}
+
+/* Column titles: a struct's field names, or @plain. */
+static int header(struct emf_buf *b, const struct emf_field *f, const char *plain)
+{
+	uint32_t i;
+	int err = 0;
+
+	if (f->kind != EMF_FIELD_STRUCT || f->count) {
+		return appendf(b, "%-14s ", plain);
+	}
+	for (i = 0; !err && i < f->type->n_fields; i++) {
+		char up[64];
+		size_t j;
+
+		for (j = 0; f->type->fields[i].name[j] && j < sizeof(up) - 1; j++)
+			up[j] = (char)(f->type->fields[i].name[j] & ~0x20);
+		up[j] = '\0';
+		err = appendf(b, "%-14s ", up);
+	}
+	return err;
+}
+
+/* A row cell per struct field, or one cell. */
+static int cells(struct emf_buf *b, const struct emf_field *f, const void *base)
+{
+	uint32_t i;
+	int err = 0;
+
+	if (f->kind != EMF_FIELD_STRUCT || f->count) {
+		size_t start = b->len;
+
+		err = render(b, f, base, false);
+		while (!err && b->len - start < 14)
+			err = emf_buf__append(b, " ", 1);
+		return err ?: emf_buf__append(b, " ", 1);
+	}
+	for (i = 0; !err && i < f->type->n_fields; i++) {
+		size_t start = b->len;
+
+		err = render(b, &f->type->fields[i], base, false);
+		while (!err && b->len - start < 14)
+			err = emf_buf__append(b, " ", 1);
+		if (!err)
+			err = emf_buf__append(b, " ", 1);
+	}
+	return err;
+}
+
+int emf_sample_data__text(const struct emf_sample_data *d, struct emf_buf *b)
+{
+	const struct emf_sample *s = d->sample;
+	uint64_t max = 0;
+	size_t i;
+	int err;
+
+	err = appendf(b, "%s %s%s\n", emf_plugin__name(d->plugin), s->map_name,
+		      s->kind == EMF_SAMPLE_LOG2_HIST ? " (log2 histogram)" : "");
+	if (s->kind == EMF_SAMPLE_LOG2_HIST) {
+		for (i = 0; i < d->n; i++) {
+			uint32_t slot;
+			uint64_t n = slot_count(d, i, &slot);
+
+			if (n > max)
+				max = n;
+		}
+		err = err ?: appendf(b, "%24s : %-10s %s\n", "value range", "count", "distribution");
+		for (i = 0; !err && i < d->n; i++) {
+			uint32_t slot;
+			uint64_t n = slot_count(d, i, &slot);
+			int stars = max ? (int)(n * 40 / max) : 0;
+			char bar[41];
+
+			memset(bar, '*', stars);
+			bar[stars] = '\0';
+			err = appendf(b, "%10llu -> %-10llu : %-10llu |%-40s|\n",
+				      slot ? 1ULL << slot : 0ULL,
+				      slot >= 63 ? ~0ULL : (2ULL << slot) - 1, (unsigned long long)n,
+				      bar);
+		}
+		return err;
+	}
+	err = err ?: header(b, &s->key, "KEY");
+	err = err ?: header(b, &s->value, "VALUE");
+	if (!err && b->len && b->data[b->len - 1] == ' ')
+		b->len--;
+	err = err ?: emf_buf__append(b, "\n", 1);
+	for (i = 0; !err && i < d->n; i++) {
+		err = cells(b, &s->key, (const char *)d->keys + i * s->key.size);
+		err = err ?: cells(b, &s->value, (const char *)d->values + i * s->value.size);
+		while (!err && b->len && b->data[b->len - 1] == ' ')
+			b->len--;
+		err = err ?: emf_buf__append(b, "\n", 1);
+	}
+	return err;
+}
+
+/* ---- reading the maps ----------------------------------------------------- */
+
+/* Add CPU @src's value into @dst, integer by integer, as the field table lays it out. */
+static void add_values(const struct emf_field *f, char *dst, const char *src)
+{
+	uint32_t i;
+
+	if ((f->kind == EMF_FIELD_STRUCT) && !f->count) {
+		for (i = 0; i < f->type->n_fields; i++) {
+			struct emf_field sub = f->type->fields[i];
+
+			if (sub.bit_size)
+				continue;
+			add_values(&sub, dst + f->offset, src + f->offset);
+		}
+		return;
+	}
+	if ((f->kind != EMF_FIELD_INT && f->kind != EMF_FIELD_UINT) || f->count ||
+	    (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8))
+		return;
+	{
+		uint64_t a = 0, c = 0;
+
+		memcpy(&a, dst + f->offset, f->size);
+		memcpy(&c, src + f->offset, f->size);
+		a += c;
+		memcpy(dst + f->offset, &a, f->size);
+	}
+}
+
+static bool all_zero(const char *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+/* Read one sampled map into the data arrays; clear it when asked. */
+static int read_map(struct emf_runtime *rt, struct emf_plugin *p, struct emf_sample_rt *sr,
+		    struct emf_sample_data *d, char **keys, char **vals)
+{
+	const struct emf_sample *s = sr->s;
+	enum bpf_map_type type = bpf_map__type(sr->map);
+	bool percpu = type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH;
+	bool array = type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY;
+	size_t ksz = s->key.size, vsz = s->value.size, cpus = percpu ? rt->ncpus : 1;
+	size_t vstride = percpu ? (vsz + 7) / 8 * 8 : vsz, cap = bpf_map__max_entries(sr->map);
+	int fd = bpf_map__fd(sr->map), err = 0;
+	char *raw, *key, *next, *zero;
+	bool first = true;
+	size_t c, n = 0;
+
+	*keys = calloc(cap ?: 1, ksz);
+	*vals = calloc(cap ?: 1, vsz);
+	raw = calloc(cpus, vstride);
+	key = calloc(2, ksz);
+	zero = calloc(cpus, vstride);
+	if (!*keys || !*vals || !raw || !key || !zero) {
+		err = -ENOMEM;
+		goto out;
+	}
+	next = key + ksz;
+	while (n < cap && !bpf_map_get_next_key(fd, first ? NULL : key, next)) {
+		first = false;
+		memcpy(key, next, ksz);
+		if (bpf_map_lookup_elem(fd, key, raw))
+			continue;
+		if (!array && s->clear)
+			bpf_map_delete_elem(fd, key);
+		else if (array && s->clear)
+			bpf_map_update_elem(fd, key, zero, BPF_ANY);
+		memcpy(*vals + n * vsz, raw, vsz);
+		for (c = 1; c < cpus; c++)
+			add_values(&s->value, *vals + n * vsz, raw + c * vstride);
+		/* Arrays hold every slot: only the ones that counted something are news. */
+		if (array && all_zero(*vals + n * vsz, vsz))
+			continue;
+		memcpy(*keys + n * ksz, key, ksz);
+		n++;
+	}
+	d->plugin = p;
+	d->sample = s;
+	d->n = n;
+	d->keys = *keys;
+	d->values = *vals;
+out:
+	free(raw);
+	free(key);
+	free(zero);
+	return err;
+}
+
+static int sample_one(struct emf_runtime *rt, struct emf_plugin *p, struct emf_sample_rt *sr)
+{
+	struct emf_sample_data d = {};
+	char *keys = NULL, *vals = NULL;
+	int err;
+
+	err = read_map(rt, p, sr, &d, &keys, &vals);
+	if (err) {
+		if (!sr->warned)
+			pr_warn("sample: failed to read map '%s' of plugin '%s': %s\n",
+				sr->s->map_name, p->desc->name, emf_strerror(err));
+		sr->warned = true;
+		goto out;
+	}
+	if (rt->sample_cb)
+		err = rt->sample_cb(rt->ctx, &d);
+	if (rt->bus && sr->topic) {
+		struct emf_buf b = {};
+
+		if (!emf_sample_data__json(&d, &b))
+			emf_bus__publish(rt->bus, sr->topic, NULL, b.data, b.len);
+		emf_buf__free(&b);
+	}
+out:
+	free(keys);
+	free(vals);
+	return err < 0 ? err : 0;
+}
+
+int emf_samples__setup(struct emf_runtime *rt, struct emf_plugin *p)
+{
+	struct bpf_object *obj = emf_plugin__object(p);
+	uint64_t now = now_ms();
+	uint32_t i;
+
+	if (!p->desc->n_samples || p->samples)
+		return 0;
+	p->samples = calloc(p->desc->n_samples, sizeof(*p->samples));
+	if (!p->samples)
+		return -ENOMEM;
+	for (i = 0; i < p->desc->n_samples; i++) {
+		struct emf_sample_rt *sr = &p->samples[i];
+
+		sr->s = &p->desc->samples[i];
+		sr->map = obj ? bpf_object__find_map_by_name(obj, sr->s->map_name) : NULL;
+		if (!sr->map || bpf_map__key_size(sr->map) != sr->s->key.size ||
+		    bpf_map__value_size(sr->map) != sr->s->value.size) {
+			pr_warn("sample: plugin '%s' has no map '%s' of the generated layout; rebuild it with emf-codegen\n",
+				p->desc->name, sr->s->map_name);
+			emf_samples__teardown(p);
+			return -ENOENT;
+		}
+		sr->next_ms = now + sr->s->interval_ms;
+		if (asprintf(&sr->topic, "%s.%s", p->desc->name, sr->s->map_name) < 0)
+			sr->topic = NULL;
+	}
+	return 0;
+}
+
+void emf_samples__teardown(struct emf_plugin *p)
+{
+	uint32_t i;
+
+	if (!p->samples)
+		return;
+	for (i = 0; i < p->desc->n_samples; i++)
+		free(p->samples[i].topic);
+	free(p->samples);
+	p->samples = NULL;
+}
+
+int emf_samples__poll(struct emf_runtime *rt)
+{
+	uint64_t now = now_ms();
+	size_t i;
+	uint32_t j;
+	int err;
+
+	for (i = 0; i < rt->cnt; i++) {
+		struct emf_plugin *p = rt->plugins[i];
+
+		if (!p->samples || p->state != EMF_PLUGIN_ATTACHED)
+			continue;
+		for (j = 0; j < p->desc->n_samples; j++) {
+			struct emf_sample_rt *sr = &p->samples[j];
+
+			if (now < sr->next_ms)
+				continue;
+			/* Keep the cadence; after a stall, skip what was missed. */
+			sr->next_ms += sr->s->interval_ms;
+			if (sr->next_ms <= now)
+				sr->next_ms = now + sr->s->interval_ms;
+			err = sample_one(rt, p, sr);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}

@@ -70,6 +70,9 @@ check_no_leak() {
 
 # Start the agent in the background with output to $TMPD/out, wait until it runs.
 start_agent() {
+	# Empty them first: a previous agent's "running" line must not count.
+	: > "$TMPD/out"
+	: > "$TMPD/err"
 	"$AGENT" "$@" > "$TMPD/out" 2> "$TMPD/err" 9>&- &
 	AGENT_PID=$!
 	# The agent says on stderr when every plugin is attached.

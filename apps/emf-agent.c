@@ -23,6 +23,7 @@
 #include <emf/fmt.h>
 #include <emf/log.h>
 #include <emf/runtime.h>
+#include <emf/slots.h>
 
 #include "agent.h"
 
@@ -114,8 +115,9 @@ static void usage(FILE *f)
 		"                         MAP only): a power of two, suffix k or m allowed;\n"
 		"                         for a perf buffer, the size of each CPU's buffer\n"
 		"      --stats[=SECS]     print per-plugin counters (events, lost, decode\n"
-		"                         errors, reads) to stderr at exit and, with =SECS,\n"
-		"                         every SECS seconds\n"
+		"                         errors, reads) and per tail-call slot what fills\n"
+		"                         it and how many calls missed, to stderr at exit\n"
+		"                         and, with =SECS, every SECS seconds\n"
 		"  -v, --verbose          more messages (same as EMF_LOG_LEVEL=info)\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          print the version\n"
@@ -207,21 +209,6 @@ static int on_event(void *ctx, const struct emf_event *ev)
 	if (a->out.len > 64 * 1024)
 		return flush_out(a);
 	return 0;
-}
-
-/* A sampled map's reading: a JSON line, or a titled table or histogram. */
-static int on_sample(void *ctx, const struct emf_sample_data *d)
-{
-	struct agent *a = ctx;
-	int err;
-
-	if (a->json) {
-		err = emf_sample_data__json(d, &a->out);
-		err = err ?: emf_buf__append(&a->out, "\n", 1);
-	} else {
-		err = emf_sample_data__text(d, &a->out);
-	}
-	return err;
 }
 
 static void print_headers(struct agent *a, struct emf_runtime *rt)
@@ -331,6 +318,28 @@ static bool any_lost(struct emf_runtime *rt)
 	return false;
 }
 
+/* The tail-call slots the plugins use: what is in each, and the calls that missed. */
+static void print_slot_stats(struct emf_runtime *rt)
+{
+	struct emf_slot_info si;
+	size_t i;
+
+	for (i = 0; i < emf_runtime__slot_cnt(rt); i++) {
+		char filler[32];
+
+		if (emf_runtime__slot(rt, i, &si))
+			continue;
+		if (!i)
+			fprintf(stderr, "%-16s %-20s %5s %-16s %8s %12s\n", "SLOT", "KIND", "INDEX",
+				"FILLED_BY", "PROG_ID", "MISSED");
+		/* A program of another process (another agent, say) may fill it. */
+		snprintf(filler, sizeof(filler), "%s",
+			 si.filler ? emf_plugin__name(si.filler) : si.prog_id ? "(other)" : "-");
+		fprintf(stderr, "%-16s %-20s %5u %-16s %8u %12" PRIu64 "\n", si.name, si.kind,
+			si.index, filler, si.prog_id, si.missed);
+	}
+}
+
 static void print_stats(struct emf_runtime *rt)
 {
 	size_t i;
@@ -357,6 +366,7 @@ static void print_stats(struct emf_runtime *rt)
 				name, os.events, os.lost, os.decode_errors, os.batches);
 		}
 	}
+	print_slot_stats(rt);
 }
 
 /* Apply every --arg; a bad one is a usage error that names the plugin and option. */
@@ -648,7 +658,6 @@ int main(int argc, char **argv)
 		.event_cb = on_event,
 		.ctx = &a,
 		.keep_going = a.keep_going,
-		.sample_cb = on_sample,
 	});
 	if (!rt) {
 		fprintf(stderr, "emf-agent: failed to create the runtime: %s\n", emf_strerror(errno));

@@ -15,13 +15,15 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/dynamic.c \
 	sdk/src/log.c \
 	sdk/src/log_internal.h \
+	sdk/src/maps.c \
 	sdk/src/options.c \
 	sdk/src/opts_internal.h \
 	sdk/src/reader.c \
 	sdk/src/registry.c \
 	sdk/src/runtime.c \
 	sdk/src/runtime_internal.h \
-	sdk/src/sample.c \
+	sdk/src/slots.c \
+	sdk/src/slots_internal.h \
 	$(NULL)
 sdk_libemfsdk_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS)
 
@@ -37,4 +39,6 @@ emfinclude_HEADERS = \
 	sdk/include/emf/opts.h \
 	sdk/include/emf/plugin.h \
 	sdk/include/emf/runtime.h \
+	sdk/include/emf/slots.bpf.h \
+	sdk/include/emf/slots.h \
 	$(NULL)

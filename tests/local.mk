@@ -79,17 +79,6 @@ BUILT_SOURCES += $(addsuffix .emf.c,$(EMF_BAD)) tests/plugins/lc0/lc0.emf.c test
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.o,$(addsuffix $(s),$(EMF_BAD)))
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_BAD)) $(addsuffix .h,$(EMF_BAD))
 
-# Sampled maps read by the runtime from the real kernel.
-check_PROGRAMS += tests/kernel/test_sample
-TESTS += tests/kernel/test_sample
-tests_kernel_test_sample_SOURCES = tests/kernel/test_sample.c
-tests_kernel_test_sample_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/smp
-tests_kernel_test_sample_CFLAGS = $(EMF_TEST_CFLAGS)
-tests_kernel_test_sample_LDADD = tests/plugins/smp/smp.emf.o $(EMF_TEST_LIBS)
-BUILT_SOURCES += tests/plugins/smp/smp.emf.c
-CLEANFILES += $(addprefix tests/plugins/smp/smp,.emf.c .emf.h .skel.h .bpf.o .emf.o)
-EXTRA_DIST += tests/plugins/smp/smp.bpf.c tests/plugins/smp/smp.h
-
 # Dynamic plugins: test plugins built as shared objects.
 EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentrytest
 check_DATA = $(addsuffix .emf.so,$(EMF_DYN_PLUGINS))
@@ -189,3 +178,31 @@ tests_bench_bench_ringbuf_SOURCES = tests/bench/bench_ringbuf.c
 tests_bench_bench_ringbuf_CPPFLAGS = $(EMF_EVGEN_CPPFLAGS)
 tests_bench_bench_ringbuf_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_bench_bench_ringbuf_LDADD = $(EMF_EVGEN).emf.o $(EMF_TEST_LIBS)
+
+# Shared tail-call slots and maps: test plugins (tests only, never in emf-agent), their
+# kernel test and the tail-call benchmark.
+EMF_SLOT_TEST_PLUGINS = slota slotb slotb2 slotbadmap slotloop slotxdp tailbench
+EMF_SLOT_TEST_BASES = $(foreach p,$(EMF_SLOT_TEST_PLUGINS),tests/plugins/$(p)/$(p))
+BUILT_SOURCES += $(addsuffix .emf.c,$(EMF_SLOT_TEST_BASES))
+CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.o,$(addsuffix $(s),$(EMF_SLOT_TEST_BASES)))
+EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_SLOT_TEST_BASES)) $(addsuffix .h,$(EMF_SLOT_TEST_BASES))
+EMF_SLOT_TEST_CPPFLAGS = $(AM_CPPFLAGS) \
+	$(foreach p,$(EMF_SLOT_TEST_PLUGINS),-Itests/plugins/$(p) -I$(srcdir)/tests/plugins/$(p))
+
+check_PROGRAMS += tests/kernel/test_slots
+TESTS += tests/kernel/test_slots
+tests_kernel_test_slots_SOURCES = tests/kernel/test_slots.c
+tests_kernel_test_slots_CPPFLAGS = $(EMF_SLOT_TEST_CPPFLAGS)
+tests_kernel_test_slots_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_kernel_test_slots_LDADD = $(addsuffix .emf.o,$(filter-out %/tailbench,$(EMF_SLOT_TEST_BASES))) \
+	$(EMF_TEST_LIBS)
+
+# The bundled slot pair (plugins/sysdispatch, plugins/killsnoop) through emf-agent.
+TESTS += tests/kernel/test_plugin_killsnoop.sh
+EXTRA_DIST += tests/kernel/test_plugin_killsnoop.sh
+
+EMF_BENCHES += tests/bench/bench_tailcall
+tests_bench_bench_tailcall_SOURCES = tests/bench/bench_tailcall.c
+tests_bench_bench_tailcall_CPPFLAGS = $(EMF_SLOT_TEST_CPPFLAGS)
+tests_bench_bench_tailcall_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_bench_bench_tailcall_LDADD = tests/plugins/tailbench/tailbench.emf.o $(EMF_TEST_LIBS)

@@ -136,12 +136,14 @@ static void plugin_fail(struct emf_plugin *p)
 		p->desc->ops->detach(p->skel);
 	p->state = EMF_PLUGIN_FAILED;
 	plugin_destroy(p);
+	emf_slots__forget(p->rt, p);
 }
 
 static void plugin_detach_hook(struct emf_plugin *p)
 {
 	const struct emf_plugin_hooks *h = p->desc->hooks;
 
+	emf_slots__release(p);
 	if (p->state == EMF_PLUGIN_ATTACHED && h && h->detach)
 		h->detach(p);
 }
@@ -210,8 +212,14 @@ static int plugin_load(struct emf_plugin *p)
 static int plugin_attach(struct emf_runtime *rt, struct emf_plugin *p)
 {
 	const struct emf_plugin_hooks *h = p->desc->hooks;
-	int err = p->desc->ops->attach(p->skel);
+	/* Its slots first: the message says which slot and why. */
+	int err = emf_slots__fill(p);
 
+	if (err) {
+		p->step_err = err;
+		return err;
+	}
+	err = p->desc->ops->attach(p->skel);
 	if (err) {
 		set_error(rt, p, EMF_STEP_ATTACH, err < 0 ? err : -EINVAL, NULL);
 		return p->step_err;
@@ -348,6 +356,7 @@ static void teardown(struct emf_runtime *rt, struct emf_plugin *only)
 	for (i = 0; i < n; i++)
 		plugin_destroy(ps[i]);
 	free(ps);
+	emf_slots__forget(rt, only);
 }
 
 /* ---- runtime-wide lifecycle --------------------------------------------- */
@@ -411,6 +420,21 @@ int emf_runtime__start(struct emf_runtime *rt)
 		goto err_teardown;
 	}
 
+	/* Shared slots and maps, one plugin at a time: everything in place before any loads. */
+	for (i = 0; i < rt->cnt; i++) {
+		struct emf_plugin *p = rt->plugins[i];
+
+		if (p->state != EMF_PLUGIN_OPENED)
+			continue;
+		p->step_err = emf_slots__prepare(p);
+		if (!p->step_err)
+			continue;
+		err = err ?: p->step_err;
+		plugin_fail(p);
+		if (!rt->keep_going)
+			goto err_free;
+	}
+
 	/* Load: independent per plugin, the slowest step; report in priority order. */
 	n = select_state(rt, EMF_PLUGIN_OPENED, false, ps);
 	run_jobs(rt, ps, n, JOB_LOAD);
@@ -444,6 +468,7 @@ int emf_runtime__start(struct emf_runtime *rt)
 		if (!rt->keep_going)
 			goto err_free;
 	}
+	emf_slots__unlock(rt);
 	if (rt->keep_going && !count_state(rt, EMF_PLUGIN_ATTACHED) && rt->cnt) {
 		pr_warn("runtime: no plugin could start\n");
 		goto err_free;
@@ -498,6 +523,9 @@ int emf_runtime__start_plugin(struct emf_runtime *rt, struct emf_plugin *p)
 		p->state = EMF_PLUGIN_FAILED;
 		return emf_err(err);
 	}
+	err = emf_slots__prepare(p);
+	if (err)
+		goto err_fail;
 	err = plugin_load(p);
 	if (err) {
 		set_error(rt, p, EMF_STEP_LOAD, err, NULL);
@@ -514,6 +542,7 @@ int emf_runtime__start_plugin(struct emf_runtime *rt, struct emf_plugin *p)
 			 p->desc->name, emf_strerror(err));
 		goto err_detach;
 	}
+	emf_slots__unlock(rt);
 	pr_info("runtime: started plugin '%s'\n", p->desc->name);
 	return 0;
 
@@ -521,6 +550,7 @@ err_detach:
 	plugin_detach_hook(p);
 err_fail:
 	plugin_fail(p);
+	emf_slots__unlock(rt);
 	return emf_err(err);
 }
 

@@ -35,7 +35,7 @@ for h in "${installed[@]}"; do
 		[[ " ${installed[*]} " == *" $dep "* ]] ||
 			fail "$h includes <$dep>, which is not installed (add it to emfinclude_HEADERS)"
 	done
-	if [ "$h" = emf/emf.bpf.h ]; then
+	if [[ "$h" == *.bpf.h ]]; then
 		# Its documented context: after vmlinux.h and <bpf/bpf_helpers.h>.
 		printf '#include "vmlinux.h"\n#include <bpf/bpf_helpers.h>\n#include <%s>\n#include <%s>\n' \
 			"$h" "$h" > "$TMPD/bpf.c"

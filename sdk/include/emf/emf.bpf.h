@@ -235,4 +235,7 @@ static __always_inline __u64 emf__wakeup_flags(void *ring, __u64 avail, __u64 le
 
 #endif /* vmlinux.h or linux/bpf.h */
 
+/* Shared tail-call slots and shared maps. */
+#include <emf/slots.bpf.h>
+
 #endif /* __EMF_BPF_H */

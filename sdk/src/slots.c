@@ -1,0 +1,1333 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Shared tail-call slots: named entries of pinned prog arrays, one array per
+ * program kind, that plugins' BPF code calls and fills (<emf/slots.bpf.h>).
+ *
+ * At start, after every plugin is open and before any loads, the runtime
+ * reads each object's BTF once: the programs that fill slots (decl tag
+ * emf.slot:NAME), the calls (static .rodata variables named __emf_slot__NAME
+ * made by emf_tail_call()) and the programs marked as callers. It checks that
+ * each slot has one filler and one program kind, then, holding the pin
+ * root's lock, gives each slot name an index in the shared registry, writes
+ * the indices into the callers' .rodata (which load freezes, so the verifier
+ * sees constants and the JIT emits direct tail calls) and points each
+ * caller's emf_slots and emf_slot_missed maps at the pinned ones. A slot is
+ * filled when its plugin attaches and emptied when it detaches; a plugin of
+ * the same name filling a slot replaces the program in one map update.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include <emf/errno.h>
+#include <emf/slots.h>
+
+#include "log_internal.h"
+#include "opts_internal.h"
+#include "runtime_internal.h"
+
+#define emf_pin_opts__last_field keep_pins
+
+#define SLOT_VAR "__emf_slot__"
+#define TAG_SLOT "emf.slot:"
+#define TAG_CALLER "emf.caller"
+#define TABLE_MAP "emf_slots"
+#define MISSED_MAP "emf_slot_missed"
+#define EMF_SLOTS_MAX 256
+
+int emf_runtime__set_pin_opts(struct emf_runtime *rt, const struct emf_pin_opts *opts)
+{
+	const char *root;
+
+	if (!rt || !OPTS_VALID(opts, emf_pin_opts))
+		return emf_err(-EINVAL);
+	if (rt->running || rt->share.active)
+		return emf_err(-EMF_ERRNO__STATE);
+	root = OPTS_GET(opts, root, NULL);
+	if (root && (root[0] != '/' || strlen(root) >= EMF_PIN_ROOT_MAX || !strcmp(root, "/"))) {
+		pr_warn("slots: invalid pin root '%s': give an absolute directory on bpffs of at most %d characters\n",
+			root, EMF_PIN_ROOT_MAX - 1);
+		return emf_err(-EINVAL);
+	}
+	snprintf(rt->share.root, sizeof(rt->share.root), "%s", root ?: "");
+	/* A trailing slash would make the lock's parent the root itself. */
+	while (strlen(rt->share.root) > 1 && rt->share.root[strlen(rt->share.root) - 1] == '/')
+		rt->share.root[strlen(rt->share.root) - 1] = '\0';
+	rt->share.keep_pins = OPTS_GET(opts, keep_pins, false);
+	return 0;
+}
+
+const char *emf_share__root(const struct emf_runtime *rt)
+{
+	return rt->share.root[0] ? rt->share.root : EMF_PIN_ROOT_DEFAULT;
+}
+
+int emf_share__error(struct emf_runtime *rt, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rt->errmsg, sizeof(rt->errmsg), fmt, ap);
+	va_end(ap);
+	pr_warn("slots: %s\n", rt->errmsg);
+	return err;
+}
+
+/*
+ * The lock is on the root's parent: the root itself goes away with its last
+ * pin. With @report, a failure is the start's error; otherwise only a warning.
+ */
+int emf_share__lock(struct emf_runtime *rt, bool report)
+{
+	char parent[EMF_PIN_ROOT_MAX], msg[512];
+	struct statfs st;
+	char *slash;
+	int fd, err;
+
+	if (rt->share.locked)
+		return 0;
+	snprintf(parent, sizeof(parent), "%s", emf_share__root(rt));
+	slash = strrchr(parent, '/');
+	if (slash == parent)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (statfs(parent, &st)) {
+		err = -errno;
+		snprintf(msg, sizeof(msg), "slots: cannot pin shared slots and maps under %s: %s: %s",
+			 emf_share__root(rt), parent, emf_strerror(err));
+		goto err;
+	}
+	if (st.f_type != BPF_FS_MAGIC) {
+		err = -ENODEV;
+		snprintf(msg, sizeof(msg),
+			 "slots: cannot pin shared slots and maps under %s: %s is not on bpffs (mount it: mount -t bpf bpf %s)",
+			 emf_share__root(rt), parent, parent);
+		goto err;
+	}
+	fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		snprintf(msg, sizeof(msg), "slots: failed to open %s to lock it: %s", parent,
+			 emf_strerror(err));
+		goto err;
+	}
+	while (flock(fd, LOCK_EX)) {
+		if (errno == EINTR)
+			continue;
+		err = -errno;
+		close(fd);
+		snprintf(msg, sizeof(msg), "slots: failed to lock %s: %s", parent,
+			 emf_strerror(err));
+		goto err;
+	}
+	rt->share.lock_fd = fd;
+	rt->share.locked = true;
+	return 0;
+err:
+	if (report)
+		return emf_share__error(rt, err, "%s", msg);
+	pr_warn("%s\n", msg);
+	return err;
+}
+
+void emf_share__unlock(struct emf_runtime *rt)
+{
+	if (!rt->share.locked)
+		return;
+	close(rt->share.lock_fd); /* drops the flock */
+	rt->share.lock_fd = -1;
+	rt->share.locked = false;
+}
+
+int emf_share__mkdir(struct emf_runtime *rt, const char *sub)
+{
+	char path[PATH_MAX];
+
+	if (mkdir(emf_share__root(rt), 0700) && errno != EEXIST)
+		goto err;
+	if (!sub)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", emf_share__root(rt), sub);
+	if (mkdir(path, 0700) && errno != EEXIST)
+		goto err;
+	return 0;
+err:
+	return emf_share__error(rt, -errno, "slots: failed to create %s%s%s on bpffs: %s",
+				emf_share__root(rt), sub ? "/" : "", sub ?: "", emf_strerror(-errno));
+}
+
+const char *emf_share__tag(struct emf_plugin *p, int *cursor, const char *prefix,
+			   const char **target)
+{
+	struct bpf_object *obj = emf_plugin__object(p);
+	struct btf *btf = obj ? bpf_object__btf(obj) : NULL;
+	int n = btf ? (int)btf__type_cnt(btf) : 0;
+
+	for (; btf && *cursor < n; (*cursor)++) {
+		const struct btf_type *t = btf__type_by_id(btf, *cursor);
+		const char *name;
+
+		if (!btf_is_decl_tag(t) || btf_decl_tag(t)->component_idx != -1)
+			continue;
+		name = btf__name_by_offset(btf, t->name_off);
+		if (strncmp(name, prefix, strlen(prefix)))
+			continue;
+		*target = btf__name_by_offset(btf, btf__type_by_id(btf, t->type)->name_off);
+		(*cursor)++;
+		return name + strlen(prefix);
+	}
+	return NULL;
+}
+
+uint32_t emf_share__map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Every map id some program in the kernel uses, sorted: what keeps a pin in use. */
+static uint32_t *used_map_ids(size_t *n)
+{
+	uint32_t *ids = NULL, *v, prog = 0;
+	size_t cap = 0;
+
+	*n = 0;
+	while (!bpf_prog_get_next_id(prog, &prog)) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info), cnt;
+		int fd = bpf_prog_get_fd_by_id(prog);
+
+		if (fd < 0)
+			continue; /* gone meanwhile */
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.nr_map_ids) {
+			close(fd);
+			continue;
+		}
+		cnt = info.nr_map_ids;
+		if (*n + cnt > cap) {
+			cap = (*n + cnt) * 2;
+			v = realloc(ids, cap * sizeof(*ids));
+			if (!v) {
+				close(fd);
+				free(ids);
+				return emf_err_ptr(-ENOMEM);
+			}
+			ids = v;
+		}
+		memset(&info, 0, sizeof(info));
+		info.nr_map_ids = cnt;
+		info.map_ids = (uintptr_t)(ids + *n);
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+			*n += info.nr_map_ids < cnt ? info.nr_map_ids : cnt;
+		close(fd);
+	}
+	if (errno != ENOENT) {
+		free(ids);
+		return emf_err_ptr(-errno);
+	}
+	if (!ids)
+		ids = malloc(sizeof(*ids)); /* an empty set, not an error */
+	if (ids)
+		qsort(ids, *n, sizeof(*ids), cmp_u32);
+	return ids;
+}
+
+bool emf_share__id_used(const uint32_t *used, size_t n, uint32_t id)
+{
+	return id && bsearch(&id, used, n, sizeof(*used), cmp_u32);
+}
+
+void emf_share__unpin(const char *path)
+{
+	if (unlink(path) && errno != ENOENT)
+		pr_warn("slots: failed to remove pin %s: %s\n", path, emf_strerror(-errno));
+	else
+		pr_debug("slots: removed %s\n", path);
+}
+
+/*
+ * What the kernel matches when it puts a program in a prog array, as a name:
+ * program type, expected attach type, XDP frags, sleepable and, for programs
+ * whose context is a BTF function, the attach target. libbpf applies the
+ * frags and sleepable flags only at load, so they come from the section name.
+ */
+static void prog_kind(const struct bpf_program *prog, char *buf, size_t n)
+{
+	enum bpf_prog_type type = bpf_program__type(prog);
+	enum bpf_attach_type eat = bpf_program__expected_attach_type(prog);
+	const char *ts = libbpf_bpf_prog_type_str(type) ?: "unknown";
+	const char *as = libbpf_bpf_attach_type_str(eat);
+	const char *sec = bpf_program__section_name(prog) ?: "";
+	const char *slash = strchr(sec, '/');
+	size_t pfx = slash ? (size_t)(slash - sec) : strlen(sec);
+	__u32 flags = bpf_program__flags(prog);
+	size_t len;
+	char *c;
+
+	len = snprintf(buf, n, "%s", ts);
+	/* 0 is a real attach type only for cgroup_skb (ingress). */
+	if (as && (eat || type == BPF_PROG_TYPE_CGROUP_SKB) && strcmp(as, ts) && len < n)
+		len += snprintf(buf + len, n - len, ".%s", as);
+	if (((flags & BPF_F_XDP_HAS_FRAGS) || (pfx > 6 && !strncmp(sec + pfx - 6, ".frags", 6))) &&
+	    len < n)
+		len += snprintf(buf + len, n - len, ".frags");
+	if (((flags & BPF_F_SLEEPABLE) || (pfx > 2 && !strncmp(sec + pfx - 2, ".s", 2))) && len < n)
+		len += snprintf(buf + len, n - len, ".sleepable");
+	if ((type == BPF_PROG_TYPE_TRACING || type == BPF_PROG_TYPE_LSM ||
+	     type == BPF_PROG_TYPE_EXT) &&
+	    slash && len < n)
+		snprintf(buf + len, n - len, ":%s", slash + 1);
+	/* A kind names a file under ROOT/slots. */
+	for (c = buf; *c; c++)
+		if (*c == '/')
+			*c = '_';
+}
+
+static bool valid_name(const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (i && s[i] >= '0' && s[i] <= '9')))
+			return false;
+	return i > 0 && i < max;
+}
+
+static struct emf_slot *find_slot(struct emf_share *sh, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sh->n_slots; i++)
+		if (strlen(sh->slots[i].name) == len && !strncmp(sh->slots[i].name, name, len))
+			return &sh->slots[i];
+	return NULL;
+}
+
+static int add_slot(struct emf_runtime *rt, struct emf_plugin *p, const char *name, size_t len,
+		    struct emf_slot **slot)
+{
+	struct emf_share *sh = &rt->share;
+	char buf[EMF_SLOT_NAME_MAX];
+	struct emf_slot *v;
+
+	*slot = find_slot(sh, name, len);
+	if (*slot)
+		return 0;
+	snprintf(buf, sizeof(buf), "%.*s", (int)len, name);
+	if (len >= EMF_SLOT_NAME_MAX || !valid_name(buf, EMF_SLOT_NAME_MAX))
+		return emf_share__error(rt, -EINVAL,
+					"plugin '%s' failed to share slot '%.*s': a slot name is a C identifier of at most %d characters",
+					emf_plugin__name(p), (int)len, name, EMF_SLOT_NAME_MAX - 1);
+	v = realloc(sh->slots, (sh->n_slots + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	sh->slots = v;
+	*slot = &v[sh->n_slots++];
+	memset(*slot, 0, sizeof(**slot));
+	memcpy((*slot)->name, name, len);
+	(*slot)->table = -1;
+	return 0;
+}
+
+/* A slot takes the kind of its first caller or filler; every other must agree. */
+static int set_kind(struct emf_runtime *rt, struct emf_plugin *p, struct emf_slot *s,
+		    const char *kind, bool fills, const char *what)
+{
+	if (!s->kind[0]) {
+		snprintf(s->kind, sizeof(s->kind), "%s", kind);
+		snprintf(s->kind_from, sizeof(s->kind_from), "%s", emf_plugin__name(p));
+		s->kind_how = fills ? "fills" : "calls";
+		return 0;
+	}
+	if (!strcmp(s->kind, kind))
+		return 0;
+	return emf_share__error(rt, -EMF_ERRNO__INCOMPAT,
+				"plugin '%s' failed to share slot '%s': it %s, but plugin '%s' %s it as a slot of kind %s; a tail call reaches only programs of the caller's kind (program type, attach type and target, XDP frags, sleepable): %s differs from %s",
+				emf_plugin__name(p), s->name, what, s->kind_from, s->kind_how,
+				s->kind, kind, s->kind);
+}
+
+/* The programs of @p that fill slots (decl tag emf.slot:NAME on the program). */
+static int scan_fillers(struct emf_runtime *rt, struct emf_plugin *p)
+{
+	struct bpf_object *obj = emf_plugin__object(p);
+	const char *name, *fn;
+	int cursor = 1, err;
+
+	while ((name = emf_share__tag(p, &cursor, TAG_SLOT, &fn))) {
+		struct bpf_program *prog = bpf_object__find_program_by_name(obj, fn);
+		char kind[EMF_SLOT_KIND_MAX], what[160];
+		struct emf_slot *s;
+
+		err = add_slot(rt, p, name, strlen(name), &s);
+		if (err)
+			return err;
+		if (!prog)
+			return emf_share__error(rt, -EINVAL,
+						"plugin '%s' failed to share slot '%s': EMF_SLOT() marks function %s(), which is not a program of the object (give it a SEC())",
+						emf_plugin__name(p), s->name, fn);
+		if (s->filler)
+			return emf_share__error(rt, -EBUSY,
+						"plugin '%s' failed to share slot '%s': plugin '%s' fills it too (program %s()); one program fills a slot: rename one of the slots",
+						emf_plugin__name(p), s->name,
+						emf_plugin__name(s->filler), bpf_program__name(s->prog));
+		prog_kind(prog, kind, sizeof(kind));
+		snprintf(what, sizeof(what), "fills it with program %s() of kind %s", fn, kind);
+		err = set_kind(rt, p, s, kind, true, what);
+		if (err)
+			return err;
+		s->filler = p;
+		s->prog = prog;
+		/* It runs through the slot, not at its section's hook point as well. */
+		bpf_program__set_autoattach(prog, false);
+	}
+	return 0;
+}
+
+/* The kind of the emf_slots table of @p: its marked callers', or all its programs'. */
+static int caller_kind(struct emf_runtime *rt, struct emf_plugin *p, char *kind, size_t n)
+{
+	struct bpf_object *obj = emf_plugin__object(p);
+	char k[EMF_SLOT_KIND_MAX], first[EMF_SLOT_KIND_MAX] = "", firstprog[64] = "";
+	struct bpf_program *prog;
+	const char *tag, *fn = "";
+	int cursor = 1;
+	bool marked = false;
+
+	while ((tag = emf_share__tag(p, &cursor, TAG_CALLER, &fn))) {
+		prog = bpf_object__find_program_by_name(obj, fn);
+		if (!prog)
+			return emf_share__error(rt, -EINVAL,
+						"plugin '%s' failed to share slots: EMF_SLOT_CALLER marks function %s(), which is not a program of the object",
+						emf_plugin__name(p), fn);
+		prog_kind(prog, k, sizeof(k));
+		if (first[0] && strcmp(first, k))
+			goto mixed;
+		snprintf(first, sizeof(first), "%s", k);
+		snprintf(firstprog, sizeof(firstprog), "%s", fn);
+		marked = true;
+	}
+	if (!marked) {
+		bpf_object__for_each_program(prog, obj) {
+			if (!bpf_program__autoload(prog))
+				continue;
+			fn = bpf_program__name(prog);
+			prog_kind(prog, k, sizeof(k));
+			if (first[0] && strcmp(first, k))
+				goto mixed;
+			snprintf(first, sizeof(first), "%s", k);
+			snprintf(firstprog, sizeof(firstprog), "%s", fn);
+		}
+	}
+	if (!first[0])
+		return emf_share__error(rt, -EINVAL,
+					"plugin '%s' failed to share slots: it calls slots but loads no program",
+					emf_plugin__name(p));
+	snprintf(kind, n, "%s", first);
+	return 0;
+mixed:
+	return emf_share__error(rt, -EMF_ERRNO__INCOMPAT,
+				"plugin '%s' failed to share slots: it calls slots and %s programs of several kinds (%s() is %s, %s() is %s), and a prog array serves one kind; %s",
+				emf_plugin__name(p), marked ? "marks as callers" : "has", firstprog,
+				first, fn, k,
+				marked ? "make the callers of one kind" :
+					 "mark the programs that call slots with EMF_SLOT_CALLER");
+}
+
+static int add_user(struct emf_runtime *rt, struct emf_plugin *p, const char *kind)
+{
+	struct emf_share *sh = &rt->share;
+	struct emf_slot_user *v = realloc(sh->users, (sh->n_users + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	sh->users = v;
+	v += sh->n_users++;
+	v->plugin = p;
+	snprintf(v->kind, sizeof(v->kind), "%s", kind);
+	v->table = -1;
+	return 0;
+}
+
+static struct emf_slot_user *user_of(struct emf_share *sh, const struct emf_plugin *p)
+{
+	size_t i;
+
+	for (i = 0; i < sh->n_users; i++)
+		if (sh->users[i].plugin == p)
+			return &sh->users[i];
+	return NULL;
+}
+
+/* The calls of @p: every .rodata variable emf_tail_call() made. */
+static int scan_calls(struct emf_runtime *rt, struct emf_plugin *p)
+{
+	struct emf_share *sh = &rt->share;
+	struct bpf_object *obj = emf_plugin__object(p);
+	struct btf *btf = bpf_object__btf(obj);
+	size_t first = sh->n_sites, i;
+	char kind[EMF_SLOT_KIND_MAX] = "", what[160];
+	struct bpf_map *map;
+	int id, n, err;
+
+	n = btf ? (int)btf__type_cnt(btf) : 0;
+	for (id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const struct btf_var_secinfo *vs;
+		const char *sec;
+		int j;
+
+		if (!btf_is_datasec(t))
+			continue;
+		sec = btf__name_by_offset(btf, t->name_off);
+		if (strncmp(sec, ".rodata", 7))
+			continue;
+		map = bpf_object__find_map_by_name(obj, sec);
+		vs = btf_var_secinfos(t);
+		for (j = 0; j < btf_vlen(t); j++, vs++) {
+			const char *vn = btf__name_by_offset(btf, btf__type_by_id(btf, vs->type)->name_off);
+			const char *slot = strstr(vn, SLOT_VAR), *dot;
+			struct emf_slot_site *v;
+			struct emf_slot *s;
+
+			if (!slot || vs->size != 4)
+				continue;
+			slot += strlen(SLOT_VAR);
+			/* "func.__emf_slot__NAME" or, for a second call in func, "...NAME.1". */
+			dot = strchr(slot, '.');
+			err = add_slot(rt, p, slot, dot ? (size_t)(dot - slot) : strlen(slot), &s);
+			if (err)
+				return err;
+			if (!map)
+				return emf_share__error(rt, -ENOENT,
+							"plugin '%s' failed to share slot '%s': no map holds section %s",
+							emf_plugin__name(p), s->name, sec);
+			v = realloc(sh->sites, (sh->n_sites + 1) * sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			sh->sites = v;
+			v += sh->n_sites++;
+			v->plugin = p;
+			v->slot = s - sh->slots;
+			v->rodata = map;
+			v->offset = vs->offset;
+			if (!s->caller)
+				s->caller = p;
+		}
+	}
+	if (sh->n_sites == first) {
+		/* Calls nothing: keep the BPF-side maps of <emf/slots.bpf.h> out of the kernel. */
+		map = bpf_object__find_map_by_name(obj, TABLE_MAP);
+		if (map)
+			bpf_map__set_autocreate(map, false);
+		map = bpf_object__find_map_by_name(obj, MISSED_MAP);
+		if (map)
+			bpf_map__set_autocreate(map, false);
+		return 0;
+	}
+	if (!bpf_object__find_map_by_name(obj, TABLE_MAP) ||
+	    !bpf_object__find_map_by_name(obj, MISSED_MAP))
+		return emf_share__error(rt, -ENOENT,
+					"plugin '%s' failed to share slots: its object calls slots but lacks the %s or %s map of <emf/slots.bpf.h>",
+					emf_plugin__name(p), TABLE_MAP, MISSED_MAP);
+	err = caller_kind(rt, p, kind, sizeof(kind));
+	if (err)
+		return err;
+	snprintf(what, sizeof(what), "calls it from programs of kind %s", kind);
+	for (i = first; i < sh->n_sites; i++) {
+		err = set_kind(rt, p, &sh->slots[sh->sites[i].slot], kind, false, what);
+		if (err)
+			return err;
+	}
+	return add_user(rt, p, kind);
+}
+
+static int check_map(struct emf_runtime *rt, int fd, const char *path, enum bpf_map_type type,
+		     __u32 key, __u32 value, __u32 max)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return emf_share__error(rt, -errno, "slots: failed to read %s: %s", path,
+					emf_strerror(-errno));
+	if (info.type == type && info.key_size == key && info.value_size == value &&
+	    info.max_entries == max)
+		return 0;
+	return emf_share__error(rt, -EMF_ERRNO__INCOMPAT,
+				"slots: %s is not what this SDK expects there (a %s map, key %u B, value %u B, %u entries; found %s, key %u B, value %u B, %u entries): another version of emf made it; stop its users and remove it",
+				path, libbpf_bpf_map_type_str(type), key, value, max,
+				libbpf_bpf_map_type_str(info.type) ?: "unknown", info.key_size,
+				info.value_size, info.max_entries);
+}
+
+/* The pinned map at ROOT/slots/@file, created and pinned when missing. */
+static int open_pinned(struct emf_runtime *rt, const char *file, const char *kname,
+		       enum bpf_map_type type, __u32 key, __u32 value, uint32_t *id)
+{
+	char path[PATH_MAX];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/slots/%s", emf_share__root(rt), file);
+	fd = bpf_obj_get(path);
+	if (fd < 0 && errno != ENOENT)
+		return emf_share__error(rt, -errno, "slots: failed to open pinned map %s: %s", path,
+					emf_strerror(-errno));
+	if (fd < 0) {
+		fd = bpf_map_create(type, kname, key, value, EMF_SLOTS_MAX, NULL);
+		if (fd < 0)
+			return emf_share__error(rt, -errno, "slots: failed to create %s: %s", path,
+						emf_strerror(-errno));
+		if (bpf_obj_pin(fd, path)) {
+			err = -errno;
+			close(fd);
+			return emf_share__error(rt, err, "slots: failed to pin %s: %s", path,
+						emf_strerror(err));
+		}
+		pr_debug("slots: created %s\n", path);
+	}
+	err = check_map(rt, fd, path, type, key, value, EMF_SLOTS_MAX);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	*id = emf_share__map_id(fd);
+	return fd;
+}
+
+static int table_of(struct emf_runtime *rt, const char *kind)
+{
+	struct emf_share *sh = &rt->share;
+	struct emf_slot_table *v;
+	uint32_t id;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sh->n_tables; i++)
+		if (!strcmp(sh->tables[i].kind, kind))
+			return (int)i;
+	v = realloc(sh->tables, (sh->n_tables + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	sh->tables = v;
+	fd = open_pinned(rt, kind, TABLE_MAP, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, &id);
+	if (fd < 0)
+		return fd;
+	v += sh->n_tables;
+	snprintf(v->kind, sizeof(v->kind), "%s", kind);
+	v->fd = fd;
+	v->map_id = id;
+	return (int)sh->n_tables++;
+}
+
+/* Give each new slot of the run its index in the registry: the one it has, or a free one. */
+static int register_slots(struct emf_runtime *rt, struct emf_plugin *p)
+{
+	struct emf_share *sh = &rt->share;
+	struct emf_slot_rec *recs = NULL;
+	uint32_t i, free_idx;
+	size_t k;
+	int err = 0;
+
+	for (k = 0; k < sh->n_slots; k++) {
+		struct emf_slot *s = &sh->slots[k];
+
+		if (s->table >= 0)
+			continue;
+		if (!recs) {
+			recs = calloc(EMF_SLOTS_MAX, sizeof(*recs));
+			if (!recs)
+				return -ENOMEM;
+			for (i = 0; i < EMF_SLOTS_MAX; i++) {
+				if (bpf_map_lookup_elem(sh->names_fd, &i, &recs[i])) {
+					err = emf_share__error(rt, -errno,
+							       "plugin '%s' failed to share slots: failed to read the slot registry: %s",
+							       emf_plugin__name(p),
+							       emf_strerror(-errno));
+					goto out;
+				}
+				recs[i].name[EMF_SLOT_NAME_MAX - 1] = '\0';
+				recs[i].kind[EMF_SLOT_KIND_MAX - 1] = '\0';
+			}
+		}
+		free_idx = EMF_SLOTS_MAX;
+		for (i = 0; i < EMF_SLOTS_MAX; i++) {
+			if (!strcmp(recs[i].name, s->name))
+				break;
+			if (!recs[i].name[0] && free_idx == EMF_SLOTS_MAX)
+				free_idx = i;
+		}
+		if (i < EMF_SLOTS_MAX && strcmp(recs[i].kind, s->kind)) {
+			err = emf_share__error(rt, -EMF_ERRNO__INCOMPAT,
+					       "plugin '%s' failed to share slot '%s': it %s it as a slot of kind %s, but under %s the slot is of kind %s (other plugins still use it); a tail call reaches only programs of the caller's kind: stop those plugins or rename the slot",
+					       emf_plugin__name(p), s->name,
+					       s->filler == p ? "fills" : "calls", s->kind,
+					       emf_share__root(rt), recs[i].kind);
+			goto out;
+		}
+		if (i == EMF_SLOTS_MAX) {
+			if (free_idx == EMF_SLOTS_MAX) {
+				err = emf_share__error(rt, -ENOSPC,
+						       "plugin '%s' failed to share slot '%s': all %d slots under %s are taken",
+						       emf_plugin__name(p), s->name, EMF_SLOTS_MAX,
+						       emf_share__root(rt));
+				goto out;
+			}
+			i = free_idx;
+			memset(&recs[i], 0, sizeof(recs[i]));
+			snprintf(recs[i].name, sizeof(recs[i].name), "%s", s->name);
+			snprintf(recs[i].kind, sizeof(recs[i].kind), "%s", s->kind);
+			if (bpf_map_update_elem(sh->names_fd, &i, &recs[i], BPF_ANY)) {
+				err = emf_share__error(rt, -errno,
+						       "plugin '%s' failed to share slot '%s': failed to register it: %s",
+						       emf_plugin__name(p), s->name,
+						       emf_strerror(-errno));
+				goto out;
+			}
+			pr_debug("slots: slot '%s' (%s) is index %u\n", s->name, s->kind, i);
+		}
+		s->index = i;
+		err = table_of(rt, s->kind);
+		if (err < 0)
+			goto out;
+		s->table = err;
+		err = 0;
+	}
+out:
+	free(recs);
+	return err;
+}
+
+static uint32_t slot_prog_id(const struct emf_runtime *rt, const struct emf_slot *s)
+{
+	uint32_t id = 0;
+
+	if (s->table < 0 || bpf_map_lookup_elem(rt->share.tables[s->table].fd, &s->index, &id))
+		return 0;
+	return id;
+}
+
+static int read_rec(struct emf_runtime *rt, uint32_t idx, struct emf_slot_rec *rec)
+{
+	if (bpf_map_lookup_elem(rt->share.names_fd, &idx, rec))
+		return -errno;
+	rec->owner[EMF_SLOT_NAME_MAX - 1] = '\0';
+	return 0;
+}
+
+static void set_owner(struct emf_runtime *rt, uint32_t idx, const char *owner)
+{
+	struct emf_slot_rec rec;
+
+	if (read_rec(rt, idx, &rec))
+		return;
+	snprintf(rec.owner, sizeof(rec.owner), "%s", owner);
+	if (bpf_map_update_elem(rt->share.names_fd, &idx, &rec, BPF_ANY))
+		pr_warn("slots: failed to record the owner of slot '%s': %s\n", rec.name,
+			emf_strerror(-errno));
+}
+
+/* A slot filled by a plugin of another name (another runtime or process) is not ours to take. */
+static int check_taken(struct emf_runtime *rt, struct emf_slot *s)
+{
+	struct emf_slot_rec rec = {};
+	uint32_t id = slot_prog_id(rt, s);
+
+	if (!id)
+		return 0;
+	read_rec(rt, s->index, &rec);
+	if (!strcmp(rec.owner, emf_plugin__name(s->filler)))
+		return 0; /* a reload: the fill replaces it in one update */
+	if (rec.owner[0])
+		return emf_share__error(rt, -EBUSY,
+					"plugin '%s' failed to share slot '%s': plugin '%s' of another runtime or process fills it (program id %u); stop that plugin first",
+					emf_plugin__name(s->filler), s->name, rec.owner, id);
+	return emf_share__error(rt, -EBUSY,
+				"plugin '%s' failed to share slot '%s': program id %u, which emf did not put there, fills it in %s/slots/%s; remove it first",
+				emf_plugin__name(s->filler), s->name, id, emf_share__root(rt),
+				s->kind);
+}
+
+/* Write the index of each slot @p calls into its call sites, one .rodata image at a time. */
+static int write_indices(struct emf_runtime *rt, struct emf_plugin *p)
+{
+	struct emf_share *sh = &rt->share;
+	size_t i, j;
+
+	for (i = 0; i < sh->n_sites; i++) {
+		struct bpf_map *map = sh->sites[i].rodata;
+		const void *cur;
+		size_t size;
+		char *data;
+		int err;
+
+		if (sh->sites[i].plugin != p)
+			continue;
+		for (j = 0; j < i; j++)
+			if (sh->sites[j].rodata == map)
+				break;
+		if (j < i)
+			continue; /* done with an earlier site of the same image */
+		cur = bpf_map__initial_value(map, &size);
+		data = cur ? malloc(size) : NULL;
+		if (!data)
+			return cur ? -ENOMEM : -EINVAL;
+		memcpy(data, cur, size);
+		for (j = i; j < sh->n_sites; j++) {
+			uint32_t idx = sh->slots[sh->sites[j].slot].index;
+
+			if (sh->sites[j].rodata != map)
+				continue;
+			if (sh->sites[j].offset + sizeof(idx) > size) {
+				free(data);
+				return -EINVAL;
+			}
+			memcpy(data + sh->sites[j].offset, &idx, sizeof(idx));
+		}
+		err = bpf_map__set_initial_value(map, data, size);
+		free(data);
+		if (err)
+			return emf_share__error(rt, err,
+						"plugin '%s' failed to share slots: failed to write slot indices into %s: %s",
+						emf_plugin__name(p), bpf_map__name(map),
+						emf_strerror(err));
+	}
+	return 0;
+}
+
+/* The kernel part of @p's slots, holding the lock: registry, tables, indices, maps. */
+static int slots_share(struct emf_runtime *rt, struct emf_plugin *p)
+{
+	struct emf_share *sh = &rt->share;
+	struct emf_slot_user *u;
+	size_t i;
+	int err;
+
+	if (sh->names_fd < 0) {
+		err = emf_share__mkdir(rt, "slots");
+		if (err)
+			return err;
+		sh->names_fd = open_pinned(rt, "names", "emf_slot_names", BPF_MAP_TYPE_ARRAY, 4,
+					   sizeof(struct emf_slot_rec), &sh->names_id);
+		if (sh->names_fd < 0)
+			return sh->names_fd;
+		sh->missed_fd = open_pinned(rt, "missed", MISSED_MAP, BPF_MAP_TYPE_PERCPU_ARRAY, 4,
+					    8, &sh->missed_id);
+		if (sh->missed_fd < 0)
+			return sh->missed_fd;
+	}
+	err = register_slots(rt, p);
+	if (err)
+		return err;
+	for (i = 0; i < sh->n_slots; i++) {
+		if (sh->slots[i].filler != p)
+			continue;
+		err = check_taken(rt, &sh->slots[i]);
+		if (err)
+			return err;
+	}
+	u = user_of(sh, p);
+	if (!u)
+		return 0;
+	err = write_indices(rt, p);
+	if (err)
+		return err;
+	err = table_of(rt, u->kind);
+	if (err < 0)
+		return err;
+	u->table = err;
+	err = bpf_map__reuse_fd(bpf_object__find_map_by_name(emf_plugin__object(p), TABLE_MAP),
+				sh->tables[u->table].fd);
+	if (!err)
+		err = bpf_map__reuse_fd(
+			bpf_object__find_map_by_name(emf_plugin__object(p), MISSED_MAP),
+			sh->missed_fd);
+	if (err)
+		return emf_share__error(rt, err,
+					"plugin '%s' failed to share slots: failed to use the shared prog array of kind %s: %s",
+					emf_plugin__name(p), u->kind, emf_strerror(err));
+	return 0;
+}
+
+static bool uses_slots(const struct emf_share *sh, const struct emf_plugin *p)
+{
+	size_t i;
+
+	for (i = 0; i < sh->n_slots; i++)
+		if (sh->slots[i].filler == p)
+			return true;
+	return user_of((struct emf_share *)sh, p) != NULL;
+}
+
+int emf_slots__prepare(struct emf_plugin *p)
+{
+	struct emf_runtime *rt = p->rt;
+	struct emf_share *sh = &rt->share;
+	int err;
+
+	if (!emf_plugin__object(p))
+		return 0; /* no libbpf object: nothing it could share */
+	if (!sh->active) {
+		sh->active = true;
+		sh->lock_fd = sh->names_fd = sh->missed_fd = -1;
+	}
+	/* First what needs no kernel: the declarations and their agreement. */
+	err = scan_fillers(rt, p);
+	if (!err)
+		err = scan_calls(rt, p);
+	if (!err && uses_slots(sh, p)) {
+		if (sh->ncpus <= 0)
+			sh->ncpus = libbpf_num_possible_cpus();
+		err = sh->ncpus > 0 ? emf_share__lock(rt, true) : -EINVAL;
+		if (!err)
+			err = slots_share(rt, p);
+	}
+	if (!err)
+		err = emf_maps__prepare(p);
+	if (err)
+		/* Nothing of it stays: a refused plugin leaves the others as they were. */
+		emf_slots__forget(rt, p);
+	return err;
+}
+
+/* Remember @p's programs, loaded but not attached yet, to wait for their end at teardown. */
+static void record_programs(struct emf_runtime *rt, struct emf_plugin *p)
+{
+	struct emf_share *sh = &rt->share;
+	struct bpf_object *obj = emf_plugin__object(p);
+	struct bpf_program *prog;
+	size_t n = 0;
+	void *v;
+
+	if (!obj)
+		return;
+	bpf_object__for_each_program(prog, obj)
+		n++;
+	v = realloc(sh->progs, (sh->n_progs + n + 1) * sizeof(*sh->progs));
+	if (!v)
+		return; /* teardown then keeps the pins a dying program still uses */
+	sh->progs = v;
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_program__fd(prog) >= 0 &&
+		    !bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			sh->progs[sh->n_progs++] = (struct emf_share_prog){ p, info.id };
+	}
+}
+
+/* Put back what a fill replaced (a failed reload), or empty the slot. */
+static void unfill(struct emf_runtime *rt, struct emf_slot *s, bool restore)
+{
+	int fd = s->table >= 0 ? rt->share.tables[s->table].fd : -1;
+	int prev = restore && s->prev_id ? bpf_prog_get_fd_by_id(s->prev_id) : -1;
+
+	if (fd < 0 || slot_prog_id(rt, s) != s->prog_id)
+		goto out; /* another instance took it over since */
+	if (prev >= 0 && !bpf_map_update_elem(fd, &s->index, &prev, BPF_ANY)) {
+		pr_info("slots: slot '%s' holds program id %u again\n", s->name, s->prev_id);
+		goto out;
+	}
+	if (bpf_map_delete_elem(fd, &s->index) && errno != ENOENT)
+		pr_warn("slots: failed to empty slot '%s': %s\n", s->name, emf_strerror(-errno));
+	set_owner(rt, s->index, "");
+out:
+	if (prev >= 0)
+		close(prev);
+	s->prog_id = 0;
+	s->prev_id = 0;
+}
+
+int emf_slots__fill(struct emf_plugin *p)
+{
+	struct emf_runtime *rt = p->rt;
+	struct emf_share *sh = &rt->share;
+	size_t i, k;
+	int err;
+
+	if (!sh->active || (!uses_slots(sh, p) && !emf_maps__uses(rt, p)))
+		return 0;
+	record_programs(rt, p);
+	for (i = 0; i < sh->n_slots; i++) {
+		struct emf_slot *s = &sh->slots[i];
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int prog_fd;
+
+		if (s->filler != p)
+			continue;
+		/* A start_plugin() outside a start does not hold the lock yet. */
+		err = emf_share__lock(rt, true);
+		if (err)
+			goto err_unfill;
+		prog_fd = bpf_program__fd(s->prog);
+		if (bpf_obj_get_info_by_fd(prog_fd, &info, &len)) {
+			err = emf_share__error(rt, -errno,
+					       "plugin '%s' failed to fill slot '%s': failed to read program %s(): %s",
+					       emf_plugin__name(p), s->name,
+					       bpf_program__name(s->prog), emf_strerror(-errno));
+			goto err_unfill;
+		}
+		s->prev_id = slot_prog_id(rt, s);
+		if (bpf_map_update_elem(sh->tables[s->table].fd, &s->index, &prog_fd, BPF_ANY)) {
+			err = -errno;
+			emf_share__error(rt, err,
+					 "plugin '%s' failed to fill slot '%s' with program %s(): the kernel refused it in the %s prog array: %s%s",
+					 emf_plugin__name(p), s->name, bpf_program__name(s->prog),
+					 s->kind, emf_strerror(err),
+					 err == -EINVAL ?
+						 " (programs in one prog array must agree on type, attach type and target, JIT, XDP frags, sleepable and cgroup storage)" :
+						 "");
+			goto err_unfill;
+		}
+		s->prog_id = info.id;
+		set_owner(rt, s->index, emf_plugin__name(p));
+		pr_debug("slots: plugin '%s' fills slot '%s' with program id %u%s\n",
+			 emf_plugin__name(p), s->name, info.id, s->prev_id ? " (replaced)" : "");
+	}
+	return 0;
+
+err_unfill:
+	sh->slots[i].prev_id = 0;
+	for (k = 0; k < i; k++)
+		if (sh->slots[k].filler == p && sh->slots[k].prog_id)
+			unfill(rt, &sh->slots[k], true);
+	return err;
+}
+
+void emf_slots__release(struct emf_plugin *p)
+{
+	struct emf_runtime *rt = p->rt;
+	struct emf_share *sh = &rt->share;
+	bool was_locked = sh->locked;
+	size_t i;
+
+	if (!sh->active)
+		return;
+	for (i = 0; i < sh->n_slots; i++) {
+		struct emf_slot *s = &sh->slots[i];
+
+		if (s->filler != p || !s->prog_id)
+			continue;
+		if (!sh->locked)
+			emf_share__lock(rt, false);
+		/* During a start that fails, a replaced program gets its slot back. */
+		unfill(rt, s, !rt->running);
+	}
+	if (!was_locked)
+		emf_share__unlock(rt);
+}
+
+void emf_slots__unlock(struct emf_runtime *rt)
+{
+	emf_share__unlock(rt);
+}
+
+/* Wait, up to 2 s, for the kernel to free the programs of @only (NULL: all) of the run. */
+static void wait_programs_freed(struct emf_share *sh, const struct emf_plugin *only)
+{
+	size_t i = 0;
+	int ms = 0;
+
+	while (i < sh->n_progs && ms < 2000) {
+		int fd;
+
+		if (only && sh->progs[i].plugin != only) {
+			i++;
+			continue;
+		}
+		fd = bpf_prog_get_fd_by_id(sh->progs[i].id);
+		if (fd < 0) {
+			i++;
+			continue;
+		}
+		close(fd);
+		usleep(1000);
+		ms++;
+	}
+	if (i < sh->n_progs)
+		pr_debug("slots: program id %u is still in the kernel after 2 s\n",
+			 sh->progs[i].id);
+}
+
+static bool table_empty(int fd)
+{
+	uint32_t i, id;
+
+	for (i = 0; i < EMF_SLOTS_MAX; i++)
+		if (!bpf_map_lookup_elem(fd, &i, &id))
+			return false;
+	return true;
+}
+
+static bool table_needed(const struct emf_share *sh, size_t t)
+{
+	size_t i;
+
+	for (i = 0; i < sh->n_users; i++)
+		if (sh->users[i].table == (int)t)
+			return true;
+	for (i = 0; i < sh->n_slots; i++)
+		if (sh->slots[i].table == (int)t)
+			return true;
+	return false;
+}
+
+/*
+ * Remove the slot pins of this run nothing uses any more: a table no program
+ * calls through and no slot fills, then the registry and the counters once
+ * no table is left (no caller holds an index any more).
+ */
+static void collect_slots(struct emf_runtime *rt, const uint32_t *used, size_t n)
+{
+	struct emf_share *sh = &rt->share;
+	char path[PATH_MAX];
+	bool tables_left = false;
+	struct dirent *de;
+	size_t i;
+	DIR *dir;
+
+	for (i = 0; i < sh->n_tables;) {
+		struct emf_slot_table *t = &sh->tables[i];
+		int pin;
+
+		if (table_needed(sh, i) || emf_share__id_used(used, n, t->map_id) ||
+		    !table_empty(t->fd)) {
+			i++;
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/slots/%s", emf_share__root(rt), t->kind);
+		/* Only the pin of the table this run used. */
+		pin = bpf_obj_get(path);
+		if (pin >= 0 && emf_share__map_id(pin) == t->map_id && !sh->keep_pins)
+			emf_share__unpin(path);
+		if (pin >= 0)
+			close(pin);
+		close(t->fd);
+		/* Slots refer to tables by index: renumber the ones after it. */
+		for (size_t k = 0; k < sh->n_slots; k++)
+			if (sh->slots[k].table > (int)i)
+				sh->slots[k].table--;
+		for (size_t k = 0; k < sh->n_users; k++)
+			if (sh->users[k].table > (int)i)
+				sh->users[k].table--;
+		memmove(t, t + 1, (sh->n_tables - i - 1) * sizeof(*t));
+		sh->n_tables--;
+	}
+	if (sh->names_fd < 0 || sh->n_tables || sh->n_slots)
+		return;
+	snprintf(path, sizeof(path), "%s/slots", emf_share__root(rt));
+	dir = opendir(path);
+	while (dir && (de = readdir(dir)))
+		if (de->d_name[0] != '.' && strcmp(de->d_name, "names") &&
+		    strcmp(de->d_name, "missed"))
+			tables_left = true;
+	if (dir)
+		closedir(dir);
+	if (dir && !tables_left && !emf_share__id_used(used, n, sh->missed_id) &&
+	    !sh->keep_pins) {
+		snprintf(path, sizeof(path), "%s/slots/names", emf_share__root(rt));
+		emf_share__unpin(path);
+		snprintf(path, sizeof(path), "%s/slots/missed", emf_share__root(rt));
+		emf_share__unpin(path);
+		snprintf(path, sizeof(path), "%s/slots", emf_share__root(rt));
+		rmdir(path);
+	}
+	close(sh->names_fd);
+	close(sh->missed_fd);
+	sh->names_fd = sh->missed_fd = -1;
+}
+
+/* Drop the slots no plugin of the run uses any more; sites refer to slots by index. */
+static void compact_slots(struct emf_share *sh)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < sh->n_slots;) {
+		struct emf_slot *s = &sh->slots[i];
+		bool called = false;
+
+		for (j = 0; j < sh->n_sites && !called; j++)
+			if (sh->sites[j].slot == i) {
+				called = true;
+				s->caller = sh->sites[j].plugin;
+			}
+		if (!called)
+			s->caller = NULL;
+		if (s->filler || called) {
+			i++;
+			continue;
+		}
+		for (k = 0; k < sh->n_sites; k++)
+			if (sh->sites[k].slot > i)
+				sh->sites[k].slot--;
+		memmove(s, s + 1, (sh->n_slots - i - 1) * sizeof(*s));
+		sh->n_slots--;
+	}
+}
+
+void emf_slots__forget(struct emf_runtime *rt, struct emf_plugin *only)
+{
+	struct emf_share *sh = &rt->share;
+	bool was_locked = sh->locked;
+	uint32_t *used = NULL;
+	size_t i, j, n = 0;
+
+	if (!sh->active)
+		return;
+	/* A plugin destroyed without its release (a failed attach) still fills its slots. */
+	for (i = 0; i < sh->n_slots; i++) {
+		struct emf_slot *s = &sh->slots[i];
+
+		if (only && s->filler != only)
+			continue;
+		if (s->prog_id) {
+			emf_share__lock(rt, false);
+			unfill(rt, s, !rt->running);
+		}
+		s->filler = NULL;
+		s->prog = NULL;
+	}
+	for (i = j = 0; i < sh->n_sites; i++)
+		if (only && sh->sites[i].plugin != only)
+			sh->sites[j++] = sh->sites[i];
+	sh->n_sites = j;
+	for (i = j = 0; i < sh->n_users; i++)
+		if (only && sh->users[i].plugin != only)
+			sh->users[j++] = sh->users[i];
+	sh->n_users = j;
+	compact_slots(sh);
+	/* Unused pins go, once the kernel has freed the programs that used them. */
+	if (sh->n_tables || sh->names_fd >= 0 || sh->n_maps) {
+		if (!emf_share__lock(rt, false)) {
+			wait_programs_freed(sh, only);
+			used = used_map_ids(&n);
+			if (!used)
+				pr_warn("slots: keeping the pins under %s: failed to list the programs in the kernel: %s\n",
+					emf_share__root(rt), emf_strerror(-errno));
+		}
+		if (used)
+			collect_slots(rt, used, n);
+		emf_maps__forget(rt, only, used, n);
+		if (used && !sh->keep_pins) {
+			char path[PATH_MAX];
+
+			snprintf(path, sizeof(path), "%s/maps", emf_share__root(rt));
+			rmdir(path); /* each fails while something is left in it */
+			rmdir(emf_share__root(rt));
+		}
+		free(used);
+	}
+	for (i = j = 0; i < sh->n_progs; i++)
+		if (only && sh->progs[i].plugin != only)
+			sh->progs[j++] = sh->progs[i];
+	sh->n_progs = j;
+	/* The lock of a start in progress stays with the start. */
+	if (!was_locked)
+		emf_share__unlock(rt);
+	if (only && (sh->n_slots || sh->n_maps || sh->n_tables || sh->names_fd >= 0 || was_locked))
+		return;
+	/* Nothing of the run is left: back to the state of a new runtime. */
+	for (i = 0; i < sh->n_tables; i++)
+		close(sh->tables[i].fd);
+	if (sh->names_fd >= 0)
+		close(sh->names_fd);
+	if (sh->missed_fd >= 0)
+		close(sh->missed_fd);
+	emf_share__unlock(rt);
+	free(sh->slots);
+	free(sh->sites);
+	free(sh->users);
+	free(sh->tables);
+	free(sh->maps);
+	free(sh->progs);
+	sh->slots = NULL;
+	sh->sites = NULL;
+	sh->users = NULL;
+	sh->tables = NULL;
+	sh->maps = NULL;
+	sh->progs = NULL;
+	sh->n_slots = sh->n_sites = sh->n_users = sh->n_tables = sh->n_maps = sh->n_progs = 0;
+	sh->names_fd = sh->missed_fd = -1;
+	sh->active = false;
+}
+
+size_t emf_runtime__slot_cnt(const struct emf_runtime *rt)
+{
+	return rt && rt->share.active ? rt->share.n_slots : 0;
+}
+
+int emf_runtime__slot(const struct emf_runtime *rt, size_t idx, struct emf_slot_info *info)
+{
+	const struct emf_share *sh;
+	const struct emf_slot *s;
+	uint64_t *vals;
+	int i;
+
+	if (!rt || !info)
+		return emf_err(-EINVAL);
+	sh = &rt->share;
+	if (!sh->active || idx >= sh->n_slots)
+		return emf_err(-ENOENT);
+	s = &sh->slots[idx];
+	memset(info, 0, sizeof(*info));
+	info->name = s->name;
+	info->kind = s->kind;
+	info->index = s->index;
+	info->filler = s->filler;
+	info->caller = s->caller;
+	if (s->table < 0 || sh->missed_fd < 0)
+		return 0; /* not registered yet */
+	info->prog_id = slot_prog_id(rt, s);
+	vals = calloc(sh->ncpus, sizeof(*vals));
+	if (!vals)
+		return emf_err(-ENOMEM);
+	if (bpf_map_lookup_elem(sh->missed_fd, &s->index, vals)) {
+		int err = -errno;
+
+		free(vals);
+		return emf_err(err);
+	}
+	for (i = 0; i < sh->ncpus; i++)
+		info->missed += vals[i];
+	free(vals);
+	return 0;
+}
+
+int emf_runtime__slot_by_name(const struct emf_runtime *rt, const char *name,
+			      struct emf_slot_info *info)
+{
+	size_t i;
+
+	if (!rt || !name || !info)
+		return emf_err(-EINVAL);
+	for (i = 0; i < emf_runtime__slot_cnt(rt); i++)
+		if (!strcmp(rt->share.slots[i].name, name))
+			return emf_runtime__slot(rt, i, info);
+	return emf_err(-ENOENT);
+}

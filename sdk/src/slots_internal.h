@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Private state of shared tail-call slots (slots.c) and shared maps (maps.c).
+ *
+ * Everything a runtime shares with other plugins and processes lives under
+ * its pin root on bpffs:
+ *
+ *   ROOT/slots/names    ARRAY of struct emf_slot_rec: slot name -> index, kind, owner
+ *   ROOT/slots/missed   PERCPU_ARRAY of __u64: missed calls by slot index
+ *   ROOT/slots/KIND     PROG_ARRAY: the slots of one program kind
+ *   ROOT/maps/NAME      exported maps
+ *
+ * Every change to them is made holding an exclusive flock on the pin root's
+ * parent directory (which is never removed), from the prepare step of a start
+ * to the end of its attach step, and around releases and the collection of
+ * unused pins, so processes sharing a root never see each other half done.
+ */
+#ifndef __EMF_SLOTS_INTERNAL_H
+#define __EMF_SLOTS_INTERNAL_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct emf_runtime;
+struct emf_plugin;
+struct bpf_program;
+struct bpf_map;
+
+#define EMF_PIN_ROOT_MAX 128
+#define EMF_SLOT_NAME_MAX 32 /* with the NUL */
+#define EMF_SLOT_KIND_MAX 64 /* with the NUL */
+#define EMF_SHARED_NAME_MAX 64 /* with the NUL */
+
+/* One record of ROOT/slots/names; an empty name is a free index. */
+struct emf_slot_rec {
+	char name[EMF_SLOT_NAME_MAX];
+	char kind[EMF_SLOT_KIND_MAX];
+	char owner[EMF_SLOT_NAME_MAX]; /* plugin whose program is in the slot, "" for none */
+};
+
+/* A prog array of one program kind, opened for this run. */
+struct emf_slot_table {
+	char kind[EMF_SLOT_KIND_MAX];
+	int fd;
+	uint32_t map_id;
+};
+
+/* A slot some plugin of the runtime calls or fills. */
+struct emf_slot {
+	char name[EMF_SLOT_NAME_MAX];
+	char kind[EMF_SLOT_KIND_MAX]; /* set by the first caller or filler */
+	char kind_from[EMF_SLOT_NAME_MAX]; /* that plugin, for messages */
+	const char *kind_how; /* "fills" or "calls": how kind_from uses the slot */
+	uint32_t index;
+	int table; /* index in emf_share.tables, -1 until registered */
+	struct emf_plugin *filler; /* NULL when no plugin of the runtime fills it */
+	struct bpf_program *prog;
+	uint32_t prog_id; /* what this run put in the slot, 0 when nothing */
+	uint32_t prev_id; /* what the fill replaced, to restore on a failed start */
+	struct emf_plugin *caller; /* a calling plugin of the runtime, or NULL */
+};
+
+/* A place in a plugin's read-only data holding the index of a slot it calls. */
+struct emf_slot_site {
+	struct emf_plugin *plugin;
+	size_t slot;
+	struct bpf_map *rodata;
+	uint32_t offset;
+};
+
+/* One plugin's declaration of a shared map. */
+struct emf_shared_use {
+	struct emf_plugin *plugin;
+	struct bpf_map *map;
+	bool export;
+};
+
+/* What a map declaration or a pinned map is, for comparison and messages. */
+struct emf_map_shape {
+	uint32_t type, key, value, max, flags;
+};
+
+/* A shared map of this run: its pin, opened or created by the SDK before any loads. */
+struct emf_shared_map {
+	char name[EMF_SHARED_NAME_MAX];
+	int fd; /* -1 until a plugin using it is prepared */
+	uint32_t map_id;
+	struct emf_map_shape shape; /* of the map behind fd */
+	char source[320]; /* where shape comes from, for messages */
+	struct emf_shared_use *uses;
+	size_t n_uses;
+};
+
+/* A plugin whose object calls slots: the kind of its emf_slots table. */
+struct emf_slot_user {
+	struct emf_plugin *plugin;
+	char kind[EMF_SLOT_KIND_MAX];
+	int table;
+};
+
+/* A program of a plugin taking part, recorded before its attach. */
+struct emf_share_prog {
+	struct emf_plugin *plugin;
+	uint32_t id;
+};
+
+/* Per runtime; lives in struct emf_runtime, zeroed with it. */
+struct emf_share {
+	/* Host settings (emf_runtime__set_pin_opts()), kept across runs. */
+	char root[EMF_PIN_ROOT_MAX]; /* "" for the default */
+	bool keep_pins;
+	/* From the first prepare to the forget of the last plugin: the fields below are valid. */
+	bool active;
+	bool locked;
+	int lock_fd;
+	int names_fd; /* -1 until a plugin uses slots */
+	int missed_fd;
+	uint32_t names_id, missed_id;
+	struct emf_slot *slots;
+	size_t n_slots;
+	struct emf_slot_site *sites;
+	size_t n_sites;
+	struct emf_slot_user *users;
+	size_t n_users;
+	struct emf_slot_table *tables;
+	size_t n_tables;
+	struct emf_shared_map *maps;
+	size_t n_maps;
+	struct emf_share_prog *progs;
+	size_t n_progs;
+	int ncpus;
+};
+
+/*
+ * Lifecycle hooks, called one at a time by the lifecycle. Each that can fail
+ * returns 0 or a negative errno and leaves the reason, naming the plugin, in
+ * the runtime's error text.
+ */
+
+/* After @p is open, before it loads: resolve and check its slots and maps, share them. */
+int emf_slots__prepare(struct emf_plugin *p);
+/* First part of @p's attach step: put its programs in their slots. */
+int emf_slots__fill(struct emf_plugin *p);
+/* Before @p detaches (or after its attach failed): empty the slots it fills. */
+void emf_slots__release(struct emf_plugin *p);
+/* After the attach step of a start: let other processes change the shared pins. */
+void emf_slots__unlock(struct emf_runtime *rt);
+/*
+ * After @only (NULL: every plugin) is destroyed: drop what it held, remove
+ * the pins nothing uses any more.
+ */
+void emf_slots__forget(struct emf_runtime *rt, struct emf_plugin *only);
+
+/* Shared helpers of slots.c and maps.c. */
+const char *emf_share__root(const struct emf_runtime *rt);
+int emf_share__lock(struct emf_runtime *rt, bool report);
+void emf_share__unlock(struct emf_runtime *rt);
+int emf_share__mkdir(struct emf_runtime *rt, const char *sub);
+/* The next BTF decl tag "PREFIX..." of @p's object from *cursor; *target names what it tags. */
+const char *emf_share__tag(struct emf_plugin *p, int *cursor, const char *prefix,
+			   const char **target);
+/* Record an error of the start, naming the plugin, and warn. */
+__attribute__((format(printf, 3, 4))) int emf_share__error(struct emf_runtime *rt, int err,
+							   const char *fmt, ...);
+uint32_t emf_share__map_id(int fd);
+bool emf_share__id_used(const uint32_t *used, size_t n, uint32_t id);
+void emf_share__unpin(const char *path);
+
+/* maps.c: @p's shared maps, then (holding the lock) the pinned maps they use. */
+int emf_maps__prepare(struct emf_plugin *p);
+/* Forget @only's (NULL: every) use; unpin the maps no program in @used uses. */
+void emf_maps__forget(struct emf_runtime *rt, struct emf_plugin *only, const uint32_t *used,
+		      size_t n_used);
+bool emf_maps__uses(const struct emf_runtime *rt, const struct emf_plugin *p);
+
+#endif /* __EMF_SLOTS_INTERNAL_H */

@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# The bundled slot pair through emf-agent: sysdispatch calls slot sys_signal at the
+# exit of kill(), killsnoop fills it and reads the arguments sysdispatch left in the
+# shared map sys_inflight. Without killsnoop, the calls miss and --stats counts
+# them; killsnoop alone is refused. Nothing is left in the kernel or on bpffs.
+. "${top_srcdir:-.}/tests/kernel/lib.sh"
+need_root
+PINS=/sys/fs/bpf/emf
+# Another emf host on this machine may share the default pins: then they stay.
+[ -e "$PINS" ] && shared_pins=1 || shared_pins=
+
+wait_for() {
+	for _ in $(seq 1 50); do
+		grep -q "$1" "$TMPD/out" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# 1. Both plugins: kill() results arrive through the slot.
+start_agent --json -p sysdispatch -p killsnoop --stats
+[ -e "$PINS/slots/raw_tracepoint" ] || fail "no shared prog array pinned at $PINS/slots/raw_tracepoint"
+[ -e "$PINS/maps/sys_inflight" ] || fail "map sys_inflight is not pinned at $PINS/maps/sys_inflight"
+# The slot holds killsnoop's program, as the kernel sees it (a prog array dumps the
+# program id as bytes, little endian), and that program is the agent's.
+set -- $(bpftool map dump pinned "$PINS/slots/raw_tracepoint" | sed -n 's/.*value: //p')
+[ $# = 4 ] || fail "the sys_signal slot is empty: $(bpftool map dump pinned "$PINS/slots/raw_tracepoint")"
+id=$((0x$1 | 0x$2 << 8 | 0x$3 << 16 | 0x$4 << 24))
+bpftool prog show id "$id" | grep -q "name killsnoop_exit" ||
+	fail "the sys_signal slot holds program $id, not killsnoop_exit"
+grep -q "^prog $id\$" "$TMPD/owned" || fail "program $id in the slot is not the agent's"
+sleep 60 &
+victim=$!
+# Signal it once it is sleep, not the forked shell that would run our EXIT trap.
+for _ in $(seq 1 50); do
+	[ "$(cat /proc/$victim/comm 2> /dev/null)" = sleep ] && break
+	sleep 0.02
+done
+kill -USR1 "$victim"
+wait "$victim" 2> /dev/null
+kill -0 999999 2> /dev/null
+wait_for "\"target\":$victim,\"sig\":10,\"ret\":0" || { cat "$TMPD/out"; fail "no killsnoop event for kill($victim, SIGUSR1)"; }
+wait_for '"target":999999,"sig":0,"ret":-3' || { cat "$TMPD/out"; fail "no killsnoop event for kill(999999, 0) = -ESRCH"; }
+grep "\"target\":$victim," "$TMPD/out" | grep -q '"syscall":"kill"' || fail "the event does not name the syscall"
+stop_agent
+[ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }
+grep -Eq '^sys_signal +raw_tracepoint +[0-9]+ killsnoop +[0-9]+ +0$' "$TMPD/err" ||
+	{ cat "$TMPD/err"; fail "--stats does not show slot sys_signal filled by killsnoop with no miss"; }
+check_no_leak
+
+# 2. The dispatcher alone: its calls miss and are counted.
+start_agent -p sysdispatch --stats
+for _ in 1 2 3; do kill -0 $$; done
+stop_agent
+[ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }
+missed=$(awk '$1 == "sys_signal" { print $NF }' "$TMPD/err")
+[ -n "$missed" ] && [ "$missed" -ge 3 ] ||
+	{ cat "$TMPD/err"; fail "--stats does not count the calls that missed slot sys_signal (got '$missed')"; }
+grep -Eq '^sys_signal +raw_tracepoint +[0-9]+ - +0 ' "$TMPD/err" ||
+	{ cat "$TMPD/err"; fail "--stats shows slot sys_signal filled while no plugin fills it"; }
+check_no_leak
+
+# 3. The handler alone: refused, saying what is missing.
+"$AGENT" -p killsnoop -d 1 > /dev/null 2> "$TMPD/err3" 9>&-
+rc=$?
+[ "$rc" = 1 ] || fail "killsnoop without sysdispatch: exit $rc, expected 1"
+grep -q "plugin 'killsnoop' failed to import map 'sys_inflight': no plugin exports it" "$TMPD/err3" ||
+	{ cat "$TMPD/err3"; fail "killsnoop without sysdispatch: no clear refusal"; }
+
+if [ -z "$shared_pins" ]; then
+	[ -e "$PINS" ] && fail "pins left behind: $(find "$PINS")"
+fi
+echo "PASS: killsnoop through sysdispatch's slot, misses counted, nothing left"

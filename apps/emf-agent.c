@@ -211,6 +211,21 @@ static int on_event(void *ctx, const struct emf_event *ev)
 	return 0;
 }
 
+/* A sampled map's reading: a JSON line, or a titled table or histogram. */
+static int on_sample(void *ctx, const struct emf_sample_data *d)
+{
+	struct agent *a = ctx;
+	int err;
+
+	if (a->json) {
+		err = emf_sample_data__json(d, &a->out);
+		err = err ?: emf_buf__append(&a->out, "\n", 1);
+	} else {
+		err = emf_sample_data__text(d, &a->out);
+	}
+	return err;
+}
+
 static void print_headers(struct agent *a, struct emf_runtime *rt)
 {
 	size_t i;
@@ -658,6 +673,7 @@ int main(int argc, char **argv)
 		.event_cb = on_event,
 		.ctx = &a,
 		.keep_going = a.keep_going,
+		.sample_cb = on_sample,
 	});
 	if (!rt) {
 		fprintf(stderr, "emf-agent: failed to create the runtime: %s\n", emf_strerror(errno));

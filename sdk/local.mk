@@ -24,6 +24,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/runtime_internal.h \
 	sdk/src/slots.c \
 	sdk/src/slots_internal.h \
+	sdk/src/sample.c \
 	$(NULL)
 sdk_libemfsdk_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS)
 

@@ -79,6 +79,17 @@ BUILT_SOURCES += $(addsuffix .emf.c,$(EMF_BAD)) tests/plugins/lc0/lc0.emf.c test
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.o,$(addsuffix $(s),$(EMF_BAD)))
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_BAD)) $(addsuffix .h,$(EMF_BAD))
 
+# Sampled maps read by the runtime from the real kernel.
+check_PROGRAMS += tests/kernel/test_sample
+TESTS += tests/kernel/test_sample
+tests_kernel_test_sample_SOURCES = tests/kernel/test_sample.c
+tests_kernel_test_sample_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/smp
+tests_kernel_test_sample_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_kernel_test_sample_LDADD = tests/plugins/smp/smp.emf.o $(EMF_TEST_LIBS)
+BUILT_SOURCES += tests/plugins/smp/smp.emf.c
+CLEANFILES += $(addprefix tests/plugins/smp/smp,.emf.c .emf.h .skel.h .bpf.o .emf.o)
+EXTRA_DIST += tests/plugins/smp/smp.bpf.c tests/plugins/smp/smp.h
+
 # Dynamic plugins: test plugins built as shared objects.
 EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentrytest
 check_DATA = $(addsuffix .emf.so,$(EMF_DYN_PLUGINS))

@@ -11,6 +11,7 @@ struct ring_buffer;
 struct perf_buffer;
 
 struct bpf_map;
+struct emf_sample_rt;
 
 /*
  * One event output of one plugin, the context of the reader's callbacks.
@@ -51,6 +52,7 @@ struct emf_plugin {
 	bool hooked; /* its create hook ran: its destroy hook must run */
 	void *dl_handle; /* dlopen() handle of a dynamic plugin */
 	char *dl_path; /* the file it came from */
+	struct emf_sample_rt *samples; /* desc->n_samples, while the reader runs */
 };
 
 struct emf_runtime {
@@ -72,6 +74,7 @@ struct emf_runtime {
 	bool running;
 	int cb_err; /* what the event callback returned to stop a poll */
 	struct emf_bus *bus; /* created by emf_runtime__bus(), NULL until then */
+	emf_sample_fn sample_cb; /* sampled maps, each interval */
 	struct emf_bus_sub *sig_sub; /* forwards bus signals to the plugins' hooks */
 	bool keep_going; /* a failing plugin is skipped, the others start */
 	unsigned int jobs; /* threads for loads and detaches, 0 for one per CPU */
@@ -81,6 +84,11 @@ struct emf_runtime {
 
 /* Put the plugins back in lifecycle order after a change of priority or kind. */
 void emf_runtime_sort(struct emf_runtime *rt);
+
+/* Sampled maps of a running plugin: set up, read when due (on the drain timer), tear down. */
+int emf_samples__setup(struct emf_runtime *rt, struct emf_plugin *p);
+void emf_samples__teardown(struct emf_plugin *p);
+int emf_samples__poll(struct emf_runtime *rt);
 
 int emf_options__apply(struct emf_plugin *p);
 void emf_options__free(struct emf_plugin *p);

@@ -44,6 +44,10 @@ EXTRA_tests_unit_test_registry_DEPENDENCIES = plugins/libemfplugins.a
 # The generated decoder header must exist before the decoder test compiles.
 BUILT_SOURCES += plugins/execsnoop/execsnoop.emf.c
 
+# Only emf_* symbols are global in libemfsdk.a.
+TESTS += tests/unit/test_exports.sh
+EXTRA_DIST += tests/unit/test_exports.sh
+
 # emf-codegen's refusals of bad plugin directories, and its golden output.
 TESTS += tests/codegen/test_codegen.sh
 EXTRA_DIST += tests/codegen/test_codegen.sh tests/codegen/golden/alltypes.emf.h \

@@ -8,6 +8,7 @@ dist_emftpl_plugin_DATA = \
 	templates/plugin/Makefile.tmpl \
 	templates/plugin/README.md.tmpl \
 	templates/plugin/event.h.tmpl \
+	templates/plugin/hooks.c.tmpl \
 	$(NULL)
 emftpl_hooksdir = $(emftpl_plugindir)/hooks
 dist_emftpl_hooks_DATA = \
@@ -15,6 +16,9 @@ dist_emftpl_hooks_DATA = \
 	templates/plugin/hooks/tp_btf.bpf.c.tmpl \
 	templates/plugin/hooks/tracepoint.bpf.c.tmpl \
 	templates/plugin/hooks/uprobe.bpf.c.tmpl \
+	templates/plugin/hooks/xdp.bpf.c.tmpl \
+	templates/plugin/hooks/xdp.h.tmpl \
+	templates/plugin/hooks/xdp.hooks.c.tmpl \
 	$(NULL)
 emftpl_agentdir = $(emftemplatesdir)/agent
 dist_emftpl_agent_DATA = \

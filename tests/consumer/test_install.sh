@@ -5,8 +5,9 @@
 # a temporary --prefix, build and "make install". Then, with nothing but
 # pkg-config (PKG_CONFIG_PATH=PREFIX/lib/pkgconfig) and the installed emf-new:
 # check what pkg-config --static gives, scaffold a plugin and an agent out of
-# tree, build them, run the agent and see the plugin's event; and run the
-# installed emf-agent with the dropped-in plugin and see its event too.
+# tree, build them, run the agent and see the plugin's event; then run the
+# installed emf-agent with the dropped-in plugin and the scaffolded one's .so
+# (a dynamic plugin) and see both events.
 . "$(dirname "$0")/../kernel/lib.sh"
 
 NEW="$top_builddir/templates/emf-new"
@@ -126,15 +127,17 @@ line=$(grep "^{\"plugin\":\"hello\",\"event\":\"event\",.*\"comm\":\"emfcons$$\"
 echo "$line"
 check_no_leak
 
-step "run the installed emf-agent -p dropin and see dropin's event"
+step "run the installed emf-agent with dropin (built in) and hello.so (dynamic)"
 AGENT="$PREFIX/bin/emf-agent"
-start_agent --json -p dropin
+start_agent --json -p dropin -p hello -p "$WORK/hello/hello.so"
 trigger "emfdrop$$"
 stop_agent
 [ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }
-line=$(grep "^{\"plugin\":\"dropin\",\"event\":\"event\",.*\"comm\":\"emfdrop$$\"" "$TMPD/out")
-[ -n "$line" ] || { head -5 "$TMPD/out"; fail "emf-agent printed no event of dropin for emfdrop$$"; }
-echo "$line"
+for p in dropin hello; do
+	line=$(grep "^{\"plugin\":\"$p\",\"event\":\"event\",.*\"comm\":\"emfdrop$$\"" "$TMPD/out")
+	[ -n "$line" ] || { head -5 "$TMPD/out"; cat "$TMPD/err"; fail "emf-agent printed no event of $p for emfdrop$$"; }
+	echo "$line"
+done
 check_no_leak
 
-echo "PASS: installed to a prefix; pkg-config --static, emf-new plugin and agent, in-tree plugin drop-in all work"
+echo "PASS: installed to a prefix; pkg-config --static, emf-new plugin and agent, dynamic plugin, in-tree plugin drop-in all work"

@@ -86,8 +86,7 @@ refuse 1 "'afile' is not a directory: choose another --dir" plugin good --dir af
 refuse 1 "unknown hook kind 'kprobe': choose one of: .*tracepoint" plugin good --hook kprobe
 refuse 1 "unknown hook kind 'a;b'" plugin good --hook 'a;b'
 refuse 1 "unknown hook kind '../hooks/x'" plugin good --hook ../hooks/x
-refuse 1 "hook kind 'xdp' is not offered yet: .*network interface" plugin good --hook xdp
-refuse 1 "hook kind 'tc' is not offered yet" plugin good --hook=tc
+refuse 1 "hook kind 'tc' is not offered yet: start from '--hook xdp'" plugin good --hook=tc
 
 # Agent plugins
 refuse 1 "plugin directory '$TMPD/none' does not exist" agent good --plugin "$TMPD/none"
@@ -103,6 +102,7 @@ refuse 2 "option --dir needs an argument" plugin good --dir
 refuse 2 "unexpected argument 'extra'" plugin good extra
 refuse 2 "--plugin goes with 'emf-new agent'" plugin good --plugin taken
 refuse 2 "--hook goes with 'emf-new plugin'" agent good --hook uprobe
+refuse 2 "--user-hooks goes with 'emf-new plugin'" agent good --user-hooks
 
 # Broken templates: a failure midway leaves nothing, not even a temporary directory.
 cp -r "$top_srcdir/templates" "$TMPD/broken"
@@ -123,6 +123,18 @@ grep -q '^NAME = good_1$' "$W/good_1/Makefile" || fail "good_1/Makefile does not
 grep -q '^#ifndef __GOOD_1_H$' "$W/good_1/good_1.h" || fail "good_1.h has no include guard"
 # ... and a second time, it is refused without touching them.
 refuse 1 "'./good_1' already exists" plugin good_1
+(cd "$W" && "$NEW" plugin good_2 --user-hooks > /dev/null) || fail "emf-new plugin good_2 --user-hooks failed"
+got=$(cd "$W/good_2" && ls | tr '\n' ' ')
+[ "$got" = "Makefile README.md good_2.bpf.c good_2.h good_2.hooks.c " ] || fail "emf-new plugin good_2 --user-hooks wrote: $got"
+grep -q '^const struct emf_plugin_hooks good_2__hooks = {$' "$W/good_2/good_2.hooks.c" ||
+	fail "good_2.hooks.c does not define good_2__hooks"
+grep -q 'SEC("tp/' "$W/good_2/good_2.bpf.c" || fail "the default hook kind is not tracepoint"
+# xdp brings its own header and the hooks that attach it.
+(cd "$W" && "$NEW" plugin good_3 --hook xdp > /dev/null) || fail "emf-new plugin good_3 --hook xdp failed"
+got=$(cd "$W/good_3" && ls | tr '\n' ' ')
+[ "$got" = "Makefile README.md good_3.bpf.c good_3.h good_3.hooks.c " ] || fail "emf-new plugin good_3 --hook xdp wrote: $got"
+grep -q 'bpf_program__attach_xdp' "$W/good_3/good_3.hooks.c" || fail "good_3.hooks.c does not attach XDP"
+grep -q 'emf_ipv4_t saddr;' "$W/good_3/good_3.h" || fail "good_3.h is not the xdp event header"
 
 (cd "$W" && "$NEW" agent my-agent --plugin good_1 > /dev/null) || fail "emf-new agent my-agent failed"
 got=$(cd "$W/my-agent" && find . -printf '%p\n' | sort | tr '\n' ' ')
@@ -133,8 +145,8 @@ refuse 1 "'./my-agent' already exists" agent my-agent
 
 # --list-hooks names every template with what it traces.
 hooks=$("$NEW" --list-hooks) || fail "emf-new --list-hooks failed"
-for h in tracepoint raw_tp tp_btf uprobe; do
-	grep -qE "^$h +[a-z].+" <<< "$hooks" || fail "--list-hooks does not describe $h: $hooks"
+for h in tracepoint raw_tp tp_btf uprobe xdp; do
+	grep -qE "^$h +[^ ].+" <<< "$hooks" || fail "--list-hooks does not describe $h: $hooks"
 done
 "$NEW" --help | grep -q '^Usage: emf-new plugin NAME' || fail "emf-new --help"
 "$NEW" --version | grep -qE '^emf-new [0-9]' || fail "emf-new --version"

@@ -113,7 +113,7 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_plugin_tcpstates.sh \
 	$(NULL)
 TESTS += $(EMF_KERNEL_TESTS)
-EXTRA_DIST += tests/kernel/lib.sh $(EMF_KERNEL_TESTS)
+EXTRA_DIST += tests/kernel/lib.sh tests/kernel/ktest.h $(EMF_KERNEL_TESTS)
 AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)'; top_srcdir='$(abs_top_srcdir)'; \
 	export top_builddir top_srcdir;
 TEST_EXTENSIONS = .sh

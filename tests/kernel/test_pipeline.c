@@ -32,10 +32,11 @@
 #include <emf/log.h>
 #include <emf/runtime.h>
 
+#include "ktest.h"
+
 #include "evgen.emf.h"
 #include "evgen.h"
 
-#define LOCK_FILE "/tmp/emf-kernel-tests.lock"
 #define TP_DIR "/sys/kernel/tracing/events/syscalls/sys_enter_getpgid"
 #define MAX_EVENTS 50000
 
@@ -394,23 +395,12 @@ int main(void)
 {
 	unsigned int failed;
 	CU_pSuite s;
-	int lock;
+	int ret;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
-	if (geteuid()) {
-		printf("SKIP: needs root to load BPF programs\n");
-		return 77;
-	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		printf("SKIP: kernel has no BTF (/sys/kernel/btf/vmlinux)\n");
-		return 77;
-	}
-	/* Kernel tests compare the kernel's objects before and after: one at a time. */
-	lock = open(LOCK_FILE, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
-	if (lock < 0 || flock(lock, LOCK_EX)) {
-		printf("FAIL: cannot take %s: %s\n", LOCK_FILE, strerror(errno));
-		return 1;
-	}
+	ret = ktest_begin();
+	if (ret)
+		return ret;
 	ensure_tracefs();
 	if (access(TP_DIR, F_OK)) {
 		printf("SKIP: kernel has no syscall tracepoints (%s; CONFIG_FTRACE_SYSCALLS)\n", TP_DIR);
@@ -442,6 +432,5 @@ int main(void)
 	CU_basic_run_tests();
 	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
 	CU_cleanup_registry();
-	close(lock);
 	return failed ? 1 : 0;
 }

@@ -19,6 +19,8 @@
 #include <emf/errno.h>
 #include <emf/runtime.h>
 
+#include "ktest.h"
+
 #include "bootstrap.emf.h"
 #include "fsopen.emf.h"
 
@@ -26,13 +28,7 @@ static pid_t child;
 static char path[64];
 static int exec_seen, exit_seen, open_seen;
 
-#define CHECK(cond, ...)                                                                   \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			fprintf(stderr, "FAIL: " __VA_ARGS__);                             \
-			exit(1);                                                           \
-		}                                                                          \
-	} while (0)
+#define CHECK KTEST_CHECK
 
 static int on_event(void *ctx, const struct emf_event *ev)
 {
@@ -65,16 +61,12 @@ static int on_event(void *ctx, const struct emf_event *ev)
 int main(void)
 {
 	struct emf_runtime *rt;
-	int lock, status;
+	int status, ret;
 	time_t end;
 
-	if (geteuid()) {
-		printf("SKIP: needs root to load BPF programs\n");
-		return 77;
-	}
-	lock = open("/tmp/emf-kernel-tests.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-	if (lock >= 0)
-		flock(lock, LOCK_EX);
+	ret = ktest_begin();
+	if (ret)
+		return ret;
 	rt = emf_runtime__new(&(struct emf_runtime_opts){ .sz = sizeof(struct emf_runtime_opts),
 							   .event_cb = on_event });
 	CHECK(rt && emf_runtime__add(rt, &bootstrap__plugin) && emf_runtime__add(rt, &fsopen__plugin),

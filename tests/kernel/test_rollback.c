@@ -25,6 +25,8 @@
 
 typedef __u32 u32;
 
+#include "ktest.h"
+
 #include "badhook.emf.h"
 #include "badverify.emf.h"
 #include "fentrytest.emf.h"
@@ -160,15 +162,10 @@ static void run_case(const struct emf_plugin_desc *bad, const char *want)
 
 int main(void)
 {
-	int lock;
+	int ret = ktest_begin();
 
-	if (geteuid()) {
-		printf("SKIP: needs root to load BPF programs\n");
-		return 77;
-	}
-	lock = open("/tmp/emf-kernel-tests.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-	if (lock >= 0)
-		flock(lock, LOCK_EX);
+	if (ret)
+		return ret;
 	emf_set_print(NULL); /* the failures are expected; the messages are checked */
 	run_case(&badobj__plugin, "plugin 'badobj' failed to open");
 	run_case(&badverify__plugin, "plugin 'badverify' failed to load: program rejected by the kernel verifier\nverifier log (tail):");

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Shared by the kernel tests written in C, as tests/kernel/lib.sh is by the
+ * shell ones: the root and BTF checks that make a test SKIP (exit 77), and the
+ * lock that runs kernel tests one at a time, since some look at kernel-wide
+ * state.
+ */
+#ifndef __EMF_KTEST_H
+#define __EMF_KTEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#define KTEST_LOCK_FILE "/tmp/emf-kernel-tests.lock"
+
+/* Fail the test at once, with what was wrong. */
+#define KTEST_CHECK(cond, ...)                                                             \
+	do {                                                                               \
+		if (!(cond)) {                                                             \
+			printf("FAIL: " __VA_ARGS__);                                      \
+			exit(1);                                                           \
+		}                                                                          \
+	} while (0)
+
+/*
+ * Returns 0 with the kernel-tests lock held (until exit), or the exit status
+ * for the test: 77 when this machine cannot run it (said on stdout), 1 when
+ * the lock cannot be taken.
+ */
+static inline int ktest_begin(void)
+{
+	int lock;
+
+	if (geteuid()) {
+		printf("SKIP: needs root to load BPF programs\n");
+		return 77;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		printf("SKIP: kernel has no BTF (/sys/kernel/btf/vmlinux)\n");
+		return 77;
+	}
+	lock = open(KTEST_LOCK_FILE, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+	if (lock < 0 || flock(lock, LOCK_EX)) {
+		printf("FAIL: cannot take %s: %s\n", KTEST_LOCK_FILE, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+#endif /* __EMF_KTEST_H */

@@ -212,9 +212,10 @@ tests_kernel_test_slots_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_kernel_test_slots_LDADD = $(addsuffix .emf.o,$(filter-out %/tailbench,$(EMF_SLOT_TEST_BASES))) \
 	$(EMF_TEST_LIBS)
 
-# The bundled slot pair (plugins/sysdispatch, plugins/killsnoop) through emf-agent.
-TESTS += tests/kernel/test_plugin_killsnoop.sh
-EXTRA_DIST += tests/kernel/test_plugin_killsnoop.sh
+# The bundled slot pairs (plugins/sysdispatch + killsnoop, plugins/xdpdispatch + icmpsnoop)
+# through emf-agent.
+TESTS += tests/kernel/test_plugin_killsnoop.sh tests/kernel/test_plugin_icmpsnoop.sh
+EXTRA_DIST += tests/kernel/test_plugin_killsnoop.sh tests/kernel/test_plugin_icmpsnoop.sh
 
 EMF_BENCHES += tests/bench/bench_tailcall
 tests_bench_bench_tailcall_SOURCES = tests/bench/bench_tailcall.c

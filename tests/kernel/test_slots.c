@@ -8,16 +8,14 @@
  * not only what the SDK reports.
  *
  * Needs root, BTF, bpffs and raw tracepoints; exits 77 (SKIP) saying which is
- * missing. Holds the kernel tests' lock, as tests/kernel/lib.sh does.
+ * missing. Holds the kernel tests' lock (ktest.h).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -42,8 +40,7 @@
 #include "slotloop.emf.h"
 #include "slotloop.h"
 #include "slotxdp.emf.h"
-
-#define LOCK_FILE "/tmp/emf-kernel-tests.lock"
+#include "ktest.h"
 
 static char root[64];
 static char warnings[16384];
@@ -553,23 +550,12 @@ int main(void)
 {
 	unsigned int failed;
 	CU_pSuite s;
-	int lock;
+	int ret;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
-	if (geteuid()) {
-		printf("SKIP: needs root to load BPF programs\n");
-		return 77;
-	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		printf("SKIP: kernel has no BTF (/sys/kernel/btf/vmlinux)\n");
-		return 77;
-	}
-	/* Kernel tests compare the kernel's objects before and after: one at a time. */
-	lock = open(LOCK_FILE, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
-	if (lock < 0 || flock(lock, LOCK_EX)) {
-		printf("FAIL: cannot take %s: %s\n", LOCK_FILE, strerror(errno));
-		return 1;
-	}
+	ret = ktest_begin();
+	if (ret)
+		return ret;
 	if (ensure_bpffs()) {
 		printf("SKIP: bpffs is not mounted on /sys/fs/bpf and cannot be: %s\n",
 		       strerror(errno));
@@ -600,6 +586,5 @@ int main(void)
 	CU_basic_run_tests();
 	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
 	CU_cleanup_registry();
-	close(lock);
 	return failed ? 1 : 0;
 }

@@ -79,7 +79,8 @@ tests_kernel_test_rollback_CPPFLAGS = $(AM_CPPFLAGS) $(addprefix -I,$(dir $(EMF_
 tests_kernel_test_rollback_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_kernel_test_rollback_LDADD = $(addsuffix .emf.o,$(EMF_BAD)) tests/plugins/lc0/lc0.emf.o \
 	tests/plugins/lc1/lc1.emf.o $(EMF_TEST_LIBS)
-BUILT_SOURCES += $(addsuffix .emf.c,$(EMF_BAD)) tests/plugins/lc0/lc0.emf.c tests/plugins/lc1/lc1.emf.c
+# The lifecycle benchmark and the rollback test include the lc plugins' generated headers.
+BUILT_SOURCES += $(addsuffix .emf.c,$(EMF_BAD)) $(foreach i,0 1 2 3 4 5 6 7,tests/plugins/lc$(i)/lc$(i).emf.c)
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.o,$(addsuffix $(s),$(EMF_BAD)))
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_BAD)) $(addsuffix .h,$(EMF_BAD))
 

@@ -36,7 +36,8 @@ run() {
 
 step "sources: make distdir, plus plugins/dropin from emf-new"
 run distdir "$MAKE" -C "$top_builddir" distdir distdir="$SRC"
-EMF_TEMPLATES="$top_srcdir/templates" "$NEW" plugin dropin --hook tp_btf --dir "$SRC/plugins" > /dev/null ||
+# The xdp template has a C side (dropin.hooks.c): the in-tree build links it too.
+EMF_TEMPLATES="$top_srcdir/templates" "$NEW" plugin dropin --hook xdp --dir "$SRC/plugins" > /dev/null ||
 	fail "emf-new plugin dropin --dir $SRC/plugins failed"
 
 step "configure --prefix=$PREFIX, make, make install"
@@ -130,14 +131,18 @@ check_no_leak
 step "run the installed emf-agent with dropin (built in) and hello.so (dynamic)"
 AGENT="$PREFIX/bin/emf-agent"
 start_agent --json -p dropin -p hello -p "$WORK/hello/hello.so"
+port=$((20000 + $$ % 20000))
+echo hello > /dev/udp/127.0.0.1/$port
 trigger "emfdrop$$"
 stop_agent
 [ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }
-for p in dropin hello; do
-	line=$(grep "^{\"plugin\":\"$p\",\"event\":\"event\",.*\"comm\":\"emfdrop$$\"" "$TMPD/out")
-	[ -n "$line" ] || { head -5 "$TMPD/out"; cat "$TMPD/err"; fail "emf-agent printed no event of $p for emfdrop$$"; }
-	echo "$line"
-done
+grep -q "^dropin: attached to lo" "$TMPD/err" || { cat "$TMPD/err"; fail "the attach hook of dropin did not run"; }
+line=$(grep "^{\"plugin\":\"dropin\",\"event\":\"event\",.*\"dport\":$port," "$TMPD/out")
+[ -n "$line" ] || { head -5 "$TMPD/out"; cat "$TMPD/err"; fail "emf-agent printed no event of dropin for UDP port $port"; }
+echo "$line"
+line=$(grep "^{\"plugin\":\"hello\",\"event\":\"event\",.*\"comm\":\"emfdrop$$\"" "$TMPD/out")
+[ -n "$line" ] || { head -5 "$TMPD/out"; cat "$TMPD/err"; fail "emf-agent printed no event of hello for emfdrop$$"; }
+echo "$line"
 check_no_leak
 
 echo "PASS: installed to a prefix; pkg-config --static, emf-new plugin and agent, dynamic plugin, in-tree plugin drop-in all work"

@@ -30,7 +30,7 @@ CLEANFILES += vmlinux.h
 
 EMF_CODEGEN = codegen/emf-codegen$(EXEEXT)
 # What every plugin's BPF code includes: a change rebuilds the plugins.
-EMF_BPF_HEADERS = $(filter %.bpf.h,$(addprefix $(srcdir)/,$(emfinclude_HEADERS)))
+EMF_BPF_INCLUDES = $(filter %.bpf.h,$(addprefix $(srcdir)/,$(emfinclude_HEADERS)))
 EMF_CODEGEN_FLAGS = --clang "$(CLANG)" --bpftool "$(BPFTOOL)" --vmlinux-h vmlinux.h \
 	-I $(srcdir)/sdk/include
 EMF_CODEGEN_V = $(EMF_CODEGEN_V_@AM_V@)
@@ -40,7 +40,7 @@ EMF_CODEGEN_V_1 =
 
 # A plugin directory DIR/NAME/ (NAME.bpf.c + NAME.h) becomes DIR/NAME/NAME.emf.c, .emf.h,
 # .skel.h and .bpf.o in the build tree, and NAME.emf.o, the object linked into a host.
-%.emf.c: %.bpf.c %.h $(EMF_CODEGEN) vmlinux.h $(EMF_BPF_HEADERS)
+%.emf.c: %.bpf.c %.h $(EMF_CODEGEN) vmlinux.h $(EMF_BPF_INCLUDES)
 	$(EMF_CODEGEN_V)$(MKDIR_P) $(@D) && $(EMF_CODEGEN) $(EMF_CODEGEN_FLAGS) $(<D) -o $(@D)
 
 # The same plugin as a shared object, for emf_runtime__load_file() / emf-agent --plugin.

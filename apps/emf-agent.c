@@ -562,7 +562,11 @@ static int select_plugins(struct agent *a, struct emf_runtime *rt)
 		struct emf_plugin *p = emf_runtime__plugin(rt, i);
 		const char *name = emf_plugin__name(p);
 
-		if ((a->n_only && !named(a->only, a->n_only, name)) ||
+		/* A file given with --plugin FILE.so was asked for by name already. */
+		const char *path = emf_plugin__path(p);
+		bool given = path && named(a->files, a->n_files, path);
+
+		if ((a->n_only && !given && !named(a->only, a->n_only, name)) ||
 		    named(a->exclude, a->n_exclude, name))
 			emf_runtime__remove(rt, p);
 	}

@@ -132,7 +132,8 @@ static void usage(FILE *f)
 		"Exit status: 0 on success, 1 when a plugin or the kernel fails, 2 on bad usage.\n");
 }
 
-static int verbose_print(enum emf_print_level level, const char *fmt, va_list args)
+static __attribute__((format(printf, 2, 0))) int
+verbose_print(enum emf_print_level level, const char *fmt, va_list args)
 {
 	if (level == EMF_DEBUG && emf_print_level_from_env() != EMF_DEBUG)
 		return 0;

@@ -1070,7 +1070,8 @@ int cg_emit_header(struct cg_plugin *p, FILE *f)
 	return e.err;
 }
 
-static void dump_printf(void *ctx, const char *fmt, va_list args)
+static __attribute__((format(printf, 2, 0))) void dump_printf(void *ctx, const char *fmt,
+								va_list args)
 {
 	vfprintf(((struct cg_emitter *)ctx)->f, fmt, args);
 }
@@ -1146,7 +1147,7 @@ int cg_emit_source(struct cg_plugin *p, FILE *f)
 	if (err)
 		return err;
 	cg_out(&e, "#include \"%s.skel.h\"\n#include \"%s.emf.h\"\n\n", n, n);
-	cg_out(&e, "static inline size_t emf_min_size(size_t a, size_t b)\n{\n\treturn a < b ? a : b;\n}\n\n");
+	cg_out(&e, "static inline __attribute__((unused)) size_t emf_min_size(size_t a, size_t b)\n{\n\treturn a < b ? a : b;\n}\n\n");
 	for (i = 0; i < e.n_types; i++) {
 		struct cg_type *ct = &e.types[i];
 

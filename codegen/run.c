@@ -286,7 +286,8 @@ int cg_format(const struct cg_opts *opts, const char *path)
 	return 0;
 }
 
-static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+static __attribute__((format(printf, 2, 0))) int silent_print(enum libbpf_print_level level,
+								const char *fmt, va_list ap)
 {
 	if (level != LIBBPF_WARN)
 		return 0;

@@ -28,7 +28,8 @@ enum emf_print_level emf_print_level_from_env(void)
 	return EMF_WARN;
 }
 
-static int default_print(enum emf_print_level level, const char *fmt, va_list args)
+static __attribute__((format(printf, 2, 0))) int
+default_print(enum emf_print_level level, const char *fmt, va_list args)
 {
 	int lvl = __atomic_load_n(&env_level, __ATOMIC_RELAXED);
 

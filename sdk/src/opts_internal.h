@@ -2,9 +2,9 @@
 /*
  * Private helpers to read extensible options structs (see <emf/opts.h>).
  *
- * Each public options struct names its last field with a macro, e.g.
- * "#define emf_bus_opts__last_field block_timeout_ms", so that OPTS_VALID
- * knows which bytes this build of the SDK understands.
+ * A caller's struct may be smaller (built against an older SDK: the missing
+ * fields read as defaults) or bigger (a newer SDK: its extra bytes must be
+ * zero, so that nothing it asked for is silently ignored).
  */
 #ifndef __EMF_OPTS_INTERNAL_H
 #define __EMF_OPTS_INTERNAL_H
@@ -46,11 +46,14 @@ static inline bool emf_validate_opts(const char *opts, size_t opts_sz, size_t us
 	return true;
 }
 
-/* OPTS_VALID - NULL, or a struct whose size and unknown tail are acceptable */
+/*
+ * OPTS_VALID - NULL, or a struct whose size and unknown tail are acceptable.
+ * The tail starts after this build's whole struct rather than after its last
+ * field: a compound literal, (struct x){ .sz = ... }, leaves the trailing
+ * padding undefined, and clang does not zero it.
+ */
 #define OPTS_VALID(opts, type)                                                                 \
-	(!(opts) ||                                                                            \
-	 emf_validate_opts((const char *)(opts), offsetofend(struct type, type##__last_field), \
-			   (opts)->sz, #type))
+	(!(opts) || emf_validate_opts((const char *)(opts), sizeof(struct type), (opts)->sz, #type))
 /* OPTS_HAS - the caller's struct is big enough to hold @field */
 #define OPTS_HAS(opts, field) ((opts) && (opts)->sz >= offsetofend(__typeof__(*(opts)), field))
 /* OPTS_GET - @field when the caller's struct has it, @fallback otherwise */

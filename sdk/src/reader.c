@@ -51,7 +51,6 @@
 #define EMF_LOST_MAP "emf_lost"
 #define EMF_MAP_NAME_LEN 16
 
-#define emf_run_opts__last_field tick_ctx
 
 struct emf_perf_sample {
 	struct perf_event_header header;
@@ -205,7 +204,7 @@ void emf_reader__sync_lost(struct emf_plugin *p)
 {
 	struct emf_runtime *rt = p->rt;
 	char key[EMF_MAP_NAME_LEN], next[EMF_MAP_NAME_LEN], want[EMF_MAP_NAME_LEN];
-	uint64_t total = 0, matched = 0;
+	uint64_t total = 0;
 	void *prev = NULL;
 	uint32_t j;
 	int fd, cpu;
@@ -229,7 +228,6 @@ void emf_reader__sync_lost(struct emf_plugin *p)
 			lost_key(want, p->outs[j].out->map_name);
 			if (p->outs[j].out->kind == EMF_OUTPUT_RINGBUF && !memcmp(want, key, sizeof(key))) {
 				p->outs[j].lost_scan += sum;
-				matched += sum;
 				break;
 			}
 		}

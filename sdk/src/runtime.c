@@ -22,7 +22,6 @@
 #include "opts_internal.h"
 #include "runtime_internal.h"
 
-#define emf_runtime_opts__last_field sample_cb
 
 
 struct emf_runtime *emf_runtime__new(const struct emf_runtime_opts *opts)

@@ -38,7 +38,6 @@
 #include "opts_internal.h"
 #include "runtime_internal.h"
 
-#define emf_pin_opts__last_field keep_pins
 
 #define SLOT_VAR "__emf_slot__"
 #define TAG_SLOT "emf.slot:"

@@ -52,7 +52,8 @@ struct collect {
 static struct collect col;
 static char warnings[8192];
 
-static int capture_print(enum emf_print_level level, const char *fmt, va_list args)
+static __attribute__((format(printf, 2, 0))) int
+capture_print(enum emf_print_level level, const char *fmt, va_list args)
 {
 	size_t len = strlen(warnings);
 

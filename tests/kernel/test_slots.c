@@ -45,7 +45,8 @@
 static char root[64];
 static char warnings[16384];
 
-static int capture_print(enum emf_print_level level, const char *fmt, va_list args)
+static __attribute__((format(printf, 2, 0))) int
+capture_print(enum emf_print_level level, const char *fmt, va_list args)
 {
 	size_t len = strlen(warnings);
 

@@ -107,7 +107,6 @@ struct emf_bus_opts {
 	int block_timeout_ms;
 	size_t : 0;
 };
-#define emf_bus_opts__last_field block_timeout_ms
 #define EMF_BUS_NO_SPIN ((unsigned int)-1)
 
 /*
@@ -251,7 +250,6 @@ struct emf_bus_sub_opts {
 	int block_timeout_ms;
 	size_t : 0;
 };
-#define emf_bus_sub_opts__last_field block_timeout_ms
 
 /*
  * emf_bus__subscribe - receive the messages of the topics matching @pattern
@@ -302,7 +300,6 @@ struct emf_bus_sub_stats {
 	uint64_t queue_len; /* capacity of the queue */
 	size_t : 0;
 };
-#define emf_bus_sub_stats__last_field queue_len
 
 /*
  * emf_bus_sub__stats - read a subscription's counters
@@ -341,7 +338,6 @@ struct emf_bus_svc_opts {
 	enum emf_bus_deliver deliver;
 	size_t : 0;
 };
-#define emf_bus_svc_opts__last_field deliver
 
 /*
  * emf_bus__add_service - offer named methods under a service name
@@ -418,7 +414,6 @@ struct emf_bus_call_opts {
 	enum emf_bus_deliver deliver; /* where the reply callback runs; default HOST */
 	size_t : 0;
 };
-#define emf_bus_call_opts__last_field deliver
 
 /*
  * emf_bus__call_async - call a method without waiting
@@ -492,7 +487,6 @@ struct emf_bus_sig_opts {
 	enum emf_bus_deliver deliver; /* default EMF_BUS_DELIVER_HOST */
 	size_t : 0;
 };
-#define emf_bus_sig_opts__last_field deliver
 
 /*
  * emf_bus__on_signal - register a signal handler

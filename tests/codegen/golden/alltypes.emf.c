@@ -22,7 +22,7 @@ enum color {
 #include "alltypes.skel.h"
 #include "alltypes.emf.h"
 
-static inline size_t emf_min_size(size_t a, size_t b)
+static inline __attribute__((unused)) size_t emf_min_size(size_t a, size_t b)
 {
 	return a < b ? a : b;
 }

@@ -107,10 +107,13 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_agent_exec.sh \
 	tests/kernel/test_dynamic.sh \
 	tests/kernel/test_agent_stats.sh \
+	tests/kernel/test_agent_all.sh \
 	tests/kernel/test_plugin_bashreadline.sh \
 	tests/kernel/test_plugin_exitsnoop.sh \
+	tests/kernel/test_plugin_netcount.sh \
 	tests/kernel/test_plugin_opensnoop.sh \
 	tests/kernel/test_plugin_sigsnoop.sh \
+	tests/kernel/test_plugin_syscount.sh \
 	tests/kernel/test_plugin_tcpstates.sh \
 	$(NULL)
 TESTS += $(EMF_KERNEL_TESTS)

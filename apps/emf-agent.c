@@ -243,8 +243,16 @@ static void print_headers(struct agent *a, struct emf_runtime *rt)
 	for (i = 0; i < emf_runtime__plugin_cnt(rt); i++) {
 		const struct emf_plugin_desc *d = emf_plugin__desc(emf_runtime__plugin(rt, i));
 
-		for (j = 0; j < d->n_events; j++)
-			printf("%-*s %s\n", (int)a->name_width, "PLUGIN", d->events[j]->text_header);
+		/* Only what the plugin sends: one header per event type its outputs carry. */
+		for (j = 0; j < d->n_outputs; j++) {
+			uint32_t k;
+
+			for (k = 0; k < j && d->outputs[k].event != d->outputs[j].event; k++)
+				;
+			if (k == j)
+				printf("%-*s %s\n", (int)a->name_width, "PLUGIN",
+				       d->outputs[j].event->text_header);
+		}
 	}
 	fflush(stdout);
 }

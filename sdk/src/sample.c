@@ -340,7 +340,7 @@ int emf_sample_data__text(const struct emf_sample_data *d, struct emf_buf *b)
 	}
 	err = err ?: header(b, &s->key, "KEY");
 	err = err ?: header(b, &s->value, "VALUE");
-	if (!err && b->len && b->data[b->len - 1] == ' ')
+	while (!err && b->len && b->data[b->len - 1] == ' ')
 		b->len--;
 	err = err ?: emf_buf__append(b, "\n", 1);
 	for (i = 0; !err && i < d->n; i++) {
@@ -416,9 +416,18 @@ static int read_map(struct emf_runtime *rt, struct emf_plugin *p, struct emf_sam
 		goto out;
 	}
 	next = key + ksz;
+	/*
+	 * The keys first, then each value: deleting while walking would restart
+	 * the walk and read entries re-created meanwhile twice.
+	 */
 	while (n < cap && !bpf_map_get_next_key(fd, first ? NULL : key, next)) {
 		first = false;
 		memcpy(key, next, ksz);
+		memcpy(*keys + n++ * ksz, key, ksz);
+	}
+	cap = n;
+	for (size_t i = n = 0; i < cap; i++) {
+		memcpy(key, *keys + i * ksz, ksz);
 		if (bpf_map_lookup_elem(fd, key, raw))
 			continue;
 		if (!array && s->clear)

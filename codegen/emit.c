@@ -149,6 +149,13 @@ const char *cg_scalar_ctype(struct cg_emitter *e, __u32 id, const char *where)
 	const struct btf_type *t = cg_type_of(e, id);
 	bool sign;
 
+	static const char *const ints[2][5] = {
+		{ "uint8_t", "uint16_t", "uint32_t", "uint64_t", "unsigned __int128" },
+		{ "int8_t", "int16_t", "int32_t", "int64_t", "__int128" },
+	};
+	int log2size = t->size == 1 ? 0 : t->size == 2 ? 1 : t->size == 4 ? 2 : t->size == 8 ? 3 :
+		       t->size == 16 ? 4 : -1;
+
 	switch (btf_kind(t)) {
 	case BTF_KIND_INT:
 		if (btf_int_encoding(t) & BTF_INT_BOOL)
@@ -156,32 +163,14 @@ const char *cg_scalar_ctype(struct cg_emitter *e, __u32 id, const char *where)
 		if (cg_is_char(e, id))
 			return "char";
 		sign = btf_int_encoding(t) & BTF_INT_SIGNED;
-		switch (t->size) {
-		case 1:
-			return sign ? "int8_t" : "uint8_t";
-		case 2:
-			return sign ? "int16_t" : "uint16_t";
-		case 4:
-			return sign ? "int32_t" : "uint32_t";
-		case 8:
-			return sign ? "int64_t" : "uint64_t";
-		case 16:
-			return sign ? "__int128" : "unsigned __int128";
-		}
+		if (log2size >= 0)
+			return ints[sign][log2size];
 		break;
 	case BTF_KIND_ENUM:
 	case BTF_KIND_ENUM64:
 		sign = btf_kflag(t);
-		switch (t->size) {
-		case 1:
-			return sign ? "int8_t" : "uint8_t";
-		case 2:
-			return sign ? "int16_t" : "uint16_t";
-		case 4:
-			return sign ? "int32_t" : "uint32_t";
-		case 8:
-			return sign ? "int64_t" : "uint64_t";
-		}
+		if (log2size >= 0 && log2size < 4)
+			return ints[sign][log2size];
 		break;
 	case BTF_KIND_FLOAT:
 		if (t->size == 4)

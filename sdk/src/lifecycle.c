@@ -164,6 +164,7 @@ static int plugin_open(struct emf_runtime *rt, struct emf_plugin *p)
 	int err;
 
 	/* Per plugin, as plugins load in parallel; libbpf fills it only when a load fails. */
+	free(p->log_buf);
 	p->log_buf = malloc(EMF_VERIFIER_LOG_SIZE);
 	if (!p->log_buf)
 		return -ENOMEM;
@@ -174,6 +175,8 @@ static int plugin_open(struct emf_runtime *rt, struct emf_plugin *p)
 	if (err) {
 		p->skel = NULL;
 		set_error(rt, p, EMF_STEP_OPEN, err < 0 ? err : -EINVAL, NULL);
+		free(p->log_buf);
+		p->log_buf = NULL;
 		return p->step_err;
 	}
 	err = emf_options__apply(p);
@@ -198,6 +201,8 @@ static int plugin_open(struct emf_runtime *rt, struct emf_plugin *p)
 err_destroy:
 	p->desc->ops->destroy(p->skel);
 	p->skel = NULL;
+	free(p->log_buf);
+	p->log_buf = NULL;
 	return p->step_err;
 }
 

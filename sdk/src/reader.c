@@ -147,8 +147,26 @@ static enum bpf_perf_event_ret on_perf_event(void *ctx, int cpu, struct perf_eve
 		return LIBBPF_PERF_EVENT_DONE;
 	if (hdr->type == PERF_RECORD_SAMPLE) {
 		struct emf_perf_sample *s = (void *)hdr;
+		const void *data = s->data;
 
-		if (deliver(o, s->data, s->size))
+		/*
+		 * A perf sample's data follows a 4-byte size, so it is only 4-byte
+		 * aligned; the typed accessors need the struct's own alignment.
+		 */
+		if ((uintptr_t)data & (EMF_EVENT_ALIGN - 1)) {
+			if (s->size > o->scratch_size) {
+				void *p = NULL;
+
+				if (posix_memalign(&p, EMF_EVENT_ALIGN, s->size))
+					return LIBBPF_PERF_EVENT_CONT;
+				free(o->scratch);
+				o->scratch = p;
+				o->scratch_size = s->size;
+			}
+			memcpy(o->scratch, data, s->size);
+			data = o->scratch;
+		}
+		if (deliver(o, data, s->size))
 			return LIBBPF_PERF_EVENT_DONE;
 	} else if (hdr->type == PERF_RECORD_LOST) {
 		struct emf_perf_lost *l = (void *)hdr;
@@ -277,8 +295,10 @@ void emf_reader__plugin_free(struct emf_plugin *p)
 {
 	uint32_t j;
 
-	for (j = 0; p->outs && j < p->desc->n_outputs; j++)
+	for (j = 0; p->outs && j < p->desc->n_outputs; j++) {
 		free(p->outs[j].topic);
+		free(p->outs[j].scratch);
+	}
 	free(p->outs);
 	p->outs = NULL;
 }

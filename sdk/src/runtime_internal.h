@@ -7,6 +7,9 @@
 
 #include "slots_internal.h"
 
+/* Events reach the host aligned this much (ring buffer records are 8-aligned). */
+#define EMF_EVENT_ALIGN 16
+
 struct ring_buffer;
 struct perf_buffer;
 
@@ -29,6 +32,8 @@ struct emf_output_rt {
 	bool pending; /* a read stopped on its budget with events left */
 	struct emf_output_stats stats;
 	char *topic; /* "PLUGIN.EVENT", where the bus publishes its events */
+	void *scratch; /* aligned copy of a perf sample, see EMF_EVENT_ALIGN */
+	size_t scratch_size;
 	uint64_t lost_run; /* emf_lost count of this output in the running object */
 	uint64_t lost_scan; /* scratch of the emf_lost scan */
 	uint64_t lost_warned; /* stats.lost at the last warning */

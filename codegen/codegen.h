@@ -89,7 +89,8 @@ extern bool cg_verbose;
 /* run.c: processes and files. All return 0 or a negative errno, after a message. */
 int cg_run(char *const argv[], const char *stdout_path, bool quiet_stderr);
 int cg_compile(struct cg_plugin *p, const struct cg_opts *opts, const char *vmlinux_dir,
-	       const char *src, const char *obj_out);
+	       const char *src, const char *obj_out, const char *dep_out, const char *dep_target);
+int cg_fix_deps(const char *path, const char *anchor);
 int cg_write_anchor(const struct cg_plugin *p, const char *path);
 int cg_link(const char *in, const char *out);
 int cg_skeleton(const struct cg_opts *opts, const char *obj, const char *name, const char *out);

@@ -70,7 +70,8 @@ static void usage(FILE *f)
 		"\n"
 		"Build the plugin in PLUGIN_DIR (NAME.bpf.c and its event header NAME.h, NAME\n"
 		"being the directory's name) into OUTDIR: NAME.bpf.o, the bpftool skeleton\n"
-		"NAME.skel.h, and the typed decoder and plugin descriptor NAME.emf.h/NAME.emf.c.\n"
+		"NAME.skel.h, the typed decoder and plugin descriptor NAME.emf.h/NAME.emf.c, and\n"
+		"NAME.emf.d, the files the plugin includes, for make.\n"
 		"\n"
 		"Options:\n"
 		"  -o, --output DIR     where to write the outputs (created if missing)\n"
@@ -126,8 +127,8 @@ static int mkdir_p(const char *path)
 }
 
 struct outputs {
-	char *final[4];
-	char *tmp[4];
+	char *final[5];
+	char *tmp[5];
 	int n;
 };
 
@@ -169,7 +170,8 @@ static int generate(struct cg_plugin *p, struct cg_opts *opts, bool describe)
 	if ((err = add_output(&o, p->outdir, p->name, ".bpf.o")) ||
 	    (err = add_output(&o, p->outdir, p->name, ".skel.h")) ||
 	    (err = add_output(&o, p->outdir, p->name, ".emf.h")) ||
-	    (err = add_output(&o, p->outdir, p->name, ".emf.c")))
+	    (err = add_output(&o, p->outdir, p->name, ".emf.c")) ||
+	    (err = add_output(&o, p->outdir, p->name, ".emf.d")))
 		goto out;
 	raw = cg_tmp_path(o.final[0]);
 	if (!raw || !(raw = realloc(raw, strlen(raw) + 5))) {
@@ -230,7 +232,9 @@ static int generate(struct cg_plugin *p, struct cg_opts *opts, bool describe)
 	}
 	err = cg_write_anchor(p, anchor);
 	if (!err)
-		err = cg_compile(p, opts, vdir, anchor, raw);
+		err = cg_compile(p, opts, vdir, anchor, raw, o.tmp[4], o.final[3]);
+	if (!err)
+		err = cg_fix_deps(o.tmp[4], anchor);
 	if (err)
 		goto out;
 	err = cg_link(raw, o.tmp[0]);

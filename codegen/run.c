@@ -132,9 +132,9 @@ out:
 }
 
 int cg_compile(struct cg_plugin *p, const struct cg_opts *opts, const char *vmlinux_dir,
-	       const char *src, const char *obj_out)
+	       const char *src, const char *obj_out, const char *dep_out, const char *dep_target)
 {
-	const char *argv[64 + 2 * 32];
+	const char *argv[80 + 2 * 32];
 	char *incs[64];
 	int n = 0, ni = 0, i, err;
 
@@ -164,6 +164,13 @@ int cg_compile(struct cg_plugin *p, const struct cg_opts *opts, const char *vmli
 			return -ENOMEM;
 		argv[n++] = incs[ni++];
 	}
+	/* What the plugin includes, for make: the generated files depend on all of it. */
+	argv[n++] = "-MD";
+	argv[n++] = "-MP";
+	argv[n++] = "-MF";
+	argv[n++] = dep_out;
+	argv[n++] = "-MT";
+	argv[n++] = dep_target;
 	argv[n++] = "-x";
 	argv[n++] = "c";
 	argv[n++] = "-c";
@@ -347,4 +354,48 @@ int cg_vmlinux_h(const struct cg_opts *opts, const char *out)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * Drop the compile unit emf-codegen wrote around NAME.bpf.c from clang's
+ * dependency file: it is temporary, and make would rebuild for it forever.
+ */
+int cg_fix_deps(const char *path, const char *anchor)
+{
+	size_t alen = strlen(anchor), len = 0;
+	char *buf = NULL, *p, *q;
+	FILE *f = fopen(path, "r");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (getdelim(&buf, &len, '\0', f) < 0 && ferror(f))
+		err = -EIO;
+	fclose(f);
+	if (err || !buf) {
+		free(buf);
+		return err ?: -EIO;
+	}
+	/* Remove " anchor" tokens and the "anchor:" phony rule line. */
+	for (p = buf; (q = strstr(p, anchor));) {
+		char *end = q + alen;
+
+		if (*end == ':') {
+			while (*end && *end != '\n')
+				end++;
+			if (*end)
+				end++;
+		} else if (q > buf && q[-1] == ' ') {
+			q--;
+		}
+		memmove(q, end, strlen(end) + 1);
+		p = q;
+	}
+	f = fopen(path, "w");
+	if (!f || fputs(buf, f) < 0)
+		err = -errno ?: -EIO;
+	if (f && fclose(f) && !err)
+		err = -errno;
+	free(buf);
+	return err;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Output buffer and the formatters behind the generated renderers: no printf on the hot path. */
 #include <errno.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,7 +185,10 @@ char *emf_fmt_pad(char *start, char *end, size_t width)
 	return end;
 }
 
-/* Length of a valid UTF-8 sequence at s (at most n bytes), 0 when invalid. */
+/*
+ * Length of a valid UTF-8 sequence at s (at most n bytes), 0 when invalid. A
+ * NUL is no continuation byte, so this never reads past the string's end.
+ */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
 	size_t len, i;
@@ -204,10 +208,23 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Copy the UTF-8 sequence at s[*i] to *p and advance both; false when there is none. */
+static bool copy_utf8(char **p, const unsigned char *s, size_t *i, size_t max)
+{
+	size_t n = s[*i] >= 0x80 ? utf8_len(s + *i, max - *i) : 0;
+
+	if (!n)
+		return false;
+	memcpy(*p, s + *i, n);
+	*p += n;
+	*i += n;
+	return true;
+}
+
 char *emf_fmt_str(char *p, const char *str, size_t max)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, end = 0, n;
+	size_t i = 0;
 
 	while (i < max && s[i]) {
 		unsigned char c = s[i];
@@ -217,18 +234,8 @@ char *emf_fmt_str(char *p, const char *str, size_t max)
 			i++;
 			continue;
 		}
-		if (c >= 0x80) {
-			if (end <= i)
-				for (end = i; end < max && s[end];)
-					end++;
-			n = utf8_len(s + i, end - i);
-			if (n) {
-				memcpy(p, s + i, n);
-				p += n;
-				i += n;
-				continue;
-			}
-		}
+		if (copy_utf8(&p, s, &i, max))
+			continue;
 		*p++ = '?';
 		i++;
 	}
@@ -239,12 +246,11 @@ char *emf_fmt_json_str(char *p, const char *str, size_t max)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, end = 0;
+	size_t i = 0;
 
 	*p++ = '"';
 	while (i < max && s[i]) {
 		unsigned char c = s[i];
-		size_t n;
 
 		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
 			*p++ = c;
@@ -257,18 +263,8 @@ char *emf_fmt_json_str(char *p, const char *str, size_t max)
 			i++;
 			continue;
 		}
-		if (c >= 0x80) {
-			if (end <= i)
-				for (end = i; end < max && s[end];)
-					end++;
-			n = utf8_len(s + i, end - i);
-			if (n) {
-				memcpy(p, s + i, n);
-				p += n;
-				i += n;
-				continue;
-			}
-		}
+		if (copy_utf8(&p, s, &i, max))
+			continue;
 		switch (c) {
 		case '\n':
 			*p++ = '\\';

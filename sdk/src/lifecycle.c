@@ -369,7 +369,7 @@ static void teardown(struct emf_runtime *rt, struct emf_plugin *only)
 int emf_runtime__open(struct emf_runtime *rt)
 {
 	size_t i;
-	int err, first = 0;
+	int err;
 
 	if (!rt)
 		return emf_err(-EINVAL);
@@ -391,7 +391,6 @@ int emf_runtime__open(struct emf_runtime *rt)
 			teardown(rt, NULL);
 			return emf_err(err);
 		}
-		first = first ?: err;
 	}
 	return 0;
 }

@@ -95,38 +95,48 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The *.so files of the plugin directory, sorted; NULL-terminated, caller frees. */
-static char **list_dir(const char *dir, int *n)
+/*
+ * The *.so files of the plugin directory, sorted, in *@names (the caller frees
+ * it with free_list()). Returns 0, or a negative errno after a message; a
+ * directory that does not exist holds no file.
+ */
+static int list_dir(const char *dir, char ***names, int *n)
 {
-	char **names = NULL, **v;
 	struct dirent *de;
+	char **v;
+	int err = 0;
 	DIR *dh;
 
+	*names = NULL;
 	*n = 0;
 	dh = opendir(dir);
-	if (!dh)
-		return NULL;
-	while ((de = readdir(dh))) {
+	if (!dh) {
+		if (errno == ENOENT)
+			return 0;
+		err = -errno;
+		fprintf(stderr, "emf-agent: cannot read plugin directory %s: %s\n", dir,
+			emf_strerror(err));
+		return err;
+	}
+	while (!err && (de = readdir(dh))) {
 		size_t len = strlen(de->d_name);
 		char *path;
 
 		if (len < 4 || strcmp(de->d_name + len - 3, ".so") || de->d_name[0] == '.')
 			continue;
-		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0)
-			break;
-		v = realloc(names, (*n + 2) * sizeof(*v));
-		if (!v) {
-			free(path);
+		v = realloc(*names, (*n + 1) * sizeof(*v));
+		if (!v || asprintf(&path, "%s/%s", dir, de->d_name) < 0) {
+			*names = v ?: *names;
+			err = -ENOMEM;
 			break;
 		}
-		names = v;
-		names[(*n)++] = path;
-		names[*n] = NULL;
+		*names = v;
+		v[(*n)++] = path;
 	}
 	closedir(dh);
-	if (names)
-		qsort(names, *n, sizeof(*names), cmp_names);
-	return names;
+	if (*names)
+		qsort(*names, *n, sizeof(**names), cmp_names);
+	return err;
 }
 
 static void free_list(char **names, int n)
@@ -149,14 +159,8 @@ int agent_dyn_load(struct agent_dyn *d, struct emf_runtime *rt, const char *cons
 	}
 	if (!d->dir)
 		return 0;
-	names = list_dir(d->dir, &n);
-	if (!names && errno != 0 && errno != ENOENT) {
-		err = -errno;
-		fprintf(stderr, "emf-agent: cannot read plugin directory %s: %s\n", d->dir,
-			emf_strerror(err));
-		return err;
-	}
-	for (i = 0, err = 0; i < n; i++) {
+	err = list_dir(d->dir, &names, &n);
+	for (i = 0; !err && i < n; i++) {
 		err = load_one(d, rt, names[i], false);
 		if (err && !d->keep_going)
 			break;
@@ -174,7 +178,8 @@ void agent_dyn_rescan(struct agent_dyn *d, struct emf_runtime *rt)
 	if (!d->dir)
 		return;
 	fprintf(stderr, "emf-agent: rescanning %s\n", d->dir);
-	names = list_dir(d->dir, &n);
+	if (list_dir(d->dir, &names, &n))
+		return;
 	/* Gone or changed: stop and remove, then changed ones load again below. */
 	for (i = 0; i < d->n_files; i++) {
 		struct agent_file *f = &d->files[i];

@@ -9,12 +9,15 @@
 #define __EMF_KTEST_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
+
+#include <emf/log.h>
 
 #define KTEST_LOCK_FILE "/tmp/emf-kernel-tests.lock"
 
@@ -26,6 +29,23 @@
 			exit(1);                                                           \
 		}                                                                          \
 	} while (0)
+
+/*
+ * The SDK's warnings, kept for tests that check what a refusal says:
+ * emf_set_print(ktest_capture_print), then look in ktest_warnings (empty it
+ * between checks).
+ */
+static char ktest_warnings[16384];
+
+static inline __attribute__((format(printf, 2, 0))) int
+ktest_capture_print(enum emf_print_level level, const char *fmt, va_list args)
+{
+	size_t len = strlen(ktest_warnings);
+
+	if (level == EMF_WARN && len < sizeof(ktest_warnings) - 1)
+		vsnprintf(ktest_warnings + len, sizeof(ktest_warnings) - len, fmt, args);
+	return 0;
+}
 
 /*
  * Returns 0 with the kernel-tests lock held (until exit), or the exit status

@@ -9,9 +9,15 @@ set -u
 AGENT="$top_builddir/apps/emf-agent"
 TMPD=$(mktemp -d /tmp/emf-test.XXXXXX)
 AGENT_PID=
+NET_UNDO=()
 cleanup() {
+	local i
 	# A failed check must not leave an agent (and its BPF objects) running.
 	[ -n "$AGENT_PID" ] && kill -INT "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
+	# Test networks, last made first undone.
+	for ((i = ${#NET_UNDO[@]} - 1; i >= 0; i--)); do
+		${NET_UNDO[i]} 2> /dev/null
+	done
 	rm -rf "$TMPD"
 }
 trap cleanup EXIT
@@ -93,4 +99,41 @@ stop_agent() {
 	wait "$AGENT_PID"
 	AGENT_RC=$?
 	AGENT_PID=
+}
+
+# A network namespace of the test's own, $1, removed at exit.
+make_netns() {
+	ip netns add "$1" 2> "$TMPD/ns.err" || skip "needs network namespaces: $(cat "$TMPD/ns.err")"
+	NET_UNDO+=("ip netns del $1")
+}
+
+# A veth pair, $1 on the host and $2 in namespace $3, on a /24 of 10.0.0.0/8 that no
+# route of this machine uses yet (x.1 on the host side, x.2 in the namespace); sets
+# $net to the /24's first three bytes. Removed at exit.
+make_veth_pair() {
+	ip link add "$1" type veth peer name "$2" netns "$3" 2> "$TMPD/veth.err" ||
+		skip "needs veth interfaces: $(cat "$TMPD/veth.err")"
+	NET_UNDO+=("ip link del $1")
+	for _ in $(seq 1 20); do
+		net="10.$((200 + RANDOM % 50)).$((RANDOM % 256))"
+		[ -z "$(ip -4 route show to match "$net.1" | grep -v '^default')" ] && break
+		net=
+	done
+	[ -n "$net" ] || fail "found no free 10.x.y.0/24 for veth pair $1"
+	ip addr add "$net.1/24" dev "$1" && ip link set "$1" up &&
+		ip -n "$3" addr add "$net.2/24" dev "$2" && ip -n "$3" link set "$2" up ||
+		fail "failed to set up veth pair $1 <-> $3/$2 with $net.1 and $net.2"
+}
+
+# Wait up to 5 s until the agent's stderr holds $2 (default 1) lines matching $1;
+# otherwise show it and fail with $3.
+wait_err() {
+	local n
+	for _ in $(seq 1 50); do
+		n=$(grep -c -- "$1" "$TMPD/err")
+		[ "$n" -ge "${2:-1}" ] && return 0
+		sleep 0.1
+	done
+	cat "$TMPD/err"
+	fail "$3"
 }

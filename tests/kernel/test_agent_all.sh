@@ -24,33 +24,10 @@ NS="emf-all-$$"
 # netcount and xdpdispatch attach one.
 NCIF="emfall$$c"
 XDIF="emfall$$x"
-net_cleanup() {
-	cleanup
-	ip link del "$NCIF" 2> /dev/null
-	ip link del "$XDIF" 2> /dev/null
-	ip netns del "$NS" 2> /dev/null
-}
-trap net_cleanup EXIT
-
-ip netns add "$NS" 2> "$TMPD/ns.err" || skip "needs network namespaces: $(cat "$TMPD/ns.err")"
-# Host side $1, namespace side $2, on a /24 of 10.0.0.0/8 no route uses yet
-# (x.1 on the host side, x.2 in the namespace); sets $net.
-add_pair() {
-	ip link add "$1" type veth peer name "$2" netns "$NS" 2> "$TMPD/veth.err" ||
-		skip "needs veth interfaces: $(cat "$TMPD/veth.err")"
-	for _ in $(seq 1 20); do
-		net="10.$((200 + RANDOM % 50)).$((RANDOM % 256))"
-		[ -z "$(ip -4 route show to match "$net.1" | grep -v '^default')" ] && break
-		net=
-	done
-	[ -n "$net" ] || fail "found no free 10.x.y.0/24 for veth pair $1"
-	ip addr add "$net.1/24" dev "$1" && ip link set "$1" up &&
-		ip -n "$NS" addr add "$net.2/24" dev "$2" && ip -n "$NS" link set "$2" up ||
-		fail "failed to set up veth pair $1 <-> $NS/$2 with $net.1 and $net.2"
-}
-add_pair "$NCIF" "${NCIF}n"
+make_netns "$NS"
+make_veth_pair "$NCIF" "${NCIF}n" "$NS"
 ncnet=$net
-add_pair "$XDIF" "${XDIF}n"
+make_veth_pair "$XDIF" "${XDIF}n" "$NS"
 xdnet=$net
 
 plugins=$("$AGENT" --list 9>&- | awk 'NR > 1 && $1 ~ /^-?[0-9]+$/ { print $2 }')

@@ -80,11 +80,7 @@ rm -f "$PD"/*.so
 start_agent --plugin-dir "$PD" -p execsnoop --json
 cp "$DYN" "$PD/dyntest.so"
 kill -HUP "$AGENT_PID"
-for _ in $(seq 1 50); do
-	grep -q "^emf-agent: loaded plugin 'dyntest'" "$TMPD/err" && break
-	sleep 0.1
-done
-grep -q "^emf-agent: loaded plugin 'dyntest'" "$TMPD/err" || { cat "$TMPD/err"; fail "SIGHUP did not load dyntest"; }
+wait_err "^emf-agent: loaded plugin 'dyntest'" 1 "SIGHUP did not load dyntest"
 mkdir "$TMPD/emfdyn-one"
 /bin/uname > /dev/null
 sleep 0.3
@@ -95,11 +91,7 @@ prog_id=$(bpftool prog show name handle_mkdir | sed -n 's/^\([0-9]*\):.*/\1/p' |
 
 rm "$PD/dyntest.so"
 kill -HUP "$AGENT_PID"
-for _ in $(seq 1 50); do
-	grep -q "unloaded plugin 'dyntest'" "$TMPD/err" && break
-	sleep 0.1
-done
-grep -q "unloaded plugin 'dyntest'" "$TMPD/err" || { cat "$TMPD/err"; fail "SIGHUP did not unload"; }
+wait_err "unloaded plugin 'dyntest'" 1 "SIGHUP did not unload"
 for _ in $(seq 1 50); do
 	bpftool prog show id "$prog_id" > /dev/null 2>&1 || break
 	sleep 0.1
@@ -113,20 +105,13 @@ grep -q '"comm":"hostname"' "$TMPD/out" || fail "execsnoop stopped delivering af
 
 cp "$DYN" "$PD/dyntest.so"
 kill -HUP "$AGENT_PID"
-for _ in $(seq 1 50); do
-	[ "$(grep -c "^emf-agent: loaded plugin 'dyntest'" "$TMPD/err")" = 2 ] && break
-	sleep 0.1
-done
+wait_err "^emf-agent: loaded plugin 'dyntest'" 2 "SIGHUP did not load dyntest again"
 mkdir "$TMPD/emfdyn-three"
 sleep 0.3
 grep -q "emfdyn-three" "$TMPD/out" || { cat "$TMPD/err"; fail "dyntest did not come back"; }
 touch "$PD/dyntest.so"
 kill -HUP "$AGENT_PID"
-for _ in $(seq 1 50); do
-	grep -q "reloaded plugin 'dyntest'" "$TMPD/err" && break
-	sleep 0.1
-done
-grep -q "reloaded plugin 'dyntest'" "$TMPD/err" || { cat "$TMPD/err"; fail "a changed file was not reloaded"; }
+wait_err "reloaded plugin 'dyntest'" 1 "a changed file was not reloaded"
 mkdir "$TMPD/emfdyn-four"
 sleep 0.3
 grep -q "emfdyn-four" "$TMPD/out" || fail "dyntest did not deliver after its reload"

@@ -50,17 +50,6 @@ struct collect {
 };
 
 static struct collect col;
-static char warnings[8192];
-
-static __attribute__((format(printf, 2, 0))) int
-capture_print(enum emf_print_level level, const char *fmt, va_list args)
-{
-	size_t len = strlen(warnings);
-
-	if (level == EMF_WARN && len < sizeof(warnings) - 1)
-		vsnprintf(warnings + len, sizeof(warnings) - len, fmt, args);
-	return 0;
-}
 
 static int on_event(void *ctx, const struct emf_event *ev)
 {
@@ -109,7 +98,7 @@ static struct emf_runtime *new_runtime(struct emf_plugin **plugin)
 	struct emf_runtime *rt;
 
 	memset(&col, 0, sizeof(col));
-	warnings[0] = '\0';
+	ktest_warnings[0] = '\0';
 	rt = emf_runtime__new(&(struct emf_runtime_opts){
 		.sz = sizeof(struct emf_runtime_opts), .event_cb = on_event });
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
@@ -173,7 +162,7 @@ static void check_no_loss(unsigned int magic, const char *map, int n)
 	CU_ASSERT_EQUAL(os.events, (uint64_t)n);
 	CU_ASSERT_EQUAL(os.lost, 0);
 	CU_ASSERT(st.batches >= 1 && st.batches <= st.events);
-	CU_ASSERT_STRING_EQUAL(warnings, "");
+	CU_ASSERT_STRING_EQUAL(ktest_warnings, "");
 	emf_runtime__destroy(c.rt);
 }
 
@@ -216,8 +205,8 @@ static void check_accounting(struct emf_plugin *p, size_t idx, long generated)
 	CU_ASSERT_EQUAL(os.lost, st.lost);
 	CU_ASSERT_EQUAL(os.events, st.events);
 	/* Loss is never silent: a warning names the plugin and the map. */
-	CU_ASSERT_PTR_NOT_NULL(strstr(warnings, "plugin 'evgen' lost"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(warnings, emf_plugin__desc(p)->outputs[idx].map_name));
+	CU_ASSERT_PTR_NOT_NULL(strstr(ktest_warnings, "plugin 'evgen' lost"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(ktest_warnings, emf_plugin__desc(p)->outputs[idx].map_name));
 }
 
 /* A one-page ring and nobody reading: what does not fit is counted, exactly. */
@@ -336,7 +325,7 @@ static void test_set_ring_size_checks(void)
 	CU_ASSERT_EQUAL(emf_plugin__set_ring_size(p, "events", 1024), -EINVAL);
 	CU_ASSERT_EQUAL(emf_plugin__set_ring_size(p, "nosuchmap", 8192), -ENOENT);
 	CU_ASSERT_EQUAL(emf_plugin__set_ring_size(NULL, "events", 8192), -EINVAL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(warnings, "nosuchmap"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(ktest_warnings, "nosuchmap"));
 	CU_ASSERT_EQUAL(emf_plugin__set_ring_size(p, "events", 65536), 0);
 	CU_ASSERT_EQUAL_FATAL(start(rt), 0);
 	CU_ASSERT_EQUAL(bpf_map__max_entries(bpf_object__find_map_by_name(
@@ -407,7 +396,7 @@ int main(void)
 		printf("SKIP: kernel has no syscall tracepoints (%s; CONFIG_FTRACE_SYSCALLS)\n", TP_DIR);
 		return 77;
 	}
-	emf_set_print(capture_print);
+	emf_set_print(ktest_capture_print);
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return CU_get_error();

@@ -19,26 +19,8 @@ command -v jq > /dev/null || skip "needs jq (Debian package jq) to read the JSON
 NS="emf-nc-$$"
 HOSTIF="emfnc$$h"
 NSIF="emfnc$$n"
-net_cleanup() {
-	cleanup
-	ip link del "$HOSTIF" 2> /dev/null
-	ip netns del "$NS" 2> /dev/null
-}
-trap net_cleanup EXIT
-
-ip netns add "$NS" 2> "$TMPD/ns.err" || skip "needs network namespaces: $(cat "$TMPD/ns.err")"
-ip link add "$HOSTIF" type veth peer name "$NSIF" netns "$NS" 2> "$TMPD/veth.err" ||
-	skip "needs veth interfaces: $(cat "$TMPD/veth.err")"
-# A /24 of 10.0.0.0/8 that no route of this machine uses yet.
-for _ in $(seq 1 20); do
-	net="10.$((200 + RANDOM % 50)).$((RANDOM % 256))"
-	[ -z "$(ip -4 route show to match "$net.1" | grep -v '^default')" ] && break
-	net=
-done
-[ -n "$net" ] || fail "found no free 10.x.y.0/24 for the veth pair"
-ip addr add "$net.1/24" dev "$HOSTIF" && ip link set "$HOSTIF" up &&
-	ip -n "$NS" addr add "$net.2/24" dev "$NSIF" && ip -n "$NS" link set "$NSIF" up ||
-	fail "failed to set up veth pair $HOSTIF <-> $NS/$NSIF with $net.1 and $net.2"
+make_netns "$NS"
+make_veth_pair "$HOSTIF" "$NSIF" "$NS"
 
 # The totals so far of protocol $1 in the last reading: "packets bytes".
 counts() {

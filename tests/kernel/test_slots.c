@@ -43,17 +43,6 @@
 #include "ktest.h"
 
 static char root[64];
-static char warnings[16384];
-
-static __attribute__((format(printf, 2, 0))) int
-capture_print(enum emf_print_level level, const char *fmt, va_list args)
-{
-	size_t len = strlen(warnings);
-
-	if (level == EMF_WARN && len < sizeof(warnings) - 1)
-		vsnprintf(warnings + len, sizeof(warnings) - len, fmt, args);
-	return 0;
-}
 
 static void hit(unsigned int seq)
 {
@@ -381,7 +370,7 @@ static void check_refused(struct emf_runtime *rt, int err, const char *const *wo
 {
 	const char *msg;
 
-	warnings[0] = '\0';
+	ktest_warnings[0] = '\0';
 	CU_ASSERT_EQUAL(emf_runtime__start(rt), err);
 	msg = emf_runtime__last_error(rt);
 	fprintf(stderr, "  refused: %s\n", msg);
@@ -564,7 +553,7 @@ int main(void)
 	}
 	/* A root of its own: an agent running on this machine keeps its slots. */
 	snprintf(root, sizeof(root), "/sys/fs/bpf/emf-test-slots-%d", getpid());
-	emf_set_print(capture_print);
+	emf_set_print(ktest_capture_print);
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return CU_get_error();

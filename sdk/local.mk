@@ -25,6 +25,8 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/slots.c \
 	sdk/src/slots_internal.h \
 	sdk/src/sample.c \
+	sdk/src/trusted.c \
+	sdk/src/trusted_internal.h \
 	$(NULL)
 sdk_libemfsdk_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS)
 

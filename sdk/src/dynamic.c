@@ -1,20 +1,24 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Dynamic plugins: shared objects built from a plugin directory, loaded with
- * dlopen(). Loading one runs its code as root, so the file and every
- * directory above it must be safe the way sudo and sshd want them: owned by
+ * dlopen(). Loading one runs its code as root, so the file and everything
+ * that leads to it must be safe the way sudo and sshd want them: owned by
  * root or by us, and not writable by group or others (a root-owned sticky
  * directory such as /tmp is accepted: nobody else can replace what we own in
- * it). The descriptor must carry this SDK's ABI version.
+ * it). trusted.c opens the file once and checks what it opened; what is
+ * loaded is a sealed private copy of that file, so neither a symlink swapped
+ * after the checks nor an overwrite in place (cp new.so loaded.so) reaches
+ * the code mapped into the process. The descriptor must carry this SDK's ABI
+ * version and a name not already present.
  */
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <emf/errno.h>
@@ -22,62 +26,46 @@
 
 #include "log_internal.h"
 #include "runtime_internal.h"
+#include "trusted_internal.h"
 
-/* @file is the plugin being checked, @path the file or directory at hand. */
-static int check_owner_mode(const char *file, const char *path, const struct stat *st, bool dir)
+/*
+ * dlopen() the copy @*mfd through /proc/self/fd. glibc takes a name it has
+ * loaded before for the same object: a copy whose plugin was unloaded but
+ * which stays mapped (RTLD_NODELETE) keeps its old fd number as its name,
+ * so a copy that gets that number again moves to another one first.
+ */
+static void *open_copy(int *mfd, const char *path)
 {
-	uid_t me = geteuid();
+	char name[32];
+	void *handle;
+	int tries, fd;
 
-	if (st->st_uid != 0 && st->st_uid != me) {
-		pr_warn("dynamic: refusing %s: %s %s is owned by uid %u, neither root nor the running user (uid %u)\n",
-			file, dir ? "directory" : "file", path, st->st_uid, me);
-		return -EMF_ERRNO__UNSAFE;
-	}
-	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
-		if (dir && (st->st_mode & S_ISVTX) && st->st_uid == 0)
-			return 0;
-		pr_warn("dynamic: refusing %s: %s %s is writable by %s; run chmod go-w on it\n",
-			file, dir ? "directory" : "file", path,
-			st->st_mode & S_IWOTH ? "others" : "its group");
-		return -EMF_ERRNO__UNSAFE;
-	}
-	return 0;
-}
-
-/* The file and every directory from / down to it: owner and write permissions. */
-static int check_path(const char *path)
-{
-	char real[PATH_MAX], *slash;
-	struct stat st;
-	int err;
-
-	if (!realpath(path, real)) {
-		err = -errno;
-		pr_warn("dynamic: cannot load plugin %s: %s\n", path, emf_strerror(err));
-		return err;
-	}
-	if (stat(real, &st)) {
-		err = -errno;
-		pr_warn("dynamic: cannot load plugin %s: %s\n", path, emf_strerror(err));
-		return err;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		pr_warn("dynamic: refusing %s: not a regular file\n", path);
-		return -EMF_ERRNO__NOTPLUGIN;
-	}
-	err = check_owner_mode(path, real, &st, false);
-	while (!err && (slash = strrchr(real, '/'))) {
-		if (slash == real)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-		if (stat(real, &st))
-			return -errno;
-		err = check_owner_mode(path, real, &st, true);
-		if (!strcmp(real, "/"))
+	for (tries = 0;; tries++) {
+		snprintf(name, sizeof(name), "/proc/self/fd/%d", *mfd);
+		handle = dlopen(name, RTLD_LAZY | RTLD_NOLOAD);
+		if (!handle)
 			break;
+		dlclose(handle);
+		fd = tries < 16 ? fcntl(*mfd, F_DUPFD_CLOEXEC, *mfd + 1) : -1;
+		if (fd < 0) {
+			pr_warn("dynamic: refusing %s: no free name to load its copy under (%s is taken)\n",
+				path, name);
+			return NULL;
+		}
+		close(*mfd);
+		*mfd = fd;
 	}
-	return err;
+	handle = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+	if (!handle) {
+		const char *why = dlerror() ?: "unknown error";
+		size_t len = strlen(name);
+
+		/* dlerror() names the copy; the file is what the user knows. */
+		if (!strncmp(why, name, len) && !strncmp(why + len, ": ", 2))
+			why += len + 2;
+		pr_warn("dynamic: refusing %s: not a loadable shared object: %s\n", path, why);
+	}
+	return handle;
 }
 
 const char *emf_plugin__path(const struct emf_plugin *plugin)
@@ -90,17 +78,22 @@ struct emf_plugin *emf_runtime__load_file(struct emf_runtime *rt, const char *pa
 	const struct emf_plugin_desc *const *entry;
 	struct emf_plugin *p;
 	void *handle;
-	int err;
+	int fd, mfd, err;
 
 	if (!rt || !path)
 		return emf_err_ptr(-EINVAL);
-	err = check_path(path);
-	if (err)
-		return emf_err_ptr(err);
-	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	fd = emf__trusted_open(path);
+	if (fd < 0)
+		return emf_err_ptr(fd);
+	mfd = emf__trusted_copy(fd, path);
+	close(fd);
+	if (mfd < 0)
+		return emf_err_ptr(mfd);
+	/* Its constructors run here, before anything below is checked. */
+	handle = open_copy(&mfd, path);
 	if (!handle) {
-		pr_warn("dynamic: refusing %s: not a loadable shared object: %s\n", path, dlerror());
-		return emf_err_ptr(-EMF_ERRNO__NOTPLUGIN);
+		err = -EMF_ERRNO__NOTPLUGIN;
+		goto err_close_fd;
 	}
 	entry = dlsym(handle, "emf_plugin_entry");
 	if (!entry || !*entry) {
@@ -117,14 +110,22 @@ struct emf_plugin *emf_runtime__load_file(struct emf_runtime *rt, const char *pa
 		err = -errno;
 		goto err_close;
 	}
-	p->dl_handle = handle;
 	p->dl_path = strdup(path);
+	if (!p->dl_path) {
+		emf_runtime__remove(rt, p);
+		err = -ENOMEM;
+		goto err_close;
+	}
+	p->dl_handle = handle;
+	p->dl_fd = mfd;
 	emf_runtime_sort(rt);
 	pr_info("dynamic: loaded plugin '%s' from %s\n", (*entry)->name, path);
 	return p;
 
 err_close:
 	dlclose(handle);
+err_close_fd:
+	close(mfd);
 	return emf_err_ptr(err);
 }
 

@@ -62,14 +62,18 @@ struct emf_runtime *emf_runtime__new(const struct emf_runtime_opts *opts)
 static void plugin_free(struct emf_plugin *p)
 {
 	void *handle = p->dl_handle;
+	int fd = p->dl_fd;
 
 	emf_options__free(p);
 	emf_reader__plugin_free(p);
 	free(p->dl_path);
 	free(p->log_buf);
 	free(p);
-	if (handle)
+	/* The copy's fd number names it for glibc: free it after the object. */
+	if (handle) {
 		dlclose(handle);
+		close(fd);
+	}
 }
 
 void emf_runtime__destroy(struct emf_runtime *rt)

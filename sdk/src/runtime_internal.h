@@ -57,6 +57,7 @@ struct emf_plugin {
 	bool hooked; /* its create hook ran: its destroy hook must run */
 	void *dl_handle; /* dlopen() handle of a dynamic plugin */
 	char *dl_path; /* the file it came from */
+	int dl_fd; /* the sealed memfd copy dl_handle maps, with dl_handle */
 	struct emf_sample_rt *samples; /* desc->n_samples, while the reader runs */
 };
 

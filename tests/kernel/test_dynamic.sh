@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Dynamic plugins: a .so built from a plugin directory runs in emf-agent after the
 # static plugins; unsafe, foreign, wrong-ABI and duplicate files are refused with a
-# message; a plugin directory is rescanned on SIGHUP (load, unload, reload) while the
-# other plugins keep delivering; a plugin this kernel refuses is explained, rolled back,
-# or skipped with --keep-going.
+# message (also a directory a symlink passes through); a plugin directory is rescanned
+# on SIGHUP (load, unload, reload, also after an overwrite in place) while the other
+# plugins keep delivering; a plugin this kernel refuses is explained, rolled back, or
+# skipped with --keep-going.
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -50,6 +51,13 @@ ${CC:-cc} -shared -fPIC -I"$top_srcdir/sdk/include" -o "$PD/abi.so" "$TMPD/abi.c
 	fail "cannot build the wrong-ABI plugin"
 expect_refusal "$PD/abi.so" "built for ABI version 999"
 rm -f "$PD"/gw.so "$PD"/text.so "$PD"/noentry.so "$PD"/abi.so
+# A directory on the way that others may write is refused, also when only a symlink
+# passes through it to a safe file.
+mkdir -m 777 "$TMPD/ww" && ln -s "$PD/dyntest.so" "$TMPD/ww/link.so"
+expect_refusal "$TMPD/ww/link.so" "directory $TMPD/ww is writable by others (mode 0777)"
+mkdir -m 775 "$TMPD/gw" && ln -s "$PD" "$TMPD/gw/plugins"
+mkdir -m 755 "$TMPD/safe" && ln -s "$TMPD/gw/plugins/dyntest.so" "$TMPD/safe/link.so"
+expect_refusal "$TMPD/safe/link.so" "directory $TMPD/gw is writable by its group"
 "$AGENT" --plugin "$DYN" --plugin "$DYN" --list > /dev/null 2> "$TMPD/err.d"
 grep -q "a plugin of that name is already present" "$TMPD/err.d" ||
 	{ cat "$TMPD/err.d"; fail "duplicate dyntest not refused"; }
@@ -75,19 +83,14 @@ else
 	echo "note: this kernel loads fentry programs; the refusal checks do not apply"
 fi
 
-# Hot load, unload and reload through the plugin directory, execsnoop running throughout.
-rm -f "$PD"/*.so
-start_agent --plugin-dir "$PD" -p execsnoop --json
-cp "$DYN" "$PD/dyntest.so"
-kill -HUP "$AGENT_PID"
-wait_err "^emf-agent: loaded plugin 'dyntest'" 1 "SIGHUP did not load dyntest"
-mkdir "$TMPD/emfdyn-one"
-/bin/uname > /dev/null
-sleep 0.3
-grep -q "\"plugin\":\"dyntest\".*\"path\":\"$TMPD/emfdyn-one\"" "$TMPD/out" || fail "no dyntest event"
-grep -q '"comm":"uname"' "$TMPD/out" || fail "execsnoop stopped delivering during the load"
+# Hot unload, load and reload through the plugin directory, execsnoop running throughout.
+start_agent --plugin-dir "$PD" -p execsnoop -p dyntest --json
+grep -q "^emf-agent: running 2 plugins" "$TMPD/err" || fail "-p execsnoop -p dyntest: not both running"
 prog_id=$(bpftool prog show name handle_mkdir | sed -n 's/^\([0-9]*\):.*/\1/p' | head -1)
 [ -n "$prog_id" ] || fail "dyntest's program is not in the kernel"
+mkdir "$TMPD/emfdyn-one"
+sleep 0.3
+grep -q "\"plugin\":\"dyntest\".*\"path\":\"$TMPD/emfdyn-one\"" "$TMPD/out" || fail "no dyntest event"
 
 rm "$PD/dyntest.so"
 kill -HUP "$AGENT_PID"
@@ -105,16 +108,37 @@ grep -q '"comm":"hostname"' "$TMPD/out" || fail "execsnoop stopped delivering af
 
 cp "$DYN" "$PD/dyntest.so"
 kill -HUP "$AGENT_PID"
-wait_err "^emf-agent: loaded plugin 'dyntest'" 2 "SIGHUP did not load dyntest again"
+wait_err "^emf-agent: loaded plugin 'dyntest'" 1 "SIGHUP did not load dyntest again"
 mkdir "$TMPD/emfdyn-three"
+/bin/uname > /dev/null
 sleep 0.3
 grep -q "emfdyn-three" "$TMPD/out" || { cat "$TMPD/err"; fail "dyntest did not come back"; }
+grep -q '"comm":"uname"' "$TMPD/out" || fail "execsnoop stopped delivering during the load"
 touch "$PD/dyntest.so"
 kill -HUP "$AGENT_PID"
 wait_err "reloaded plugin 'dyntest'" 1 "a changed file was not reloaded"
 mkdir "$TMPD/emfdyn-four"
 sleep 0.3
 grep -q "emfdyn-four" "$TMPD/out" || fail "dyntest did not deliver after its reload"
+
+# Overwritten in place (same inode, as cp does), with other code each time, then
+# reloaded: the agent runs a copy, so nothing it has mapped changes under it.
+${CC:-cc} -O0 -shared -fPIC -I"$top_srcdir/sdk/include" -I"$B/dyntest" -o "$TMPD/dyntest-O0.so" \
+	"$B/dyntest/dyntest.emf.c" || fail "cannot build dyntest at -O0"
+cmp -s "$DYN" "$TMPD/dyntest-O0.so" && fail "the -O0 build is the same file"
+ino=$(stat -c %i "$PD/dyntest.so")
+RELOADS=${EMF_INPLACE_RELOADS:-6}
+for i in $(seq 1 "$RELOADS"); do
+	if [ $((i % 2)) = 1 ]; then cp "$TMPD/dyntest-O0.so" "$PD/dyntest.so"; else cp "$DYN" "$PD/dyntest.so"; fi
+	[ "$(stat -c %i "$PD/dyntest.so")" = "$ino" ] || fail "cp did not overwrite in place"
+	kill -HUP "$AGENT_PID"
+	wait_err "reloaded plugin 'dyntest'" $((i + 1)) "in-place overwrite $i was not reloaded"
+	kill -0 "$AGENT_PID" 2> /dev/null || fail "emf-agent died at in-place reload $i"
+	mkdir "$TMPD/emfdyn-inplace-$i"
+	sleep 0.3
+	grep -q "emfdyn-inplace-$i\"" "$TMPD/out" || fail "dyntest did not deliver after in-place reload $i"
+done
+echo "ok: $RELOADS in-place overwrites reloaded, the agent alive and delivering"
 stop_agent
 [ "$AGENT_RC" = 0 ] || fail "emf-agent exited with $AGENT_RC"
 bpftool prog show name handle_mkdir > "$TMPD/left" 2>&1

@@ -76,7 +76,7 @@ const char *emf_plugin__path(const struct emf_plugin *plugin)
 struct emf_plugin *emf_runtime__load_file(struct emf_runtime *rt, const char *path)
 {
 	const struct emf_plugin_desc *const *entry;
-	struct emf_plugin *p;
+	struct emf_plugin *p, *other;
 	void *handle;
 	int fd, mfd, err;
 
@@ -105,6 +105,17 @@ struct emf_plugin *emf_runtime__load_file(struct emf_runtime *rt, const char *pa
 	err = emf_plugin_desc__check(*entry, path);
 	if (err)
 		goto err_close;
+	other = emf_runtime__find(rt, (*entry)->name);
+	if (other) {
+		if (other->dl_path)
+			pr_warn("dynamic: refusing %s: a plugin named '%s' is already present (loaded from %s), which is kept; remove or rename one of the two\n",
+				path, (*entry)->name, other->dl_path);
+		else
+			pr_warn("dynamic: refusing %s: a plugin named '%s' is already present (built into the program from %s), which is kept; rename the dynamic one\n",
+				path, (*entry)->name, other->desc->source ?: "its sources");
+		err = -EMF_ERRNO__DUP;
+		goto err_close;
+	}
 	p = emf_runtime__add(rt, *entry);
 	if (!p) {
 		err = -errno;

@@ -58,10 +58,12 @@ expect_refusal "$TMPD/ww/link.so" "directory $TMPD/ww is writable by others (mod
 mkdir -m 775 "$TMPD/gw" && ln -s "$PD" "$TMPD/gw/plugins"
 mkdir -m 755 "$TMPD/safe" && ln -s "$TMPD/gw/plugins/dyntest.so" "$TMPD/safe/link.so"
 expect_refusal "$TMPD/safe/link.so" "directory $TMPD/gw is writable by its group"
-"$AGENT" --plugin "$DYN" --plugin "$DYN" --list > /dev/null 2> "$TMPD/err.d"
-grep -q "a plugin of that name is already present" "$TMPD/err.d" ||
-	{ cat "$TMPD/err.d"; fail "duplicate dyntest not refused"; }
-echo "ok: refused: duplicate name"
+# The duplicate: the file refused is named, and the one kept.
+"$AGENT" --plugin "$DYN" --plugin "$PD/dyntest.so" --list > /dev/null 2> "$TMPD/err.d"
+want="refusing $PD/dyntest.so: a plugin named 'dyntest' is already present (loaded from $DYN), which is kept"
+[ "$(grep -cF "$want" "$TMPD/err.d")" = 1 ] ||
+	{ cat "$TMPD/err.d"; fail "duplicate dyntest not refused once, naming both files"; }
+echo "ok: refused: $(grep -F "$want" "$TMPD/err.d")"
 
 # A kernel that refuses fentry: said plainly, nothing left, exit 1; --keep-going runs the rest.
 "$AGENT" --plugin "$FENTRY" -p fentrytest -p execsnoop -d 1 > /dev/null 2> "$TMPD/err.f"

@@ -22,6 +22,9 @@ struct agent_dyn {
 	struct agent_file *files;
 	int n_files;
 	bool keep_going;
+	/* Whether a plugin a rescan loads may start (-p, -x); NULL for all. */
+	bool (*selected)(void *ctx, struct emf_plugin *p);
+	void *ctx;
 };
 
 /*
@@ -33,8 +36,10 @@ int agent_dyn_load(struct agent_dyn *d, struct emf_runtime *rt, const char *cons
 
 /*
  * Rescan the plugin directory of a running runtime: start new files, stop
- * and remove plugins whose file is gone, reload changed ones. Logs what it
- * did; a plugin that fails is reported and the others go on.
+ * and remove plugins whose file is gone, reload changed ones. A plugin that
+ * selected() refuses is not started (and its file, while unchanged, not
+ * loaded again). Logs what it did; a plugin that fails is reported and the
+ * others go on.
  */
 void agent_dyn_rescan(struct agent_dyn *d, struct emf_runtime *rt);
 

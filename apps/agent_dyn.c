@@ -50,13 +50,17 @@ static struct emf_plugin *plugin_of(struct emf_runtime *rt, const char *path)
 	return NULL;
 }
 
-/* Load one file and remember it; @start when the runtime already runs. */
+/*
+ * Load one file and remember it; @start when the runtime already runs. Returns
+ * 0, 1 when the command line does not select the plugin (it is not kept), or
+ * a negative errno after a message.
+ */
 static int load_one(struct agent_dyn *d, struct emf_runtime *rt, const char *path, bool start)
 {
 	struct agent_file *f, *v;
 	struct emf_plugin *p;
 	struct stat st;
-	int err;
+	int err, ret = 0;
 
 	if (stat(path, &st)) {
 		err = -errno;
@@ -66,7 +70,12 @@ static int load_one(struct agent_dyn *d, struct emf_runtime *rt, const char *pat
 	p = emf_runtime__load_file(rt, path);
 	if (!p) /* the SDK said which file and why */
 		return -errno;
-	if (start) {
+	if (start && d->selected && !d->selected(d->ctx, p)) {
+		fprintf(stderr, "emf-agent: not starting plugin '%s' from %s: the command line (-p, -x) does not select it\n",
+			emf_plugin__name(p), path);
+		emf_runtime__remove(rt, p);
+		ret = 1;
+	} else if (start) {
 		err = emf_runtime__start_plugin(rt, p);
 		if (err) {
 			fprintf(stderr, "emf-agent: %s\n", emf_runtime__last_error(rt));
@@ -87,7 +96,7 @@ static int load_one(struct agent_dyn *d, struct emf_runtime *rt, const char *pat
 		d->n_files++;
 	}
 	record(f, &st);
-	return 0;
+	return ret;
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -199,7 +208,15 @@ void agent_dyn_rescan(struct agent_dyn *d, struct emf_runtime *rt)
 			fprintf(stderr, "emf-agent: reloaded plugin '%s' from %s\n", name, f->path);
 	}
 	for (i = 0; i < n; i++) {
-		if (!plugin_of(rt, names[i]) && !load_one(d, rt, names[i], true))
+		struct agent_file *f = find_file(d, names[i]);
+		struct stat st;
+
+		if (plugin_of(rt, names[i]))
+			continue;
+		/* Left out by -p/-x before, and the same file still: nothing to do. */
+		if (f && !stat(names[i], &st) && !changed(f, &st))
+			continue;
+		if (!load_one(d, rt, names[i], true))
 			fprintf(stderr, "emf-agent: loaded plugin '%s' from %s\n",
 				emf_plugin__name(plugin_of(rt, names[i])), names[i]);
 	}

@@ -555,6 +555,21 @@ static int parse_args(struct agent *a, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Whether the command line runs @p: -x does not name it, and -p names it, gave
+ * its file, or was not used. Also asked of plugins a rescan loads.
+ */
+static bool selected(void *ctx, struct emf_plugin *p)
+{
+	struct agent *a = ctx;
+	const char *path = emf_plugin__path(p);
+
+	if (named(a->exclude, a->n_exclude, emf_plugin__name(p)))
+		return false;
+	return !a->n_only || (path && named(a->files, a->n_files, path)) ||
+	       named(a->only, a->n_only, emf_plugin__name(p));
+}
+
 /* Keep the plugins the command line asked for; an unknown name is a usage error. */
 static int select_plugins(struct agent *a, struct emf_runtime *rt)
 {
@@ -569,14 +584,8 @@ static int select_plugins(struct agent *a, struct emf_runtime *rt)
 			goto unknown_exclude;
 	for (i = emf_runtime__plugin_cnt(rt); i-- > 0;) {
 		struct emf_plugin *p = emf_runtime__plugin(rt, i);
-		const char *name = emf_plugin__name(p);
 
-		/* A file given with --plugin FILE.so was asked for by name already. */
-		const char *path = emf_plugin__path(p);
-		bool given = path && named(a->files, a->n_files, path);
-
-		if ((a->n_only && !given && !named(a->only, a->n_only, name)) ||
-		    named(a->exclude, a->n_exclude, name))
+		if (!selected(a, p))
 			emf_runtime__remove(rt, p);
 	}
 	return 0;
@@ -699,6 +708,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	dyn.keep_going = a.keep_going;
+	dyn.selected = selected;
+	dyn.ctx = &a;
 	dyn.dir = a.plugin_dir;
 	if (!dyn.dir && !access(EMF_PLUGIN_DIR, F_OK))
 		dyn.dir = EMF_PLUGIN_DIR;

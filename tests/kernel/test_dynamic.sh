@@ -4,8 +4,8 @@
 # static plugins; unsafe, foreign, wrong-ABI and duplicate files are refused with a
 # message (also a directory a symlink passes through); a plugin directory is rescanned
 # on SIGHUP (load, unload, reload, also after an overwrite in place) while the other
-# plugins keep delivering; a plugin this kernel refuses is explained, rolled back, or
-# skipped with --keep-going.
+# plugins keep delivering, and -p/-x still apply; a plugin this kernel refuses is
+# explained, rolled back, or skipped with --keep-going.
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -84,6 +84,44 @@ if grep -q "this kernel refuses fentry" "$TMPD/err.f"; then
 else
 	echo "note: this kernel loads fentry programs; the refusal checks do not apply"
 fi
+
+# -p and -x hold across rescans: a plugin of the directory they leave out does not start
+# on SIGHUP, whether its file was there at start or changed since.
+rm -f "$PD"/*.so
+cp "$DYN" "$PD/dyntest.so"
+start_agent --plugin-dir "$PD" -p execsnoop --json
+grep -q "^emf-agent: running 1 plugin" "$TMPD/err" || fail "-p execsnoop ran more than execsnoop"
+kill -HUP "$AGENT_PID"
+wait_err "^emf-agent: rescanning" 1 "SIGHUP did not rescan"
+touch "$PD/dyntest.so"
+kill -HUP "$AGENT_PID"
+wait_err "not starting plugin 'dyntest' from $PD/dyntest.so" 1 "a changed file left out by -p was not reported"
+mkdir "$TMPD/emfdyn-sel"
+/bin/uname > /dev/null
+sleep 0.3
+grep -q "emfdyn-sel" "$TMPD/out" && fail "-p execsnoop: dyntest started on SIGHUP"
+grep -q "loaded plugin 'dyntest'" "$TMPD/err" && { cat "$TMPD/err"; fail "-p execsnoop: dyntest loaded on SIGHUP"; }
+grep -q '"comm":"uname"' "$TMPD/out" || fail "execsnoop stopped delivering during the rescans"
+bpftool prog show name handle_mkdir 2> /dev/null | grep -q . && fail "-p execsnoop: dyntest's program is in the kernel"
+stop_agent
+[ "$AGENT_RC" = 0 ] || fail "emf-agent exited with $AGENT_RC"
+echo "ok: -p execsnoop holds across SIGHUP"
+# -x wins over -p, at start and on every rescan.
+start_agent --plugin-dir "$PD" -p execsnoop -p dyntest -x dyntest --json
+grep -q "^emf-agent: running 1 plugin" "$TMPD/err" || fail "-x dyntest: dyntest runs"
+kill -HUP "$AGENT_PID"
+wait_err "^emf-agent: rescanning" 1 "SIGHUP did not rescan"
+touch "$PD/dyntest.so"
+kill -HUP "$AGENT_PID"
+wait_err "not starting plugin 'dyntest'" 1 "a changed file left out by -x was not reported"
+mkdir "$TMPD/emfdyn-excl"
+sleep 0.3
+grep -q "emfdyn-excl" "$TMPD/out" && fail "-x dyntest: dyntest started on SIGHUP"
+grep -q "loaded plugin 'dyntest'" "$TMPD/err" && { cat "$TMPD/err"; fail "-x dyntest: dyntest loaded on SIGHUP"; }
+stop_agent
+[ "$AGENT_RC" = 0 ] || fail "emf-agent exited with $AGENT_RC"
+check_no_leak
+echo "ok: -x dyntest holds across SIGHUP"
 
 # Hot unload, load and reload through the plugin directory, execsnoop running throughout.
 start_agent --plugin-dir "$PD" -p execsnoop -p dyntest --json

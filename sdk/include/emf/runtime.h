@@ -196,16 +196,31 @@ void emf_runtime__stop(struct emf_runtime *rt);
  * emf_runtime__load_file - add a dynamic plugin from a shared object
  * @path: a .so built from a plugin directory (it defines emf_plugin_entry)
  *
- * The file and every directory above it must be owned by root or the running
- * user and not writable by group or others (a root-owned sticky directory
- * such as /tmp is accepted), as sudo and sshd require; its descriptor must
- * carry this SDK's ABI version and a name not already present. The plugin is
+ * @path is walked once, a component at a time, without letting the kernel
+ * follow a symlink: the file, every directory crossed (also those a symlink
+ * leads through) and every symlink must be owned by root or the effective
+ * user, and no directory or file may be writable by group or others (a
+ * root-owned sticky directory such as /tmp is accepted), as sudo and sshd
+ * require. The checks are made on the objects opened, and what is loaded is
+ * a sealed private copy of the very file checked (a memfd, dlopen()ed as
+ * /proc/self/fd/N): a symlink renamed after the checks is never loaded, and
+ * overwriting the file in place later does not change the code loaded. So
+ * $ORIGIN in the object's RPATH does not name the file's directory.
+ *
+ * The object's constructors run when it is dlopen()ed, as the calling
+ * process's user and before its descriptor is checked: only files from
+ * trusted authors belong in a plugin directory, even when they will be
+ * refused as no plugin, of another ABI or a duplicate.
+ *
+ * Its descriptor must carry this SDK's ABI version and a name not already
+ * present (the file refused is named, and the plugin kept). The plugin is
  * added as by emf_runtime__add(); on a running runtime, start it with
- * emf_runtime__start_plugin(). The shared object stays open until the
- * plugin is removed. Returns the plugin, or NULL with errno set:
- * EMF_ERRNO__UNSAFE, EMF_ERRNO__NOTPLUGIN (not a shared object, no
- * emf_plugin_entry), EMF_ERRNO__ABI, EMF_ERRNO__DUP, or a system error; the
- * message names the file and the reason.
+ * emf_runtime__start_plugin(). The copy stays loaded until the plugin is
+ * removed. Returns the plugin, or NULL with errno set: EMF_ERRNO__UNSAFE,
+ * EMF_ERRNO__NOTPLUGIN (not a regular file, not a shared object, no
+ * emf_plugin_entry), EMF_ERRNO__ABI, EMF_ERRNO__DUP, EAGAIN (the file changed
+ * while it was read), or a system error; the message names the file and the
+ * reason.
  */
 struct emf_plugin *emf_runtime__load_file(struct emf_runtime *rt, const char *path);
 

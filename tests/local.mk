@@ -10,6 +10,7 @@ EMF_UNIT_TESTS = \
 	tests/unit/test_decoder \
 	tests/unit/test_lifecycle \
 	tests/unit/test_registry \
+	tests/unit/test_trusted \
 	$(NULL)
 check_PROGRAMS += $(EMF_UNIT_TESTS)
 TESTS += $(EMF_UNIT_TESTS)
@@ -40,6 +41,10 @@ tests_unit_test_registry_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_registry_LDFLAGS = $(AM_LDFLAGS) $(EMF_STATIC_PLUGINS)
 tests_unit_test_registry_LDADD = $(EMF_TEST_LIBS)
 EXTRA_tests_unit_test_registry_DEPENDENCIES = plugins/libemfplugins.a
+
+tests_unit_test_trusted_SOURCES = tests/unit/test_trusted.c
+tests_unit_test_trusted_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_trusted_LDADD = $(EMF_TEST_LIBS)
 
 # The generated decoder header must exist before the decoder test compiles.
 BUILT_SOURCES += plugins/execsnoop/execsnoop.emf.c

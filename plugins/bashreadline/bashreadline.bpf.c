@@ -38,13 +38,13 @@ int BPF_KRETPROBE(handle_readline_return, const char *line)
 	if (!line || (target_pid && pid != target_pid))
 		return 0;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = emf_reserve(&events, sizeof(*e));
 	if (!e)
 		return 0;
 	e->pid = pid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
 	bpf_probe_read_user_str(&e->line, sizeof(e->line), line);
-	bpf_ringbuf_submit(e, 0);
+	emf_submit(&events, e);
 	return 0;
 }

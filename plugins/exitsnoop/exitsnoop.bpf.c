@@ -44,7 +44,7 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	if (failed_only && code == 0)
 		return 0;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = emf_reserve(&events, sizeof(*e));
 	if (!e)
 		return 0;
 	e->duration_ns = bpf_ktime_get_ns() - task->start_time;
@@ -56,6 +56,6 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	e->sig = code & 0x7f;
 	e->core_dumped = code & 0x80;
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	emf_submit(&events, e);
 	return 0;
 }

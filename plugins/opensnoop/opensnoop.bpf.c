@@ -71,7 +71,7 @@ int handle_openat_exit(struct trace_event_raw_sys_exit *ctx)
 	if (failed_only && ret >= 0)
 		goto cleanup;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = emf_reserve(&events, sizeof(*e));
 	if (!e)
 		goto cleanup;
 	e->pid = id >> 32;
@@ -82,7 +82,7 @@ int handle_openat_exit(struct trace_event_raw_sys_exit *ctx)
 	e->mode = args->mode;
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
 	bpf_probe_read_user_str(&e->path, sizeof(e->path), args->path);
-	bpf_ringbuf_submit(e, 0);
+	emf_submit(&events, e);
 cleanup:
 	bpf_map_delete_elem(&start, &tid);
 	return 0;

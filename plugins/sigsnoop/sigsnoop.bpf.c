@@ -50,7 +50,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info, struc
 	if (failed_only && result == SIGNAL_DELIVERED)
 		return 0;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = emf_reserve(&events, sizeof(*e));
 	if (!e)
 		return 0;
 	e->pid = pid;
@@ -67,6 +67,6 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info, struc
 	e->result = result;
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
 	__builtin_memcpy(e->target_comm, task->comm, sizeof(e->target_comm));
-	bpf_ringbuf_submit(e, 0);
+	emf_submit(&events, e);
 	return 0;
 }

@@ -60,7 +60,7 @@ int BPF_PROG(handle_set_state, const struct sock *sk, const int oldstate, const 
 	    (target_dport && dport != target_dport))
 		return 0;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = emf_reserve(&events, sizeof(*e));
 	if (!e)
 		goto out;
 	start = bpf_map_lookup_elem(&timestamps, &key);
@@ -82,7 +82,7 @@ int BPF_PROG(handle_set_state, const struct sock *sk, const int oldstate, const 
 	e->oldstate = oldstate;
 	e->newstate = newstate;
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	emf_submit(&events, e);
 out:
 	/* A closed socket may be freed and its address reused: forget it. */
 	if (newstate == TCP_CLOSE)

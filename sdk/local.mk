@@ -41,6 +41,7 @@ emfinclude_HEADERS = \
 	sdk/include/emf/log.h \
 	sdk/include/emf/opts.h \
 	sdk/include/emf/plugin.h \
+	sdk/include/emf/ringbuf.bpf.h \
 	sdk/include/emf/runtime.h \
 	sdk/include/emf/slots.bpf.h \
 	sdk/include/emf/slots.h \

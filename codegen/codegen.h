@@ -92,7 +92,9 @@ int cg_compile(struct cg_plugin *p, const struct cg_opts *opts, const char *vmli
 	       const char *src, const char *obj_out, const char *dep_out, const char *dep_target);
 int cg_fix_deps(const char *path, const char *anchor);
 int cg_write_anchor(const struct cg_plugin *p, const char *path);
-int cg_link(const char *in, const char *out);
+int cg_link(const char *in, const char *extra, const char *out);
+int cg_shim_defs(struct cg_plugin *p, const struct cg_opts *opts, const char *vmlinux_dir,
+		 const char *obj, const char *src_out, const char *obj_out, bool *linked);
 int cg_skeleton(const struct cg_opts *opts, const char *obj, const char *name, const char *out);
 int cg_vmlinux_h(const struct cg_opts *opts, const char *out);
 int cg_format(const struct cg_opts *opts, const char *path);

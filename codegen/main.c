@@ -165,6 +165,8 @@ static int generate(struct cg_plugin *p, struct cg_opts *opts, bool describe)
 {
 	struct outputs o = {};
 	char *raw = NULL, *vmlinux = NULL, *vmlinux_tmp = NULL, *vdir = NULL, *anchor = NULL;
+	char *shim_src = NULL, *shim_obj = NULL;
+	bool shim = false;
 	int i, err;
 
 	if ((err = add_output(&o, p->outdir, p->name, ".bpf.o")) ||
@@ -237,7 +239,21 @@ static int generate(struct cg_plugin *p, struct cg_opts *opts, bool describe)
 		err = cg_fix_deps(o.tmp[4], anchor);
 	if (err)
 		goto out;
-	err = cg_link(raw, o.tmp[0]);
+	/* The maps of <emf/shim.bpf.h> the program uses, defined beside it. */
+	if (asprintf(&shim_src, "%s.shim.c", anchor) < 0) {
+		shim_src = NULL;
+		err = -ENOMEM;
+		goto out;
+	}
+	if (asprintf(&shim_obj, "%s.shim.o", raw) < 0) {
+		shim_obj = NULL;
+		err = -ENOMEM;
+		goto out;
+	}
+	err = cg_shim_defs(p, opts, vdir, raw, shim_src, shim_obj, &shim);
+	if (err)
+		goto out;
+	err = cg_link(raw, shim ? shim_obj : NULL, o.tmp[0]);
 	if (err)
 		goto out;
 	err = cg_skeleton(opts, o.tmp[0], p->name, o.tmp[1]);
@@ -278,6 +294,12 @@ out:
 	if (anchor)
 		unlink(anchor);
 	free(anchor);
+	if (shim_src)
+		unlink(shim_src);
+	if (shim_obj)
+		unlink(shim_obj);
+	free(shim_src);
+	free(shim_obj);
 	if (vmlinux_tmp)
 		unlink(vmlinux_tmp);
 	for (i = 0; i < o.n; i++) {

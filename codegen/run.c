@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <limits.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -165,12 +164,14 @@ int cg_compile(struct cg_plugin *p, const struct cg_opts *opts, const char *vmli
 		argv[n++] = incs[ni++];
 	}
 	/* What the plugin includes, for make: the generated files depend on all of it. */
-	argv[n++] = "-MD";
-	argv[n++] = "-MP";
-	argv[n++] = "-MF";
-	argv[n++] = dep_out;
-	argv[n++] = "-MT";
-	argv[n++] = dep_target;
+	if (dep_out) {
+		argv[n++] = "-MD";
+		argv[n++] = "-MP";
+		argv[n++] = "-MF";
+		argv[n++] = dep_out;
+		argv[n++] = "-MT";
+		argv[n++] = dep_target;
+	}
 	argv[n++] = "-x";
 	argv[n++] = "c";
 	argv[n++] = "-c";
@@ -179,8 +180,10 @@ int cg_compile(struct cg_plugin *p, const struct cg_opts *opts, const char *vmli
 	argv[n++] = obj_out;
 	argv[n] = NULL;
 	err = cg_run((char *const *)argv, NULL, false);
-	if (err)
+	if (err && dep_out)
 		cg_err("failed to compile %s; fix the errors above\n", p->src);
+	else if (err)
+		cg_err("failed to compile the SDK maps %s refers to\n", p->src);
 	for (i = 0; i < ni; i++)
 		free(incs[i]);
 	return err;
@@ -192,7 +195,8 @@ int cg_compile(struct cg_plugin *p, const struct cg_opts *opts, const char *vmli
  * is missing. The compile unit is therefore NAME.bpf.c plus one pointer per
  * header struct, in a section libbpf skips, so every event struct reaches the
  * object's BTF with the layout the BPF code uses, and the .bpf.c stays as
- * written.
+ * written. <emf/shim.bpf.h> before and after it counts and batches the
+ * program's own bpf_ringbuf_*() calls (see that header).
  */
 int cg_write_anchor(const struct cg_plugin *p, const char *path)
 {
@@ -209,7 +213,8 @@ int cg_write_anchor(const struct cg_plugin *p, const char *path)
 		cg_err("failed to create %s: %s\n", path, strerror(errno));
 		return -errno;
 	}
-	fprintf(f, "#include \"%s\"\n\n", real);
+	fprintf(f, "#include <emf/shim.bpf.h>\n#include \"%s\"\n#include <emf/shim.bpf.h>\n\n",
+		real);
 	for (i = 0; i < p->n_struct_names; i++)
 		fprintf(f, "%s *__emf_type_%d __attribute__((section(\".emf.types\"), used));\n",
 			p->struct_names[i], i);
@@ -302,8 +307,13 @@ static __attribute__((format(printf, 2, 0))) int silent_print(enum libbpf_print_
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* Link through libbpf's BPF linker: it drops DWARF and keeps BTF, as bpftool gen object does. */
-int cg_link(const char *in, const char *out)
+/*
+ * Link through libbpf's BPF linker: it drops DWARF and keeps BTF, as bpftool
+ * gen object does. @extra, when set, is linked in too (cg_shim_defs()), and
+ * first: libbpf 1.1's linker leaves an extern map's offset in the .maps
+ * DATASEC at 0 when its definition comes after the object's own maps.
+ */
+int cg_link(const char *in, const char *extra, const char *out)
 {
 	libbpf_print_fn_t old = libbpf_set_print(silent_print);
 	struct bpf_linker *l;
@@ -314,7 +324,9 @@ int cg_link(const char *in, const char *out)
 		err = -errno;
 		goto out;
 	}
-	err = bpf_linker__add_file(l, in, NULL);
+	err = extra ? bpf_linker__add_file(l, extra, NULL) : 0;
+	if (!err)
+		err = bpf_linker__add_file(l, in, NULL);
 	if (!err)
 		err = bpf_linker__finalize(l);
 	bpf_linker__free(l);

@@ -43,6 +43,7 @@ emfinclude_HEADERS = \
 	sdk/include/emf/plugin.h \
 	sdk/include/emf/ringbuf.bpf.h \
 	sdk/include/emf/runtime.h \
+	sdk/include/emf/shim.bpf.h \
 	sdk/include/emf/slots.bpf.h \
 	sdk/include/emf/slots.h \
 	$(NULL)

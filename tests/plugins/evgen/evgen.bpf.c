@@ -44,13 +44,14 @@ int on_getpgid(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	case EVGEN_RING_DEFAULT:
 	case EVGEN_RING_NOWAKEUP:
-		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		/* The kernel's helpers as they are: the parentheses keep <emf/shim.bpf.h> out. */
+		e = (bpf_ringbuf_reserve)(&events, sizeof(*e), 0);
 		if (!e)
 			return 0;
 		e->pid = bpf_get_current_pid_tgid() >> 32;
 		e->seq = (__u32)arg;
 		e->ts = bpf_ktime_get_ns();
-		bpf_ringbuf_submit(e, magic == EVGEN_RING_NOWAKEUP ? BPF_RB_NO_WAKEUP : 0);
+		(bpf_ringbuf_submit)(e, magic == EVGEN_RING_NOWAKEUP ? BPF_RB_NO_WAKEUP : 0);
 		return 0;
 	case EVGEN_RING_OUTPUT:
 	case EVGEN_PERF:

@@ -227,6 +227,36 @@ static int on_sample(void *ctx, const struct emf_sample_data *d)
 	return err;
 }
 
+/*
+ * Loss is never silent: the first loss of each output is a warning that says
+ * what to do; with --json every loss is also a line of the stream, so a
+ * reader of the events can add them up. The totals are printed at exit.
+ */
+static void on_lost(void *ctx, const struct emf_plugin *p, size_t idx, uint64_t lost,
+		    uint64_t total)
+{
+	const struct emf_output *o = &emf_plugin__desc(p)->outputs[idx];
+	const char *name = emf_plugin__name(p);
+	bool perf = o->kind == EMF_OUTPUT_PERFBUF;
+	struct agent *a = ctx;
+	char line[256];
+	int n;
+
+	if (a->json) {
+		n = snprintf(line, sizeof(line),
+			     "{\"plugin\":\"%s\",\"output\":\"%s\",\"lost\":%" PRIu64
+			     ",\"lost_total\":%" PRIu64 "}\n",
+			     name, o->map_name, lost, total);
+		if (n > 0 && (size_t)n < sizeof(line) && emf_buf__append(&a->out, line, n))
+			a->write_failed = true;
+	}
+	if (lost != total)
+		return;
+	fprintf(stderr, "emf-agent: warning: plugin '%s' lost %" PRIu64 " events on output '%s': its %s was full, the agent read slower than the plugin sent; give it more room with --ring-size %s:%s=BYTES%s (totals at exit, or with --stats=SECS)\n",
+		name, lost, o->map_name, perf ? "perf buffer" : "ring buffer", name, o->map_name,
+		perf ? " (each CPU's buffer)" : "");
+}
+
 static void print_headers(struct agent *a, struct emf_runtime *rt)
 {
 	size_t i;
@@ -696,6 +726,7 @@ int main(int argc, char **argv)
 		.ctx = &a,
 		.keep_going = a.keep_going,
 		.sample_cb = on_sample,
+		.lost_cb = on_lost,
 	});
 	if (!rt) {
 		fprintf(stderr, "emf-agent: failed to create the runtime: %s\n", emf_strerror(errno));
@@ -813,6 +844,9 @@ out:
 	if (started && (a.stats || any_lost(rt)))
 		print_stats(rt);
 	emf_runtime__destroy(rt);
+	/* The last loss records, counted as the plugins stopped. */
+	if (!a.write_failed)
+		flush_out(&a);
 	agent_dyn_free(&dyn);
 	emf_buf__free(&a.out);
 	return ret;

@@ -121,12 +121,19 @@ static int on_ringbuf_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Report the events @o lost since the last report: to the host's lost_cb, or as a warning. */
 static void warn_loss(struct emf_output_rt *o)
 {
+	struct emf_runtime *rt = o->plugin->rt;
 	uint64_t now, n = o->stats.lost - o->lost_warned;
 
 	if (!n)
 		return;
+	if (rt->lost_cb) {
+		o->lost_warned = o->stats.lost;
+		rt->lost_cb(rt->ctx, o->plugin, (size_t)(o - o->plugin->outs), n, o->stats.lost);
+		return;
+	}
 	now = now_ns();
 	if (o->warned_ns && now - o->warned_ns < EMF_LOST_WARN_S * 1000000000ULL)
 		return;

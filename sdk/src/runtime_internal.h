@@ -81,6 +81,7 @@ struct emf_runtime {
 	int cb_err; /* what the event callback returned to stop a poll */
 	struct emf_bus *bus; /* created by emf_runtime__bus(), NULL until then */
 	emf_sample_fn sample_cb; /* sampled maps, each interval */
+	emf_lost_fn lost_cb; /* lost events; NULL: warn_loss() of reader.c warns */
 	struct emf_bus_sub *sig_sub; /* forwards bus signals to the plugins' hooks */
 	bool keep_going; /* a failing plugin is skipped, the others start */
 	unsigned int jobs; /* threads for loads and detaches, 0 for one per CPU */

@@ -83,6 +83,18 @@ struct emf_sample_data {
  */
 typedef int (*emf_sample_fn)(void *ctx, const struct emf_sample_data *data);
 
+/*
+ * Called when the reader finds that @plugin lost events on its @output-th
+ * output (an index of emf_plugin__desc(plugin)->outputs): @lost more since
+ * the last call, @total since the plugin was added. Ring buffer losses are
+ * failed reserves counted by the plugin's BPF code, read about once a second
+ * and at stop; perf buffer losses are the kernel's in-band reports. Called on
+ * the thread calling emf_runtime__poll() (or __drain(), __stop_plugin(),
+ * __destroy()); it must not stop or remove plugins.
+ */
+typedef void (*emf_lost_fn)(void *ctx, const struct emf_plugin *plugin, size_t output,
+			    uint64_t lost, uint64_t total);
+
 struct emf_runtime_opts {
 	size_t sz;
 	emf_event_fn event_cb; /* NULL: events are read and counted only */
@@ -103,6 +115,11 @@ struct emf_runtime_opts {
 	/* Threads that load and detach plugins in parallel; 0: one per CPU, 1: none. */
 	unsigned int jobs;
 	emf_sample_fn sample_cb; /* NULL: sampled maps are only published on the bus */
+	/*
+	 * Lost events, per output; passed ctx. NULL: the SDK warns itself, on
+	 * the first loss of an output and then at most every 10 s.
+	 */
+	emf_lost_fn lost_cb;
 	size_t :0;
 };
 

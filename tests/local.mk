@@ -72,6 +72,14 @@ CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.o,$(addsuffix $(s),$
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_REALWORLD)) $(addsuffix .h,$(EMF_REALWORLD)) \
 	tests/codegen/realworld/fsopen/maps.bpf.h
 
+# Loss is never silent: exactly N events through a tiny ring, for a bundled plugin
+# (opensnoop) and for an unchanged plain-libbpf program (ringflood, built as a dynamic
+# plugin); delivered + reported lost == N, and the agent warns.
+check_PROGRAMS += tests/kernel/loss_gen
+tests_kernel_loss_gen_SOURCES = tests/kernel/loss_gen.c
+TESTS += tests/kernel/test_loss.sh
+EXTRA_DIST += tests/kernel/test_loss.sh
+
 # Rollback against the real kernel: a plugin failing at each step between working ones.
 EMF_BAD = tests/plugins/badhook/badhook tests/plugins/badverify/badverify \
 	tests/plugins/notp/notp tests/plugins/fentrytest/fentrytest
@@ -101,7 +109,8 @@ CLEANFILES += $(addprefix tests/plugins/smp/smp,.emf.c .emf.h .skel.h .bpf.o .em
 EXTRA_DIST += tests/plugins/smp/smp.bpf.c tests/plugins/smp/smp.h
 
 # Dynamic plugins: test plugins built as shared objects.
-EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentrytest
+EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentrytest \
+	tests/codegen/realworld/ringflood/ringflood
 check_DATA = $(addsuffix .emf.so,$(EMF_DYN_PLUGINS))
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.so,$(addsuffix $(s),$(EMF_DYN_PLUGINS)))
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_DYN_PLUGINS)) $(addsuffix .h,$(EMF_DYN_PLUGINS))

@@ -13,10 +13,12 @@
  * reason.
  *
  * Loss: perf buffers report dropped samples in-band (PERF_RECORD_LOST); ring
- * buffers cannot, so emf_reserve()/emf_output() count failed reserves in the
- * plugin's per-CPU emf_lost map, which the reader sums about once a second,
- * at emf_plugin__stats() and at stop. Loss is warned about when first seen,
- * then at most every EMF_LOST_WARN_S seconds per output.
+ * buffers cannot, so emf_reserve()/emf_output() (and the plain helpers, through
+ * emf-codegen's <emf/shim.bpf.h>) count failed reserves in the plugin's
+ * per-CPU emf_lost map, which the reader sums about once a second, at
+ * emf_plugin__stats() and at stop. Loss goes to the host's lost_cb or, without
+ * one, is warned about when first seen, then at most every EMF_LOST_WARN_S
+ * seconds per output.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -257,7 +259,7 @@ void emf_reader__sync_lost(struct emf_plugin *p)
 			}
 		}
 		if (j == p->desc->n_outputs && sum && !p->lost_stray_warned) {
-			pr_warn("reader: plugin '%s' counted lost events under '%.*s', which is none of its output maps: pass the map to emf_reserve()/emf_output() as &NAME\n",
+			pr_warn("reader: plugin '%s' counted lost events under '%.*s', which is none of its output maps: pass the map to emf_reserve()/emf_output() (or the bpf_ringbuf_*() helpers) as &NAME\n",
 				p->desc->name, EMF_MAP_NAME_LEN, key);
 			p->lost_stray_warned = true;
 		}

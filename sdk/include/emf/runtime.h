@@ -395,7 +395,8 @@ struct emf_plugin_stats {
  * emf_plugin__stats - copy the plugin's counters into @stats
  *
  * While the plugin runs, this first reads the kernel's count of events its BPF
- * code could not reserve (emf_reserve()/emf_output() of <emf/emf.bpf.h>), so
+ * code could not reserve (emf_reserve()/emf_output() of <emf/emf.bpf.h>, or the
+ * plain bpf_ringbuf_*() helpers through emf-codegen's <emf/shim.bpf.h>), so
  * @stats->lost is current. Counters add up over stops and starts.
  */
 void emf_plugin__stats(const struct emf_plugin *plugin, struct emf_plugin_stats *stats);

@@ -46,6 +46,37 @@ refuse "$TMPD/bad-name" "its name 'bad-name' must be a C identifier"
 "$CODEGEN" tests/codegen/alltypes > /dev/null 2>&1
 [ $? = 2 ] || fail "missing -o: exit status is not 2"
 
+# The ring buffer shim (<emf/shim.bpf.h>): a program without a ring buffer (fsopen, perf
+# only) compiles to the same BTF and instructions with and without it; one calling the
+# plain bpf_ringbuf_*() helpers (bootstrap) gets exactly the shim's maps linked in.
+for d in fsopen bootstrap; do
+	for v in shim noshim; do
+		def=()
+		[ $v = noshim ] && def=(-D EMF_NO_RINGBUF_SHIM)
+		(cd "$top_srcdir" && "$CODEGEN" --vmlinux-h "$VMLINUX" -I sdk/include "${def[@]}" \
+			tests/codegen/realworld/$d -o "$TMPD/$v.$d") || fail "$d ($v): emf-codegen failed"
+		bpftool btf dump file "$TMPD/$v.$d/$d.bpf.o" > "$TMPD/$v.$d.btf" ||
+			fail "$d ($v): no BTF"
+		if command -v llvm-objdump > /dev/null; then
+			llvm-objdump -d "$TMPD/$v.$d/$d.bpf.o" | tail -n +3 > "$TMPD/$v.$d.dis"
+		else
+			: > "$TMPD/$v.$d.dis"
+		fi
+	done
+done
+cmp -s "$TMPD/shim.fsopen.btf" "$TMPD/noshim.fsopen.btf" ||
+	fail "fsopen: the shim changed the BTF of a program without a ring buffer"
+cmp -s "$TMPD/shim.fsopen.dis" "$TMPD/noshim.fsopen.dis" ||
+	fail "fsopen: the shim changed the instructions of a program without a ring buffer"
+for m in emf_lost emf_rb_wakeup; do
+	grep -q "VAR '$m' .*linkage=global" "$TMPD/shim.bootstrap.btf" ||
+		fail "bootstrap: the shim's map $m is not defined in the object"
+	grep -q "VAR '$m'" "$TMPD/noshim.bootstrap.btf" &&
+		fail "bootstrap: map $m is there without the shim"
+done
+grep -q "linkage=extern" "$TMPD/shim.bootstrap.btf" && fail "bootstrap: an extern is left unresolved"
+echo "ok: the ring buffer shim leaves fsopen as it was and links its maps into bootstrap"
+
 # Golden output, written with the repository's layout (needs clang-format).
 if command -v clang-format > /dev/null; then
 	(cd "$top_srcdir" && "$CODEGEN" --vmlinux-h "$VMLINUX" -I sdk/include tests/codegen/alltypes \

@@ -238,6 +238,60 @@ static void test_tiny_ring_stalled_output(void)
 	check_tiny_ring_stalled(EVGEN_RING_OUTPUT);
 }
 
+/* What lost_cb was told. */
+static struct {
+	uint64_t lost, total;
+	int calls, bad_output;
+} lostcb;
+
+static void on_lost(void *ctx, const struct emf_plugin *p, size_t output, uint64_t lost,
+		    uint64_t total)
+{
+	(void)ctx;
+	(void)p;
+	lostcb.calls++;
+	lostcb.bad_output += output != 0;
+	lostcb.lost += lost;
+	lostcb.total = total;
+}
+
+/* A host's lost_cb hears of every loss, of the right output, instead of the SDK's warning. */
+static void test_lost_cb(void)
+{
+	struct emf_plugin_stats st;
+	struct emf_runtime *rt;
+	struct emf_plugin *p;
+	const int n = 2000;
+
+	memset(&col, 0, sizeof(col));
+	memset(&lostcb, 0, sizeof(lostcb));
+	ktest_warnings[0] = '\0';
+	rt = emf_runtime__new(&(struct emf_runtime_opts){ .sz = sizeof(struct emf_runtime_opts),
+							   .event_cb = on_event,
+							   .lost_cb = on_lost });
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
+	p = emf_runtime__add(rt, &evgen__plugin);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL(emf_plugin__set_ring_size(p, "events", 4096), 0);
+	CU_ASSERT_EQUAL_FATAL(start(rt), 0);
+	gen(EVGEN_RING_EMF, n, 0);
+	CU_ASSERT(emf_runtime__drain(rt) > 0);
+	gen(EVGEN_RING_OUTPUT, n, 0);
+	CU_ASSERT(emf_runtime__drain(rt) > 0);
+	emf_plugin__stats(p, &st);
+	/* The second n reuse the first n's sequence numbers: count from the stats. */
+	fprintf(stderr, "  generated %d, delivered %llu, lost %llu in %d lost_cb calls\n", 2 * n,
+		(unsigned long long)st.events, (unsigned long long)lostcb.lost, lostcb.calls);
+	CU_ASSERT(lostcb.calls >= 1);
+	CU_ASSERT_EQUAL(lostcb.bad_output, 0);
+	CU_ASSERT(st.lost > 0);
+	CU_ASSERT_EQUAL(lostcb.lost, st.lost);
+	CU_ASSERT_EQUAL(lostcb.total, st.lost);
+	CU_ASSERT_EQUAL(st.lost + st.events, (uint64_t)(2 * n));
+	CU_ASSERT_PTR_NULL(strstr(ktest_warnings, "lost"));
+	emf_runtime__destroy(rt);
+}
+
 /*
  * Back-pressure: the host's callback blocks on the first event while the
  * producer goes on; the reader neither drops silently nor fails, and once the
@@ -409,6 +463,7 @@ int main(void)
 		    test_tiny_ring_stalled_submit);
 	CU_add_test(s, "tiny ring, stalled consumer: lost = generated - delivered (output)",
 		    test_tiny_ring_stalled_output);
+	CU_add_test(s, "lost_cb: every loss, per output, instead of the warning", test_lost_cb);
 	CU_add_test(s, "blocked callback: loss counted, nothing dropped silently",
 		    test_blocked_callback);
 	CU_add_test(s, "tiny perf buffer, stalled consumer: lost = generated - delivered",

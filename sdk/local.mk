@@ -25,6 +25,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/slots.c \
 	sdk/src/slots_internal.h \
 	sdk/src/sample.c \
+	sdk/src/share.c \
 	sdk/src/trusted.c \
 	sdk/src/trusted_internal.h \
 	$(NULL)

@@ -153,7 +153,7 @@ void emf_slots__unlock(struct emf_runtime *rt);
  */
 void emf_slots__forget(struct emf_runtime *rt, struct emf_plugin *only);
 
-/* Shared helpers of slots.c and maps.c. */
+/* share.c: the pin root, its lock and the removal of unused pins, for slots.c and maps.c. */
 const char *emf_share__root(const struct emf_runtime *rt);
 int emf_share__lock(struct emf_runtime *rt, bool report);
 void emf_share__unlock(struct emf_runtime *rt);
@@ -165,6 +165,8 @@ const char *emf_share__tag(struct emf_plugin *p, int *cursor, const char *prefix
 __attribute__((format(printf, 3, 4))) int emf_share__error(struct emf_runtime *rt, int err,
 							   const char *fmt, ...);
 uint32_t emf_share__map_id(int fd);
+/* Every map id some program in the kernel uses, sorted; NULL with errno on failure. */
+uint32_t *emf_share__used_map_ids(size_t *n);
 bool emf_share__id_used(const uint32_t *used, size_t n, uint32_t id);
 void emf_share__unpin(const char *path);
 

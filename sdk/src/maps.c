@@ -225,11 +225,11 @@ static int open_or_create(struct emf_runtime *rt, struct emf_plugin *p, struct e
 	__u32 len = sizeof(info);
 	struct emf_plugin *who = ref ? ref->plugin : NULL;
 	const struct bpf_map *decl = ref ? ref->map : NULL;
-	char path[EMF_PIN_ROOT_MAX + EMF_SHARED_NAME_MAX + 8];
+	char path[EMF_PIN_ROOT_MAX + EMF_SHARED_NAME_MAX + 8], at[PATH_MAX];
 	int fd, err;
 
 	snprintf(path, sizeof(path), "%s/maps/%s", emf_share__root(rt), m->name);
-	fd = bpf_obj_get(path);
+	fd = bpf_obj_get(emf_share__path(rt, "maps", m->name, at, sizeof(at)));
 	if (fd < 0 && errno != ENOENT)
 		return emf_share__error(rt, -errno, "plugin '%s' failed to share map '%s': %s: %s",
 					emf_plugin__name(p), m->name, path, emf_strerror(-errno));
@@ -260,7 +260,7 @@ static int open_or_create(struct emf_runtime *rt, struct emf_plugin *p, struct e
 					"plugin '%s' failed to share map '%s': failed to create it as plugin '%s' declares it: %s",
 					emf_plugin__name(p), m->name, emf_plugin__name(who),
 					emf_strerror(fd));
-	if (bpf_obj_pin(fd, path)) {
+	if (bpf_obj_pin(fd, at)) {
 		err = -errno;
 		close(fd);
 		return emf_share__error(rt, err,
@@ -376,13 +376,13 @@ void emf_maps__forget(struct emf_runtime *rt, struct emf_plugin *only, const uin
 			continue;
 		}
 		/* Nobody of the run uses it: unpin it unless a program still does. */
-		snprintf(path, sizeof(path), "%s/maps/%s", emf_share__root(rt), m->name);
 		if (m->fd >= 0 && used && !sh->keep_pins &&
 		    !emf_share__id_used(used, n_used, m->map_id)) {
-			int pin = bpf_obj_get(path);
+			int pin = bpf_obj_get(emf_share__path(rt, "maps", m->name, path,
+							      sizeof(path)));
 
 			if (pin >= 0 && emf_share__map_id(pin) == m->map_id)
-				emf_share__unpin(path);
+				emf_share__unpin(rt, "maps", m->name);
 			if (pin >= 0)
 				close(pin);
 		}

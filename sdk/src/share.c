@@ -5,6 +5,7 @@
  * processes changing it, and the removal of pins nothing uses any more.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -63,62 +64,230 @@ int emf_share__error(struct emf_runtime *rt, int err, const char *fmt, ...)
 	return err;
 }
 
+/* A refusal or failure of the pin root: the start's error with @report, else a warning. */
+static __attribute__((format(printf, 4, 5))) int
+pin_error(struct emf_runtime *rt, bool report, int err, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (report)
+		return emf_share__error(rt, err, "%s", msg);
+	pr_warn("slots: %s\n", msg);
+	return err;
+}
+
+/*
+ * The one message for a pin directory that cannot be created, or is root's
+ * while the process is not: a run without root, mostly.
+ */
+static int pin_dir_failed(struct emf_runtime *rt, const char *path, int err)
+{
+	return emf_share__error(rt, err, "failed to create %s on bpffs: %s", path,
+				emf_strerror(err));
+}
+
+/*
+ * The pin root and its subdirectories must be this process's and writable by
+ * it alone: whoever may write to them can remove or replace the pins of a
+ * running runtime. A directory on the way to the root may be root's too, and
+ * writable by others only when sticky, as bpffs mounted without options is
+ * (1777).
+ */
+static int check_dir(struct emf_runtime *rt, int fd, const char *path, bool own)
+{
+	uid_t euid = geteuid();
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return emf_share__error(rt, -errno, "failed to read %s: %s", path,
+					emf_strerror(-errno));
+	/* Root's directory and a process without root: what it lacks is privilege. */
+	if (own && st.st_uid == 0 && euid != 0)
+		return pin_dir_failed(rt, path, -EACCES);
+	if (own && st.st_uid != euid)
+		return emf_share__error(rt, -EPERM,
+					"refusing pin directory %s: it is owned by uid %u, not by uid %u running this process, so its owner could remove or replace the pins of a running runtime; remove it (rm -r %s) and start again: emf creates it mode 0700",
+					path, (unsigned int)st.st_uid, (unsigned int)euid, path);
+	if (own && (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return emf_share__error(rt, -EPERM,
+					"refusing pin directory %s: it is writable by group or others (mode %04o), who could remove or replace the pins of a running runtime; remove it (rm -r %s) and start again: emf creates it mode 0700",
+					path, (unsigned int)(st.st_mode & 07777), path);
+	if (!own && st.st_uid && st.st_uid != euid)
+		return emf_share__error(rt, -EPERM,
+					"refusing pin root %s: directory %s on the way to it is owned by uid %u, neither root nor uid %u running this process; choose a root under directories root owns",
+					emf_share__root(rt), path, (unsigned int)st.st_uid,
+					(unsigned int)euid);
+	if (!own && (st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+		return emf_share__error(rt, -EPERM,
+					"refusing pin root %s: directory %s on the way to it is writable by group or others and not sticky (mode %04o), so anyone could replace what is under it; choose another root",
+					emf_share__root(rt), path, (unsigned int)(st.st_mode & 07777));
+	return 0;
+}
+
+/* Why openat(O_DIRECTORY | O_NOFOLLOW) of @path failed, as the start's error. */
+static int open_failed(struct emf_runtime *rt, int dirfd, const char *name, const char *path,
+		       int err)
+{
+	struct stat st;
+
+	if ((err == -ELOOP || err == -ENOTDIR) && !fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return emf_share__error(rt, -EPERM,
+					"refusing pin directory %s: it is %s, not a directory; remove it (rm %s) and start again",
+					path, S_ISLNK(st.st_mode) ? "a symlink" : "a file", path);
+	return emf_share__error(rt, err, "failed to open %s: %s", path, emf_strerror(err));
+}
+
+/*
+ * Open directory @name of @dirfd (@path, for messages) without following a
+ * symlink, creating it mode 0700 with @create, and check it is ours alone.
+ * Returns the fd, -ENOENT when it does not exist and !@create, or a negative
+ * errno with the start's error set.
+ */
+static int open_own_dir(struct emf_runtime *rt, int dirfd, const char *name, const char *path,
+			bool create)
+{
+	int fd, err;
+
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(dirfd, name, 0700) && errno != EEXIST)
+			return pin_dir_failed(rt, path, -errno);
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		return pin_dir_failed(rt, path, -errno);
+	if (fd < 0)
+		return errno == ENOENT && !create ? -ENOENT :
+						    open_failed(rt, dirfd, name, path, -errno);
+	err = check_dir(rt, fd, path, true);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/*
+ * Open the pin root's parent one component at a time from "/", following no
+ * symlink, and check every directory on the way: what is checked is what the
+ * pins go under. Returns the fd, or a negative errno (@report: the start's
+ * error).
+ */
+static int open_parent(struct emf_runtime *rt, bool report)
+{
+	const char *root = emf_share__root(rt), *c = root, *end;
+	char path[EMF_PIN_ROOT_MAX + NAME_MAX + 2] = "";
+	struct statfs st;
+	int fd, next, err;
+
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return pin_error(rt, report, -errno, "failed to open /: %s", emf_strerror(-errno));
+	for (;;) {
+		char name[NAME_MAX + 1];
+
+		while (*c == '/')
+			c++;
+		end = strchr(c, '/');
+		if (!end)
+			break; /* c is the root's own name */
+		snprintf(name, sizeof(name), "%.*s", (int)(end - c), c);
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s", name);
+		if (!strcmp(name, ".") || !strcmp(name, "..")) {
+			err = pin_error(rt, report, -EINVAL,
+					"invalid pin root %s: give it without '.' or '..'", root);
+			goto err;
+		}
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0) {
+			err = pin_error(rt, report, -errno,
+					"cannot pin shared slots and maps under %s: %s: %s%s", root,
+					path, emf_strerror(-errno),
+					errno == ELOOP ? " (a symlink: give the real path)" : "");
+			goto err;
+		}
+		close(fd);
+		fd = next;
+		err = check_dir(rt, fd, path, false);
+		if (err)
+			goto err;
+		c = end;
+	}
+	if (!path[0])
+		snprintf(path, sizeof(path), "/");
+	if (fstatfs(fd, &st) || st.f_type != BPF_FS_MAGIC) {
+		err = pin_error(rt, report, -ENODEV,
+				"cannot pin shared slots and maps under %s: %s is not on bpffs (mount it: mount -t bpf bpf %s)",
+				root, path, path);
+		goto err;
+	}
+	return fd;
+err:
+	close(fd);
+	return err;
+}
+
+/*
+ * Pins are made and opened through /proc/self/fd/N/NAME, N the directory
+ * checked at claim, so a path is never resolved again. Without /proc (a bare
+ * initramfs), the path itself: every directory on it was checked and only the
+ * owner or root can rename what is under it.
+ */
+static bool proc_fd_paths(void)
+{
+	return !access("/proc/self/fd", X_OK);
+}
+
+/* The last component of the root: its name in the parent. */
+static const char *root_name(const struct emf_runtime *rt)
+{
+	return strrchr(emf_share__root(rt), '/') + 1;
+}
+
+/* Open the root, creating it mode 0700, and check it is this process's alone. */
+static int claim(struct emf_runtime *rt)
+{
+	struct emf_share *sh = &rt->share;
+	int fd;
+
+	fd = open_own_dir(rt, sh->lock_fd, root_name(rt), emf_share__root(rt), true);
+	if (fd < 0)
+		return fd;
+	sh->root_fd = fd;
+	sh->claimed = true;
+	return 0;
+}
+
 /*
  * The lock is on the root's parent: the root itself goes away with its last
- * pin. With @report, a failure is the start's error; otherwise only a warning.
+ * pin. With @report (a start), the root is claimed too and a failure is the
+ * start's error; otherwise only a warning.
  */
 int emf_share__lock(struct emf_runtime *rt, bool report)
 {
-	char parent[EMF_PIN_ROOT_MAX], msg[512];
-	struct statfs st;
-	char *slash;
+	struct emf_share *sh = &rt->share;
 	int fd, err;
 
-	if (rt->share.locked)
-		return 0;
-	snprintf(parent, sizeof(parent), "%s", emf_share__root(rt));
-	slash = strrchr(parent, '/');
-	if (slash == parent)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	if (statfs(parent, &st)) {
-		err = -errno;
-		snprintf(msg, sizeof(msg), "slots: cannot pin shared slots and maps under %s: %s: %s",
-			 emf_share__root(rt), parent, emf_strerror(err));
-		goto err;
+	if (!sh->locked) {
+		fd = open_parent(rt, report);
+		if (fd < 0)
+			return fd;
+		while (flock(fd, LOCK_EX)) {
+			if (errno == EINTR)
+				continue;
+			err = pin_error(rt, report, -errno, "failed to lock the parent of %s: %s",
+					emf_share__root(rt), emf_strerror(-errno));
+			close(fd);
+			return err;
+		}
+		sh->lock_fd = fd;
+		sh->locked = true;
 	}
-	if (st.f_type != BPF_FS_MAGIC) {
-		err = -ENODEV;
-		snprintf(msg, sizeof(msg),
-			 "slots: cannot pin shared slots and maps under %s: %s is not on bpffs (mount it: mount -t bpf bpf %s)",
-			 emf_share__root(rt), parent, parent);
-		goto err;
-	}
-	fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		snprintf(msg, sizeof(msg), "slots: failed to open %s to lock it: %s", parent,
-			 emf_strerror(err));
-		goto err;
-	}
-	while (flock(fd, LOCK_EX)) {
-		if (errno == EINTR)
-			continue;
-		err = -errno;
-		close(fd);
-		snprintf(msg, sizeof(msg), "slots: failed to lock %s: %s", parent,
-			 emf_strerror(err));
-		goto err;
-	}
-	rt->share.lock_fd = fd;
-	rt->share.locked = true;
-	return 0;
-err:
-	if (report)
-		return emf_share__error(rt, err, "%s", msg);
-	pr_warn("%s\n", msg);
-	return err;
+	return report && !sh->claimed ? claim(rt) : 0;
 }
 
 void emf_share__unlock(struct emf_runtime *rt)
@@ -130,21 +299,67 @@ void emf_share__unlock(struct emf_runtime *rt)
 	rt->share.locked = false;
 }
 
+static int *sub_fd(struct emf_runtime *rt, const char *sub)
+{
+	return !strcmp(sub, "slots") ? &rt->share.slots_fd : &rt->share.maps_fd;
+}
+
 int emf_share__mkdir(struct emf_runtime *rt, const char *sub)
 {
 	char path[PATH_MAX];
+	int *dfd = sub_fd(rt, sub), fd;
 
-	if (mkdir(emf_share__root(rt), 0700) && errno != EEXIST)
-		goto err;
-	if (!sub)
-		return 0;
 	snprintf(path, sizeof(path), "%s/%s", emf_share__root(rt), sub);
-	if (mkdir(path, 0700) && errno != EEXIST)
-		goto err;
+	fd = open_own_dir(rt, rt->share.root_fd, sub, path, true);
+	if (fd < 0)
+		return fd;
+	if (*dfd >= 0)
+		close(*dfd);
+	*dfd = fd;
 	return 0;
-err:
-	return emf_share__error(rt, -errno, "slots: failed to create %s%s%s on bpffs: %s",
-				emf_share__root(rt), sub ? "/" : "", sub ?: "", emf_strerror(-errno));
+}
+
+const char *emf_share__path(struct emf_runtime *rt, const char *sub, const char *name, char *buf,
+			    size_t n)
+{
+	int fd = *sub_fd(rt, sub);
+
+	if (fd >= 0 && proc_fd_paths())
+		snprintf(buf, n, "/proc/self/fd/%d%s%s", fd, name ? "/" : "", name ?: "");
+	else
+		snprintf(buf, n, "%s/%s%s%s", emf_share__root(rt), sub, name ? "/" : "",
+			 name ?: "");
+	return buf;
+}
+
+void emf_share__rmdir(struct emf_runtime *rt, const char *sub)
+{
+	int *fd = sub_fd(rt, sub);
+
+	/* Only a directory checked as ours; fails while something is left in it. */
+	if (!rt->share.claimed || *fd < 0 || unlinkat(rt->share.root_fd, sub, AT_REMOVEDIR))
+		return;
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void emf_share__disown(struct emf_runtime *rt)
+{
+	struct emf_share *sh = &rt->share;
+
+	if (!sh->claimed)
+		return;
+	if (sh->slots_fd >= 0)
+		close(sh->slots_fd);
+	if (sh->maps_fd >= 0)
+		close(sh->maps_fd);
+	close(sh->root_fd);
+	sh->slots_fd = sh->maps_fd = sh->root_fd = -1;
+	sh->claimed = false;
+	/* Fails while something is left in it. */
+	if (!sh->keep_pins && !emf_share__lock(rt, false))
+		unlinkat(sh->lock_fd, root_name(rt), AT_REMOVEDIR);
 }
 
 uint32_t emf_share__map_id(int fd)
@@ -215,10 +430,15 @@ bool emf_share__id_used(const uint32_t *used, size_t n, uint32_t id)
 	return id && bsearch(&id, used, n, sizeof(*used), cmp_u32);
 }
 
-void emf_share__unpin(const char *path)
+void emf_share__unpin(struct emf_runtime *rt, const char *sub, const char *name)
 {
-	if (unlink(path) && errno != ENOENT)
-		pr_warn("slots: failed to remove pin %s: %s\n", path, emf_strerror(-errno));
+	int fd = *sub_fd(rt, sub);
+
+	if (fd < 0)
+		return;
+	if (unlinkat(fd, name, 0) && errno != ENOENT)
+		pr_warn("slots: failed to remove pin %s/%s/%s: %s\n", emf_share__root(rt), sub,
+			name, emf_strerror(-errno));
 	else
-		pr_debug("slots: removed %s\n", path);
+		pr_debug("slots: removed %s/%s/%s\n", emf_share__root(rt), sub, name);
 }

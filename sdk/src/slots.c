@@ -382,11 +382,11 @@ static int check_map(struct emf_runtime *rt, int fd, const char *path, enum bpf_
 static int open_pinned(struct emf_runtime *rt, const char *file, const char *kname,
 		       enum bpf_map_type type, __u32 key, __u32 value, uint32_t *id)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], at[PATH_MAX];
 	int fd, err;
 
 	snprintf(path, sizeof(path), "%s/slots/%s", emf_share__root(rt), file);
-	fd = bpf_obj_get(path);
+	fd = bpf_obj_get(emf_share__path(rt, "slots", file, at, sizeof(at)));
 	if (fd < 0 && errno != ENOENT)
 		return emf_share__error(rt, -errno, "slots: failed to open pinned map %s: %s", path,
 					emf_strerror(-errno));
@@ -395,7 +395,7 @@ static int open_pinned(struct emf_runtime *rt, const char *file, const char *kna
 		if (fd < 0)
 			return emf_share__error(rt, -errno, "slots: failed to create %s: %s", path,
 						emf_strerror(-errno));
-		if (bpf_obj_pin(fd, path)) {
+		if (bpf_obj_pin(fd, at)) {
 			err = -errno;
 			close(fd);
 			return emf_share__error(rt, err, "slots: failed to pin %s: %s", path,
@@ -687,6 +687,7 @@ int emf_slots__prepare(struct emf_plugin *p)
 	if (!sh->active) {
 		sh->active = true;
 		sh->lock_fd = sh->names_fd = sh->missed_fd = -1;
+		sh->root_fd = sh->slots_fd = sh->maps_fd = -1;
 	}
 	/* First what needs no kernel: the declarations and their agreement. */
 	err = scan_fillers(rt, p);
@@ -914,11 +915,10 @@ static void collect_slots(struct emf_runtime *rt, const uint32_t *used, size_t n
 			i++;
 			continue;
 		}
-		snprintf(path, sizeof(path), "%s/slots/%s", emf_share__root(rt), t->kind);
 		/* Only the pin of the table this run used. */
-		pin = bpf_obj_get(path);
+		pin = bpf_obj_get(emf_share__path(rt, "slots", t->kind, path, sizeof(path)));
 		if (pin >= 0 && emf_share__map_id(pin) == t->map_id && !sh->keep_pins)
-			emf_share__unpin(path);
+			emf_share__unpin(rt, "slots", t->kind);
 		if (pin >= 0)
 			close(pin);
 		close(t->fd);
@@ -934,8 +934,7 @@ static void collect_slots(struct emf_runtime *rt, const uint32_t *used, size_t n
 	}
 	if (sh->names_fd < 0 || sh->n_tables || sh->n_slots)
 		return;
-	snprintf(path, sizeof(path), "%s/slots", emf_share__root(rt));
-	dir = opendir(path);
+	dir = opendir(emf_share__path(rt, "slots", NULL, path, sizeof(path)));
 	while (dir && (de = readdir(dir)))
 		if (de->d_name[0] != '.' && strcmp(de->d_name, "names") &&
 		    strcmp(de->d_name, "missed"))
@@ -944,12 +943,9 @@ static void collect_slots(struct emf_runtime *rt, const uint32_t *used, size_t n
 		closedir(dir);
 	if (dir && !tables_left && !emf_share__id_used(used, n, sh->missed_id) &&
 	    !sh->keep_pins) {
-		snprintf(path, sizeof(path), "%s/slots/names", emf_share__root(rt));
-		emf_share__unpin(path);
-		snprintf(path, sizeof(path), "%s/slots/missed", emf_share__root(rt));
-		emf_share__unpin(path);
-		snprintf(path, sizeof(path), "%s/slots", emf_share__root(rt));
-		rmdir(path);
+		emf_share__unpin(rt, "slots", "names");
+		emf_share__unpin(rt, "slots", "missed");
+		emf_share__rmdir(rt, "slots");
 	}
 	close(sh->names_fd);
 	close(sh->missed_fd);
@@ -1027,13 +1023,8 @@ void emf_slots__forget(struct emf_runtime *rt, struct emf_plugin *only)
 		if (used)
 			collect_slots(rt, used, n);
 		emf_maps__forget(rt, only, used, n);
-		if (used && !sh->keep_pins) {
-			char path[PATH_MAX];
-
-			snprintf(path, sizeof(path), "%s/maps", emf_share__root(rt));
-			rmdir(path); /* each fails while something is left in it */
-			rmdir(emf_share__root(rt));
-		}
+		if (used && !sh->keep_pins)
+			emf_share__rmdir(rt, "maps");
 		free(used);
 	}
 	for (i = j = 0; i < sh->n_progs; i++)
@@ -1052,6 +1043,7 @@ void emf_slots__forget(struct emf_runtime *rt, struct emf_plugin *only)
 		close(sh->names_fd);
 	if (sh->missed_fd >= 0)
 		close(sh->missed_fd);
+	emf_share__disown(rt);
 	emf_share__unlock(rt);
 	free(sh->slots);
 	free(sh->sites);

@@ -114,7 +114,9 @@ struct emf_share {
 	/* From the first prepare to the forget of the last plugin: the fields below are valid. */
 	bool active;
 	bool locked;
-	int lock_fd;
+	int lock_fd; /* the root's parent, flocked exclusively while locked */
+	bool claimed; /* root_fd is open and checked, see emf_share__lock() */
+	int root_fd, slots_fd, maps_fd; /* checked directories, -1 when not open */
 	int names_fd; /* -1 until a plugin uses slots */
 	int missed_fd;
 	uint32_t names_id, missed_id;
@@ -155,9 +157,21 @@ void emf_slots__forget(struct emf_runtime *rt, struct emf_plugin *only);
 
 /* share.c: the pin root, its lock and the removal of unused pins, for slots.c and maps.c. */
 const char *emf_share__root(const struct emf_runtime *rt);
+/*
+ * Lock the root's parent; with @report (a start) also claim the root: check it
+ * (ours, mode 0700, no symlink) or create it.
+ */
 int emf_share__lock(struct emf_runtime *rt, bool report);
 void emf_share__unlock(struct emf_runtime *rt);
+/* Open (or create) ROOT/@sub, "slots" or "maps", and check it; holding the lock. */
 int emf_share__mkdir(struct emf_runtime *rt, const char *sub);
+/* The path the kernel gets for ROOT/@sub/@name (@name NULL: the directory), through its fd. */
+const char *emf_share__path(struct emf_runtime *rt, const char *sub, const char *name, char *buf,
+			    size_t n);
+/* Remove ROOT/@sub when it is empty. */
+void emf_share__rmdir(struct emf_runtime *rt, const char *sub);
+/* Let go of the root, and remove it when it is empty. */
+void emf_share__disown(struct emf_runtime *rt);
 /* The next BTF decl tag "PREFIX..." of @p's object from *cursor; *target names what it tags. */
 const char *emf_share__tag(struct emf_plugin *p, int *cursor, const char *prefix,
 			   const char **target);
@@ -168,7 +182,7 @@ uint32_t emf_share__map_id(int fd);
 /* Every map id some program in the kernel uses, sorted; NULL with errno on failure. */
 uint32_t *emf_share__used_map_ids(size_t *n);
 bool emf_share__id_used(const uint32_t *used, size_t n, uint32_t id);
-void emf_share__unpin(const char *path);
+void emf_share__unpin(struct emf_runtime *rt, const char *sub, const char *name);
 
 /* maps.c: @p's shared maps, then (holding the lock) the pinned maps they use. */
 int emf_maps__prepare(struct emf_plugin *p);

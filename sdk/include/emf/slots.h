@@ -14,6 +14,14 @@
  * Pins live under a root directory on bpffs (EMF_PIN_ROOT_DEFAULT); every
  * runtime and process using the same root shares its slots and maps. The
  * root's parent directory must exist on bpffs (mount -t bpf bpf /sys/fs/bpf).
+ *
+ * The root and its subdirectories are created mode 0700 and must belong to
+ * the effective uid of the process and be writable by it alone; a symlink, or
+ * a directory made by someone else, is refused with what to remove. The
+ * directories above the root must belong to root (or that uid) and be
+ * writable by others only when sticky (bpffs mounted without options is
+ * 1777). Every check is made on the opened directory, and pins are made and
+ * opened through it.
  */
 #ifndef __EMF_SLOTS_H
 #define __EMF_SLOTS_H

@@ -4,6 +4,7 @@
  * (slots.c) and shared maps (maps.c) it shares, the lock that serialises the
  * processes changing it, and the removal of pins nothing uses any more.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -25,6 +26,9 @@
 #include "log_internal.h"
 #include "opts_internal.h"
 #include "runtime_internal.h"
+
+/* ROOT/owner: a symlink to the pid of the process owning the root. */
+#define OWNER_LINK "owner"
 
 int emf_runtime__set_pin_opts(struct emf_runtime *rt, const struct emf_pin_opts *opts)
 {
@@ -248,18 +252,167 @@ static const char *root_name(const struct emf_runtime *rt)
 	return strrchr(emf_share__root(rt), '/') + 1;
 }
 
-/* Open the root, creating it mode 0700, and check it is this process's alone. */
+/* The pid ROOT/owner names, 0 when there is none or it is not one. */
+static pid_t read_owner(int root_fd)
+{
+	char buf[32], *end;
+	ssize_t n;
+	long pid;
+
+	n = readlinkat(root_fd, OWNER_LINK, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	pid = strtol(buf, &end, 10);
+	return *end || pid <= 0 || pid > INT32_MAX ? 0 : (pid_t)pid;
+}
+
+/* "emf-agent (pid 1234)", for messages; "another process" when the pid is unknown. */
+static void owner_name(pid_t pid, char *buf, size_t n)
+{
+	char path[64], comm[20] = "";
+	FILE *f;
+
+	if (!pid) {
+		snprintf(buf, n, "another process");
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (f && fgets(comm, sizeof(comm), f))
+		comm[strcspn(comm, "\n")] = '\0';
+	if (f)
+		fclose(f);
+	snprintf(buf, n, "%s%spid %d%s", comm, comm[0] ? " (" : "", (int)pid, comm[0] ? ")" : "");
+}
+
+/*
+ * Empty the prog arrays and remove every pin under the root @root_fd, its
+ * subdirectories and the owner link; *@emptied counts the filled slots.
+ * Returns the pins removed or a negative errno (the start's error set).
+ */
+static int clean_root(struct emf_runtime *rt, int root_fd, unsigned int *emptied)
+{
+	static const char *const subs[] = { "slots", "maps" };
+	int removed = 0, err = 0;
+	size_t k;
+
+	*emptied = 0;
+	for (k = 0; k < 2 && !err; k++) {
+		char path[PATH_MAX];
+		struct dirent *de;
+		DIR *dir;
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", emf_share__root(rt), subs[k]);
+		fd = open_own_dir(rt, root_fd, subs[k], path, false);
+		if (fd == -ENOENT)
+			continue;
+		if (fd < 0)
+			return fd;
+		dir = fdopendir(fd);
+		if (!dir) {
+			err = emf_share__error(rt, -errno, "failed to read %s: %s", path,
+					       emf_strerror(-errno));
+			close(fd);
+			break;
+		}
+		while ((de = readdir(dir))) {
+			struct bpf_map_info info = {};
+			__u32 len = sizeof(info), i, id;
+			int map;
+
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			/* A prog array keeps its programs, and their maps, alive: empty it. */
+			if (proc_fd_paths())
+				snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd(dir),
+					 de->d_name);
+			else
+				snprintf(path, sizeof(path), "%s/%s/%s", emf_share__root(rt),
+					 subs[k], de->d_name);
+			map = de->d_type == DT_REG ? bpf_obj_get(path) : -1;
+			if (map >= 0 && !bpf_obj_get_info_by_fd(map, &info, &len) &&
+			    info.type == BPF_MAP_TYPE_PROG_ARRAY)
+				for (i = 0; i < info.max_entries; i++)
+					if (!bpf_map_lookup_elem(map, &i, &id) &&
+					    !bpf_map_delete_elem(map, &i))
+						(*emptied)++;
+			if (map >= 0)
+				close(map);
+			if (unlinkat(dirfd(dir), de->d_name, de->d_type == DT_DIR ? AT_REMOVEDIR : 0))
+				pr_warn("slots: failed to remove %s/%s/%s: %s\n", emf_share__root(rt),
+					subs[k], de->d_name, emf_strerror(-errno));
+			else
+				removed++;
+		}
+		closedir(dir);
+		unlinkat(root_fd, subs[k], AT_REMOVEDIR);
+	}
+	unlinkat(root_fd, OWNER_LINK, 0);
+	return err ?: removed;
+}
+
+/*
+ * Take the root for this process: create it or check it, then hold a shared
+ * flock on it for as long as the runtime uses it. No flock held means no live
+ * runtime uses the root; the owner link then names a process that died
+ * without removing its pins, and they are removed. A root some other live
+ * process owns is refused.
+ */
 static int claim(struct emf_runtime *rt)
 {
 	struct emf_share *sh = &rt->share;
-	int fd;
+	unsigned int emptied;
+	char pid[16];
+	pid_t owner;
+	int fd, n;
 
 	fd = open_own_dir(rt, sh->lock_fd, root_name(rt), emf_share__root(rt), true);
 	if (fd < 0)
 		return fd;
+	if (!flock(fd, LOCK_EX | LOCK_NB)) {
+		owner = read_owner(fd);
+		if (owner && owner != getpid()) {
+			n = clean_root(rt, fd, &emptied);
+			if (n < 0)
+				goto err;
+			pr_warn("slots: %s: process %d died without removing its pins; removed them: %u slot%s emptied, %d pin%s removed\n",
+				emf_share__root(rt), (int)owner, emptied, emptied == 1 ? "" : "s",
+				n, n == 1 ? "" : "s");
+		}
+		unlinkat(fd, OWNER_LINK, 0);
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		if (symlinkat(pid, fd, OWNER_LINK)) {
+			n = emf_share__error(rt, -errno, "failed to record the owner of %s: %s",
+					     emf_share__root(rt), emf_strerror(-errno));
+			goto err;
+		}
+	} else if (errno != EWOULDBLOCK) {
+		n = emf_share__error(rt, -errno, "failed to lock %s: %s", emf_share__root(rt),
+				     emf_strerror(-errno));
+		goto err;
+	} else if ((owner = read_owner(fd)) != getpid()) {
+		char who[64];
+
+		owner_name(owner, who, sizeof(who));
+		n = emf_share__error(rt, -EBUSY,
+				     "the pins under %s belong to %s, which is running: a pin root has one owner process; stop it, or give this process a root of its own (emf_pin_opts.root, emf-agent --pin-root DIR)",
+				     emf_share__root(rt), who);
+		goto err;
+	}
+	/* Converting the exclusive lock is not atomic, but the parent's lock is held. */
+	if (flock(fd, LOCK_SH)) {
+		n = emf_share__error(rt, -errno, "failed to lock %s: %s", emf_share__root(rt),
+				     emf_strerror(-errno));
+		goto err;
+	}
 	sh->root_fd = fd;
 	sh->claimed = true;
 	return 0;
+err:
+	close(fd);
+	return n;
 }
 
 /*
@@ -344,9 +497,20 @@ void emf_share__rmdir(struct emf_runtime *rt, const char *sub)
 	*fd = -1;
 }
 
+/* Remove directory @name of @dirfd when it is empty and as emf makes it, not someone else's. */
+static void rmdir_own(int dirfd, const char *name)
+{
+	struct stat st;
+
+	if (!fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode) &&
+	    st.st_uid == geteuid() && !(st.st_mode & (S_IWGRP | S_IWOTH)))
+		unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
 void emf_share__disown(struct emf_runtime *rt)
 {
 	struct emf_share *sh = &rt->share;
+	int fd;
 
 	if (!sh->claimed)
 		return;
@@ -354,12 +518,74 @@ void emf_share__disown(struct emf_runtime *rt)
 		close(sh->slots_fd);
 	if (sh->maps_fd >= 0)
 		close(sh->maps_fd);
-	close(sh->root_fd);
+	close(sh->root_fd); /* drops this runtime's flock */
 	sh->slots_fd = sh->maps_fd = sh->root_fd = -1;
 	sh->claimed = false;
-	/* Fails while something is left in it. */
-	if (!sh->keep_pins && !emf_share__lock(rt, false))
-		unlinkat(sh->lock_fd, root_name(rt), AT_REMOVEDIR);
+	if (emf_share__lock(rt, false))
+		return;
+	/* The last live user (of any runtime of this process) leaves the root to nobody. */
+	fd = openat(sh->lock_fd, root_name(rt), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && !flock(fd, LOCK_EX | LOCK_NB)) {
+		if (read_owner(fd) == getpid())
+			unlinkat(fd, OWNER_LINK, 0);
+		/* Ours, left empty by a start that failed before pinning; fails while pins are left. */
+		rmdir_own(fd, "slots");
+		rmdir_own(fd, "maps");
+		if (!sh->keep_pins)
+			unlinkat(sh->lock_fd, root_name(rt), AT_REMOVEDIR);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+int emf_runtime__clean_pins(struct emf_runtime *rt)
+{
+	struct emf_share *sh;
+	unsigned int emptied = 0;
+	pid_t owner;
+	int fd, n;
+
+	if (!rt)
+		return emf_err(-EINVAL);
+	sh = &rt->share;
+	if (rt->running || sh->active)
+		return emf_err(-EMF_ERRNO__STATE);
+	rt->errmsg[0] = '\0';
+	sh->lock_fd = -1;
+	n = emf_share__lock(rt, false);
+	if (n)
+		return emf_err(n);
+	fd = open_own_dir(rt, sh->lock_fd, root_name(rt), emf_share__root(rt), false);
+	if (fd == -ENOENT) {
+		n = 0;
+		goto out;
+	}
+	if (fd < 0) {
+		n = fd;
+		goto out;
+	}
+	owner = read_owner(fd);
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		char who[64];
+
+		owner_name(owner, who, sizeof(who));
+		n = emf_share__error(rt, -EBUSY,
+				     "not removing the pins under %s: %s is running and uses them; stop it first",
+				     emf_share__root(rt), who);
+	} else {
+		n = clean_root(rt, fd, &emptied);
+	}
+	close(fd);
+	if (n >= 0 && unlinkat(sh->lock_fd, root_name(rt), AT_REMOVEDIR) && errno != ENOENT)
+		pr_warn("slots: failed to remove %s: %s\n", emf_share__root(rt),
+			emf_strerror(-errno));
+	if (n >= 0)
+		pr_info("slots: %s: %u slot%s emptied, %d pin%s removed%s\n", emf_share__root(rt),
+			emptied, emptied == 1 ? "" : "s", n, n == 1 ? "" : "s",
+			owner ? "" : " (no owner recorded)");
+out:
+	emf_share__unlock(rt);
+	return n < 0 ? emf_err(n) : n;
 }
 
 uint32_t emf_share__map_id(int fd)

@@ -115,7 +115,7 @@ struct emf_share {
 	bool active;
 	bool locked;
 	int lock_fd; /* the root's parent, flocked exclusively while locked */
-	bool claimed; /* root_fd is open and checked, see emf_share__lock() */
+	bool claimed; /* this runtime holds the root, see emf_share__lock() */
 	int root_fd, slots_fd, maps_fd; /* checked directories, -1 when not open */
 	int names_fd; /* -1 until a plugin uses slots */
 	int missed_fd;
@@ -158,8 +158,9 @@ void emf_slots__forget(struct emf_runtime *rt, struct emf_plugin *only);
 /* share.c: the pin root, its lock and the removal of unused pins, for slots.c and maps.c. */
 const char *emf_share__root(const struct emf_runtime *rt);
 /*
- * Lock the root's parent; with @report (a start) also claim the root: check it
- * (ours, mode 0700, no symlink) or create it.
+ * Lock the root's parent; with @report (a start) also claim the root for this
+ * process: check it (ours, mode 0700, no symlink) or create it, remove what a
+ * dead owner left, and refuse a root a live process owns.
  */
 int emf_share__lock(struct emf_runtime *rt, bool report);
 void emf_share__unlock(struct emf_runtime *rt);
@@ -170,7 +171,7 @@ const char *emf_share__path(struct emf_runtime *rt, const char *sub, const char 
 			    size_t n);
 /* Remove ROOT/@sub when it is empty. */
 void emf_share__rmdir(struct emf_runtime *rt, const char *sub);
-/* Let go of the root, and remove it when it is empty. */
+/* Let go of the root: the last runtime using it removes the owner record (and the root). */
 void emf_share__disown(struct emf_runtime *rt);
 /* The next BTF decl tag "PREFIX..." of @p's object from *cursor; *target names what it tags. */
 const char *emf_share__tag(struct emf_plugin *p, int *cursor, const char *prefix,

@@ -12,8 +12,20 @@
  * These functions set where the pins live and report on the slots.
  *
  * Pins live under a root directory on bpffs (EMF_PIN_ROOT_DEFAULT); every
- * runtime and process using the same root shares its slots and maps. The
+ * runtime of a process using the same root shares its slots and maps. The
  * root's parent directory must exist on bpffs (mount -t bpf bpf /sys/fs/bpf).
+ *
+ * A pin root has one owner process at a time, as bpfman has one owner of the
+ * programs it manages: the first process whose runtime shares a slot or a
+ * map under it, until the last of its runtimes using the root stops. Another
+ * process starting plugins that share under the same root is refused, and the
+ * message names the owner's pid: two hosts give their runtimes different
+ * roots (emf_pin_opts.root). The owner is recorded in ROOT/owner (a symlink
+ * to its pid) and held by a flock on the root, which the kernel drops when
+ * the process dies however it dies; a start that finds the root without a
+ * live owner but with an owner recorded empties the slots and removes the pins
+ * that process left (SIGKILL, a crash) and says so in one line.
+ * emf_runtime__clean_pins() does the same on demand.
  *
  * The root and its subdirectories are created mode 0700 and must belong to
  * the effective uid of the process and be writable by it alone; a symlink, or
@@ -49,7 +61,9 @@ struct emf_pin_opts {
 	 * Keep the pins when the runtime stops, even when no program uses
 	 * them any more: slot numbers, missed counters and the contents of
 	 * exported maps then survive until the next start (or until removed
-	 * by hand). By default the last user removes them.
+	 * with emf_runtime__clean_pins()). By default the last user removes
+	 * them. Pins a process leaves when it dies are removed at the next
+	 * start either way.
 	 */
 	bool keep_pins;
 	size_t :0;
@@ -64,6 +78,19 @@ struct emf_pin_opts {
  * runs.
  */
 int emf_runtime__set_pin_opts(struct emf_runtime *rt, const struct emf_pin_opts *opts);
+
+/*
+ * emf_runtime__clean_pins - remove what is pinned under the runtime's pin root
+ *
+ * For a root left by a process that died without removing its pins, or kept
+ * with keep_pins: empties its prog arrays (which keep programs and their maps
+ * alive), removes every pin, the owner record and the root. The root must be
+ * safe to use (see above). Not while @rt runs; refused while a live process
+ * owns the root. Returns the number of pins removed (0 when there is no root),
+ * -EBUSY when a running process owns the root, -EMF_ERRNO__STATE while @rt
+ * runs, or another negative errno; emf_runtime__last_error() says why.
+ */
+int emf_runtime__clean_pins(struct emf_runtime *rt);
 
 /* One slot called or filled by a plugin of a running runtime. */
 struct emf_slot_info {

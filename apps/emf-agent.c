@@ -46,6 +46,8 @@ enum {
 	OPT_PRIO,
 	OPT_KEEP_GOING,
 	OPT_CALL,
+	OPT_PIN_ROOT,
+	OPT_CLEANUP_PINS,
 };
 
 static volatile sig_atomic_t exiting, rescan;
@@ -70,6 +72,8 @@ struct agent {
 	bool keep_going;
 	const char *calls[MAX_NAMES]; /* SERVICE.METHOD[=JSON] */
 	int n_calls;
+	const char *pin_root; /* --pin-root, NULL for EMF_PIN_ROOT_DEFAULT */
+	bool cleanup_pins;
 	bool stats; /* print counters at exit */
 	double stats_every; /* and every so many seconds, 0 for never */
 	struct emf_buf out;
@@ -118,6 +122,11 @@ static void usage(FILE *f)
 		"                         errors, reads) and per tail-call slot what fills\n"
 		"                         it and how many calls missed, to stderr at exit\n"
 		"                         and, with =SECS, every SECS seconds\n"
+		"      --pin-root DIR     pin shared tail-call slots and maps under DIR on\n"
+		"                         bpffs (default " EMF_PIN_ROOT_DEFAULT "); a root has one\n"
+		"                         owner process: give two agents different roots\n"
+		"      --cleanup-pins     empty the slots and remove the pins under the pin\n"
+		"                         root that a dead agent left (or kept), then exit\n"
 		"  -v, --verbose          more messages (same as EMF_LOG_LEVEL=info)\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          print the version\n"
@@ -473,6 +482,8 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 		{ "call", required_argument, NULL, OPT_CALL },
 		{ "stats", optional_argument, NULL, OPT_STATS },
+		{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
+		{ "cleanup-pins", no_argument, NULL, OPT_CLEANUP_PINS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -526,6 +537,12 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			break;
 		case OPT_KEEP_GOING:
 			a->keep_going = true;
+			break;
+		case OPT_PIN_ROOT:
+			a->pin_root = optarg;
+			break;
+		case OPT_CLEANUP_PINS:
+			a->cleanup_pins = true;
 			break;
 		case OPT_CALL:
 			if (a->n_calls == MAX_NAMES) {
@@ -699,6 +716,20 @@ static int apply_prios(struct agent *a, struct emf_runtime *rt)
 	return 0;
 }
 
+/* --cleanup-pins: what a dead agent left under the pin root goes, or why not. */
+static int cleanup_pins(struct agent *a, struct emf_runtime *rt)
+{
+	const char *root = a->pin_root ?: EMF_PIN_ROOT_DEFAULT;
+	int n;
+
+	ensure_mount("/sys/fs/bpf", "bpf", BPF_FS_MAGIC);
+	n = emf_runtime__clean_pins(rt);
+	if (n < 0)
+		return EXIT_RUNTIME; /* the SDK printed why, once */
+	fprintf(stderr, "emf-agent: %s: %d pin%s removed\n", root, n, n == 1 ? "" : "s");
+	return 0;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -731,6 +762,16 @@ int main(int argc, char **argv)
 	if (!rt) {
 		fprintf(stderr, "emf-agent: failed to create the runtime: %s\n", emf_strerror(errno));
 		return EXIT_RUNTIME;
+	}
+	if (a.pin_root &&
+	    emf_runtime__set_pin_opts(rt, &(struct emf_pin_opts){ .sz = sizeof(struct emf_pin_opts),
+								  .root = a.pin_root })) {
+		ret = EXIT_USAGE; /* the SDK said what is wrong with it */
+		goto out;
+	}
+	if (a.cleanup_pins) {
+		ret = cleanup_pins(&a, rt);
+		goto out;
 	}
 	err = emf_runtime__add_static(rt);
 	if (err < 0) {

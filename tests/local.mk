@@ -130,6 +130,7 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_plugin_sigsnoop.sh \
 	tests/kernel/test_plugin_syscount.sh \
 	tests/kernel/test_plugin_tcpstates.sh \
+	tests/kernel/test_pins.sh \
 	$(NULL)
 TESTS += $(EMF_KERNEL_TESTS)
 EXTRA_DIST += tests/kernel/lib.sh tests/kernel/ktest.h $(EMF_KERNEL_TESTS)

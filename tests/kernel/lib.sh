@@ -10,6 +10,10 @@ AGENT="$top_builddir/apps/emf-agent"
 TMPD=$(mktemp -d /tmp/emf-test.XXXXXX)
 AGENT_PID=
 NET_UNDO=()
+# A pin root of the test's own (emf-agent --pin-root): an agent running on this
+# machine owns the default one, and a test must neither disturb it nor be refused.
+PIN_PARENT=/sys/fs/bpf
+PIN_ROOT="$PIN_PARENT/emf-test-$$"
 cleanup() {
 	local i
 	# A failed check must not leave an agent (and its BPF objects) running.
@@ -19,6 +23,7 @@ cleanup() {
 		${NET_UNDO[i]} 2> /dev/null
 	done
 	rm -rf "$TMPD"
+	rm -rf "$PIN_ROOT" "$PIN_ROOT-b" 2> /dev/null
 }
 trap cleanup EXIT
 

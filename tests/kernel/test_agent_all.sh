@@ -35,7 +35,7 @@ plugins=$("$AGENT" --list 9>&- | awk 'NR > 1 && $1 ~ /^-?[0-9]+$/ { print $2 }')
 
 child="emfall$$"
 cp /bin/true "$TMPD/$child"
-start_agent --json -d 6 --arg "netcount.ifname=$NCIF" --arg "xdpdispatch.ifname=$XDIF" \
+start_agent --json -d 6 --pin-root "$PIN_ROOT" --arg "netcount.ifname=$NCIF" --arg "xdpdispatch.ifname=$XDIF" \
 	--call execcount.by_comm
 t0=$SECONDS
 

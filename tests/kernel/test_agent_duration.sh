@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 
-"$AGENT" --json --duration 3 > "$TMPD/out" 2> "$TMPD/err" 9>&- &
+"$AGENT" --json --duration 3 --pin-root "$PIN_ROOT" > "$TMPD/out" 2> "$TMPD/err" 9>&- &
 apid=$!
 AGENT_PID=$apid
 for _ in $(seq 1 300); do

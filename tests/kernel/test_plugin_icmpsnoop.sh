@@ -23,7 +23,7 @@ ip -n $NSA addr add $IPA/24 dev emfva && ip -n $NSB addr add $IPB/24 dev emfvb &
 	ip -n $NSA link set emfva up && ip -n $NSB link set emfvb up || fail "cannot set up the veth pair"
 
 # The agent in namespace B; nsenter execs it, so its pid is the agent's.
-nsenter --net=/run/netns/$NSB "$AGENT" --json --stats -p xdpdispatch -p icmpsnoop \
+nsenter --net=/run/netns/$NSB "$AGENT" --json --stats --pin-root "$PIN_ROOT" -p xdpdispatch -p icmpsnoop \
 	--arg xdpdispatch.ifname=emfvb > "$TMPD/out" 2> "$TMPD/err" 9>&- &
 AGENT_PID=$!
 for _ in $(seq 1 300); do
@@ -56,12 +56,12 @@ ip -n $NSB link show dev emfvb | grep -q "prog/xdp" && fail "XDP is still attach
 check_no_leak
 
 # No interface given: loaded, attached nowhere, no failure.
-"$AGENT" -p xdpdispatch -p icmpsnoop -d 1 > /dev/null 2> "$TMPD/err2" 9>&-
+"$AGENT" --pin-root "$PIN_ROOT" -p xdpdispatch -p icmpsnoop -d 1 > /dev/null 2> "$TMPD/err2" 9>&-
 rc=$?
 [ "$rc" = 0 ] || { cat "$TMPD/err2"; fail "xdpdispatch without ifname: exit $rc, expected 0"; }
 grep -q "xdpdispatch: no interface given" "$TMPD/err2" || fail "xdpdispatch without ifname does not say it attached nowhere"
 # An interface that does not exist: refused, saying which.
-"$AGENT" -p xdpdispatch -a xdpdispatch.ifname=nosuchif0 -d 1 > /dev/null 2> "$TMPD/err3" 9>&-
+"$AGENT" --pin-root "$PIN_ROOT" -p xdpdispatch -a xdpdispatch.ifname=nosuchif0 -d 1 > /dev/null 2> "$TMPD/err3" 9>&-
 rc=$?
 [ "$rc" = 1 ] || fail "xdpdispatch with a missing interface: exit $rc, expected 1"
 grep -q "no interface 'nosuchif0'" "$TMPD/err3" || { cat "$TMPD/err3"; fail "no clear refusal of a missing interface"; }

@@ -6,9 +6,7 @@
 # them; killsnoop alone is refused. Nothing is left in the kernel or on bpffs.
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
 need_root
-PINS=/sys/fs/bpf/emf
-# Another emf host on this machine may share the default pins: then they stay.
-[ -e "$PINS" ] && shared_pins=1 || shared_pins=
+PINS="$PIN_ROOT"
 
 wait_for() {
 	for _ in $(seq 1 50); do
@@ -19,7 +17,7 @@ wait_for() {
 }
 
 # 1. Both plugins: kill() results arrive through the slot.
-start_agent --json -p sysdispatch -p killsnoop --stats
+start_agent --json --pin-root "$PINS" -p sysdispatch -p killsnoop --stats
 [ -e "$PINS/slots/raw_tracepoint" ] || fail "no shared prog array pinned at $PINS/slots/raw_tracepoint"
 [ -e "$PINS/maps/sys_inflight" ] || fail "map sys_inflight is not pinned at $PINS/maps/sys_inflight"
 # The slot holds killsnoop's program, as the kernel sees it (a prog array dumps the
@@ -50,7 +48,7 @@ grep -Eq '^sys_signal +raw_tracepoint +[0-9]+ killsnoop +[0-9]+ +0$' "$TMPD/err"
 check_no_leak
 
 # 2. The dispatcher alone: its calls miss and are counted.
-start_agent -p sysdispatch --stats
+start_agent --pin-root "$PINS" -p sysdispatch --stats
 for _ in 1 2 3; do kill -0 $$; done
 stop_agent
 [ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }
@@ -62,13 +60,11 @@ grep -Eq '^sys_signal +raw_tracepoint +[0-9]+ - +0 ' "$TMPD/err" ||
 check_no_leak
 
 # 3. The handler alone: refused, saying what is missing.
-"$AGENT" -p killsnoop -d 1 > /dev/null 2> "$TMPD/err3" 9>&-
+"$AGENT" --pin-root "$PINS" -p killsnoop -d 1 > /dev/null 2> "$TMPD/err3" 9>&-
 rc=$?
 [ "$rc" = 1 ] || fail "killsnoop without sysdispatch: exit $rc, expected 1"
 grep -q "plugin 'killsnoop' failed to import map 'sys_inflight': no plugin exports it" "$TMPD/err3" ||
 	{ cat "$TMPD/err3"; fail "killsnoop without sysdispatch: no clear refusal"; }
 
-if [ -z "$shared_pins" ]; then
-	[ -e "$PINS" ] && fail "pins left behind: $(find "$PINS")"
-fi
+[ -e "$PINS" ] && fail "pins left behind: $(find "$PINS")"
 echo "PASS: killsnoop through sysdispatch's slot, misses counted, nothing left"

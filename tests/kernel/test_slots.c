@@ -19,6 +19,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <linux/magic.h>
@@ -525,6 +526,66 @@ static void test_pin_opts_checks(void)
 	emf_runtime__destroy(rt);
 }
 
+/* A root made by someone else is refused, and nothing is pinned in it. */
+static void test_foreign_root(void)
+{
+	static const char *const words[] = { "refusing pin directory", "owned by uid 65534",
+					     "rm -r", NULL };
+	char sub[256];
+
+	CU_ASSERT_EQUAL_FATAL(mkdir(root, 0777), 0);
+	CU_ASSERT_EQUAL(chmod(root, 0777), 0);
+	CU_ASSERT_EQUAL(chown(root, 65534, 65534), 0);
+	check_refused(runtime(false, &slota__plugin, NULL), -EPERM, words);
+	snprintf(sub, sizeof(sub), "%s/slots", root);
+	CU_ASSERT_NOT_EQUAL(access(sub, F_OK), 0);
+	CU_ASSERT_EQUAL(rmdir(root), 0);
+	check_clean();
+}
+
+/*
+ * One owner process per root: a runtime of another process (a child) is
+ * refused with the owner's pid; runtimes of the owner share; the owner record
+ * goes with the last of them.
+ */
+static void test_one_owner_process(void)
+{
+	struct emf_runtime *ra = runtime(false, &slota__plugin, NULL);
+	struct emf_runtime *rb = runtime(false, &slotb__plugin, NULL);
+	char link[256], target[32] = "", want[64];
+	struct stat st;
+	int status = -1;
+	pid_t child;
+
+	CU_ASSERT_EQUAL_FATAL(start(ra), 0);
+	CU_ASSERT_EQUAL(stat(root, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0700);
+	snprintf(link, sizeof(link), "%s/owner", root);
+	CU_ASSERT(readlink(link, target, sizeof(target) - 1) > 0);
+	CU_ASSERT_EQUAL(atoi(target), getpid());
+	CU_ASSERT_EQUAL(emf_runtime__clean_pins(ra), -EMF_ERRNO__STATE);
+	snprintf(want, sizeof(want), "(pid %d), which is running", getpid());
+	child = fork();
+	CU_ASSERT_FATAL(child >= 0);
+	if (!child) {
+		struct emf_runtime *rc = runtime(false, &slotb__plugin, NULL);
+		int err = emf_runtime__start(rc);
+
+		/* 0: refused as it should be; 1: started; 2: refused without the owner. */
+		_exit(err == -EBUSY ? !strstr(emf_runtime__last_error(rc), want) * 2 : 1);
+	}
+	CU_ASSERT_EQUAL(waitpid(child, &status, 0), child);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* A runtime of the owner shares the root, and the slot works. */
+	CU_ASSERT_EQUAL_FATAL(start(rb), 0);
+	hits(7);
+	CU_ASSERT_EQUAL(b_calls(rb), 7);
+	emf_runtime__destroy(ra);
+	CU_ASSERT_EQUAL(lstat(link, &st), 0); /* rb still owns it */
+	emf_runtime__destroy(rb);
+	check_clean();
+}
+
 static int ensure_bpffs(void)
 {
 	struct statfs st;
@@ -572,6 +633,8 @@ int main(void)
 	CU_add_test(s, "the 33-call limit counts a miss", test_tail_call_limit);
 	CU_add_test(s, "pins kept when asked, found again at the next start", test_keep_pins);
 	CU_add_test(s, "pin options are checked", test_pin_opts_checks);
+	CU_add_test(s, "a pin root another user made is refused", test_foreign_root);
+	CU_add_test(s, "one owner process per pin root", test_one_owner_process);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();

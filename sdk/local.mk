@@ -28,6 +28,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/share.c \
 	sdk/src/trusted.c \
 	sdk/src/trusted_internal.h \
+	sdk/src/watch.c \
 	$(NULL)
 sdk_libemfsdk_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS)
 

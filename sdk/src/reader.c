@@ -674,7 +674,7 @@ int emf_reader__poll(struct emf_runtime *rt, int timeout_ms)
 {
 	struct epoll_event evs[EMF_POLL_EVENTS];
 	uint64_t before = rt->delivered, val;
-	bool drain = false, kicked = false;
+	bool drain = false, kicked = false, bus = false, watched = false;
 	int n, i, err = 0;
 
 	n = epoll_wait(rt->epfd, evs, EMF_POLL_EVENTS, timeout_ms);
@@ -690,8 +690,9 @@ int emf_reader__poll(struct emf_runtime *rt, int timeout_ms)
 				rt->ticks += val;
 			drain = true;
 		} else if (tag == &rt->bus) {
-			/* Host-loop deliveries of the bus: messages, calls, signals. */
-			emf_bus__dispatch(rt->bus, 0);
+			bus = true;
+		} else if (emf__watch_of(rt, tag)) {
+			watched = true;
 		} else if (tag == &rt->kickfd) {
 			if (read(rt->kickfd, &val, sizeof(val)) < 0 && errno != EAGAIN)
 				pr_warn("reader: failed to read the pending-events eventfd: %s\n",
@@ -711,6 +712,19 @@ int emf_reader__poll(struct emf_runtime *rt, int timeout_ms)
 		sync_all(rt);
 		rt->next_sync = rt->ticks + (EMF_LOST_SYNC_MS + ms - 1) / ms;
 	}
+	/*
+	 * Host fds and the bus's host-loop deliveries (messages, calls,
+	 * signals) last: their callbacks may stop plugins whose outputs evs[]
+	 * still names, and they see this poll's events already published.
+	 */
+	for (i = 0; i < n && watched; i++) {
+		struct emf_watch *w = emf__watch_of(rt, evs[i].data.ptr);
+
+		if (w)
+			emf__watch_run(w);
+	}
+	if (bus || watched)
+		emf_bus__dispatch(rt->bus, 0);
 	kick_if_pending(rt);
 	if (err)
 		return emf_err(err);

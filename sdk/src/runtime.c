@@ -84,6 +84,7 @@ void emf_runtime__destroy(struct emf_runtime *rt)
 	if (!rt)
 		return;
 	emf_runtime__stop(rt);
+	emf__watch_free_all(rt);
 	/* Before the plugins: bus callbacks may belong to their code. */
 	emf_bus__destroy(rt->bus);
 	for (i = rt->cnt; i-- > 0;)
@@ -252,6 +253,21 @@ static void forward_signal(void *ctx, int signo, const char *name)
 		if (p->state == EMF_PLUGIN_ATTACHED && h && h->signal)
 			h->signal(p, signo, name);
 	}
+}
+
+int emf_plugin__signal(struct emf_plugin *plugin, int signo, const char *name)
+{
+	const struct emf_plugin_hooks *h;
+
+	if (!plugin)
+		return emf_err(-EINVAL);
+	h = plugin->desc->hooks;
+	if (plugin->state != EMF_PLUGIN_ATTACHED)
+		return emf_err(-EMF_ERRNO__STATE);
+	if (!h || !h->signal)
+		return emf_err(-EOPNOTSUPP);
+	h->signal(plugin, signo, name);
+	return 0;
 }
 
 struct emf_bus *emf_runtime__bus(struct emf_runtime *rt)

@@ -87,6 +87,7 @@ struct emf_runtime {
 	unsigned int jobs; /* threads for loads and detaches, 0 for one per CPU */
 	char errmsg[2048];
 	struct emf_share share; /* shared tail-call slots and maps, slots.c */
+	struct emf_watch *watches; /* host fds watched by the loop, watch.c */
 };
 
 /* Put the plugins back in lifecycle order after a change of priority or kind. */
@@ -96,6 +97,12 @@ void emf_runtime_sort(struct emf_runtime *rt);
 int emf_samples__setup(struct emf_runtime *rt, struct emf_plugin *p);
 void emf_samples__teardown(struct emf_plugin *p);
 int emf_samples__poll(struct emf_runtime *rt);
+
+/* Watched host fds: the watch @tag belongs to, or NULL; run one; free all. */
+__attribute__((visibility("hidden"))) struct emf_watch *emf__watch_of(const struct emf_runtime *rt,
+								      const void *tag);
+__attribute__((visibility("hidden"))) void emf__watch_run(struct emf_watch *w);
+__attribute__((visibility("hidden"))) void emf__watch_free_all(struct emf_runtime *rt);
 
 int emf_options__apply(struct emf_plugin *p);
 void emf_options__free(struct emf_plugin *p);

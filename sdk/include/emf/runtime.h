@@ -317,6 +317,36 @@ struct emf_runtime *emf_plugin__runtime(const struct emf_plugin *plugin);
 int emf_runtime__epoll_fd(const struct emf_runtime *rt);
 
 /*
+ * Callback of a file descriptor watched by the runtime's loop, run on the
+ * thread calling emf_runtime__poll() after the events of that poll were
+ * delivered, so it may start, stop and remove plugins.
+ */
+typedef void (*emf_runtime_fd_fn)(void *ctx, int fd);
+
+/*
+ * emf_runtime__add_fd - let the runtime's loop watch @fd for readability
+ * @fd: stays the caller's; remove it with emf_runtime__remove_fd() before
+ *      closing it
+ *
+ * Lets a host add its own sources (a control socket, say) to the one epoll
+ * fd it already polls. Returns 0, -EINVAL, -EEXIST (@fd watched already),
+ * -ENOMEM or the error of epoll_ctl().
+ */
+int emf_runtime__add_fd(struct emf_runtime *rt, int fd, emf_runtime_fd_fn fn, void *ctx);
+
+/* emf_runtime__remove_fd - stop watching @fd; returns 0, -EINVAL or -ENOENT */
+int emf_runtime__remove_fd(struct emf_runtime *rt, int fd);
+
+/*
+ * emf_plugin__signal - run one plugin's signal hook
+ *
+ * What a bus signal (emf_bus__signal()) does for every running plugin, for
+ * this one only. Returns 0, -EMF_ERRNO__STATE when it is not attached, or
+ * -EOPNOTSUPP when it has no signal hook.
+ */
+int emf_plugin__signal(struct emf_plugin *plugin, int signo, const char *name);
+
+/*
  * emf_runtime__poll - wait up to @timeout_ms for events and deliver them
  *
  * @timeout_ms: -1 waits forever, 0 does not wait.

@@ -1221,3 +1221,33 @@ void emf__bus_svc_release(struct emf_bus *bus)
 	bus->mtable_size = bus->n_methods = 0;
 	pthread_mutex_unlock(&bus->svc_lock);
 }
+
+json_t *emf_bus__services(struct emf_bus *bus)
+{
+	struct emf_bus_svc *svc;
+	json_t *all, *m;
+	size_t i;
+
+	if (!bus)
+		return emf_err_ptr(-EINVAL);
+	all = json_object();
+	if (!all)
+		return emf_err_ptr(-ENOMEM);
+	pthread_mutex_lock(&bus->svc_lock);
+	for (svc = bus->svcs; svc; svc = svc->next) {
+		if (svc->dead)
+			continue;
+		m = json_array();
+		for (i = 0; m && i < svc->n_methods; i++)
+			if (json_array_append_new(m, json_string(svc->methods[i].name)))
+				break;
+		if (!m || i < svc->n_methods || json_object_set_new(all, svc->name, m)) {
+			json_decref(m);
+			pthread_mutex_unlock(&bus->svc_lock);
+			json_decref(all);
+			return emf_err_ptr(-ENOMEM);
+		}
+	}
+	pthread_mutex_unlock(&bus->svc_lock);
+	return all;
+}

@@ -367,6 +367,15 @@ struct emf_bus_svc *emf_bus__add_service(struct emf_bus *bus, const char *name,
 int emf_bus__remove_service(struct emf_bus *bus, struct emf_bus_svc *svc);
 
 /*
+ * emf_bus__services - the services on the bus and their methods
+ *
+ * Returns a new JSON object {"SERVICE":["METHOD",...],...}, owned by the
+ * caller (json_decref()); a snapshot, taken under the bus's lock. NULL with
+ * errno EINVAL or ENOMEM.
+ */
+struct json_t *emf_bus__services(struct emf_bus *bus);
+
+/*
  * emf_bus__call - call a method and wait for its reply
  * @method: "<service>.<method>"
  * @args: borrowed, may be NULL; a handler run on this thread reads it in

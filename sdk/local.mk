@@ -7,6 +7,11 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/bus_msg.c \
 	sdk/src/bus_svc.c \
 	sdk/src/bus_topic.c \
+	sdk/src/ctl_client.c \
+	sdk/src/ctl_internal.h \
+	sdk/src/ctl_proto.c \
+	sdk/src/ctl_server.c \
+	sdk/src/ctl_services.c \
 	sdk/src/errno.c \
 	sdk/src/event.c \
 	sdk/src/fmt.c \
@@ -35,6 +40,7 @@ sdk_libemfsdk_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS)
 emfincludedir = $(includedir)/emf
 emfinclude_HEADERS = \
 	sdk/include/emf/bus.h \
+	sdk/include/emf/ctl.h \
 	sdk/include/emf/emf.bpf.h \
 	sdk/include/emf/errno.h \
 	sdk/include/emf/event.h \

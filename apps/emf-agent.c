@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include <emf/bus.h>
+#include <emf/ctl.h>
 #include <emf/errno.h>
 #include <emf/fmt.h>
 #include <emf/log.h>
@@ -48,6 +49,8 @@ enum {
 	OPT_CALL,
 	OPT_PIN_ROOT,
 	OPT_CLEANUP_PINS,
+	OPT_CONTROL,
+	OPT_CONTROL_GROUP,
 };
 
 static volatile sig_atomic_t exiting, rescan;
@@ -74,6 +77,8 @@ struct agent {
 	int n_calls;
 	const char *pin_root; /* --pin-root, NULL for EMF_PIN_ROOT_DEFAULT */
 	bool cleanup_pins;
+	const char *control; /* --control socket path, NULL for none */
+	const char *control_group;
 	bool stats; /* print counters at exit */
 	double stats_every; /* and every so many seconds, 0 for never */
 	struct emf_buf out;
@@ -111,6 +116,10 @@ static void usage(FILE *f)
 		"      --call SERVICE.METHOD[=JSON]\n"
 		"                         at the end of the run, call a method plugins offer on\n"
 		"                         the bus and print its JSON reply (repeatable)\n"
+		"      --control[=PATH]   serve emf-ctl on a Unix socket (default\n"
+		"                         " EMF_CTL_DEFAULT_PATH ", root only)\n"
+		"      --control-group GROUP\n"
+		"                         also let members of GROUP use the socket\n"
 		"  -x, --exclude NAME     do not run this plugin (repeatable)\n"
 		"  -a, --arg PLUGIN.OPTION=VALUE\n"
 		"                         set a plugin option (repeatable); --list shows them\n"
@@ -484,6 +493,8 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "stats", optional_argument, NULL, OPT_STATS },
 		{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
 		{ "cleanup-pins", no_argument, NULL, OPT_CLEANUP_PINS },
+		{ "control", optional_argument, NULL, OPT_CONTROL },
+		{ "control-group", required_argument, NULL, OPT_CONTROL_GROUP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -580,6 +591,12 @@ static int parse_args(struct agent *a, int argc, char **argv)
 				return -EINVAL;
 			}
 			break;
+		case OPT_CONTROL:
+			a->control = optarg ?: EMF_CTL_DEFAULT_PATH;
+			break;
+		case OPT_CONTROL_GROUP:
+			a->control_group = optarg;
+			break;
 		case 'v':
 			emf_set_print(verbose_print);
 			break;
@@ -593,6 +610,10 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			fprintf(stderr, "Try 'emf-agent --help'.\n");
 			return -EINVAL;
 		}
+	}
+	if (a->control_group && !a->control) {
+		fprintf(stderr, "emf-agent: --control-group needs --control\n");
+		return -EINVAL;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "emf-agent: unexpected argument '%s'\nTry 'emf-agent --help'.\n",
@@ -743,6 +764,7 @@ int main(int argc, char **argv)
 	struct agent a = {};
 	struct emf_runtime *rt = NULL;
 	struct agent_dyn dyn = {};
+	struct emf_ctl_server *ctl = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	double deadline = 0, next_stats = 0;
 	bool started = false;
@@ -825,6 +847,16 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	started = true;
+	if (a.control) {
+		/* The SDK's message names the path and the reason. */
+		ctl = emf_ctl_server__new(rt, &(struct emf_ctl_server_opts){
+			.sz = sizeof(struct emf_ctl_server_opts),
+			.path = a.control,
+			.group = a.control_group,
+		});
+		if (!ctl)
+			goto out;
+	}
 	{
 		size_t i, n = 0;
 
@@ -884,6 +916,7 @@ out:
 	/* Loss is never silent: the counters are shown at exit whenever events were lost. */
 	if (started && (a.stats || any_lost(rt)))
 		print_stats(rt);
+	emf_ctl_server__destroy(ctl);
 	emf_runtime__destroy(rt);
 	/* The last loss records, counted as the plugins stopped. */
 	if (!a.write_failed)

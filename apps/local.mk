@@ -12,3 +12,9 @@ apps_emf_agent_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS)
 apps_emf_agent_LDFLAGS = $(AM_LDFLAGS) -rdynamic $(EMF_STATIC_PLUGINS)
 apps_emf_agent_LDADD = sdk/libemfsdk.a $(EMF_SDK_LIBS)
 EXTRA_apps_emf_agent_DEPENDENCIES = plugins/libemfplugins.a
+
+# emf-ctl: the control socket's command-line client, installed with the SDK.
+bin_PROGRAMS += apps/emf-ctl
+apps_emf_ctl_SOURCES = apps/emf-ctl.c
+apps_emf_ctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+apps_emf_ctl_LDADD = sdk/libemfsdk.a $(EMF_SDK_LIBS)

@@ -5,7 +5,8 @@
  * name, reading the comm field through the event's field table, so it needs
  * no header of execsnoop's; it offers the service "execcount" with methods
  * by_comm, by_uid (read from the BPF map) and reset. On detach it withdraws
- * both. Everything runs on the host's loop (emf_runtime__poll()), so the
+ * both. The bus signals pause and resume stop and restart the counting.
+ * Everything runs on the host's loop (emf_runtime__poll()), so the
  * counts need no lock.
  */
 #include <errno.h>
@@ -29,6 +30,7 @@ static struct {
 	unsigned long long other; /* execs of commands past MAX_COMMS */
 	struct emf_bus_sub *sub;
 	struct emf_bus_svc *svc;
+	bool paused; /* by the bus signal "pause", until "resume" */
 } st;
 
 static void on_exec(void *ctx, struct emf_bus_sub *sub, struct emf_msg *msg)
@@ -38,7 +40,8 @@ static void on_exec(void *ctx, struct emf_bus_sub *sub, struct emf_msg *msg)
 	const char *comm;
 	int i;
 
-	if (!f || f->kind != EMF_FIELD_STRING || f->offset + f->size > emf_msg__size(msg))
+	if (st.paused || !f || f->kind != EMF_FIELD_STRING ||
+	    f->offset + f->size > emf_msg__size(msg))
 		return;
 	comm = (const char *)emf_msg__data(msg) + f->offset;
 	for (i = 0; i < st.n; i++) {
@@ -112,6 +115,7 @@ static int execcount_attach(struct emf_plugin *plugin)
 		return -errno;
 	st.n = 0;
 	st.other = 0;
+	st.paused = false;
 	st.sub = emf_bus__subscribe(bus, "execsnoop.event", on_exec, NULL, NULL);
 	if (!st.sub)
 		return -errno;
@@ -136,7 +140,16 @@ static void execcount_detach(struct emf_plugin *plugin)
 	st.sub = NULL;
 }
 
+static void execcount_signal(struct emf_plugin *plugin, int signo, const char *name)
+{
+	if (signo == EMF_BUS_SIG_PAUSE)
+		st.paused = true;
+	else if (signo == EMF_BUS_SIG_RESUME)
+		st.paused = false;
+}
+
 const struct emf_plugin_hooks execcount__hooks = {
 	.attach = execcount_attach,
+	.signal = execcount_signal,
 	.detach = execcount_detach,
 };

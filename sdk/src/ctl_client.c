@@ -114,6 +114,8 @@ static int send_all(struct emf_ctl *ctl, const char *p, size_t n)
 	return 0;
 }
 
+static int pump(struct emf_ctl *ctl, int timeout_ms);
+
 static int send_req(struct emf_ctl *ctl, json_t *req)
 {
 	struct emf_buf b = {};
@@ -126,6 +128,13 @@ static int send_req(struct emf_ctl *ctl, json_t *req)
 	if (!err)
 		err = send_all(ctl, b.data, b.len);
 	emf_buf__free(&b);
+	/* A server that refused us said why before it closed: that is the error. */
+	if (err == -EPIPE) {
+		int why = pump(ctl, 0);
+
+		if (why < 0 && why != -EPIPE)
+			err = why;
+	}
 	return err;
 }
 

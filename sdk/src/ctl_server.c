@@ -236,6 +236,22 @@ static uint64_t conn_lost_total(const struct ctl_conn *c)
 	return total;
 }
 
+/* Tell the client what it lost since the last report, when there is room. */
+static void report_lost(struct ctl_conn *c)
+{
+	uint64_t lost = c->subs ? conn_lost_total(c) : 0;
+	char text[96];
+	int n;
+
+	if (lost <= c->lost_reported)
+		return;
+	n = snprintf(text, sizeof(text), "{\"type\":\"lost\",\"count\":%llu,\"total\":%llu}",
+		     (unsigned long long)(lost - c->lost_reported), (unsigned long long)lost);
+	if (out_pending(c) + (size_t)n + EMF_CTL_FRAME_HDR <= c->srv->queue_bytes &&
+	    !emf_ctl_frame__append(&c->out, text, (size_t)n))
+		c->lost_reported = lost;
+}
+
 /* The payload of a message as JSON text: typed events rendered, JSON as is, bytes in hex. */
 static char *put_data(char *p, struct emf_msg *msg)
 {
@@ -275,7 +291,6 @@ static void on_msg(void *ctx, struct emf_bus_sub *sub, struct emf_msg *msg)
 	const struct emf_event_type *type = emf_msg__type(msg);
 	const char *topic = emf_msg__topic(msg);
 	size_t tlen = strlen(topic), need, start;
-	uint64_t lost;
 	char *p, *body;
 
 	(void)sub;
@@ -284,17 +299,7 @@ static void on_msg(void *ctx, struct emf_bus_sub *sub, struct emf_msg *msg)
 	if (s->glob && fnmatch(s->glob, topic, 0))
 		return;
 	need = 64 + 6 * tlen + (type ? type->json_max + 2 : 2 * emf_msg__size(msg) + 16);
-	lost = conn_lost_total(c);
-	if (lost > c->lost_reported) {
-		char text[96];
-		int n = snprintf(text, sizeof(text), "{\"type\":\"lost\",\"count\":%llu,\"total\":%llu}",
-				 (unsigned long long)(lost - c->lost_reported),
-				 (unsigned long long)lost);
-
-		if (out_pending(c) + n + EMF_CTL_FRAME_HDR <= srv->queue_bytes &&
-		    !emf_ctl_frame__append(&c->out, text, (size_t)n))
-			c->lost_reported = lost;
-	}
+	report_lost(c);
 	if (out_pending(c) + need > srv->queue_bytes || need > EMF_CTL_FRAME_MAX) {
 		c->lost++;
 		srv->st.msgs_lost++;
@@ -652,6 +657,11 @@ static void on_ready(void *ctx, int fd)
 		if (!c->broken && (evs[i].events & (EPOLLERR | EPOLLHUP)))
 			c->broken = true;
 		conn_flush(c);
+		/* A listener that caught up hears of what it lost meanwhile. */
+		if (!c->broken && !out_pending(c) && c->subs) {
+			report_lost(c);
+			conn_flush(c);
+		}
 		if (c->broken)
 			conn_close(c);
 	}

@@ -44,6 +44,8 @@ static __attribute__((format(printf, 2, 0))) int
 capture_print(enum emf_print_level level, const char *fmt, va_list args)
 {
 	if (capture && level == EMF_WARN) {
+		/* The caller's message has its own prefix. */
+		const char *f = strncmp(fmt, "emf: ", 5) ? fmt : fmt + 5;
 		va_list copy;
 		char *p = emf_buf__reserve(capture, 512);
 
@@ -51,7 +53,7 @@ capture_print(enum emf_print_level level, const char *fmt, va_list args)
 			int n;
 
 			va_copy(copy, args);
-			n = vsnprintf(p, 512, fmt, copy);
+			n = vsnprintf(p, 512, f, copy);
 			va_end(copy);
 			if (n > 0)
 				emf_buf__commit(capture, p + (n < 512 ? n : 511));

@@ -118,6 +118,7 @@ EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_DYN_PLUGINS)) $(addsuffix .h,$(EMF_DYN_PL
 EMF_KERNEL_TESTS = \
 	tests/kernel/test_agent_duration.sh \
 	tests/kernel/test_bus_agent.sh \
+	tests/kernel/test_ctl.sh \
 	tests/kernel/test_agent_exec.sh \
 	tests/kernel/test_dynamic.sh \
 	tests/kernel/test_dynamic_race.sh \

@@ -7,6 +7,7 @@ EMF_TEST_LIBS = sdk/libemfsdk.a $(CUNIT_LIBS) $(EMF_SDK_LIBS)
 EMF_UNIT_TESTS = \
 	tests/unit/test_bus \
 	tests/unit/test_codegen_types \
+	tests/unit/test_ctl_proto \
 	tests/unit/test_decoder \
 	tests/unit/test_lifecycle \
 	tests/unit/test_registry \
@@ -31,6 +32,14 @@ EXTRA_DIST += tests/codegen/alltypes/alltypes.bpf.c tests/codegen/alltypes/allty
 tests_unit_test_bus_SOURCES = tests/unit/test_bus.c
 tests_unit_test_bus_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_bus_LDADD = $(EMF_TEST_LIBS)
+
+tests_unit_test_ctl_proto_SOURCES = tests/unit/test_ctl_proto.c
+tests_unit_test_ctl_proto_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_ctl_proto_LDADD = $(EMF_TEST_LIBS)
+
+# A bounded libFuzzer run on the frame parser, when clang can build one.
+TESTS += tests/fuzz/test_fuzz_ctl.sh
+EXTRA_DIST += tests/fuzz/test_fuzz_ctl.sh tests/fuzz/fuzz_ctl_frame.c
 
 tests_unit_test_lifecycle_SOURCES = tests/unit/test_lifecycle.c
 tests_unit_test_lifecycle_CFLAGS = $(EMF_TEST_CFLAGS)

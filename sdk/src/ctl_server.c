@@ -37,7 +37,7 @@
 #include "opts_internal.h"
 
 #define CTL_QUEUE_BYTES_DEFAULT (4u << 20)
-#define CTL_SUB_QUEUE_LEN 4096
+#define CTL_SUB_QUEUE_LEN 16384
 #define CTL_CALL_TIMEOUT_MS 30000
 #define CTL_MAX_PATTERNS 64
 
@@ -143,7 +143,11 @@ static void conn_send(struct ctl_conn *c, json_t *msg)
 	if (out_pending(c) > 2 * c->srv->queue_bytes + EMF_CTL_FRAME_MAX ||
 	    emf_ctl_frame__encode(msg, &c->out))
 		c->broken = true;
-	conn_arm(c, true);
+	/* A reply goes out at once: a caller is waiting, and it saves a loop turn. */
+	if (!c->broken)
+		conn_flush(c);
+	else
+		conn_arm(c, true);
 out:
 	json_decref(msg);
 }

@@ -191,6 +191,13 @@ CLEANFILES += $(addprefix $(EMF_EVGEN),.emf.c .emf.h .skel.h .bpf.o .emf.o)
 EXTRA_DIST += $(EMF_EVGEN).bpf.c $(EMF_EVGEN).h
 EMF_EVGEN_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/evgen -I$(srcdir)/tests/plugins/evgen
 
+# The control socket against D-Bus and under a storm, every peer a process.
+EMF_BENCHES += tests/bench/bench_ctl
+tests_bench_bench_ctl_SOURCES = tests/bench/bench_ctl.c
+tests_bench_bench_ctl_CPPFLAGS = $(EMF_EVGEN_CPPFLAGS)
+tests_bench_bench_ctl_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_bench_bench_ctl_LDADD = $(EMF_EVGEN).emf.o $(EMF_TEST_LIBS)
+
 EMF_KERNEL_PROGS = \
 	tests/kernel/test_pipeline \
 	$(NULL)

@@ -2,5 +2,6 @@
 dist_man1_MANS = \
 	man/emf-agent.1 \
 	man/emf-codegen.1 \
+	man/emf-ctl.1 \
 	man/emf-new.1 \
 	$(NULL)

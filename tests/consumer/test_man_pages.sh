@@ -12,7 +12,7 @@ fail() {
 	failed=$((failed + 1))
 }
 
-for tool in codegen/emf-codegen apps/emf-agent templates/emf-new; do
+for tool in codegen/emf-codegen apps/emf-agent apps/emf-ctl templates/emf-new; do
 	name=${tool##*/}
 	page="$top_srcdir/man/$name.1"
 	[ -r "$page" ] || { fail "no man page $page for $name"; continue; }

@@ -27,4 +27,14 @@ EMF_CTL_HIDDEN void emf__ctl_services_free(struct emf_ctl_services *s);
  */
 EMF_CTL_HIDDEN char *emf__ctl_services_take_error(struct emf_ctl_services *s, const char *method);
 
+/* Fail @req with @err, keeping the message for the caller; returns @err. */
+EMF_CTL_HIDDEN int emf__ctl_fail(struct emf_ctl_services *s, struct emf_bus_req *req, int err,
+				 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* emf.maps (ctl_maps.c): added with the other built-in services. */
+struct maps_ctx;
+EMF_CTL_HIDDEN struct maps_ctx *emf__ctl_maps_new(struct emf_ctl_services *s,
+						  struct emf_runtime *rt, struct emf_bus *bus);
+EMF_CTL_HIDDEN void emf__ctl_maps_free(struct maps_ctx *c);
+
 #endif /* __EMF_CTL_INTERNAL_H */

@@ -7,6 +7,7 @@
  *                signal {name[, to]}
  *   emf.bus      list (services and their methods, topics)
  *   emf.stats    get
+ *   emf.maps     get, set, dump (ctl_maps.c)
  * They run on the host thread (EMF_BUS_DELIVER_HOST), where the runtime is
  * used. A failed hot plug keeps the SDK's own warning (which file, which
  * step, why) so the caller gets it, not only an errno.
@@ -31,6 +32,7 @@ struct emf_ctl_services {
 	struct emf_runtime *rt;
 	struct emf_bus *bus;
 	struct emf_bus_svc *plugins, *businfo, *stats;
+	struct maps_ctx *maps;
 	char *err_method; /* the last failed call, and what went wrong */
 	char *err_text;
 };
@@ -75,8 +77,8 @@ static void capture_stop(void)
 	capture = NULL;
 }
 
-/* Fail @req with @err and keep the message for the caller. */
-static int fail(struct emf_ctl_services *s, struct emf_bus_req *req, int err, const char *fmt, ...)
+int emf__ctl_fail(struct emf_ctl_services *s, struct emf_bus_req *req, int err, const char *fmt,
+		  ...)
 {
 	char *text = NULL;
 	va_list ap;
@@ -95,6 +97,8 @@ static int fail(struct emf_ctl_services *s, struct emf_bus_req *req, int err, co
 	s->err_text = text;
 	return err < 0 ? err : -EIO;
 }
+
+#define fail emf__ctl_fail
 
 char *emf__ctl_services_take_error(struct emf_ctl_services *s, const char *method)
 {
@@ -500,7 +504,8 @@ struct emf_ctl_services *emf__ctl_services_new(struct emf_ctl_server *srv, struc
 				: NULL;
 	s->stats = s->businfo ? emf_bus__add_service(bus, "emf.stats", stats_methods, 1, s, NULL)
 			      : NULL;
-	if (!s->stats) {
+	s->maps = s->stats ? emf__ctl_maps_new(s, rt, bus) : NULL;
+	if (!s->maps) {
 		err = -errno;
 		pr_warn("ctl: failed to add the built-in services: %s\n", emf_strerror(err));
 		emf__ctl_services_free(s);
@@ -513,6 +518,7 @@ void emf__ctl_services_free(struct emf_ctl_services *s)
 {
 	if (!s)
 		return;
+	emf__ctl_maps_free(s->maps);
 	emf_bus__remove_service(s->bus, s->stats);
 	emf_bus__remove_service(s->bus, s->businfo);
 	emf_bus__remove_service(s->bus, s->plugins);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * emf-ctl - talk to a running emf-agent over its control socket, ubus-style:
- * list, call, listen, signal, plugin hot plug, stats. A thin user of
+ * list, call, listen, signal, plugin hot plug, maps, stats. A thin user of
  * <emf/ctl.h>: everything it does, any client of the socket can do.
  */
 #include <errno.h>
@@ -54,6 +54,9 @@ static void usage(FILE *f)
 		"  signal NAME [--to PLUGIN]     raise pause, resume, reload or a user signal\n"
 		"  plugin load FILE.so           load and start a dynamic plugin\n"
 		"  plugin unload|reload|start|stop NAME\n"
+		"  map PLUGIN.MAP get [KEY]      a map's value, typed from BTF (KEY: JSON)\n"
+		"  map PLUGIN.MAP set KEY VALUE  write an entry while the plugin runs\n"
+		"  map PLUGIN.MAP dump           every entry\n"
 		"  stats                         the agent's counters\n"
 		"\n"
 		"Options:\n"
@@ -289,6 +292,48 @@ static int cmd_plugin(struct emf_ctl *ctl, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_map(struct emf_ctl *ctl, int argc, char **argv)
+{
+	json_t *args, *reply = NULL, *k = NULL, *v = NULL;
+	json_error_t jerr;
+	char method[32];
+	int err;
+
+	if (argc < 2 || (strcmp(argv[1], "get") && strcmp(argv[1], "set") && strcmp(argv[1], "dump")) ||
+	    (!strcmp(argv[1], "get") && argc > 3) || (!strcmp(argv[1], "set") && argc != 4) ||
+	    (!strcmp(argv[1], "dump") && argc != 2)) {
+		fprintf(stderr, "emf-ctl: map: expected PLUGIN.MAP get [KEY] | set KEY VALUE | dump\n");
+		return EXIT_USAGE;
+	}
+	if (argc > 2 && !(k = json_loads(argv[2], JSON_DECODE_ANY, &jerr))) {
+		fprintf(stderr, "emf-ctl: map %s: KEY is not JSON: %s\n", argv[0], jerr.text);
+		return EXIT_USAGE;
+	}
+	if (argc > 3 && !(v = json_loads(argv[3], JSON_DECODE_ANY, &jerr))) {
+		fprintf(stderr, "emf-ctl: map %s: VALUE is not JSON: %s\n", argv[0], jerr.text);
+		json_decref(k);
+		return EXIT_USAGE;
+	}
+	args = json_pack("{s:s,s:o?,s:o?}", "map", argv[0], "key", k, "value", v);
+	snprintf(method, sizeof(method), "emf.maps.%s", argv[1]);
+	err = call(ctl, method, args, &reply);
+	json_decref(args);
+	if (err)
+		return EXIT_FAIL;
+	if (!strcmp(argv[1], "dump")) {
+		size_t i;
+		json_t *e;
+
+		/* One entry a line, as listen prints messages. */
+		json_array_foreach(reply, i, e)
+			print_json(e);
+	} else {
+		print_json(reply);
+	}
+	json_decref(reply);
+	return 0;
+}
+
 static int cmd_stats(struct emf_ctl *ctl)
 {
 	json_t *st = NULL, *v, *c;
@@ -394,7 +439,8 @@ int main(int argc, char **argv)
 		argc -= 2;
 	}
 	if (strcmp(cmd, "list") && strcmp(cmd, "call") && strcmp(cmd, "listen") &&
-	    strcmp(cmd, "signal") && strcmp(cmd, "plugin") && strcmp(cmd, "stats")) {
+	    strcmp(cmd, "signal") && strcmp(cmd, "plugin") && strcmp(cmd, "stats") &&
+	    strcmp(cmd, "map")) {
 		fprintf(stderr, "emf-ctl: unknown command '%s'\nTry 'emf-ctl --help'.\n", cmd);
 		return EXIT_USAGE;
 	}
@@ -416,6 +462,8 @@ int main(int argc, char **argv)
 		ret = cmd_signal(ctl, argc, argv);
 	else if (!strcmp(cmd, "plugin"))
 		ret = cmd_plugin(ctl, argc, argv);
+	else if (!strcmp(cmd, "map"))
+		ret = cmd_map(ctl, argc, argv);
 	else
 		ret = cmd_stats(ctl);
 	emf_ctl__close(ctl);

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # The control socket against a running emf-agent, from other processes: emf-ctl list,
-# call, listen, signal, plugin hot plug and stats; a plugin loaded and unloaded while
-# execsnoop keeps delivering and a listener is subscribed to it; malformed, oversized
+# call, listen, signal, plugin hot plug, maps and stats; a plugin loaded and unloaded while
+# execsnoop keeps delivering and a listener is subscribed to it; a filter map changed
+# mid-run changes what the plugin reports; malformed, oversized
 # and truncated frames, clients vanishing mid-call and mid-stream, a stopped listener,
 # 100 concurrent clients, non-root and wrong-group peers; the socket path checks.
 . "$(dirname "$0")/lib.sh"
@@ -243,6 +244,45 @@ print("ok: raw frames: malformed, oversized, split, truncated, vanishing clients
 EOP
 kill -0 "$AGENT_PID" || fail "the agent died on hostile frames"
 
+# map: a filter changed mid-run changes what the plugin reports.
+ctl_ok plugin load "$TMPD/pd/dyntest.so"
+mkdir "$TMPD/tick"
+python3 -c "
+import os, sys, time
+print(os.getpid(), flush=True)
+for i in range(400):
+    os.mkdir('$TMPD/tick/t'); os.rmdir('$TMPD/tick/t'); time.sleep(0.02)" > "$TMPD/tick.pid" &
+TICK=$!
+sleep 0.5
+tpid=$(cat "$TMPD/tick.pid")
+[ -n "$tpid" ] || fail "the ticker did not start"
+ticks() { grep -c "\"pid\":$tpid,.*tick/t" "$TMPD/out"; }
+wait_file "$TMPD/out" "\"pid\":$tpid,.*tick/t" "dyntest reports no tick"
+ctl_ok map dyntest.muted set "$tpid" 1
+[ "$(cat "$TMPD/c.out")" = 1 ] || { cat "$TMPD/c.out"; fail "map set: reply"; }
+ctl_ok map dyntest.muted get "$tpid"
+[ "$(cat "$TMPD/c.out")" = 1 ] || { cat "$TMPD/c.out"; fail "map get: reply"; }
+ctl_ok map dyntest.muted dump
+grep -q "{\"key\":$tpid,\"value\":1}" "$TMPD/c.out" || { cat "$TMPD/c.out"; fail "map dump: no entry"; }
+bpftool map dump name muted | grep -q "\"key\": $tpid," || fail "the kernel's map does not hold the key"
+sleep 0.3
+n1=$(ticks)
+sleep 1
+n2=$(ticks)
+[ "$n1" = "$n2" ] || fail "dyntest still reported ticks after the filter was set ($n1 -> $n2)"
+ctl_ok map dyntest.muted set "$tpid" 0
+sleep 1
+[ "$(ticks)" -gt "$n2" ] || fail "dyntest reported no tick after the filter was cleared"
+echo "ok: map: a filter set mid-run muted the ticker ($n1 ticks, then none), cleared it again"
+ctl_refused "no such key" map dyntest.muted get 1
+ctl_refused "expected an integer" map dyntest.muted set '"x"' 1
+ctl_refused "integer out of range" map dyntest.muted set 1 300
+ctl_refused "has no map named" map dyntest.nosuch dump
+ctl_refused "no running plugin named" map nosuch.muted dump
+ctl map dyntest.events dump && fail "a ring buffer was dumped"
+kill $TICK 2> /dev/null; wait $TICK 2> /dev/null
+ctl_ok plugin unload dyntest
+
 # A stopped listener: the agent goes on, the listener is told what it lost.
 ctl_ok plugin load "$TMPD/pd/dyntest.so"
 "$CTL" listen 'dyntest.*' > "$TMPD/l3" 2> "$TMPD/l3.err" 9>&- &
@@ -312,4 +352,4 @@ grep -q "nor a member of the control group" "$TMPD/n.err" || { cat "$TMPD/n.err"
 echo "ok: control group: member accepted, other group refused"
 stop_agent
 check_no_leak
-echo "PASS: emf-ctl list, call, listen, signal, plugin and stats against a running agent"
+echo "PASS: emf-ctl list, call, listen, signal, plugin, map and stats against a running agent"

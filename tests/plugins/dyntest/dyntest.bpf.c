@@ -15,14 +15,27 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } events SEC(".maps");
 
+/* A filter user space changes while the plugin runs (emf-ctl map): pid -> muted when not 0. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u8);
+} muted SEC(".maps");
+
 SEC("tp/syscalls/sys_enter_mkdir")
 int handle_mkdir(struct trace_event_raw_sys_enter *ctx)
 {
-	struct event *e = emf_reserve(&events, sizeof(*e));
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	__u8 *m = bpf_map_lookup_elem(&muted, &pid);
+	struct event *e;
 
+	if (m && *m)
+		return 0;
+	e = emf_reserve(&events, sizeof(*e));
 	if (!e)
 		return 0;
-	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->pid = pid;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_probe_read_user_str(e->path, sizeof(e->path), (const char *)ctx->args[0]);
 	emf_submit(&events, e);

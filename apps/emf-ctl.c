@@ -109,6 +109,20 @@ static void print_json(json_t *j)
 	free(s);
 }
 
+/* Call @method with @args (taken) and print the reply as one JSON line. */
+static int call_print(struct emf_ctl *ctl, const char *method, json_t *args)
+{
+	json_t *reply = NULL;
+	int err = call(ctl, method, args, &reply);
+
+	json_decref(args);
+	if (err)
+		return EXIT_FAIL;
+	print_json(reply);
+	json_decref(reply);
+	return 0;
+}
+
 static int cmd_list(struct emf_ctl *ctl)
 {
 	json_t *plugins = NULL, *bus = NULL, *v, *m;
@@ -158,9 +172,8 @@ out:
 
 static int cmd_call(struct emf_ctl *ctl, int argc, char **argv)
 {
-	json_t *args = NULL, *reply = NULL;
+	json_t *args = NULL;
 	json_error_t jerr;
-	int err;
 
 	if (argc < 1 || argc > 2) {
 		fprintf(stderr, "emf-ctl: call: expected SERVICE.METHOD [JSON]\n");
@@ -170,13 +183,7 @@ static int cmd_call(struct emf_ctl *ctl, int argc, char **argv)
 		fprintf(stderr, "emf-ctl: call %s: arguments are not JSON: %s\n", argv[0], jerr.text);
 		return EXIT_USAGE;
 	}
-	err = call(ctl, argv[0], args, &reply);
-	json_decref(args);
-	if (err)
-		return EXIT_FAIL;
-	print_json(reply);
-	json_decref(reply);
-	return 0;
+	return call_print(ctl, argv[0], args);
 }
 
 struct listen_state {
@@ -239,21 +246,12 @@ static int cmd_listen(struct emf_ctl *ctl, int argc, char **argv)
 
 static int cmd_signal(struct emf_ctl *ctl, int argc, char **argv)
 {
-	json_t *args, *reply = NULL;
-	int err;
-
 	if (argc != 1) {
 		fprintf(stderr, "emf-ctl: signal: expected NAME [--to PLUGIN]\n");
 		return EXIT_USAGE;
 	}
-	args = json_pack("{s:s,s:s?}", "name", argv[0], "to", to_plugin);
-	err = call(ctl, "emf.plugins.signal", args, &reply);
-	json_decref(args);
-	if (err)
-		return EXIT_FAIL;
-	print_json(reply);
-	json_decref(reply);
-	return 0;
+	return call_print(ctl, "emf.plugins.signal",
+			  json_pack("{s:s,s:s?}", "name", argv[0], "to", to_plugin));
 }
 
 static int cmd_plugin(struct emf_ctl *ctl, int argc, char **argv)

@@ -224,29 +224,35 @@ static int reply_plugin(struct emf_bus_req *req, struct emf_plugin *p)
 	return 0;
 }
 
-static int plugins_load(void *ctx, struct emf_bus_req *req, json_t *args)
+/* Add and start the plugin of @path, the loader's checks and rollback included. */
+static int load_start(struct emf_ctl_services *s, struct emf_bus_req *req, const char *path,
+		      const char *what)
 {
-	struct emf_ctl_services *s = ctx;
-	const char *path = arg_str(args, "path");
 	struct emf_buf msgs = {};
 	struct emf_plugin *p;
 	int err;
 
-	if (!path || path[0] != '/')
-		return fail(s, req, -EINVAL, "give {\"path\":\"/absolute/FILE.so\"}");
 	capture_start(&msgs);
 	p = emf_runtime__load_file(s->rt, path);
 	err = p ? 0 : -errno;
 	capture_stop();
-	if (!p) {
-		err = fail(s, req, err, "%s",
-			   msgs.len ? msgs.data : emf_strerror(err));
-		emf_buf__free(&msgs);
-		return err;
-	}
+	if (!p)
+		err = fail(s, req, err, "%s%s", what, msgs.len ? msgs.data : emf_strerror(err));
 	emf_buf__free(&msgs);
+	if (!p)
+		return err;
 	err = start(s, req, p, true);
 	return err ?: reply_plugin(req, p);
+}
+
+static int plugins_load(void *ctx, struct emf_bus_req *req, json_t *args)
+{
+	struct emf_ctl_services *s = ctx;
+	const char *path = arg_str(args, "path");
+
+	if (!path || path[0] != '/')
+		return fail(s, req, -EINVAL, "give {\"path\":\"/absolute/FILE.so\"}");
+	return load_start(s, req, path, "");
 }
 
 static int plugins_unload(void *ctx, struct emf_bus_req *req, json_t *args)
@@ -275,7 +281,6 @@ static int plugins_unload(void *ctx, struct emf_bus_req *req, json_t *args)
 static int plugins_reload(void *ctx, struct emf_bus_req *req, json_t *args)
 {
 	struct emf_ctl_services *s = ctx;
-	struct emf_buf msgs = {};
 	struct emf_plugin *p;
 	char *path;
 	int err = 0;
@@ -298,19 +303,9 @@ static int plugins_reload(void *ctx, struct emf_bus_req *req, json_t *args)
 		free(path);
 		return fail(s, req, err, "failed to remove plugin: %s", emf_strerror(err));
 	}
-	capture_start(&msgs);
-	p = emf_runtime__load_file(s->rt, path);
-	err = p ? 0 : -errno;
-	capture_stop();
-	if (!p)
-		err = fail(s, req, err, "reload: plugin stopped and removed, not loaded again: %s",
-			   msgs.len ? msgs.data : emf_strerror(err));
-	emf_buf__free(&msgs);
+	err = load_start(s, req, path, "reload: plugin stopped and removed, not loaded again: ");
 	free(path);
-	if (!p)
-		return err;
-	err = start(s, req, p, true);
-	return err ?: reply_plugin(req, p);
+	return err;
 }
 
 static int plugins_start(void *ctx, struct emf_bus_req *req, json_t *args)

@@ -253,7 +253,7 @@ print(os.getpid(), flush=True)
 for i in range(400):
     os.mkdir('$TMPD/tick/t'); os.rmdir('$TMPD/tick/t'); time.sleep(0.02)" > "$TMPD/tick.pid" &
 TICK=$!
-sleep 0.5
+wait_file "$TMPD/tick.pid" "^[0-9]" "the ticker did not start"
 tpid=$(cat "$TMPD/tick.pid")
 [ -n "$tpid" ] || fail "the ticker did not start"
 ticks() { grep -c "\"pid\":$tpid,.*tick/t" "$TMPD/out"; }

@@ -6,9 +6,15 @@
  * signal_generate fires in the sender's context for every signal, whatever sent it,
  * which one syscall pair (kill enter/exit) would not see. As a tp_btf program it gets
  * the tracepoint's typed arguments and a link that detaches at once.
+ *
+ * @info may be one of the stand-ins SEND_SIG_NOINFO (0) or SEND_SIG_PRIV (1) rather
+ * than a pointer: recent verifiers (6.18's, not 6.1's) type it as a plain number for
+ * that reason and refuse a direct dereference, which older ones accepted. A CO-RE
+ * read (bpf_probe_read_kernel() under BPF_CORE_READ()) is accepted by both.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include <emf/emf.bpf.h>
 #include "sigsnoop.h"
@@ -62,7 +68,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info, struc
 	else if (info == SEND_SIG_PRIV)
 		e->code = SI_KERNEL;
 	else
-		e->code = info->si_code;
+		e->code = BPF_CORE_READ(info, si_code);
 	e->group = group;
 	e->result = result;
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));

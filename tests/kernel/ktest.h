@@ -15,7 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include <emf/log.h>
 
@@ -48,6 +51,24 @@ ktest_capture_print(enum emf_print_level level, const char *fmt, va_list args)
 }
 
 /*
+ * tp/ programs attach through tracefs, which a fresh machine does not mount:
+ * mount it as emf-agent does (and never unmount it: others may use it), so
+ * no test depends on an agent test having run first. Returns 0 or 1.
+ */
+static inline int ktest_mount_tracefs(void)
+{
+	struct statfs st;
+
+	if (!statfs("/sys/kernel/tracing", &st) && st.f_type == TRACEFS_MAGIC)
+		return 0;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) && errno != EBUSY) {
+		printf("FAIL: cannot mount tracefs on /sys/kernel/tracing: %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * Returns 0 with the kernel-tests lock held (until exit), or the exit status
  * for the test: 77 when this machine cannot run it (said on stdout), 1 when
  * the lock cannot be taken.
@@ -69,7 +90,7 @@ static inline int ktest_begin(void)
 		printf("FAIL: cannot take %s: %s\n", KTEST_LOCK_FILE, strerror(errno));
 		return 1;
 	}
-	return 0;
+	return ktest_mount_tracefs();
 }
 
 #endif /* __EMF_KTEST_H */

@@ -42,6 +42,60 @@ default_print(enum emf_print_level level, const char *fmt, va_list args)
 	return vfprintf(stderr, fmt, args);
 }
 
+/* The capture of the calling thread, see emf__log_capture_begin(). */
+static __thread struct emf_log_capture *capture;
+
+void emf__log_capture_begin(struct emf_log_capture *c)
+{
+	capture = c;
+}
+
+void emf__log_capture_end(void)
+{
+	capture = NULL;
+}
+
+static void capture_add(struct emf_log_capture *c, const char *fmt, va_list args)
+{
+	va_list ap;
+	size_t cap;
+	char *v;
+	int n;
+
+	va_copy(ap, args);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n <= 0)
+		return;
+	if (c->len + n + 1 > c->cap) {
+		cap = (c->len + n + 1) * 2;
+		v = realloc(c->buf, cap);
+		if (!v)
+			return; /* the reason's detail is lost, not the reason */
+		c->buf = v;
+		c->cap = cap;
+	}
+	vsnprintf(c->buf + c->len, n + 1, fmt, args);
+	c->len += n;
+}
+
+void emf__log_capture_replay(struct emf_log_capture *c, enum emf_print_level level)
+{
+	const char *line, *end;
+
+	for (line = c->buf; line && *line; line = *end ? end + 1 : end) {
+		end = line + strcspn(line, "\n");
+		emf_pr(level, "%.*s\n", (int)(end - line), line);
+	}
+}
+
+void emf__log_capture_free(struct emf_log_capture *c)
+{
+	free(c->buf);
+	c->buf = NULL;
+	c->len = c->cap = 0;
+}
+
 static int libbpf_bridge(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	emf_print_fn_t fn = __atomic_load_n(&print_fn, __ATOMIC_ACQUIRE);
@@ -56,6 +110,12 @@ static int libbpf_bridge(enum libbpf_print_level level, const char *fmt, va_list
 	 */
 	if (level == LIBBPF_WARN && strstr(fmt, "try raising 'ulimit -l'"))
 		l = EMF_DEBUG;
+	/* A step of a plugin runs: its warnings become the reason the SDK reports. */
+	if (l == EMF_WARN && capture) {
+		capture_add(capture, fmt, args);
+		errno = saved;
+		return 0;
+	}
 	if (fn)
 		ret = fn(l, fmt, args);
 	errno = saved;

@@ -13,6 +13,25 @@ __attribute__((format(printf, 2, 3))) void emf_pr(enum emf_print_level level, co
 #define pr_info(fmt, ...) emf_pr(EMF_INFO, "emf: " fmt, ##__VA_ARGS__)
 #define pr_debug(fmt, ...) emf_pr(EMF_DEBUG, "emf: " fmt, ##__VA_ARGS__)
 
+/*
+ * libbpf's warnings of one step of a plugin (open, load, attach), kept
+ * instead of printed, so that a failure is reported once, in the SDK's
+ * words, with libbpf's lines as its detail.
+ */
+struct emf_log_capture {
+	char *buf; /* NUL-terminated lines, NULL when none */
+	size_t len;
+	size_t cap;
+};
+
+/* Capture libbpf's warnings on the calling thread into @c, until _end(). */
+__attribute__((visibility("hidden"))) void emf__log_capture_begin(struct emf_log_capture *c);
+__attribute__((visibility("hidden"))) void emf__log_capture_end(void);
+/* Print what @c holds at @level, a line at a time. */
+__attribute__((visibility("hidden"))) void
+emf__log_capture_replay(struct emf_log_capture *c, enum emf_print_level level);
+__attribute__((visibility("hidden"))) void emf__log_capture_free(struct emf_log_capture *c);
+
 /* Return -err and set errno to err, for "return emf_err(-EINVAL);" */
 static inline int emf_err(int ret)
 {

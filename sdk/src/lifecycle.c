@@ -25,91 +25,63 @@
 #include "runtime_internal.h"
 
 #define EMF_VERIFIER_LOG_SIZE (1U << 20)
-#define EMF_VERIFIER_TAIL_LINES 12
 #define EMF_JOBS_MAX 16
 
-/* Keep the last lines of a verifier log: the reason is at the end. */
-static const char *log_tail(const char *log, int lines)
-{
-	const char *p = log + strlen(log);
-
-	while (p > log && (p[-1] == '\n' || p[-1] == ' '))
-		p--;
-	while (p > log && lines > 0) {
-		p--;
-		if (*p == '\n')
-			lines--;
-	}
-	return *p == '\n' ? p + 1 : p;
-}
-
-static bool starts_with(const char *s, const char *prefix)
-{
-	return s && !strncmp(s, prefix, strlen(prefix));
-}
-
 /*
- * Say in words why a step failed when the kernel lacks what the plugin needs,
- * rather than passing on libbpf's guesses. Returns the error to report.
+ * Report a failed step of @p once, through the print callback: one line at
+ * warning level (which plugin, which step, why in plain words), then, at info
+ * level, the detail (the verifier log's tail, libbpf's own lines). The
+ * runtime's and the plugin's last error hold the line and the tail.
  */
-static int explain(struct emf_plugin *p, enum emf_step step, int err, char *why, size_t n)
-{
-	struct bpf_object *obj = emf_plugin__object(p);
-	struct bpf_program *prog;
-
-	why[0] = '\0';
-	if (step == EMF_STEP_LOAD && p->log_buf && p->log_buf[0]) {
-		snprintf(why, n, "\nverifier log (tail):\n%s",
-			 log_tail(p->log_buf, EMF_VERIFIER_TAIL_LINES));
-		return err == -EACCES || err == -EINVAL ? -EMF_ERRNO__VERIFY : err;
-	}
-	if (!obj)
-		return err;
-	bpf_object__for_each_program(prog, obj) {
-		enum bpf_attach_type at = bpf_program__expected_attach_type(prog);
-		enum bpf_prog_type pt = bpf_program__type(prog);
-		const char *sec = bpf_program__section_name(prog);
-
-		if (!bpf_program__autoload(prog))
-			continue;
-		if (step == EMF_STEP_LOAD &&
-		    ((pt == BPF_PROG_TYPE_TRACING &&
-		      (at == BPF_TRACE_FENTRY || at == BPF_TRACE_FEXIT ||
-		       at == BPF_MODIFY_RETURN)) ||
-		     pt == BPF_PROG_TYPE_LSM || pt == BPF_PROG_TYPE_EXT) &&
-		    (err == -EPERM || err == -EINVAL || err == -EOPNOTSUPP || err == -524)) {
-			snprintf(why, n,
-				 ": this kernel refuses %s programs (program '%s', section '%s'); use a tracepoint instead (tp/, raw_tp/ or tp_btf/)",
-				 pt == BPF_PROG_TYPE_LSM ? "LSM" :
-				 pt == BPF_PROG_TYPE_EXT ? "freplace" :
-							   "fentry/fexit/fmod_ret",
-				 bpf_program__name(prog), sec);
-			return -EMF_ERRNO__NOFEAT;
-		}
-		if (step == EMF_STEP_ATTACH && pt == BPF_PROG_TYPE_KPROBE &&
-		    (starts_with(sec, "kprobe") || starts_with(sec, "kretprobe") ||
-		     starts_with(sec, "ksyscall") || starts_with(sec, "kretsyscall")) &&
-		    access("/sys/bus/event_source/devices/kprobe/type", F_OK) &&
-		    access("/sys/kernel/tracing/kprobe_events", F_OK)) {
-			snprintf(why, n,
-				 ": this kernel has no kprobe support (program '%s', section '%s'); use a tracepoint instead (tp/, raw_tp/ or tp_btf/)",
-				 bpf_program__name(prog), sec);
-			return -EMF_ERRNO__NOFEAT;
-		}
-	}
-	return err;
-}
-
 static void set_error(struct emf_runtime *rt, struct emf_plugin *p, enum emf_step step, int err,
 		      const char *what)
 {
-	char why[sizeof(rt->errmsg)];
+	char why[1024], tail[sizeof(rt->errmsg)];
 
-	err = explain(p, step, err, why, sizeof(why));
+	if (what) {
+		/* A user hook failed: its own error is the reason. */
+		why[0] = tail[0] = '\0';
+	} else {
+		err = emf__explain(p, step, err, why, sizeof(why), tail, sizeof(tail));
+	}
 	p->step_err = err;
-	snprintf(rt->errmsg, sizeof(rt->errmsg), "plugin '%s' failed to %s%s: %s%s",
-		 p->desc->name, emf_step_str(step), what ?: "", emf_strerror(err), why);
-	pr_warn("runtime: %s\n", rt->errmsg);
+	snprintf(rt->errmsg, sizeof(rt->errmsg), "plugin '%s' failed to %s%s: %s%s%s",
+		 p->desc->name, emf_step_str(step), what ?: "", why[0] ? why : emf_strerror(err),
+		 tail[0] ? "\nverifier log (tail):\n" : "", tail);
+	free(p->last_error);
+	p->last_error = strdup(rt->errmsg);
+	pr_warn("runtime: %.*s\n", (int)strcspn(rt->errmsg, "\n"), rt->errmsg);
+	if (tail[0])
+		pr_info("runtime: plugin '%s': verifier log (tail):\n%s\n", p->desc->name, tail);
+	emf__log_capture_replay(&p->libbpf_log, EMF_INFO);
+	emf__log_capture_free(&p->libbpf_log);
+}
+
+/* A failure another part reported (slots, maps): the plugin keeps its text. */
+static void note_failure(struct emf_runtime *rt, struct emf_plugin *p)
+{
+	free(p->last_error);
+	p->last_error = strdup(rt->errmsg);
+}
+
+/* Around a step of @p: libbpf's warnings are kept as the detail of a failure. */
+static void capture_begin(struct emf_plugin *p)
+{
+	emf__log_capture_free(&p->libbpf_log);
+	emf__log_capture_begin(&p->libbpf_log);
+}
+
+/* A step that worked: the warnings it had are printed as they came. */
+static void capture_pass(struct emf_plugin *p)
+{
+	emf__log_capture_replay(&p->libbpf_log, EMF_WARN);
+	emf__log_capture_free(&p->libbpf_log);
+}
+
+/* Does a failure of @p end the whole start? */
+static bool fatal(const struct emf_runtime *rt, const struct emf_plugin *p)
+{
+	return !rt->keep_going || p->required;
 }
 
 static void plugin_destroy(struct emf_plugin *p)
@@ -171,7 +143,9 @@ static int plugin_open(struct emf_runtime *rt, struct emf_plugin *p)
 	p->log_buf[0] = '\0';
 	oo.kernel_log_buf = p->log_buf;
 	oo.kernel_log_size = EMF_VERIFIER_LOG_SIZE;
+	capture_begin(p);
 	err = p->desc->ops->open(&p->skel, &oo);
+	emf__log_capture_end();
 	if (err) {
 		p->skel = NULL;
 		set_error(rt, p, EMF_STEP_OPEN, err < 0 ? err : -EINVAL, NULL);
@@ -179,6 +153,7 @@ static int plugin_open(struct emf_runtime *rt, struct emf_plugin *p)
 		p->log_buf = NULL;
 		return p->step_err;
 	}
+	capture_pass(p);
 	err = emf_options__apply(p);
 	if (!err)
 		err = emf_reader__prepare(p);
@@ -209,8 +184,11 @@ err_destroy:
 /* Run in a worker thread: no messages, no shared state but the plugin's own. */
 static int plugin_load(struct emf_plugin *p)
 {
-	int err = p->desc->ops->load(p->skel);
+	int err;
 
+	capture_begin(p);
+	err = p->desc->ops->load(p->skel);
+	emf__log_capture_end();
 	return err ? (err < 0 ? err : -EINVAL) : 0;
 }
 
@@ -222,9 +200,14 @@ static int plugin_attach(struct emf_runtime *rt, struct emf_plugin *p)
 
 	if (err) {
 		p->step_err = err;
+		note_failure(rt, p);
 		return err;
 	}
+	capture_begin(p);
 	err = p->desc->ops->attach(p->skel);
+	emf__log_capture_end();
+	if (!err)
+		capture_pass(p);
 	if (err) {
 		set_error(rt, p, EMF_STEP_ATTACH, err < 0 ? err : -EINVAL, NULL);
 		return p->step_err;
@@ -387,7 +370,7 @@ int emf_runtime__open(struct emf_runtime *rt)
 		if (!err)
 			continue;
 		p->state = EMF_PLUGIN_FAILED;
-		if (!rt->keep_going) {
+		if (fatal(rt, p)) {
 			teardown(rt, NULL);
 			return emf_err(err);
 		}
@@ -408,6 +391,7 @@ static size_t count_state(struct emf_runtime *rt, enum emf_plugin_state state)
 int emf_runtime__start(struct emf_runtime *rt)
 {
 	struct emf_plugin **ps;
+	bool stop = false;
 	size_t i, n;
 	int err;
 
@@ -433,9 +417,10 @@ int emf_runtime__start(struct emf_runtime *rt)
 		p->step_err = emf_slots__prepare(p);
 		if (!p->step_err)
 			continue;
+		note_failure(rt, p);
 		err = err ?: p->step_err;
 		plugin_fail(p);
-		if (!rt->keep_going)
+		if (fatal(rt, p))
 			goto err_free;
 	}
 
@@ -449,13 +434,15 @@ int emf_runtime__start(struct emf_runtime *rt)
 			p->state = EMF_PLUGIN_LOADED;
 			free(p->log_buf);
 			p->log_buf = NULL;
+			capture_pass(p);
 			continue;
 		}
 		set_error(rt, p, EMF_STEP_LOAD, p->step_err, NULL);
 		err = err ?: p->step_err;
+		stop |= fatal(rt, p);
 		plugin_fail(p);
 	}
-	if (err && !rt->keep_going)
+	if (stop)
 		goto err_free;
 
 	/* Attach in priority order, one at a time: events start in that order. */
@@ -469,18 +456,20 @@ int emf_runtime__start(struct emf_runtime *rt)
 		err = err ?: p->step_err;
 		plugin_detach_hook(p);
 		plugin_fail(p);
-		if (!rt->keep_going)
+		if (fatal(rt, p))
 			goto err_free;
 	}
 	emf_slots__unlock(rt);
 	if (rt->keep_going && !count_state(rt, EMF_PLUGIN_ATTACHED) && rt->cnt) {
-		pr_warn("runtime: no plugin could start\n");
+		snprintf(rt->errmsg, sizeof(rt->errmsg), "no plugin could start");
+		pr_warn("runtime: %s\n", rt->errmsg);
 		goto err_free;
 	}
 	err = emf_reader__setup(rt);
 	if (err) {
 		snprintf(rt->errmsg, sizeof(rt->errmsg), "failed to set up event readers: %s",
 			 emf_strerror(err));
+		pr_warn("runtime: %s\n", rt->errmsg);
 		goto err_free;
 	}
 	free(ps);
@@ -528,8 +517,10 @@ int emf_runtime__start_plugin(struct emf_runtime *rt, struct emf_plugin *p)
 		return emf_err(err);
 	}
 	err = emf_slots__prepare(p);
-	if (err)
+	if (err) {
+		note_failure(rt, p);
 		goto err_fail;
+	}
 	err = plugin_load(p);
 	if (err) {
 		set_error(rt, p, EMF_STEP_LOAD, err, NULL);
@@ -544,6 +535,7 @@ int emf_runtime__start_plugin(struct emf_runtime *rt, struct emf_plugin *p)
 	if (err) {
 		snprintf(rt->errmsg, sizeof(rt->errmsg), "plugin '%s': failed to read its events: %s",
 			 p->desc->name, emf_strerror(err));
+		pr_warn("runtime: %s\n", rt->errmsg);
 		goto err_detach;
 	}
 	emf_slots__unlock(rt);

@@ -69,6 +69,8 @@ static void plugin_free(struct emf_plugin *p)
 	emf_reader__plugin_free(p);
 	free(p->dl_path);
 	free(p->log_buf);
+	emf__log_capture_free(&p->libbpf_log);
+	free(p->last_error);
 	free(p);
 	/* The copy's fd number names it for glibc: free it after the object. */
 	if (handle) {
@@ -238,6 +240,19 @@ struct emf_plugin *emf_runtime__plugin(const struct emf_runtime *rt, size_t idx)
 const char *emf_runtime__last_error(const struct emf_runtime *rt)
 {
 	return rt->errmsg;
+}
+
+const char *emf_plugin__last_error(const struct emf_plugin *plugin)
+{
+	return plugin && plugin->last_error ? plugin->last_error : "";
+}
+
+int emf_plugin__set_required(struct emf_plugin *plugin, bool required)
+{
+	if (!plugin)
+		return emf_err(-EINVAL);
+	plugin->required = required;
+	return 0;
 }
 
 /* Bus signals go to the signal hook of every running plugin, in lifecycle order. */

@@ -5,6 +5,7 @@
 
 #include <emf/runtime.h>
 
+#include "log_internal.h"
 #include "slots_internal.h"
 
 /* Events reach the host aligned this much (ring buffer records are 8-aligned). */
@@ -53,7 +54,10 @@ struct emf_plugin {
 	bool lost_stray_warned; /* emf_lost counted under a name no output has */
 	void **opt_vals; /* per option: the value to write at open, or NULL */
 	char *log_buf; /* verifier log, from open until loaded */
+	struct emf_log_capture libbpf_log; /* libbpf's warnings of its last step */
 	int step_err; /* result of the plugin's last step */
+	char *last_error; /* report of its last failure, NULL when none */
+	bool required; /* its failure fails the start even with keep_going */
 	bool hooked; /* its create hook ran: its destroy hook must run */
 	void *dl_handle; /* dlopen() handle of a dynamic plugin */
 	char *dl_path; /* the file it came from */
@@ -89,6 +93,22 @@ struct emf_runtime {
 	struct emf_share share; /* shared tail-call slots and maps, slots.c */
 	struct emf_watch *watches; /* host fds watched by the loop, watch.c */
 };
+
+/* Lines of a verifier log a failure report shows (at level info). */
+#define EMF_VERIFIER_TAIL_LINES 12
+
+/* The last @lines lines of @log: the verifier says why at the end. */
+__attribute__((visibility("hidden"))) const char *emf__log_tail(const char *log, int lines);
+
+/*
+ * Why @p's @step failed with @err, in plain words (explain.c): a one-line
+ * reason into @why ("" when none is known beyond @err) and, for a verifier
+ * rejection, the log's tail into @tail. Returns the error to report, e.g.
+ * -EMF_ERRNO__NOFEAT when the kernel lacks what the plugin needs.
+ */
+__attribute__((visibility("hidden"))) int emf__explain(struct emf_plugin *p, enum emf_step step,
+							int err, char *why, size_t n, char *tail,
+							size_t tn);
 
 /* Put the plugins back in lifecycle order after a change of priority or kind. */
 void emf_runtime_sort(struct emf_runtime *rt);

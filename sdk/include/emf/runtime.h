@@ -358,9 +358,33 @@ int emf_runtime__poll(struct emf_runtime *rt, int timeout_ms);
 /*
  * emf_runtime__last_error - text of the last failed start, or "" when none
  *
- * Owned by the runtime, valid until the next call on it.
+ * The SDK has already logged it (at EMF_WARN, through emf_set_print(), its
+ * detail such as the verifier log's tail at EMF_INFO): a host that keeps the
+ * default print callback need not print it again. The text is the one-line
+ * report, followed for a verifier rejection by "\nverifier log (tail):\n"
+ * and the log's last lines. Owned by the runtime, valid until the next call
+ * on it.
  */
 const char *emf_runtime__last_error(const struct emf_runtime *rt);
+
+/*
+ * emf_plugin__last_error - report of the plugin's last failure, "" when none
+ *
+ * The same text emf_runtime__last_error() gave for it, kept per plugin so a
+ * host running with keep_going can say what each skipped plugin lacked.
+ * Owned by the plugin, valid until it fails again or is removed.
+ */
+const char *emf_plugin__last_error(const struct emf_plugin *plugin);
+
+/*
+ * emf_plugin__set_required - make the plugin's failure fail the whole start
+ *
+ * With emf_runtime_opts.keep_going, a failing plugin is skipped; a required
+ * one instead fails emf_runtime__start() all or nothing, as without
+ * keep_going (e.g. plugins a user asked for by name). Without keep_going
+ * every plugin is required. Returns 0, or -EINVAL for a NULL plugin.
+ */
+int emf_plugin__set_required(struct emf_plugin *plugin, bool required);
 
 /* Accessors; strings are owned by the plugin's descriptor. */
 const char *emf_plugin__name(const struct emf_plugin *plugin);

@@ -36,6 +36,8 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/trusted.c \
 	sdk/src/trusted_internal.h \
 	sdk/src/watch.c \
+	sdk/src/variants.c \
+	sdk/src/variants_internal.h \
 	$(NULL)
 sdk_libemfsdk_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS)
 

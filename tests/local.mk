@@ -12,6 +12,7 @@ EMF_UNIT_TESTS = \
 	tests/unit/test_lifecycle \
 	tests/unit/test_registry \
 	tests/unit/test_trusted \
+	tests/unit/test_variants \
 	$(NULL)
 check_PROGRAMS += $(EMF_UNIT_TESTS)
 TESTS += $(EMF_UNIT_TESTS)
@@ -44,6 +45,11 @@ EXTRA_DIST += tests/fuzz/test_fuzz_ctl.sh tests/fuzz/fuzz_ctl_frame.c
 tests_unit_test_lifecycle_SOURCES = tests/unit/test_lifecycle.c
 tests_unit_test_lifecycle_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_lifecycle_LDADD = $(EMF_TEST_LIBS)
+
+tests_unit_test_variants_SOURCES = tests/unit/test_variants.c
+tests_unit_test_variants_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/sdk/src
+tests_unit_test_variants_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_variants_LDADD = $(EMF_TEST_LIBS)
 
 tests_unit_test_registry_SOURCES = tests/unit/test_registry.c
 tests_unit_test_registry_CFLAGS = $(EMF_TEST_CFLAGS)
@@ -116,6 +122,17 @@ tests_kernel_test_sample_LDADD = tests/plugins/smp/smp.emf.o $(EMF_TEST_LIBS)
 BUILT_SOURCES += tests/plugins/smp/smp.emf.c
 CLEANFILES += $(addprefix tests/plugins/smp/smp,.emf.c .emf.h .skel.h .bpf.o .emf.o)
 EXTRA_DIST += tests/plugins/smp/smp.bpf.c tests/plugins/smp/smp.h
+
+# Program variants of one hook point: the runtime loads exactly one.
+check_PROGRAMS += tests/kernel/test_variants
+TESTS += tests/kernel/test_variants
+tests_kernel_test_variants_SOURCES = tests/kernel/test_variants.c
+tests_kernel_test_variants_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/variant
+tests_kernel_test_variants_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_kernel_test_variants_LDADD = tests/plugins/variant/variant.emf.o $(EMF_TEST_LIBS)
+BUILT_SOURCES += tests/plugins/variant/variant.emf.c
+CLEANFILES += $(addprefix tests/plugins/variant/variant,.emf.c .emf.h .skel.h .bpf.o .emf.o)
+EXTRA_DIST += tests/plugins/variant/variant.bpf.c tests/plugins/variant/variant.h
 
 # Dynamic plugins: test plugins built as shared objects.
 EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentrytest \

@@ -414,7 +414,8 @@ int emf_runtime__start(struct emf_runtime *rt)
 
 		if (p->state != EMF_PLUGIN_OPENED)
 			continue;
-		p->step_err = emf_slots__prepare(p);
+		/* After the create hooks: a program they turned off takes no part. */
+		p->step_err = emf_variants__choose(rt, p) ?: emf_slots__prepare(p);
 		if (!p->step_err)
 			continue;
 		note_failure(rt, p);
@@ -516,7 +517,7 @@ int emf_runtime__start_plugin(struct emf_runtime *rt, struct emf_plugin *p)
 		p->state = EMF_PLUGIN_FAILED;
 		return emf_err(err);
 	}
-	err = emf_slots__prepare(p);
+	err = emf_variants__choose(rt, p) ?: emf_slots__prepare(p);
 	if (err) {
 		note_failure(rt, p);
 		goto err_fail;

@@ -110,6 +110,15 @@ __attribute__((visibility("hidden"))) int emf__explain(struct emf_plugin *p, enu
 							int err, char *why, size_t n, char *tail,
 							size_t tn);
 
+/*
+ * Choose among programs that are variants of one hook point (variants.c):
+ * before load (after the create hooks, so a program they turned off takes no
+ * part), keep the best kind the running kernel supports and turn the others'
+ * autoload off. Returns 0 or a negative errno after a message.
+ */
+__attribute__((visibility("hidden"))) int emf_variants__choose(struct emf_runtime *rt,
+								struct emf_plugin *p);
+
 /* Put the plugins back in lifecycle order after a change of priority or kind. */
 void emf_runtime_sort(struct emf_runtime *rt);
 

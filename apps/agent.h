@@ -21,7 +21,8 @@ struct agent_dyn {
 	const char *dir; /* plugin directory, NULL for none */
 	struct agent_file *files;
 	int n_files;
-	bool keep_going;
+	bool keep_going; /* a refused file of the directory is skipped */
+	bool keep_going_files; /* a refused file given by path is skipped too */
 	/* Whether a plugin a rescan loads may start (-p, -x); NULL for all. */
 	bool (*selected)(void *ctx, struct emf_plugin *p);
 	void *ctx;

@@ -77,8 +77,7 @@ static int load_one(struct agent_dyn *d, struct emf_runtime *rt, const char *pat
 		ret = 1;
 	} else if (start) {
 		err = emf_runtime__start_plugin(rt, p);
-		if (err) {
-			fprintf(stderr, "emf-agent: %s\n", emf_runtime__last_error(rt));
+		if (err) { /* the SDK said which plugin failed and why */
 			emf_runtime__remove(rt, p);
 			return err;
 		}
@@ -163,7 +162,7 @@ int agent_dyn_load(struct agent_dyn *d, struct emf_runtime *rt, const char *cons
 
 	for (i = 0; i < n_files; i++) {
 		err = load_one(d, rt, files[i], false);
-		if (err && !d->keep_going)
+		if (err && !d->keep_going_files)
 			return err;
 	}
 	if (!d->dir)

@@ -12,9 +12,11 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/magic.h>
 #include <jansson.h>
 
@@ -37,6 +39,7 @@
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
+#define EXIT_SKIPPED 3 /* ran, but the kernel refused some plugin */
 #define MAX_NAMES 64
 
 /* Long-only options. */
@@ -46,6 +49,7 @@ enum {
 	OPT_PLUGIN_DIR,
 	OPT_PRIO,
 	OPT_KEEP_GOING,
+	OPT_STRICT,
 	OPT_CALL,
 	OPT_PIN_ROOT,
 	OPT_CLEANUP_PINS,
@@ -72,7 +76,8 @@ struct agent {
 	const char *plugin_dir; /* --plugin-dir, or the default when it exists */
 	char *prios[MAX_NAMES]; /* NAME=N */
 	int n_prios;
-	bool keep_going;
+	bool keep_going; /* even plugins asked for by name may be skipped */
+	bool strict; /* all plugins or none */
 	const char *calls[MAX_NAMES]; /* SERVICE.METHOD[=JSON] */
 	int n_calls;
 	const char *pin_root; /* --pin-root, NULL for EMF_PIN_ROOT_DEFAULT */
@@ -112,7 +117,9 @@ static void usage(FILE *f)
 		"                         SIGHUP: new files start, removed ones stop, changed\n"
 		"                         ones reload (default " EMF_PLUGIN_DIR ", if it exists)\n"
 		"      --prio NAME=N      start plugin NAME at priority N (lower first)\n"
-		"      --keep-going       skip a plugin that fails to start, run the others\n"
+		"      --strict           run every plugin or none: a plugin the kernel refuses\n"
+		"                         stops the start (default: it is skipped and reported)\n"
+		"      --keep-going       skip failing plugins even when asked for by name\n"
 		"      --call SERVICE.METHOD[=JSON]\n"
 		"                         at the end of the run, call a method plugins offer on\n"
 		"                         the bus and print its JSON reply (repeatable)\n"
@@ -125,7 +132,8 @@ static void usage(FILE *f)
 		"                         set a plugin option (repeatable); --list shows them\n"
 		"      --ring-size PLUGIN[:MAP]=BYTES\n"
 		"                         size the plugin's event buffers (every output, or\n"
-		"                         MAP only): a power of two, suffix k or m allowed;\n"
+		"                         MAP only): a power of two up to 2 GiB, suffix k, m\n"
+		"                         or g allowed;\n"
 		"                         for a perf buffer, the size of each CPU's buffer\n"
 		"      --stats[=SECS]     print per-plugin counters (events, lost, decode\n"
 		"                         errors, reads) and per tail-call slot what fills\n"
@@ -147,7 +155,9 @@ static void usage(FILE *f)
 		"  emf-agent -p opensnoop -a opensnoop.failed_only=true\n"
 		"  emf-agent --stats=5 --ring-size execsnoop=1m\n"
 		"\n"
-		"Exit status: 0 on success, 1 when a plugin or the kernel fails, 2 on bad usage.\n");
+		"Exit status: 0 when every plugin ran; 3 when some plugin was skipped because\n"
+		"the kernel refused it (the others ran); 1 when nothing could run (or, with\n"
+		"--strict or -p NAME, a plugin failed); 2 on bad usage.\n");
 }
 
 static __attribute__((format(printf, 2, 0))) int
@@ -168,6 +178,37 @@ static void ensure_mount(const char *dir, const char *type, long magic)
 	if (mount(type, dir, type, 0, NULL) && errno != EBUSY)
 		fprintf(stderr, "emf-agent: warning: failed to mount %s on %s: %s\n", type, dir,
 			strerror(errno));
+}
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+/* Is capability @cap in the effective set? */
+static bool has_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[cap / 32].effective & (1U << (cap % 32));
+}
+
+/*
+ * Loading BPF programs needs root, or CAP_BPF (with CAP_PERFMON for tracing,
+ * CAP_NET_ADMIN for XDP) or CAP_SYS_ADMIN: without any, say so first rather
+ * than the first EPERM of some later step.
+ */
+static int check_privileges(void)
+{
+	if (!geteuid() || has_cap(CAP_SYS_ADMIN) || has_cap(CAP_BPF))
+		return 0;
+	fprintf(stderr, "emf-agent: needs root to load BPF programs (or the capabilities the plugins use: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_SYS_ADMIN); run it with sudo\n");
+	return -EPERM;
 }
 
 static bool named(const char *const *names, int n, const char *name)
@@ -328,7 +369,10 @@ static void list_plugins(struct emf_runtime *rt)
 	}
 }
 
-/* "PLUGIN[:MAP]=BYTES" of --ring-size, BYTES with an optional k or m suffix. */
+/* The SDK's limit on an event buffer (reader.c). */
+#define EMF_RING_SIZE_MAX (1ULL << 31)
+
+/* "PLUGIN[:MAP]=BYTES" of --ring-size, BYTES with an optional k, m or g suffix. */
 static int apply_ring_sizes(struct agent *a, struct emf_runtime *rt)
 {
 	int k;
@@ -337,7 +381,7 @@ static int apply_ring_sizes(struct agent *a, struct emf_runtime *rt)
 		char *spec = a->ring_sizes[k], *eq = strrchr(spec, '='), *colon, *end;
 		unsigned long long bytes;
 		struct emf_plugin *p;
-		int err;
+		int err, shift;
 
 		if (!eq || eq == spec || !eq[1]) {
 			fprintf(stderr, "emf-agent: invalid --ring-size '%s': expected PLUGIN[:MAP]=BYTES\n",
@@ -346,15 +390,19 @@ static int apply_ring_sizes(struct agent *a, struct emf_runtime *rt)
 		}
 		errno = 0;
 		bytes = strtoull(eq + 1, &end, 0);
-		if (*end == 'k' || *end == 'K')
-			bytes <<= 10, end++;
-		else if (*end == 'm' || *end == 'M')
-			bytes <<= 20, end++;
-		if (errno || *end || eq[1] == '-') {
-			fprintf(stderr, "emf-agent: invalid --ring-size '%s': BYTES must be a number, with an optional k or m suffix\n",
+		shift = *end == 'k' || *end == 'K' ? 10 :
+			*end == 'm' || *end == 'M' ? 20 :
+			*end == 'g' || *end == 'G' ? 30 : 0;
+		if (shift)
+			end++;
+		/* Anything past 2 GiB is refused: check before shifting, so nothing wraps. */
+		if (errno || *end || eq[1] == '-' || end == eq + 1 ||
+		    bytes > (EMF_RING_SIZE_MAX >> shift)) {
+			fprintf(stderr, "emf-agent: invalid --ring-size '%s': BYTES must be a number up to 2 GiB, with an optional k, m or g suffix\n",
 				spec);
 			return -EINVAL;
 		}
+		bytes <<= shift;
 		*eq = '\0';
 		colon = strchr(spec, ':');
 		if (colon)
@@ -489,6 +537,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
 		{ "prio", required_argument, NULL, OPT_PRIO },
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
+		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "call", required_argument, NULL, OPT_CALL },
 		{ "stats", optional_argument, NULL, OPT_STATS },
 		{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
@@ -555,6 +604,9 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		case OPT_CLEANUP_PINS:
 			a->cleanup_pins = true;
 			break;
+		case OPT_STRICT:
+			a->strict = true;
+			break;
 		case OPT_CALL:
 			if (a->n_calls == MAX_NAMES) {
 				fprintf(stderr, "emf-agent: too many --call options (at most %d)\n",
@@ -613,6 +665,10 @@ static int parse_args(struct agent *a, int argc, char **argv)
 	}
 	if (a->control_group && !a->control) {
 		fprintf(stderr, "emf-agent: --control-group needs --control\n");
+		return -EINVAL;
+	}
+	if (a->strict && a->keep_going) {
+		fprintf(stderr, "emf-agent: --strict and --keep-going contradict each other: give one\n");
 		return -EINVAL;
 	}
 	if (optind < argc) {
@@ -751,6 +807,107 @@ static int cleanup_pins(struct agent *a, struct emf_runtime *rt)
 	return 0;
 }
 
+/*
+ * Plugins asked for by name (-p NAME, -p FILE.so) must run: their failure
+ * stops the start, as --strict does for all, unless --keep-going.
+ */
+static void mark_required(struct agent *a, struct emf_runtime *rt)
+{
+	size_t i;
+
+	if (a->keep_going)
+		return;
+	for (i = 0; i < emf_runtime__plugin_cnt(rt); i++) {
+		struct emf_plugin *p = emf_runtime__plugin(rt, i);
+		const char *path = emf_plugin__path(p);
+
+		if (named(a->only, a->n_only, emf_plugin__name(p)) ||
+		    (path && named(a->files, a->n_files, path)))
+			emf_plugin__set_required(p, true);
+	}
+}
+
+/* The failed plugin that stopped the start, or NULL. */
+static struct emf_plugin *first_failed(struct emf_runtime *rt, bool required_only, struct agent *a)
+{
+	size_t i;
+
+	for (i = 0; i < emf_runtime__plugin_cnt(rt); i++) {
+		struct emf_plugin *p = emf_runtime__plugin(rt, i);
+		const char *path = emf_plugin__path(p);
+
+		if (emf_plugin__state(p) != EMF_PLUGIN_FAILED)
+			continue;
+		if (!required_only || named(a->only, a->n_only, emf_plugin__name(p)) ||
+		    (path && named(a->files, a->n_files, path)))
+			return p;
+	}
+	return NULL;
+}
+
+/* The start failed: the SDK gave the reason; say why nothing runs and what to do. */
+static void explain_refusal(struct agent *a, struct emf_runtime *rt)
+{
+	struct emf_plugin *p = first_failed(rt, !a->strict, a);
+
+	if (!p)
+		return; /* not one plugin's failure: the SDK's message is the whole story */
+	if (a->strict)
+		fprintf(stderr, "emf-agent: nothing started: --strict runs every plugin or none (-x %s leaves it out)\n",
+			emf_plugin__name(p));
+	else
+		fprintf(stderr, "emf-agent: nothing started: %s was asked for with -p and cannot run (--keep-going runs the others without it)\n",
+			emf_plugin__name(p));
+}
+
+/*
+ * After a start with skipped plugins: what to do about each, on one line
+ * (the SDK's line before it said why). Returns how many were skipped.
+ */
+static size_t report_skipped(struct emf_runtime *rt)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < emf_runtime__plugin_cnt(rt); i++) {
+		struct emf_plugin *p = emf_runtime__plugin(rt, i);
+		const char *name = emf_plugin__name(p);
+
+		if (emf_plugin__state(p) != EMF_PLUGIN_FAILED)
+			continue;
+		n++;
+		fprintf(stderr, "emf-agent: skipping %s, the others run (-x %s leaves it out%s, --strict refuses to start without it)\n",
+			name, name,
+			strstr(emf_plugin__last_error(p), "\nverifier log (tail):") ?
+				", -v shows the verifier log" :
+				"");
+	}
+	return n;
+}
+
+/* At exit: the plugins that did not run, by name and step. */
+static void print_skipped(struct emf_runtime *rt, size_t n)
+{
+	size_t i;
+
+	fprintf(stderr, "emf-agent: %zu plugin%s did not run:", n, n == 1 ? "" : "s");
+	for (i = 0; i < emf_runtime__plugin_cnt(rt); i++) {
+		struct emf_plugin *p = emf_runtime__plugin(rt, i);
+		const char *e = emf_plugin__last_error(p), *step = strstr(e, "' failed to ");
+
+		if (emf_plugin__state(p) != EMF_PLUGIN_FAILED)
+			continue;
+		/* "plugin 'NAME' failed to load: ..." -> "NAME (load)" */
+		if (step) {
+			step += strlen("' failed to ");
+			fprintf(stderr, " %s (%.*s)", emf_plugin__name(p),
+				(int)strcspn(step, ": ("), step);
+		} else {
+			fprintf(stderr, " %s", emf_plugin__name(p));
+		}
+	}
+	fprintf(stderr, "; exit status %d\n", EXIT_SKIPPED);
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -768,6 +925,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	double deadline = 0, next_stats = 0;
 	bool started = false;
+	size_t n_skipped = 0;
 	int err, ret = EXIT_RUNTIME;
 
 	if (parse_args(&a, argc, argv))
@@ -777,7 +935,7 @@ int main(int argc, char **argv)
 		.sz = sizeof(struct emf_runtime_opts),
 		.event_cb = on_event,
 		.ctx = &a,
-		.keep_going = a.keep_going,
+		.keep_going = !a.strict,
 		.sample_cb = on_sample,
 		.lost_cb = on_lost,
 	});
@@ -801,7 +959,8 @@ int main(int argc, char **argv)
 			emf_strerror(err));
 		goto out;
 	}
-	dyn.keep_going = a.keep_going;
+	dyn.keep_going = !a.strict;
+	dyn.keep_going_files = a.keep_going;
 	dyn.selected = selected;
 	dyn.ctx = &a;
 	dyn.dir = a.plugin_dir;
@@ -830,8 +989,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "emf-agent: no plugin to run\n");
 		goto out;
 	}
-	if (geteuid() != 0)
-		fprintf(stderr, "emf-agent: warning: not running as root; loading BPF programs will likely fail\n");
+	if (check_privileges())
+		goto out;
+	mark_required(&a, rt);
 
 	ensure_mount("/sys/kernel/tracing", "tracefs", TRACEFS_MAGIC);
 	ensure_mount("/sys/fs/bpf", "bpf", BPF_FS_MAGIC);
@@ -841,12 +1001,14 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* The SDK has said why; say what it means for this run. */
 	err = emf_runtime__start(rt);
 	if (err) {
-		fprintf(stderr, "emf-agent: %s\n", emf_runtime__last_error(rt));
+		explain_refusal(&a, rt);
 		goto out;
 	}
 	started = true;
+	n_skipped = report_skipped(rt);
 	if (a.control) {
 		/* The SDK's message names the path and the reason. */
 		ctl = emf_ctl_server__new(rt, &(struct emf_ctl_server_opts){
@@ -905,6 +1067,8 @@ int main(int argc, char **argv)
 	if (!a.write_failed && emf_runtime__drain(rt) >= 0)
 		flush_out(&a);
 	ret = 0;
+	if (n_skipped)
+		ret = EXIT_SKIPPED;
 	if (a.n_calls) {
 		/* Deliver what the bus still holds, so services see every event. */
 		emf_bus__dispatch(emf_runtime__bus(rt), 0);
@@ -916,6 +1080,8 @@ out:
 	/* Loss is never silent: the counters are shown at exit whenever events were lost. */
 	if (started && (a.stats || any_lost(rt)))
 		print_stats(rt);
+	if (started && n_skipped)
+		print_skipped(rt, n_skipped);
 	emf_ctl_server__destroy(ctl);
 	emf_runtime__destroy(rt);
 	/* The last loss records, counted as the plugins stopped. */

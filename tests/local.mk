@@ -136,7 +136,7 @@ EXTRA_DIST += tests/plugins/variant/variant.bpf.c tests/plugins/variant/variant.
 
 # Dynamic plugins: test plugins built as shared objects.
 EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentrytest \
-	tests/codegen/realworld/ringflood/ringflood
+	tests/codegen/realworld/ringflood/ringflood tests/plugins/badverify/badverify
 check_DATA = $(addsuffix .emf.so,$(EMF_DYN_PLUGINS))
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.so,$(addsuffix $(s),$(EMF_DYN_PLUGINS)))
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_DYN_PLUGINS)) $(addsuffix .h,$(EMF_DYN_PLUGINS))
@@ -150,6 +150,7 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_dynamic_race.sh \
 	tests/kernel/test_agent_stats.sh \
 	tests/kernel/test_agent_all.sh \
+	tests/kernel/test_agent_degrade.sh \
 	tests/kernel/test_plugin_bashreadline.sh \
 	tests/kernel/test_plugin_exitsnoop.sh \
 	tests/kernel/test_plugin_netcount.sh \

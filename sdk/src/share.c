@@ -64,7 +64,8 @@ int emf_share__error(struct emf_runtime *rt, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(rt->errmsg, sizeof(rt->errmsg), fmt, ap);
 	va_end(ap);
-	pr_warn("slots: %s\n", rt->errmsg);
+	/* Most messages name their subsystem already: never "slots: slots:". */
+	pr_warn("%s%s\n", strncmp(rt->errmsg, "slots: ", 7) ? "slots: " : "", rt->errmsg);
 	return err;
 }
 

@@ -151,6 +151,7 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_agent_stats.sh \
 	tests/kernel/test_agent_all.sh \
 	tests/kernel/test_agent_degrade.sh \
+	tests/kernel/test_agent_messages.sh \
 	tests/kernel/test_plugin_bashreadline.sh \
 	tests/kernel/test_plugin_exitsnoop.sh \
 	tests/kernel/test_plugin_netcount.sh \

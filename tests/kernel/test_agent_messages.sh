@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# What emf-agent says when it cannot run, each thing once: without root or
+# capabilities it says first that it needs them (not a pin directory's EPERM), and
+# --ring-size takes sizes up to 2 GiB with a k, m or g suffix, refusing larger ones
+# and ones that would overflow.
+. "$(dirname "$0")/lib.sh"
+need_root
+command -v setpriv > /dev/null || skip "needs setpriv (Debian package util-linux)"
+
+# As nobody, without capabilities.
+if setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all test -x "$AGENT"; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		"$AGENT" -d 1 > "$TMPD/out" 2> "$TMPD/err" 9>&-
+	rc=$?
+	[ "$rc" = 1 ] || { cat "$TMPD/err"; fail "emf-agent as nobody exited with $rc, want 1"; }
+	grep -q "^emf-agent: needs root to load BPF programs (or the capabilities the plugins use: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_SYS_ADMIN)" "$TMPD/err" ||
+		{ cat "$TMPD/err"; fail "emf-agent as nobody does not say it needs root"; }
+	[ "$(wc -l < "$TMPD/err")" = 1 ] || { cat "$TMPD/err"; fail "emf-agent as nobody said more than that"; }
+	# Listing touches no kernel object: it works unprivileged.
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		"$AGENT" --list > /dev/null 2> "$TMPD/err" 9>&- ||
+		{ cat "$TMPD/err"; fail "emf-agent --list as nobody failed"; }
+	echo "ok: unprivileged: one line saying root or capabilities are needed"
+else
+	echo "ok: unprivileged check skipped: nobody cannot run $AGENT from this build tree"
+fi
+
+for size in 4096 64k 1m 2g 2G 1024m; do
+	"$AGENT" --list --ring-size "execsnoop=$size" > /dev/null 2> "$TMPD/err" 9>&- ||
+		{ cat "$TMPD/err"; fail "--ring-size execsnoop=$size refused"; }
+done
+for size in 3g 4096g 1t 4398046511104m 18446744073709551616 k -4096 "1 m"; do
+	"$AGENT" --list --ring-size "execsnoop=$size" > /dev/null 2> "$TMPD/err" 9>&-
+	rc=$?
+	[ "$rc" = 2 ] || { cat "$TMPD/err"; fail "--ring-size execsnoop=$size exited with $rc, want 2"; }
+	[ "$(wc -l < "$TMPD/err")" = 1 ] || { cat "$TMPD/err"; fail "--ring-size execsnoop=$size: more than one line"; }
+done
+echo "PASS: the privileges message and --ring-size sizes up to 2g"

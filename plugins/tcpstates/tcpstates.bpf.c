@@ -75,7 +75,8 @@ int BPF_PROG(handle_set_state, const struct sock *sk, const int oldstate, const 
 	if (family == AF_INET) {
 		__builtin_memcpy(e->saddr, &skc->skc_rcv_saddr, 4);
 		__builtin_memcpy(e->daddr, &skc->skc_daddr, 4);
-	} else if (family == AF_INET6) {
+	} else if (family == AF_INET6 && bpf_core_field_exists(skc->skc_v6_rcv_saddr)) {
+		/* Kernels built without IPv6 have no such fields: CO-RE drops this branch. */
 		__builtin_memcpy(e->saddr, skc->skc_v6_rcv_saddr.in6_u.u6_addr8, 16);
 		__builtin_memcpy(e->daddr, skc->skc_v6_daddr.in6_u.u6_addr8, 16);
 	}

@@ -887,6 +887,7 @@ static size_t report_skipped(struct emf_runtime *rt)
 /* At exit: the plugins that did not run, by name and step. */
 static void print_skipped(struct emf_runtime *rt, size_t n)
 {
+	const char *sep = " ";
 	size_t i;
 
 	fprintf(stderr, "emf-agent: %zu plugin%s did not run:", n, n == 1 ? "" : "s");
@@ -899,11 +900,12 @@ static void print_skipped(struct emf_runtime *rt, size_t n)
 		/* "plugin 'NAME' failed to load: ..." -> "NAME (load)" */
 		if (step) {
 			step += strlen("' failed to ");
-			fprintf(stderr, " %s (%.*s)", emf_plugin__name(p),
+			fprintf(stderr, "%s%s (%.*s)", sep, emf_plugin__name(p),
 				(int)strcspn(step, ": ("), step);
 		} else {
-			fprintf(stderr, " %s", emf_plugin__name(p));
+			fprintf(stderr, "%s%s", sep, emf_plugin__name(p));
 		}
+		sep = ", ";
 	}
 	fprintf(stderr, "; exit status %d\n", EXIT_SKIPPED);
 }

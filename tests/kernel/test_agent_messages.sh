@@ -3,7 +3,10 @@
 # What emf-agent says when it cannot run, each thing once: without root or
 # capabilities it says first that it needs them (not a pin directory's EPERM), and
 # --ring-size takes sizes up to 2 GiB with a k, m or g suffix, refusing larger ones
-# and ones that would overflow.
+# and ones that would overflow. Without tracefs (in a mount namespace of the test's
+# own, with CAP_BPF and CAP_PERFMON but not the CAP_SYS_ADMIN to mount it), tp/
+# plugins are skipped with a message naming tracefs and how to mount it, and tp_btf
+# ones run.
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v setpriv > /dev/null || skip "needs setpriv (Debian package util-linux)"
@@ -36,4 +39,23 @@ for size in 3g 4096g 1t 4398046511104m 18446744073709551616 k -4096 "1 m"; do
 	[ "$rc" = 2 ] || { cat "$TMPD/err"; fail "--ring-size execsnoop=$size exited with $rc, want 2"; }
 	[ "$(wc -l < "$TMPD/err")" = 1 ] || { cat "$TMPD/err"; fail "--ring-size execsnoop=$size: more than one line"; }
 done
-echo "PASS: the privileges message and --ring-size sizes up to 2g"
+if unshare -m --propagation private true 2> /dev/null &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+bpf,+perfmon \
+		--ambient-caps=+bpf,+perfmon test -x "$AGENT" 2> /dev/null; then
+	unshare -m --propagation private sh -c '
+		umount /sys/kernel/tracing 2> /dev/null
+		exec setpriv --reuid=65534 --regid=65534 --clear-groups \
+			--inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon \
+			"$1" -d 0.5 -p execsnoop -p exitsnoop --keep-going' sh "$AGENT" \
+		> /dev/null 2> "$TMPD/err" 9>&-
+	rc=$?
+	[ "$rc" = 3 ] || { cat "$TMPD/err"; fail "emf-agent without tracefs exited with $rc, want 3"; }
+	grep -q "^emf: runtime: plugin 'execsnoop' failed to attach: tracefs is not mounted, and tracepoint programs such as handle_exec() (section 'tp/sched/sched_process_exec') need it: mount -t tracefs tracefs /sys/kernel/tracing$" "$TMPD/err" ||
+		{ cat "$TMPD/err"; fail "no message naming tracefs and how to mount it"; }
+	grep -q "^emf-agent: running 1 plugin;" "$TMPD/err" ||
+		{ cat "$TMPD/err"; fail "exitsnoop (tp_btf) did not run without tracefs"; }
+	echo "ok: without tracefs: tp/ plugins skipped naming tracefs, tp_btf ones run"
+else
+	echo "ok: tracefs check skipped: no private mount namespace or ambient capabilities here"
+fi
+echo "PASS: the privileges message, --ring-size sizes up to 2g, tracefs missing"

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <linux/magic.h>
+#include <bpf/bpf.h>
 
 #include <emf/log.h>
 
@@ -48,6 +50,35 @@ ktest_capture_print(enum emf_print_level level, const char *fmt, va_list args)
 	if (level == EMF_WARN && len < sizeof(ktest_warnings) - 1)
 		vsnprintf(ktest_warnings + len, sizeof(ktest_warnings) - len, fmt, args);
 	return 0;
+}
+
+/*
+ * How many programs the kernel holds now, whoever loaded them, named @name
+ * (or, with @prefix, whose name starts with it); with @report, each is named
+ * on stderr as left in the kernel.
+ */
+static inline int ktest_progs_named(const char *name, bool prefix, bool report)
+{
+	__u32 id = 0;
+	int n = 0;
+
+	while (!bpf_prog_get_next_id(id, &id)) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    (prefix ? !strncmp(info.name, name, strlen(name)) : !strcmp(info.name, name))) {
+			if (report)
+				fprintf(stderr, "  program %s (id %u) left in the kernel\n",
+					info.name, id);
+			n++;
+		}
+		close(fd);
+	}
+	return n;
 }
 
 /*

@@ -184,21 +184,8 @@ static bool exists(const char *sub)
 /* No program of the test plugins (all named slot*) is left in the kernel. */
 static void check_no_programs_left(void)
 {
-	__u32 id = 0;
-
-	while (!bpf_prog_get_next_id(id, &id)) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_prog_get_fd_by_id(id);
-
-		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strncmp(info.name, "slot", 4)) {
-			fprintf(stderr, "  program %s (id %u) left in the kernel\n", info.name, id);
-			CU_FAIL("a test program is left in the kernel");
-		}
-		close(fd);
-	}
+	if (ktest_progs_named("slot", true, true))
+		CU_FAIL("a test program is left in the kernel");
 }
 
 /* Everything gone: runtimes destroyed, pins and programs with them. */

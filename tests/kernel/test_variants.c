@@ -43,24 +43,9 @@ static int on_event(void *ctx, const struct emf_event *ev)
 	return 0;
 }
 
-/* Programs of @name the kernel holds now, whoever loaded them. */
 static int kernel_progs_named(const char *name)
 {
-	__u32 id = 0;
-	int n = 0;
-
-	while (!bpf_prog_get_next_id(id, &id)) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_prog_get_fd_by_id(id);
-
-		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, name))
-			n++;
-		close(fd);
-	}
-	return n;
+	return ktest_progs_named(name, false, false);
 }
 
 static void run(const char *off, const char *want_prog, enum variant_kind kind)

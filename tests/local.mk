@@ -9,6 +9,7 @@ EMF_UNIT_TESTS = \
 	tests/unit/test_codegen_types \
 	tests/unit/test_ctl_proto \
 	tests/unit/test_decoder \
+	tests/unit/test_explain \
 	tests/unit/test_lifecycle \
 	tests/unit/test_registry \
 	tests/unit/test_trusted \
@@ -45,6 +46,11 @@ EXTRA_DIST += tests/fuzz/test_fuzz_ctl.sh tests/fuzz/fuzz_ctl_frame.c
 tests_unit_test_lifecycle_SOURCES = tests/unit/test_lifecycle.c
 tests_unit_test_lifecycle_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_lifecycle_LDADD = $(EMF_TEST_LIBS)
+
+tests_unit_test_explain_SOURCES = tests/unit/test_explain.c
+tests_unit_test_explain_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/sdk/src
+tests_unit_test_explain_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_explain_LDADD = $(EMF_TEST_LIBS)
 
 tests_unit_test_variants_SOURCES = tests/unit/test_variants.c
 tests_unit_test_variants_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/sdk/src

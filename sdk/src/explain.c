@@ -53,7 +53,7 @@ static char *copy_line(char *out, size_t n, const char *s, const char *e)
  * and "FILE:LINE" of the last source annotation before it when the kernel
  * gives one ("; ... @ file.bpf.c:65", 6.x kernels).
  */
-static void verifier_reason(const char *log, char *reason, size_t n, char *where, size_t wn)
+void emf__verifier_reason(const char *log, char *reason, size_t n, char *where, size_t wn)
 {
 	const char *end = log + strlen(log), *s, *e, *at;
 
@@ -264,7 +264,7 @@ int emf__explain(struct emf_plugin *p, enum emf_step step, int err, char *why, s
 	why[0] = tail[0] = '\0';
 	failed = named_prog(obj, captured, pname, sizeof(pname));
 	if (step == EMF_STEP_LOAD && p->log_buf && p->log_buf[0]) {
-		verifier_reason(p->log_buf, reason, sizeof(reason), where, sizeof(where));
+		emf__verifier_reason(p->log_buf, reason, sizeof(reason), where, sizeof(where));
 		snprintf(why, n, "the kernel verifier rejected program %s(): %s%s%s%s",
 			 pname[0] ? pname : "?", reason, where[0] ? " (at " : "", where,
 			 where[0] ? ")" : "");

@@ -101,6 +101,14 @@ struct emf_runtime {
 __attribute__((visibility("hidden"))) const char *emf__log_tail(const char *log, int lines);
 
 /*
+ * The verifier's reason in its log @log: its last line that is not a
+ * statistic, into @reason, and the "FILE:LINE" of the source line before it
+ * into @where ("" when the kernel gives none, as 6.1 does).
+ */
+__attribute__((visibility("hidden"))) void emf__verifier_reason(const char *log, char *reason,
+								 size_t n, char *where, size_t wn);
+
+/*
  * Why @p's @step failed with @err, in plain words (explain.c): a one-line
  * reason into @why ("" when none is known beyond @err) and, for a verifier
  * rejection, the log's tail into @tail. Returns the error to report, e.g.

@@ -39,7 +39,9 @@ stop_agent
 grep -q "^{\"plugin\":\"execsnoop\",.*\"comm\":\"$child\"" "$TMPD/out" ||
 	{ cat "$TMPD/err"; fail "execsnoop delivered no event while badverify was skipped"; }
 once "plugin 'badverify' failed to load: the kernel verifier rejected program count(): .*invalid mem access"
-once "badverify\.bpf\.c:[0-9]"
+# Newer kernels (6.18) add the source line ("at badverify.bpf.c:28"); 6.1 does not.
+[ "$(grep -c 'badverify\.bpf\.c:[0-9]' "$TMPD/err")" -le 1 ] ||
+	{ cat "$TMPD/err"; fail "the source line is shown more than once"; }
 once "^emf-agent: skipping badverify, the others run (-x badverify leaves it out, -v shows the verifier log"
 once "^emf-agent: 1 plugin did not run: badverify (load); exit status 3$"
 none "^libbpf:"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Set up a Debian bookworm machine from a clean clone: install the build and test
 # dependencies (as root), then autoreconf, configure and make. Extra arguments go
-# to configure, e.g. scripts/setup-debian.sh --enable-werror.
+# to configure, e.g. scripts/setup-debian.sh --enable-werror. QEMU, busybox and cpio are
+# for the kernel matrix of make check (tests/vm), which fetches Debian's kernels itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,7 @@ PACKAGES=(
 	clang llvm bpftool clang-format
 	libbpf-dev libelf-dev zlib1g-dev libjansson-dev libcunit1-dev
 	iproute2 procps util-linux bsdutils binutils socat iputils-ping jq
+	qemu-system-x86 busybox-static cpio
 )
 
 missing=()

@@ -4,6 +4,12 @@
 EMF_TEST_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS)
 EMF_TEST_LIBS = sdk/libemfsdk.a $(CUNIT_LIBS) $(EMF_SDK_LIBS)
 
+# The kernel matrix (EMF_VM_KERNELS, below) first: it takes the longest and needs no
+# kernel-tests lock, so it runs beside the tests that wait for the lock.
+if EMF_VM_TESTS
+TESTS += $(EMF_VM_KERNELS)
+endif
+
 EMF_UNIT_TESTS = \
 	tests/unit/test_bus \
 	tests/unit/test_codegen_types \
@@ -284,3 +290,24 @@ tests_bench_bench_tailcall_SOURCES = tests/bench/bench_tailcall.c
 tests_bench_bench_tailcall_CPPFLAGS = $(EMF_SLOT_TEST_CPPFLAGS)
 tests_bench_bench_tailcall_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_bench_bench_tailcall_LDADD = tests/plugins/tailbench/tailbench.emf.o $(EMF_TEST_LIBS)
+
+# The kernel matrix: every kernel test again inside Debian's 6.1 kernel under QEMU
+# (tests/vm/run.sh). distcheck leaves it out: make check has just run it.
+EMF_VM_TESTS = \
+	$(EMF_KERNEL_TESTS) \
+	tests/kernel/test_plugin_killsnoop.sh \
+	tests/kernel/test_plugin_icmpsnoop.sh \
+	tests/kernel/test_realworld \
+	tests/kernel/test_rollback \
+	tests/kernel/test_sample \
+	tests/kernel/test_slots \
+	$(EMF_KERNEL_PROGS) \
+	$(NULL)
+EMF_VM_KERNELS = tests/vm/test_vm_6.1.sh
+EXTRA_DIST += tests/vm/run.sh tests/vm/init.sh $(EMF_VM_KERNELS)
+AM_TESTS_ENVIRONMENT += EMF_VM_TESTS='$(EMF_VM_TESTS)'; export EMF_VM_TESTS;
+AM_DISTCHECK_CONFIGURE_FLAGS = --disable-vm-tests
+clean-local: clean-vm
+clean-vm:
+	rm -rf tests/vm/work-* tests/vm/cache
+.PHONY: clean-vm

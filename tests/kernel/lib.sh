@@ -46,16 +46,21 @@ need_root() {
 }
 
 # The BPF programs, maps and links process $1 holds fds of, as "kind id" lines
-# (from /proc/PID/fdinfo, which names the object behind every BPF fd).
+# (from /proc/PID/fdinfo, which names the object behind every BPF fd; a link's also
+# names its program). One awk for all fds: an agent holds hundreds, and a process
+# each would take seconds on a slow machine (an emulated guest of tests/vm).
 owned_objects() {
-	local f
-	for f in /proc/"$1"/fdinfo/*; do
-		awk '/^link_id:/ { print "link", $2; found = 1; exit }
-		     /^prog_id:/ { prog = $2 }
-		     /^map_id:/ { map = $2 }
-		     END { if (!found && prog != "") print "prog", prog;
-			   else if (!found && map != "") print "map", map }' "$f" 2>/dev/null
-	done | sort -u
+	awk 'function flush() {
+		if (link != "") print "link", link
+		else if (prog != "") print "prog", prog
+		else if (map != "") print "map", map
+		link = prog = map = ""
+	     }
+	     FNR == 1 { flush() }
+	     /^link_id:/ { link = $2 }
+	     /^prog_id:/ { prog = $2 }
+	     /^map_id:/ { map = $2 }
+	     END { flush() }' /proc/"$1"/fdinfo/* 2> /dev/null | sort -u
 }
 
 # Record what the running agent holds in the kernel ($TMPD/owned); it must hold something.

@@ -113,7 +113,7 @@ EMF_BAD = tests/plugins/badhook/badhook tests/plugins/badverify/badverify \
 check_PROGRAMS += tests/kernel/test_rollback
 TESTS += tests/kernel/test_rollback
 tests_kernel_test_rollback_SOURCES = tests/kernel/test_rollback.c \
-	tests/plugins/badhook/badhook_hooks.c
+	tests/plugins/badhook/badhook_hooks.c tests/kernel/kfeature.c tests/kernel/kfeature.h
 tests_kernel_test_rollback_CPPFLAGS = $(AM_CPPFLAGS) $(addprefix -I,$(dir $(EMF_BAD))) \
 	-Itests/plugins/lc0 -Itests/plugins/lc1
 tests_kernel_test_rollback_CFLAGS = $(EMF_TEST_CFLAGS)
@@ -152,6 +152,13 @@ EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentryt
 check_DATA = $(addsuffix .emf.so,$(EMF_DYN_PLUGINS))
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.so,$(addsuffix $(s),$(EMF_DYN_PLUGINS)))
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_DYN_PLUGINS)) $(addsuffix .h,$(EMF_DYN_PLUGINS))
+
+# Feature probes for the shell tests: kfeature KIND TARGET says why KIND is refused.
+check_PROGRAMS += tests/kernel/kfeature
+tests_kernel_kfeature_SOURCES = tests/kernel/kfeature_main.c tests/kernel/kfeature.c \
+	tests/kernel/kfeature.h
+tests_kernel_kfeature_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_kernel_kfeature_LDADD = $(LIBBPF_LIBS) $(LIBELF_LIBS) $(ZLIB_LIBS)
 
 EMF_KERNEL_TESTS = \
 	tests/kernel/test_agent_duration.sh \

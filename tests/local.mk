@@ -152,6 +152,16 @@ EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentryt
 check_DATA = $(addsuffix .emf.so,$(EMF_DYN_PLUGINS))
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.so,$(addsuffix $(s),$(EMF_DYN_PLUGINS)))
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_DYN_PLUGINS)) $(addsuffix .h,$(EMF_DYN_PLUGINS))
+# Shared objects emf-agent must refuse, built here so that the kernel tests need no
+# compiler (the guests of tests/vm have none).
+EMF_BAD_SOS = tests/plugins/badso/noentry.so tests/plugins/badso/abi.so
+check_DATA += $(EMF_BAD_SOS)
+CLEANFILES += $(EMF_BAD_SOS)
+EXTRA_DIST += $(EMF_BAD_SOS:.so=.c)
+tests/plugins/badso/%.so: tests/plugins/badso/%.c $(emfinclude_HEADERS)
+	$(AM_V_CCLD)$(MKDIR_P) $(@D) && \
+	$(CC) $(AM_CPPFLAGS) $(CPPFLAGS) $(AM_CFLAGS) $(CFLAGS) -shared -fPIC -o $@ $<
+
 
 # Feature probes for the shell tests: kfeature KIND TARGET says why KIND is refused.
 check_PROGRAMS += tests/kernel/kfeature

@@ -12,7 +12,7 @@ need_root
 B="$top_builddir/tests/plugins"
 DYN="$B/dyntest/dyntest.emf.so"
 FENTRY="$B/fentrytest/fentrytest.emf.so"
-[ -f "$DYN" ] && [ -f "$FENTRY" ] || fail "test plugins not built ($DYN)"
+[ -f "$DYN" ] && [ -f "$FENTRY" ] && [ -f "$B/badso/abi.so" ] || fail "test plugins not built ($DYN)"
 PD="$TMPD/plugins"
 mkdir -m 755 "$PD"
 chmod 755 "$TMPD"
@@ -38,17 +38,9 @@ mkdir -m 777 "$TMPD/open" && cp "$DYN" "$TMPD/open/x.so"
 expect_refusal "$TMPD/open/x.so" "directory $TMPD/open is writable by others"
 echo "not a plugin" > "$PD/text.so"
 expect_refusal "$PD/text.so" "not a loadable shared object"
-echo 'int x;' | ${CC:-cc} -x c -shared -fPIC -o "$PD/noentry.so" -
+cp "$B/badso/noentry.so" "$PD/noentry.so"
 expect_refusal "$PD/noentry.so" "has no emf_plugin_entry symbol"
-cat > "$TMPD/abi.c" <<'EOC'
-#include <emf/plugin.h>
-static const struct emf_plugin_ops ops;
-static const struct emf_plugin_desc d = { .abi_version = 999, .desc_size = sizeof(d),
-					  .name = "abi", .ops = &ops };
-EMF_PLUGIN_ENTRY(d);
-EOC
-${CC:-cc} -shared -fPIC -I"$top_srcdir/sdk/include" -o "$PD/abi.so" "$TMPD/abi.c" ||
-	fail "cannot build the wrong-ABI plugin"
+cp "$B/badso/abi.so" "$PD/abi.so"
 expect_refusal "$PD/abi.so" "built for ABI version 999"
 rm -f "$PD"/gw.so "$PD"/text.so "$PD"/noentry.so "$PD"/abi.so
 # A directory on the way that others may write is refused, also when only a symlink

@@ -148,7 +148,8 @@ EXTRA_DIST += tests/plugins/variant/variant.bpf.c tests/plugins/variant/variant.
 
 # Dynamic plugins: test plugins built as shared objects.
 EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentrytest \
-	tests/codegen/realworld/ringflood/ringflood tests/plugins/badverify/badverify
+	tests/codegen/realworld/ringflood/ringflood tests/plugins/badverify/badverify \
+	$(EMF_REACH_PLUGINS)
 check_DATA = $(addsuffix .emf.so,$(EMF_DYN_PLUGINS))
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.so,$(addsuffix $(s),$(EMF_DYN_PLUGINS)))
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_DYN_PLUGINS)) $(addsuffix .h,$(EMF_DYN_PLUGINS))
@@ -162,6 +163,12 @@ tests/plugins/badso/%.so: tests/plugins/badso/%.c $(emfinclude_HEADERS)
 	$(AM_V_CCLD)$(MKDIR_P) $(@D) && \
 	$(CC) $(AM_CPPFLAGS) $(CPPFLAGS) $(AM_CFLAGS) $(CFLAGS) -shared -fPIC -o $@ $<
 
+# Kernel reach: a test plugin of each kind that only some kernels load (kprobe and
+# kretprobe, fentry and fexit, BPF LSM), run through emf-agent where kfeature finds
+# the kind, skipped with its reason elsewhere.
+EMF_REACH_PLUGINS = tests/plugins/kprobetest/kprobetest tests/plugins/fexittest/fexittest \
+	tests/plugins/lsmtest/lsmtest
+EXTRA_DIST += tests/plugins/sleepev/sleepev.bpf.h
 
 # Feature probes for the shell tests: kfeature KIND TARGET says why KIND is refused.
 check_PROGRAMS += tests/kernel/kfeature
@@ -189,9 +196,12 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_plugin_syscount.sh \
 	tests/kernel/test_plugin_tcpstates.sh \
 	tests/kernel/test_pins.sh \
+	tests/kernel/test_reach_kprobe.sh \
+	tests/kernel/test_reach_fentry.sh \
+	tests/kernel/test_reach_lsm.sh \
 	$(NULL)
 TESTS += $(EMF_KERNEL_TESTS)
-EXTRA_DIST += tests/kernel/lib.sh tests/kernel/ktest.h $(EMF_KERNEL_TESTS)
+EXTRA_DIST += tests/kernel/lib.sh tests/kernel/ktest.h tests/kernel/reach.sh $(EMF_KERNEL_TESTS)
 AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)'; top_srcdir='$(abs_top_srcdir)'; \
 	export top_builddir top_srcdir;
 TEST_EXTENSIONS = .sh

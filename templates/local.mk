@@ -12,6 +12,8 @@ dist_emftpl_plugin_DATA = \
 	$(NULL)
 emftpl_hooksdir = $(emftpl_plugindir)/hooks
 dist_emftpl_hooks_DATA = \
+	templates/plugin/hooks/fentry.bpf.c.tmpl \
+	templates/plugin/hooks/kprobe.bpf.c.tmpl \
 	templates/plugin/hooks/raw_tp.bpf.c.tmpl \
 	templates/plugin/hooks/tp_btf.bpf.c.tmpl \
 	templates/plugin/hooks/tracepoint.bpf.c.tmpl \

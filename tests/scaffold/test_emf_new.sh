@@ -83,7 +83,7 @@ refuse 1 "directory '$TMPD/none' does not exist" plugin good --dir "$TMPD/none"
 refuse 1 "'afile' is not a directory: choose another --dir" plugin good --dir afile
 
 # Hooks
-refuse 1 "unknown hook kind 'kprobe': choose one of: .*tracepoint" plugin good --hook kprobe
+refuse 1 "unknown hook kind 'kretprobe': choose one of: .*tracepoint" plugin good --hook kretprobe
 refuse 1 "unknown hook kind 'a;b'" plugin good --hook 'a;b'
 refuse 1 "unknown hook kind '../hooks/x'" plugin good --hook ../hooks/x
 refuse 1 "hook kind 'tc' is not offered yet: start from '--hook xdp'" plugin good --hook=tc
@@ -145,7 +145,7 @@ refuse 1 "'./my-agent' already exists" agent my-agent
 
 # --list-hooks names every template with what it traces.
 hooks=$("$NEW" --list-hooks) || fail "emf-new --list-hooks failed"
-for h in tracepoint raw_tp tp_btf uprobe xdp; do
+for h in tracepoint raw_tp tp_btf uprobe xdp kprobe fentry; do
 	grep -qE "^$h +[^ ].+" <<< "$hooks" || fail "--list-hooks does not describe $h: $hooks"
 done
 "$NEW" --help | grep -q '^Usage: emf-new plugin NAME' || fail "emf-new --help"

@@ -329,6 +329,7 @@ EMF_VM_TESTS = \
 	tests/kernel/test_sample \
 	tests/kernel/test_slots \
 	$(EMF_KERNEL_PROGS) \
+	tests/scaffold/test_hooks.sh \
 	$(NULL)
 EMF_VM_KERNELS = tests/vm/test_vm_6.1.sh
 EXTRA_DIST += tests/vm/run.sh tests/vm/init.sh $(EMF_VM_KERNELS)

@@ -3,7 +3,9 @@
 # The kernel matrix: boot Debian's own kernel of series $1 (e.g. 6.1, the
 # linux-image-SERIES.0-*-cloud-amd64-unsigned package) under QEMU and run the kernel
 # tests inside it, from an initramfs that holds this build tree, the source tree and
-# every program the tests call with their shared libraries. One line per test,
+# every program the tests call with their shared libraries (and, for the emf-new
+# templates' test, the plugins it builds here: the guest has no tool chain). One line
+# per test,
 #   vm-SERIES: PASS|SKIP|FAIL name (seconds)
 # and the logs of the failed ones. Exit 0 when every test passed or skipped, 1 when
 # one failed or the guest did not finish, 77 when QEMU or the kernel cannot be had.
@@ -24,6 +26,7 @@ shift
 : "${top_srcdir:=$top_builddir}"
 top_builddir=$(cd "$top_builddir" && pwd) || exit 1
 top_srcdir=$(cd "$top_srcdir" && pwd) || exit 1
+export top_builddir top_srcdir
 tag="vm-$series"
 tests=("$@")
 [ ${#tests[@]} -gt 0 ] || read -r -a tests <<< "${EMF_VM_TESTS:-}"
@@ -172,12 +175,25 @@ while read -r f; do
 done < <(find "$root$top_builddir" -type f \( -perm -u+x -o -name '*.so' \) -exec sh -c \
 	'head -c 4 "$1" | grep -q ELF && echo "${1#$2}"' sh {} "$root" \;)
 
+# The emf-new templates' test needs a tool chain the guest lacks: build its plugins here.
+hooks_env=
+if printf '%s\n' "${tests[@]}" | grep -q 'test_hooks\.sh$'; then
+	EMF_HOOKS_BUILD=$work/hooks bash "$top_srcdir/tests/scaffold/test_hooks.sh" > "$work/hooks.log" 2>&1 ||
+		{ cat "$work/hooks.log"; die "failed to build the emf-new templates' plugins for the guest"; }
+	mkdir -p "$root$work" && cp -a "$work/hooks" "$root$work/" || die "failed to copy $work/hooks"
+	for f in "$root$work"/hooks/*/*; do
+		[ -x "$f" ] && [ -f "$f" ] && add_lib "$f"
+	done
+	hooks_env="export EMF_HOOKS_PREBUILT='$work/hooks'"
+fi
+
 cp "$kdir"/modules/*.ko "$root/emf-vm/modules/" 2> /dev/null
 cp "$top_srcdir/tests/vm/init.sh" "$root/init" && chmod 755 "$root/init"
 printf '%s\n' "${tests[@]}" > "$root/emf-vm/tests"
 cat > "$root/emf-vm/env" << EOF
 export top_builddir='$top_builddir' top_srcdir='$top_srcdir'
 export EMF_VM_TEST_TIMEOUT=${EMF_VM_TEST_TIMEOUT:-600}
+$hooks_env
 EOF
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.cpio.gz" ||
 	die "failed to pack the initramfs"

@@ -15,8 +15,8 @@
 # Environment:
 #   EMF_VM_CACHE         where the kernel package and its vmlinuz are kept between runs
 #                        (default /var/cache/emf-vm when writable, else tests/vm/cache)
-#   EMF_VM_TIMEOUT       seconds the whole guest may run (default 2700)
-#   EMF_VM_TEST_TIMEOUT  seconds one test may run inside the guest (default 600)
+#   EMF_VM_TIMEOUT       seconds the whole guest may run (default 1800)
+#   EMF_VM_TEST_TIMEOUT  seconds one test may run inside the guest (default 300)
 #   EMF_VM_SMP, EMF_VM_MEM  guest CPUs and memory (default 2 and 2G)
 set -uo pipefail
 
@@ -192,7 +192,7 @@ cp "$top_srcdir/tests/vm/init.sh" "$root/init" && chmod 755 "$root/init"
 printf '%s\n' "${tests[@]}" > "$root/emf-vm/tests"
 cat > "$root/emf-vm/env" << EOF
 export top_builddir='$top_builddir' top_srcdir='$top_srcdir'
-export EMF_VM_TEST_TIMEOUT=${EMF_VM_TEST_TIMEOUT:-600}
+export EMF_VM_TEST_TIMEOUT=${EMF_VM_TEST_TIMEOUT:-300}
 $hooks_env
 EOF
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.cpio.gz" ||
@@ -201,7 +201,7 @@ echo "$tag: initramfs $(du -h "$work/initrd.cpio.gz" | cut -f1), ${#tests[@]} te
 
 # --- Boot under TCG (KVM guests of this kernel can die with emulation failures) and run.
 start=$(date +%s)
-timeout -k 10 "${EMF_VM_TIMEOUT:-2700}" "$QEMU" -accel tcg,thread=multi -cpu max \
+timeout -k 10 "${EMF_VM_TIMEOUT:-1800}" "$QEMU" -accel tcg,thread=multi -cpu max \
 	-m "${EMF_VM_MEM:-2G}" -smp "${EMF_VM_SMP:-2}" -kernel "$kdir/vmlinuz" \
 	-initrd "$work/initrd.cpio.gz" -append "console=ttyS0 rdinit=/init panic=-1 quiet" \
 	-nographic -no-reboot -nic none -monitor none -serial file:"$work/console.raw" \
@@ -249,7 +249,7 @@ for t in "${tests[@]}"; do
 done
 if ! grep -q '^EMF-VM: DONE' "$work/console.log"; then
 	failed=1
-	[ $qrc = 124 ] && echo "$tag: the guest was stopped after ${EMF_VM_TIMEOUT:-2700} s"
+	[ $qrc = 124 ] && echo "$tag: the guest was stopped after ${EMF_VM_TIMEOUT:-1800} s"
 	echo "==== $tag: the guest did not finish (qemu exit $qrc); console tail:"
 	grep -v '^EMF-VM-LOG: ' "$work/console.log" | tail -n 40
 	cat "$work/qemu.log"

@@ -162,6 +162,11 @@ EXTRA_DIST += $(EMF_BAD_SOS:.so=.c)
 tests/plugins/badso/%.so: tests/plugins/badso/%.c $(emfinclude_HEADERS)
 	$(AM_V_CCLD)$(MKDIR_P) $(@D) && \
 	$(CC) $(AM_CPPFLAGS) $(CPPFLAGS) $(AM_CFLAGS) $(CFLAGS) -shared -fPIC -o $@ $<
+# dyntest built again at -O0: other code for the same plugin, for in-place reloads.
+check_DATA += tests/plugins/dyntest/dyntest-O0.so
+CLEANFILES += tests/plugins/dyntest/dyntest-O0.so
+tests/plugins/dyntest/dyntest-O0.so: tests/plugins/dyntest/dyntest.emf.c $(emfinclude_HEADERS)
+	$(AM_V_CCLD)$(COMPILE) -O0 -fPIC -shared $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS) -I$(@D) -o $@ $<
 
 # Kernel reach: a test plugin of each kind that only some kernels load (kprobe and
 # kretprobe, fentry and fexit, BPF LSM), run through emf-agent where kfeature finds

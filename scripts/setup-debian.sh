@@ -13,6 +13,7 @@ PACKAGES=(
 	libbpf-dev libelf-dev zlib1g-dev libjansson-dev libcunit1-dev
 	iproute2 procps util-linux bsdutils binutils socat iputils-ping jq
 	qemu-system-x86 busybox-static cpio
+	libmicrohttpd-dev prometheus curl
 )
 
 missing=()
@@ -27,6 +28,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 	echo "setup-debian: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
+	# Packages with a service (prometheus) must not start it: tests run their own.
+	policy=/usr/sbin/policy-rc.d
+	[ -e "$policy" ] || { printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy" &&
+		trap 'rm -f "$policy"' EXIT; }
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
 fi
 

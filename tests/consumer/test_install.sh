@@ -68,6 +68,8 @@ cflags=$("$PKG_CONFIG" --cflags libemfsdk) || fail "pkg-config does not find lib
 [ "$(echo $cflags)" = "-I$PREFIX/include" ] || fail "pkg-config --cflags libemfsdk: '$cflags', want '-I$PREFIX/include'"
 libs=$("$PKG_CONFIG" --libs --static libemfsdk) || fail "pkg-config --libs --static libemfsdk failed"
 want="-L$PREFIX/lib -lemfsdk -lbpf -lelf -lz -ljansson -lpthread"
+# The /metrics server's library, when configure found it (its dependencies stay out).
+"$PKG_CONFIG" --exists 'libmicrohttpd >= 0.9.71' && want="$want -lmicrohttpd"
 for w in $want; do
 	[[ " $libs " == *" $w "* ]] || fail "pkg-config --libs --static libemfsdk lacks $w: $libs"
 done

@@ -23,6 +23,11 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/log.c \
 	sdk/src/log_internal.h \
 	sdk/src/maps.c \
+	sdk/src/metrics.c \
+	sdk/src/metrics_expo.c \
+	sdk/src/metrics_http.c \
+	sdk/src/metrics_internal.h \
+	sdk/src/metrics_rule.c \
 	sdk/src/options.c \
 	sdk/src/opts_internal.h \
 	sdk/src/reader.c \
@@ -39,7 +44,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/variants.c \
 	sdk/src/variants_internal.h \
 	$(NULL)
-sdk_libemfsdk_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS)
+sdk_libemfsdk_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS)
 
 emfincludedir = $(includedir)/emf
 emfinclude_HEADERS = \
@@ -51,6 +56,7 @@ emfinclude_HEADERS = \
 	sdk/include/emf/fmt.h \
 	sdk/include/emf/json.h \
 	sdk/include/emf/log.h \
+	sdk/include/emf/metrics.h \
 	sdk/include/emf/opts.h \
 	sdk/include/emf/plugin.h \
 	sdk/include/emf/ringbuf.bpf.h \

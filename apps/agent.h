@@ -46,4 +46,27 @@ void agent_dyn_rescan(struct agent_dyn *d, struct emf_runtime *rt);
 
 void agent_dyn_free(struct agent_dyn *d);
 
+struct emf_metrics;
+struct emf_metrics_server;
+
+/* --metrics and --metric: the runtime's metrics, served over HTTP. */
+struct agent_metrics {
+	struct emf_metrics *m; /* NULL without --metrics or --metric */
+	struct emf_metrics_server *srv;
+};
+
+/*
+ * Set up the metrics of @rt: add the --metric @rules (after the plugins are
+ * chosen), then serve them on @listen ("[ADDR:]PORT"; NULL for no server).
+ * Returns 0, -EINVAL for a bad rule or address (a usage error, after a
+ * message), or another negative errno after a message.
+ */
+int agent_metrics_setup(struct agent_metrics *am, struct emf_runtime *rt, const char *listen,
+			char *const *rules, int n_rules);
+
+/* After every poll: render the metrics when a scrape waits for them. */
+void agent_metrics_publish(struct agent_metrics *am);
+
+void agent_metrics_free(struct agent_metrics *am);
+
 #endif /* __EMF_AGENT_H */

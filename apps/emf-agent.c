@@ -25,6 +25,7 @@
 #include <emf/errno.h>
 #include <emf/fmt.h>
 #include <emf/log.h>
+#include <emf/metrics.h>
 #include <emf/runtime.h>
 #include <emf/slots.h>
 
@@ -55,6 +56,8 @@ enum {
 	OPT_CLEANUP_PINS,
 	OPT_CONTROL,
 	OPT_CONTROL_GROUP,
+	OPT_METRICS,
+	OPT_METRIC,
 };
 
 static volatile sig_atomic_t exiting, rescan;
@@ -86,6 +89,10 @@ struct agent {
 	const char *control_group;
 	bool stats; /* print counters at exit */
 	double stats_every; /* and every so many seconds, 0 for never */
+	const char *metrics_listen; /* --metrics [ADDR:]PORT */
+	char *rules[MAX_NAMES]; /* --metric NAME=PLUGIN.EVENT:... */
+	int n_rules;
+	struct agent_metrics metrics;
 	struct emf_buf out;
 	size_t name_width;
 	bool write_failed;
@@ -144,6 +151,13 @@ static void usage(FILE *f)
 		"                         owner process: give two agents different roots\n"
 		"      --cleanup-pins     empty the slots and remove the pins under the pin\n"
 		"                         root that a dead agent left (or kept), then exit\n"
+		"      --metrics [ADDR:]PORT\n"
+		"                         serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+		"                         (ADDR 127.0.0.1 by default; PORT 0 picks a free one)\n"
+		"      --metric NAME=PLUGIN.EVENT:count [by FIELD,...]\n"
+		"      --metric NAME=PLUGIN.EVENT:sum FIELD [by FIELD,...]\n"
+		"                         a metric counting events, or summing a field, per\n"
+		"                         value of the fields after 'by' (repeatable)\n"
 		"  -v, --verbose          more messages (same as EMF_LOG_LEVEL=info)\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          print the version\n"
@@ -154,6 +168,7 @@ static void usage(FILE *f)
 		"  emf-agent -p execsnoop         exec events only\n"
 		"  emf-agent -p opensnoop -a opensnoop.failed_only=true\n"
 		"  emf-agent --stats=5 --ring-size execsnoop=1m\n"
+		"  emf-agent --metrics 9435 --metric 'opens_total=opensnoop.event:count by comm'\n"
 		"\n"
 		"Exit status: 0 when every plugin ran; 3 when some plugin was skipped because\n"
 		"the kernel refused it (the others ran); 1 when nothing could run (or, with\n"
@@ -242,6 +257,7 @@ static int on_event(void *ctx, const struct emf_event *ev)
 		      a->name_width;
 	char *p = emf_buf__reserve(&a->out, need), *start;
 
+	emf_metrics__event(a->metrics.m, ev);
 	if (!p)
 		return -ENOMEM;
 	start = p;
@@ -277,6 +293,8 @@ static int on_sample(void *ctx, const struct emf_sample_data *d)
 	struct agent *a = ctx;
 	int err;
 
+	if (a->metrics.m && emf_metrics__sample(a->metrics.m, d))
+		return -ENOMEM;
 	if (a->json) {
 		err = emf_sample_data__json(d, &a->out);
 		err = err ?: emf_buf__append(&a->out, "\n", 1);
@@ -544,6 +562,8 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "cleanup-pins", no_argument, NULL, OPT_CLEANUP_PINS },
 		{ "control", optional_argument, NULL, OPT_CONTROL },
 		{ "control-group", required_argument, NULL, OPT_CONTROL_GROUP },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "metric", required_argument, NULL, OPT_METRIC },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -648,6 +668,17 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			break;
 		case OPT_CONTROL_GROUP:
 			a->control_group = optarg;
+			break;
+		case OPT_METRICS:
+			a->metrics_listen = optarg;
+			break;
+		case OPT_METRIC:
+			if (a->n_rules == MAX_NAMES) {
+				fprintf(stderr, "emf-agent: too many --metric options (at most %d)\n",
+					MAX_NAMES);
+				return -EINVAL;
+			}
+			a->rules[a->n_rules++] = optarg;
 			break;
 		case 'v':
 			emf_set_print(verbose_print);
@@ -991,6 +1022,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "emf-agent: no plugin to run\n");
 		goto out;
 	}
+	err = agent_metrics_setup(&a.metrics, rt, a.metrics_listen, a.rules, a.n_rules);
+	if (err) {
+		ret = err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+		goto out;
+	}
 	if (check_privileges())
 		goto out;
 	mark_required(&a, rt);
@@ -1052,6 +1088,7 @@ int main(int argc, char **argv)
 			agent_dyn_rescan(&dyn, rt);
 		}
 		err = emf_runtime__poll(rt, timeout);
+		agent_metrics_publish(&a.metrics);
 		if (flush_out(&a) || a.write_failed)
 			break;
 		if (err == -EINTR)
@@ -1085,6 +1122,7 @@ out:
 	if (started && n_skipped)
 		print_skipped(rt, n_skipped);
 	emf_ctl_server__destroy(ctl);
+	agent_metrics_free(&a.metrics);
 	emf_runtime__destroy(rt);
 	/* The last loss records, counted as the plugins stopped. */
 	if (!a.write_failed)

@@ -4,6 +4,7 @@ bin_PROGRAMS += apps/emf-agent
 apps_emf_agent_SOURCES = \
 	apps/agent.h \
 	apps/agent_dyn.c \
+	apps/agent_metrics.c \
 	apps/emf-agent.c \
 	$(NULL)
 apps_emf_agent_CPPFLAGS = $(AM_CPPFLAGS) -DEMF_PLUGIN_DIR='"$(libdir)/emf/plugins"'

@@ -290,6 +290,11 @@ AM_TESTS_ENVIRONMENT += EMF_CC='$(CC)' EMF_CXX='$(CXX)' EMF_CLANG='$(CLANG)' \
 	export EMF_CC EMF_CXX EMF_CLANG EMF_PKG_CONFIG EMF_MAKE EMF_PUBLIC_HEADERS;
 
 EMF_BENCHES += tests/bench/bench_ringbuf
+EMF_BENCHES += tests/bench/bench_metrics
+tests_bench_bench_metrics_SOURCES = tests/bench/bench_metrics.c
+tests_bench_bench_metrics_CPPFLAGS = $(EMF_EVGEN_CPPFLAGS)
+tests_bench_bench_metrics_CFLAGS = $(EMF_TEST_CFLAGS) -O2
+tests_bench_bench_metrics_LDADD = $(EMF_EVGEN).emf.o $(EMF_TEST_LIBS)
 tests_bench_bench_ringbuf_SOURCES = tests/bench/bench_ringbuf.c
 tests_bench_bench_ringbuf_CPPFLAGS = $(EMF_EVGEN_CPPFLAGS)
 tests_bench_bench_ringbuf_CFLAGS = $(EMF_TEST_CFLAGS)

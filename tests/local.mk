@@ -146,6 +146,17 @@ BUILT_SOURCES += tests/plugins/variant/variant.emf.c
 CLEANFILES += $(addprefix tests/plugins/variant/variant,.emf.c .emf.h .skel.h .bpf.o .emf.o)
 EXTRA_DIST += tests/plugins/variant/variant.bpf.c tests/plugins/variant/variant.h
 
+# Metrics of a sampled map of 100,000 keys.
+check_PROGRAMS += tests/kernel/test_metrics_bigmap
+TESTS += tests/kernel/test_metrics_bigmap
+tests_kernel_test_metrics_bigmap_SOURCES = tests/kernel/test_metrics_bigmap.c
+tests_kernel_test_metrics_bigmap_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/bigmap
+tests_kernel_test_metrics_bigmap_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_kernel_test_metrics_bigmap_LDADD = tests/plugins/bigmap/bigmap.emf.o $(EMF_TEST_LIBS)
+BUILT_SOURCES += tests/plugins/bigmap/bigmap.emf.c
+CLEANFILES += $(addprefix tests/plugins/bigmap/bigmap,.emf.c .emf.h .skel.h .bpf.o .emf.o)
+EXTRA_DIST += tests/plugins/bigmap/bigmap.bpf.c tests/plugins/bigmap/bigmap.h
+
 # Dynamic plugins: test plugins built as shared objects.
 EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentrytest \
 	tests/codegen/realworld/ringflood/ringflood tests/plugins/badverify/badverify \

@@ -17,6 +17,7 @@ EMF_UNIT_TESTS = \
 	tests/unit/test_decoder \
 	tests/unit/test_explain \
 	tests/unit/test_lifecycle \
+	tests/unit/test_metrics \
 	tests/unit/test_registry \
 	tests/unit/test_trusted \
 	tests/unit/test_variants \
@@ -28,6 +29,11 @@ tests_unit_test_decoder_SOURCES = tests/unit/test_decoder.c
 tests_unit_test_decoder_CPPFLAGS = $(AM_CPPFLAGS) -Iplugins/execsnoop
 tests_unit_test_decoder_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_decoder_LDADD = plugins/execsnoop/execsnoop.emf.o $(EMF_TEST_LIBS)
+
+tests_unit_test_metrics_SOURCES = tests/unit/test_metrics.c
+tests_unit_test_metrics_CPPFLAGS = $(AM_CPPFLAGS) -Iplugins/execsnoop
+tests_unit_test_metrics_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_metrics_LDADD = plugins/execsnoop/execsnoop.emf.o $(EMF_TEST_LIBS)
 
 tests_unit_test_codegen_types_SOURCES = tests/unit/test_codegen_types.c
 tests_unit_test_codegen_types_CPPFLAGS = $(AM_CPPFLAGS) -Itests/codegen/alltypes

@@ -206,6 +206,7 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_agent_exec.sh \
 	tests/kernel/test_dynamic.sh \
 	tests/kernel/test_dynamic_race.sh \
+	tests/kernel/test_metrics_agent.sh \
 	tests/kernel/test_metrics_prometheus.sh \
 	tests/kernel/test_agent_stats.sh \
 	tests/kernel/test_agent_all.sh \

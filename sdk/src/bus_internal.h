@@ -74,6 +74,11 @@ struct emf_bus {
 	struct emf_bus_sub **dying, **dying_sigs; /* the lists, taken by destroy */
 	size_t n_dying, n_dying_sigs;
 
+	/* bus-wide counters (emf_bus__stats()): atomic; gone_* under sub_lock */
+	uint64_t published;
+	uint64_t gone_delivered; /* of subscriptions removed since */
+	uint64_t gone_dropped[EMF_BUS_POLICY_BLOCK + 1];
+
 	struct bus_msg_pool *pool;
 	struct bus_exec host;
 	struct bus_exec thread;

@@ -246,6 +246,12 @@ static bool sub_list_del(struct emf_bus *bus, struct emf_bus_sub *sub)
 	pthread_rwlock_wrlock(&bus->sub_lock);
 	for (i = 0; i < *n; i++) {
 		if (list[i] == sub) {
+			/* Its counts stay in the bus's, which must never go down. */
+			if (sub->kind == SUB_TOPIC && sub->policy <= EMF_BUS_POLICY_BLOCK) {
+				bus->gone_delivered += __atomic_load_n(&sub->delivered, __ATOMIC_RELAXED);
+				bus->gone_dropped[sub->policy] +=
+					__atomic_load_n(&sub->dropped, __ATOMIC_RELAXED);
+			}
 			/* keep the order: delivery order between subscribers is registration order */
 			memmove(&list[i], &list[i + 1], (*n - i - 1) * sizeof(*list));
 			(*n)--;
@@ -693,6 +699,34 @@ int emf_bus_sub__stats(const struct emf_bus_sub *csub, struct emf_bus_sub_stats 
 	return 0;
 }
 
+int emf_bus__stats(const struct emf_bus *cbus, struct emf_bus_stats *stats)
+{
+	struct emf_bus *bus = (struct emf_bus *)cbus;
+	uint64_t delivered, dropped[EMF_BUS_POLICY_BLOCK + 1];
+	size_t i;
+
+	if (!bus || !stats || !OPTS_VALID(stats, emf_bus_stats))
+		return emf_err(-EINVAL);
+	pthread_rwlock_rdlock(&bus->sub_lock);
+	delivered = bus->gone_delivered;
+	memcpy(dropped, bus->gone_dropped, sizeof(dropped));
+	for (i = 0; i < bus->n_subs; i++) {
+		struct emf_bus_sub *sub = bus->subs[i];
+
+		delivered += __atomic_load_n(&sub->delivered, __ATOMIC_RELAXED);
+		if (sub->policy <= EMF_BUS_POLICY_BLOCK)
+			dropped[sub->policy] += __atomic_load_n(&sub->dropped, __ATOMIC_RELAXED);
+	}
+	OPTS_SET(stats, subscriptions, bus->n_subs);
+	pthread_rwlock_unlock(&bus->sub_lock);
+	OPTS_SET(stats, published, __atomic_load_n(&bus->published, __ATOMIC_RELAXED));
+	OPTS_SET(stats, delivered, delivered);
+	OPTS_SET(stats, dropped_new, dropped[EMF_BUS_POLICY_DROP_NEW]);
+	OPTS_SET(stats, dropped_old, dropped[EMF_BUS_POLICY_DROP_OLD]);
+	OPTS_SET(stats, dropped_block, dropped[EMF_BUS_POLICY_BLOCK]);
+	return 0;
+}
+
 /* --- publishing ------------------------------------------------------ */
 
 #define BUS_MATCH_STACK 16
@@ -710,6 +744,8 @@ static int bus_publish(struct emf_bus *bus, bool is_signal, const char *topic, s
 	int queued = 0;
 	struct emf_msg *m;
 
+	if (!is_signal)
+		__atomic_add_fetch(&bus->published, 1, __ATOMIC_RELAXED);
 	pthread_rwlock_rdlock(&bus->sub_lock);
 	list = is_signal ? bus->sigs : bus->subs;
 	n_list = is_signal ? bus->n_sigs : bus->n_subs;

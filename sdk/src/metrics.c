@@ -24,6 +24,7 @@
 #include "log_internal.h"
 #include "metrics_internal.h"
 #include "opts_internal.h"
+#include "runtime_internal.h"
 
 #define HIST_SLOTS 64
 #define MAX_RULES 64
@@ -609,6 +610,41 @@ static int render_slots(struct emf_metrics *m, struct emf_buf *b, enum emf_metri
 	return err;
 }
 
+static int render_bus(struct emf_metrics *m, struct emf_buf *b, enum emf_metrics_format fmt,
+		      struct emf_buf *lb)
+{
+	static const char pub[] = "emf_bus_published_messages_total",
+			  del[] = "emf_bus_delivered_messages_total",
+			  drop[] = "emf_bus_dropped_messages_total";
+	/* The runtime's bus if it was created; asking emf_runtime__bus() would create it. */
+	struct emf_bus *bus = m->rt->bus;
+	EMF_OPTS(emf_bus_stats, st);
+	static const char *const policies[] = { "drop_new", "drop_old", "block" };
+	size_t i;
+	int err;
+
+	if (bus)
+		emf_bus__stats(bus, &st);
+	err = emf__expo_head(b, fmt, pub, "counter",
+			     "Messages published on the runtime's bus (every decoded event once the bus exists)");
+	err = err ?: emf__expo_sample(b, pub, sizeof(pub) - 1, "", 0, EMF__MVAL_U64,
+				      (union emf__mnum){ .u = st.published });
+	err = err ?: emf__expo_head(b, fmt, del, "counter",
+				    "Subscription callbacks run on the runtime's bus");
+	err = err ?: emf__expo_sample(b, del, sizeof(del) - 1, "", 0, EMF__MVAL_U64,
+				      (union emf__mnum){ .u = st.delivered });
+	err = err ?: emf__expo_head(b, fmt, drop, "counter",
+				    "Messages a full subscription queue dropped, by its policy");
+	for (i = 0; !err && i < 3; i++) {
+		uint64_t n = i == 0 ? st.dropped_new : i == 1 ? st.dropped_old : st.dropped_block;
+
+		err = labels2(lb, "policy", policies[i], NULL, NULL);
+		err = err ?: emf__expo_sample(b, drop, sizeof(drop) - 1, lb->data, lb->len,
+					      EMF__MVAL_U64, (union emf__mnum){ .u = n });
+	}
+	return err;
+}
+
 static int render_overflow(struct emf_metrics *m, struct emf_buf *b, enum emf_metrics_format fmt,
 			   struct emf_buf *lb)
 {
@@ -649,6 +685,7 @@ int emf_metrics__render(struct emf_metrics *m, struct emf_buf *b, enum emf_metri
 	err = render_outputs(m, b, fmt, &lb);
 	err = err ?: render_states(m, b, fmt, &lb);
 	err = err ?: render_slots(m, b, fmt, &lb);
+	err = err ?: render_bus(m, b, fmt, &lb);
 	for (i = 0; !err && i < m->n_samples; i++)
 		err = render_sample(b, fmt, m->samples[i]);
 	for (i = 0; !err && i < m->n_rules; i++)

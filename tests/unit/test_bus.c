@@ -669,6 +669,42 @@ static void test_policy_drop_new(void)
 	emf_bus__destroy(bus);
 }
 
+/* The bus's totals: per policy, and kept when a subscription goes. */
+static void test_bus_stats(void)
+{
+	EMF_OPTS(emf_bus_sub_opts, so_new, .queue_len = 2, .policy = EMF_BUS_POLICY_DROP_NEW);
+	EMF_OPTS(emf_bus_sub_opts, so_old, .queue_len = 2, .policy = EMF_BUS_POLICY_DROP_OLD);
+	EMF_OPTS(emf_bus_stats, st);
+	struct emf_bus *bus = new_bus();
+	struct emf_bus_sub *a, *b;
+	struct rec ra = {}, rb = {};
+	int i;
+
+	a = emf_bus__subscribe(bus, "q", rec_cb, &ra, &so_new);
+	b = emf_bus__subscribe(bus, "q", rec_cb, &rb, &so_old);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	for (i = 0; i < 5; i++)
+		publish_int(bus, "q", i);
+	publish_int(bus, "nobody", 0);
+	CU_ASSERT_EQUAL(emf_bus__dispatch(bus, 0), 4);
+	CU_ASSERT_EQUAL(emf_bus__stats(bus, &st), 0);
+	CU_ASSERT_EQUAL(st.published, 6);
+	CU_ASSERT_EQUAL(st.delivered, 4);
+	CU_ASSERT_EQUAL(st.dropped_new, 3);
+	CU_ASSERT_EQUAL(st.dropped_old, 3);
+	CU_ASSERT_EQUAL(st.dropped_block, 0);
+	CU_ASSERT_EQUAL(st.subscriptions, 2);
+	CU_ASSERT_EQUAL(emf_bus__unsubscribe(bus, a), 0);
+	CU_ASSERT_EQUAL(emf_bus__stats(bus, &st), 0);
+	CU_ASSERT_EQUAL(st.delivered, 4);
+	CU_ASSERT_EQUAL(st.dropped_new, 3);
+	CU_ASSERT_EQUAL(st.subscriptions, 1);
+	CU_ASSERT_EQUAL(emf_bus__stats(NULL, &st), -EINVAL);
+	CU_ASSERT_EQUAL(emf_bus__stats(bus, NULL), -EINVAL);
+	emf_bus__destroy(bus);
+}
+
 static void test_policy_drop_old(void)
 {
 	EMF_OPTS(emf_bus_sub_opts, so, .queue_len = 3, .policy = EMF_BUS_POLICY_DROP_OLD);
@@ -1739,6 +1775,7 @@ int main(void)
 		{ "unsubscribe during delivery", test_unsubscribe_during_delivery },
 		{ "policy drop-new", test_policy_drop_new },
 		{ "policy drop-old", test_policy_drop_old },
+		{ "bus-wide counters", test_bus_stats },
 		{ "policy block with timeout", test_policy_block },
 		{ "policy block from own callback", test_policy_block_self },
 		{ "dispatch max", test_dispatch_max },

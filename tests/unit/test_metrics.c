@@ -120,6 +120,8 @@ static void test_count_sum_escape(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "emf_plugin_state{plugin=\"execsnoop\",state=\"new\"} 1\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "# HELP emf_output_events_total "));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "emf_metrics_overflow_total{metric=\"execs_total\"} 0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "emf_bus_published_messages_total 0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "emf_bus_dropped_messages_total{policy=\"block\"} 0\n"));
 	CU_ASSERT_PTR_NULL(strstr(out, "# EOF"));
 
 	out = render(m, EMF_METRICS_OPENMETRICS);

@@ -311,6 +311,29 @@ struct emf_bus_sub_stats {
  */
 int emf_bus_sub__stats(const struct emf_bus_sub *sub, struct emf_bus_sub_stats *stats);
 
+/* Counters of the whole bus, over its lifetime. */
+struct emf_bus_stats {
+	size_t sz; /* sizeof(struct emf_bus_stats), set by EMF_OPTS */
+	uint64_t published; /* emf_bus__publish() calls, matched or not (signals aside) */
+	uint64_t delivered; /* subscription callbacks run */
+	/* messages lost to a full queue, by the subscription's policy */
+	uint64_t dropped_new; /* EMF_BUS_POLICY_DROP_NEW */
+	uint64_t dropped_old; /* EMF_BUS_POLICY_DROP_OLD */
+	uint64_t dropped_block; /* EMF_BUS_POLICY_BLOCK, after the wait or at once */
+	uint64_t subscriptions; /* topic subscriptions now */
+	size_t : 0;
+};
+
+/*
+ * emf_bus__stats - read the bus's counters
+ * @stats: filled up to @stats->sz (declare it with EMF_OPTS)
+ *
+ * Counts of subscriptions removed since stay in the totals, so no counter
+ * ever goes down. Each is read atomically; while messages flow they are not
+ * one snapshot. Returns 0, or -EINVAL.
+ */
+int emf_bus__stats(const struct emf_bus *bus, struct emf_bus_stats *stats);
+
 /* --- services ---------------------------------------------------------- */
 
 /*

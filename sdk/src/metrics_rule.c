@@ -244,10 +244,15 @@ static void rebind(struct emf__mrule *r, const struct emf_plugin *p)
 	for (i = 0; t && i < r->n_by; i++) {
 		f = emf_event_type__field(t, r->by_names[i]);
 		if (!f || f->kind != r->by[i].f.kind || f->size != r->by[i].f.size ||
-		    f->bit_size != r->by[i].f.bit_size || f->count != r->by[i].f.count)
+		    f->bit_size != r->by[i].f.bit_size || f->count != r->by[i].f.count) {
 			t = NULL;
-		else
+		} else {
+			/* Names and enum tables live in the new descriptor now. */
 			r->by[i].f = *f;
+			r->by[i].k.name = f->name;
+			r->by[i].k.n_enum_values = f->n_enum_values;
+			r->by[i].k.enum_values = f->enum_values;
+		}
 	}
 	if (t && r->sum) {
 		f = emf_event_type__field(t, r->sum_name);

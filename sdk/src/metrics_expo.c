@@ -359,18 +359,29 @@ char *emf__fmt_scaled(char *o, uint64_t v, bool neg, unsigned int decimals)
 	return o + i;
 }
 
-int emf__expo_sample_scaled(struct emf_buf *b, const char *name, size_t nlen, const char *labels,
-			    size_t llen, uint64_t v, bool sign, unsigned int decimals)
+/* "NAME LABELS " of a sample line, with room for a value of @vmax bytes after it. */
+static char *sample_start(struct emf_buf *b, const char *name, size_t nlen, const char *labels,
+			  size_t llen, size_t vmax)
 {
-	char *o = emf_buf__reserve(b, nlen + llen + 48);
+	char *o = emf_buf__reserve(b, nlen + llen + vmax + 2);
 
 	if (!o)
-		return -ENOMEM;
+		return NULL;
 	memcpy(o, name, nlen);
 	o += nlen;
 	memcpy(o, labels, llen);
 	o += llen;
 	*o++ = ' ';
+	return o;
+}
+
+int emf__expo_sample_scaled(struct emf_buf *b, const char *name, size_t nlen, const char *labels,
+			    size_t llen, uint64_t v, bool sign, unsigned int decimals)
+{
+	char *o = sample_start(b, name, nlen, labels, llen, 46);
+
+	if (!o)
+		return -ENOMEM;
 	o = emf__fmt_scaled(o, v, sign && (int64_t)v < 0, decimals);
 	*o++ = '\n';
 	emf_buf__commit(b, o);
@@ -380,15 +391,10 @@ int emf__expo_sample_scaled(struct emf_buf *b, const char *name, size_t nlen, co
 int emf__expo_sample(struct emf_buf *b, const char *name, size_t nlen, const char *labels,
 		     size_t llen, enum emf__mval kind, union emf__mnum v)
 {
-	char *o = emf_buf__reserve(b, nlen + llen + 40);
+	char *o = sample_start(b, name, nlen, labels, llen, 40);
 
 	if (!o)
 		return -ENOMEM;
-	memcpy(o, name, nlen);
-	o += nlen;
-	memcpy(o, labels, llen);
-	o += llen;
-	*o++ = ' ';
 	switch (kind) {
 	case EMF__MVAL_U64:
 		o = emf_fmt_u64(o, v.u);

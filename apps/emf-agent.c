@@ -168,7 +168,7 @@ static void usage(FILE *f)
 		"  emf-agent -p execsnoop         exec events only\n"
 		"  emf-agent -p opensnoop -a opensnoop.failed_only=true\n"
 		"  emf-agent --stats=5 --ring-size execsnoop=1m\n"
-		"  emf-agent --metrics 9435 --metric 'opens_total=opensnoop.event:count by comm'\n"
+		"  emf-agent --metrics 9437 --metric 'opens_total=opensnoop.event:count by comm'\n"
 		"\n"
 		"Exit status: 0 when every plugin ran; 3 when some plugin was skipped because\n"
 		"the kernel refused it (the others ran); 1 when nothing could run (or, with\n"

@@ -31,7 +31,9 @@ figures=
 run() {
 	local name=$1 n=$2 stall=$3 kind=$4 arg=$5 filter=$7
 	shift 7
-	coproc GENP { exec "$GEN" "$kind" "$arg" "$n"; }
+	# On one CPU: a perf buffer reports a loss with the next sample of the same CPU's
+	# buffer, so the one more call must land where the losses were.
+	coproc GENP { exec taskset -c 0 "$GEN" "$kind" "$arg" "$n"; }
 	local gin=${GENP[1]} gout=${GENP[0]}
 	gpid=$GENP_PID
 	start_agent "$@" -a "$filter=$gpid"

@@ -14,7 +14,8 @@ mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
-mount -t tmpfs tmpfs /tmp
+# The initramfs is writable already; a tmpfs over /tmp would hide a tree built there.
+chmod 1777 /tmp
 mount -t tmpfs tmpfs /run
 ln -sf /proc/self/fd /dev/fd
 ln -sf /proc/self/fd/0 /dev/stdin

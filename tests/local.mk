@@ -145,7 +145,8 @@ EXTRA_DIST += tests/plugins/smp/smp.bpf.c tests/plugins/smp/smp.h
 check_PROGRAMS += tests/kernel/test_variants
 TESTS += tests/kernel/test_variants
 tests_kernel_test_variants_SOURCES = tests/kernel/test_variants.c
-tests_kernel_test_variants_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/variant
+tests_kernel_test_variants_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/variant \
+	-I$(srcdir)/tests/plugins/variant
 tests_kernel_test_variants_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_kernel_test_variants_LDADD = tests/plugins/variant/variant.emf.o $(EMF_TEST_LIBS)
 BUILT_SOURCES += tests/plugins/variant/variant.emf.c

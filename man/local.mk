@@ -5,3 +5,4 @@ dist_man1_MANS = \
 	man/emf-ctl.1 \
 	man/emf-new.1 \
 	$(NULL)
+dist_man3_MANS = man/libemfsdk.3

@@ -56,7 +56,8 @@ for f in bin/emf-codegen bin/emf-new bin/emf-agent; do
 done
 for f in lib/libemfsdk.a lib/pkgconfig/libemfsdk.pc include/emf/emf.bpf.h include/emf/runtime.h \
 	share/emf/templates/plugin/Makefile.tmpl share/emf/templates/agent/agent.c.tmpl \
-	share/man/man1/emf-agent.1 share/man/man1/emf-codegen.1 share/man/man1/emf-new.1; do
+	share/man/man1/emf-agent.1 share/man/man1/emf-codegen.1 share/man/man1/emf-new.1 \
+	share/man/man3/libemfsdk.3; do
 	[ -f "$PREFIX/$f" ] || fail "$f is not installed"
 done
 [ -e "$PREFIX/lib/pkgconfig/libemfsdk-uninstalled.pc" ] && fail "libemfsdk-uninstalled.pc was installed"

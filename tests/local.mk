@@ -296,6 +296,7 @@ tests_kernel_test_pipeline_LDADD = $(EMF_EVGEN).emf.o $(EMF_TEST_LIBS)
 # and the public headers.
 EMF_SCAFFOLD_TESTS = \
 	tests/consumer/test_install.sh \
+	tests/consumer/test_man_example.sh \
 	tests/consumer/test_man_pages.sh \
 	tests/headers/test_headers.sh \
 	tests/scaffold/test_emf_new.sh \

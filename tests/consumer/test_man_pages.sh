@@ -32,5 +32,19 @@ for tool in codegen/emf-codegen apps/emf-agent apps/emf-ctl templates/emf-new; d
 	echo "ok: man/$name.1 describes the $n long options of $name --help"
 done
 
+# The library's page: the runtime, bus and slot APIs it describes exist.
+page="$top_srcdir/man/libemfsdk.3"
+if command -v groff > /dev/null; then
+	warn=$(groff -man -Tutf8 -ww -z "$page" 2>&1)
+	[ -z "$warn" ] || fail "man/libemfsdk.3 formats with warnings: $warn"
+fi
+n=0
+for fn in $(sed -e 's/\\-/-/g' "$page" | grep -oE 'emf_[a-z0-9_]+__[a-z0-9_]+ *\(' | tr -d ' (' | sort -u); do
+	n=$((n + 1))
+	grep -qE "[ *]$fn\(" "$top_srcdir"/sdk/include/emf/*.h ||
+		fail "man/libemfsdk.3 names $fn(), which no public header declares"
+done
+echo "ok: man/libemfsdk.3 names $n functions, each declared in a public header"
+
 [ "$failed" = 0 ] || { echo "FAIL: $failed checks failed"; exit 1; }
 echo "PASS: man pages match the commands' options"

@@ -125,6 +125,8 @@ struct emf_plugin *emf_runtime__find(const struct emf_runtime *rt, const char *n
 {
 	size_t i;
 
+	if (!rt || !name)
+		return emf_err_ptr(-EINVAL);
 	for (i = 0; i < rt->cnt; i++)
 		if (!strcmp(rt->plugins[i]->desc->name, name))
 			return rt->plugins[i];
@@ -239,7 +241,7 @@ struct emf_plugin *emf_runtime__plugin(const struct emf_runtime *rt, size_t idx)
 
 const char *emf_runtime__last_error(const struct emf_runtime *rt)
 {
-	return rt->errmsg;
+	return rt ? rt->errmsg : "";
 }
 
 const char *emf_plugin__last_error(const struct emf_plugin *plugin)
@@ -323,11 +325,13 @@ struct emf_runtime *emf_plugin__runtime(const struct emf_plugin *plugin)
 
 int emf_runtime__epoll_fd(const struct emf_runtime *rt)
 {
-	return rt->epfd;
+	return rt ? rt->epfd : emf_err(-EINVAL);
 }
 
 int emf_runtime__poll(struct emf_runtime *rt, int timeout_ms)
 {
+	if (!rt)
+		return emf_err(-EINVAL);
 	if (!rt->running)
 		return emf_err(-EMF_ERRNO__STATE);
 	return emf_reader__poll(rt, timeout_ms);
@@ -360,6 +364,8 @@ enum emf_plugin_state emf_plugin__state(const struct emf_plugin *plugin)
 
 int emf_plugin__set_priority(struct emf_plugin *plugin, int priority)
 {
+	if (!plugin)
+		return emf_err(-EINVAL);
 	if (plugin->rt->running)
 		return emf_err(-EMF_ERRNO__STATE);
 	plugin->priority = priority;

@@ -3,6 +3,7 @@
  * Registry: static plugins found without a list (also when they come from a
  * static archive), priority order with a deterministic tie-break, refusals.
  */
+#include <errno.h>
 #include <string.h>
 #include <CUnit/Basic.h>
 
@@ -128,10 +129,30 @@ static void test_refusals(void)
 	CU_ASSERT_EQUAL(errno, EMF_ERRNO__NOTPLUGIN);
 	CU_ASSERT_PTR_NULL(emf_runtime__find(rt, "nope"));
 	CU_ASSERT_EQUAL(errno, ENOENT);
+	CU_ASSERT_PTR_NULL(emf_runtime__find(rt, NULL));
+	CU_ASSERT_EQUAL(errno, EINVAL);
 	CU_ASSERT_EQUAL(emf_runtime__plugin_cnt(rt), 1);
 	CU_ASSERT_STRING_EQUAL(emf_strerror(-EMF_ERRNO__ABI), "plugin built for another emf ABI version");
 	CU_ASSERT_STRING_EQUAL(emf_strerror(ENOENT), "No such file or directory");
 	emf_runtime__destroy(rt);
+}
+
+/* Every runtime and plugin function taking a handle refuses NULL the same way. */
+static void test_null_handles(void)
+{
+	struct emf_output_stats os;
+
+	emf_runtime__destroy(NULL);
+	errno = 0;
+	CU_ASSERT_PTR_NULL(emf_runtime__find(NULL, "a"));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	CU_ASSERT_STRING_EQUAL(emf_runtime__last_error(NULL), "");
+	CU_ASSERT_STRING_EQUAL(emf_plugin__last_error(NULL), "");
+	CU_ASSERT_EQUAL(emf_runtime__epoll_fd(NULL), -EINVAL);
+	CU_ASSERT_EQUAL(emf_runtime__poll(NULL, 0), -EINVAL);
+	CU_ASSERT_EQUAL(emf_plugin__set_priority(NULL, 1), -EINVAL);
+	CU_ASSERT_EQUAL(emf_plugin__set_required(NULL, true), -EINVAL);
+	CU_ASSERT_EQUAL(emf_plugin__output_stats(NULL, 0, &os), -EINVAL);
 }
 
 int main(void)
@@ -147,6 +168,7 @@ int main(void)
 	CU_add_test(s, "add_static adds all or nothing", test_add_static);
 	CU_add_test(s, "priority order and tie-break by name", test_order_and_tie_break);
 	CU_add_test(s, "bad descriptors are refused", test_refusals);
+	CU_add_test(s, "NULL handles are refused", test_null_handles);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();

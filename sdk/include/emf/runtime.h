@@ -176,7 +176,12 @@ size_t emf_runtime__plugin_cnt(const struct emf_runtime *rt);
 /* emf_runtime__plugin - the @idx-th plugin in lifecycle order, NULL past the end */
 struct emf_plugin *emf_runtime__plugin(const struct emf_runtime *rt, size_t idx);
 
-/* emf_runtime__find - the plugin named @name, or NULL with errno ENOENT */
+/*
+ * emf_runtime__find - the plugin named @name
+ *
+ * Returns it, or NULL with errno ENOENT (none of that name) or EINVAL (a NULL
+ * argument).
+ */
 struct emf_plugin *emf_runtime__find(const struct emf_runtime *rt, const char *name);
 
 /*
@@ -313,6 +318,7 @@ struct emf_runtime *emf_plugin__runtime(const struct emf_plugin *plugin);
  * emf_runtime__epoll_fd - the one fd a host loop watches for readability
  *
  * Owned by the runtime. When it is readable, call emf_runtime__poll(rt, 0).
+ * Returns the fd, or -EINVAL for a NULL runtime.
  */
 int emf_runtime__epoll_fd(const struct emf_runtime *rt);
 
@@ -350,13 +356,15 @@ int emf_plugin__signal(struct emf_plugin *plugin, int signo, const char *name);
  * emf_runtime__poll - wait up to @timeout_ms for events and deliver them
  *
  * @timeout_ms: -1 waits forever, 0 does not wait.
- * Returns the number of events delivered, -EINTR when a signal interrupted the
+ * Returns the number of events delivered, -EINVAL for a NULL runtime,
+ * -EMF_ERRNO__STATE when it is not running, -EINTR when a signal interrupted the
  * wait, or another negative errno (or what the event callback returned).
  */
 int emf_runtime__poll(struct emf_runtime *rt, int timeout_ms);
 
 /*
  * emf_runtime__last_error - text of the last failed start, or "" when none
+ * (or for a NULL runtime)
  *
  * The SDK has already logged it (at EMF_WARN, through emf_set_print(), its
  * detail such as the verifier log's tail at EMF_INFO): a host that keeps the
@@ -398,7 +406,8 @@ const char *emf_step_str(enum emf_step step);
 /*
  * emf_plugin__set_priority - override the descriptor's priority
  *
- * Reorders the runtime. Returns 0, or -EMF_ERRNO__STATE after start.
+ * Reorders the runtime. Returns 0, -EINVAL for a NULL plugin, or
+ * -EMF_ERRNO__STATE after start.
  */
 int emf_plugin__set_priority(struct emf_plugin *plugin, int priority);
 

@@ -79,6 +79,11 @@ for ((i = 0; i < N; i++)); do
 	mkdir "$TMPD/after-reload-$i"
 done
 sleep 1.5
+# At least 10 scrapes in all, however slow the machine (an emulated guest is).
+for _ in $(seq 1 300); do
+	[ "$(wc -l < "$TMPD/codes")" -ge 10 ] && break
+	sleep 0.1
+done
 touch "$TMPD/stop-scraping"
 wait "$scraper"
 total=$(wc -l < "$TMPD/codes")

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* One print callback for the SDK and for libbpf. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,10 +129,16 @@ emf_print_fn_t emf_set_print(emf_print_fn_t fn)
 	return __atomic_exchange_n(&print_fn, fn, __ATOMIC_ACQ_REL);
 }
 
-/* Make sure libbpf's messages take our route even if the host never calls emf_set_print(). */
-__attribute__((constructor)) static void emf_log_init(void)
+static void bridge_libbpf(void)
 {
 	libbpf_set_print(libbpf_bridge);
+}
+
+void emf__log_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, bridge_libbpf);
 }
 
 void emf_pr(enum emf_print_level level, const char *fmt, ...)

@@ -25,6 +25,13 @@ struct emf_log_capture {
 };
 
 /* Capture libbpf's warnings on the calling thread into @c, until _end(). */
+/*
+ * Route libbpf's messages through the SDK's print callback, once per process:
+ * from the first runtime, not from the moment the library is linked, so a
+ * program that uses libbpf by itself keeps its own callback until then.
+ */
+__attribute__((visibility("hidden"))) void emf__log_init(void);
+
 __attribute__((visibility("hidden"))) void emf__log_capture_begin(struct emf_log_capture *c);
 __attribute__((visibility("hidden"))) void emf__log_capture_end(void);
 /* Print what @c holds at @level, a line at a time. */

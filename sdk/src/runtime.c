@@ -28,6 +28,7 @@ struct emf_runtime *emf_runtime__new(const struct emf_runtime_opts *opts)
 {
 	struct emf_runtime *rt;
 
+	emf__log_init();
 	if (!OPTS_VALID(opts, emf_runtime_opts))
 		return emf_err_ptr(-EINVAL);
 	rt = calloc(1, sizeof(*rt));

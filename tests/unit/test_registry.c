@@ -3,9 +3,12 @@
  * Registry: static plugins found without a list (also when they come from a
  * static archive), priority order with a deterministic tie-break, refusals.
  */
+#include <dlfcn.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <CUnit/Basic.h>
+#include <bpf/libbpf.h>
 
 #include <emf/errno.h>
 #include <emf/log.h>
@@ -155,11 +158,38 @@ static void test_null_handles(void)
 	CU_ASSERT_EQUAL(emf_plugin__output_stats(NULL, 0, &os), -EINVAL);
 }
 
+static int libbpf_msgs, libbpf_msgs_before_emf;
+static bool libbpf_print_was_emf;
+
+static int count_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level, (void)fmt, (void)args;
+	libbpf_msgs++;
+	return 0;
+}
+
+/* Linking the library leaves libbpf's printing to the host until it uses emf. */
+static void test_libbpf_print_untouched(void)
+{
+	CU_ASSERT(libbpf_msgs_before_emf > 0);
+	CU_ASSERT_FALSE(libbpf_print_was_emf);
+}
+
 int main(void)
 {
 	CU_pSuite s;
 	int failed;
 
+	Dl_info lib, self;
+	libbpf_print_fn_t prev;
+
+	/* At start, libbpf's callback is libbpf's own, not one of this program. */
+	prev = libbpf_set_print(count_libbpf);
+	libbpf_print_was_emf = prev && dladdr((void *)prev, &lib) && dladdr((void *)main, &self) &&
+			       lib.dli_fbase == self.dli_fbase;
+	/* A file libbpf cannot open: it warns. */
+	if (!bpf_object__open_file("/nonexistent/emf-test.bpf.o", NULL))
+		libbpf_msgs_before_emf = libbpf_msgs;
 	emf_set_print(NULL); /* the refusals below are expected */
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return CU_get_error();
@@ -169,6 +199,8 @@ int main(void)
 	CU_add_test(s, "priority order and tie-break by name", test_order_and_tie_break);
 	CU_add_test(s, "bad descriptors are refused", test_refusals);
 	CU_add_test(s, "NULL handles are refused", test_null_handles);
+	CU_add_test(s, "libbpf's print callback is the host's until it uses emf",
+		    test_libbpf_print_untouched);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();

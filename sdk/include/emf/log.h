@@ -29,8 +29,11 @@ typedef int (*emf_print_fn_t)(enum emf_print_level level, const char *fmt, va_li
  * @fn: the new callback; NULL silences all messages
  *
  * Also installs the SDK's bridge as libbpf's print callback, so libbpf's
- * warnings, info and debug messages reach @fn with the matching level.
- * Returns the previous callback. Safe to call from any thread.
+ * warnings, info and debug messages reach @fn with the matching level; the
+ * first emf_runtime__new() installs it too. Before either call, linking the
+ * library changes nothing of libbpf's printing; a host that wants libbpf's
+ * messages elsewhere calls libbpf_set_print() after them. Returns the
+ * previous callback. Safe to call from any thread.
  */
 emf_print_fn_t emf_set_print(emf_print_fn_t fn);
 

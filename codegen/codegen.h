@@ -10,6 +10,8 @@
 struct btf;
 
 #define CG_NAME_MAX 128
+/* System include directories taken from clang (see cg_sys_includes()). */
+#define CG_SYS_INCS_MAX 16
 
 /* A struct of the event header, found in the object's BTF. */
 struct cg_event {
@@ -78,6 +80,8 @@ struct cg_opts {
 	int n_incs;
 	const char **defs; /* extra -D definitions for the BPF compile */
 	int n_defs;
+	char **sys_incs; /* clang's own system include dirs, for -idirafter (cg_sys_includes) */
+	int n_sys_incs;
 	bool verbose;
 };
 
@@ -91,6 +95,8 @@ int cg_run(char *const argv[], const char *stdout_path, bool quiet_stderr);
 int cg_compile(struct cg_plugin *p, const struct cg_opts *opts, const char *vmlinux_dir,
 	       const char *src, const char *obj_out, const char *dep_out, const char *dep_target);
 int cg_fix_deps(const char *path, const char *anchor);
+int cg_sys_includes(struct cg_opts *opts);
+void cg_sys_includes_free(struct cg_opts *opts);
 int cg_write_anchor(const struct cg_plugin *p, const char *path);
 int cg_link(const char *in, const char *extra, const char *out);
 int cg_shim_defs(struct cg_plugin *p, const struct cg_opts *opts, const char *vmlinux_dir,

@@ -449,8 +449,11 @@ int main(int argc, char **argv)
 	p.outdir = outdir;
 	p.src = src;
 	p.hdr = hdr;
-	err = generate(&p, &opts, describe);
+	err = cg_sys_includes(&opts);
+	if (!err)
+		err = generate(&p, &opts, describe);
 out:
+	cg_sys_includes_free(&opts);
 	if (outdir == tmpdir) {
 		char *v = cg_path(tmpdir, "vmlinux", ".h");
 

@@ -133,7 +133,7 @@ out:
 int cg_compile(struct cg_plugin *p, const struct cg_opts *opts, const char *vmlinux_dir,
 	       const char *src, const char *obj_out, const char *dep_out, const char *dep_target)
 {
-	const char *argv[80 + 2 * 32];
+	const char *argv[80 + 2 * 32 + 2 * CG_SYS_INCS_MAX];
 	char *incs[64];
 	int n = 0, ni = 0, i, err;
 
@@ -162,6 +162,15 @@ int cg_compile(struct cg_plugin *p, const struct cg_opts *opts, const char *vmli
 		if (asprintf(&incs[ni], "-I%s", opts->incs[i]) < 0)
 			return -ENOMEM;
 		argv[n++] = incs[ni++];
+	}
+	/*
+	 * -target bpf drops the host's multiarch directory (asm/types.h lives in
+	 * /usr/include/x86_64-linux-gnu): put clang's own list back, after
+	 * everything else, as libbpf-bootstrap's Makefiles do.
+	 */
+	for (i = 0; i < opts->n_sys_incs; i++) {
+		argv[n++] = "-idirafter";
+		argv[n++] = opts->sys_incs[i];
 	}
 	/* What the plugin includes, for make: the generated files depend on all of it. */
 	if (dep_out) {
@@ -366,6 +375,87 @@ int cg_vmlinux_h(const struct cg_opts *opts, const char *out)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * The directories clang searches for <...> when compiling for the host, from
+ * what `clang -v -E` prints between "#include <...> search starts here:" and
+ * "End of search list.", into opts->sys_incs. A clang that prints none leaves
+ * the list empty (and the BPF compile as it was); only failing to run it is
+ * an error.
+ */
+int cg_sys_includes(struct cg_opts *opts)
+{
+	char *argv[] = { (char *)opts->clang, "-v", "-E", "-x", "c", "/dev/null", NULL };
+	posix_spawn_file_actions_t fa;
+	char *line = NULL, **grown;
+	size_t cap = 0;
+	bool in = false;
+	int fds[2], status, err;
+	ssize_t len;
+	pid_t pid;
+	FILE *f;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], STDERR_FILENO);
+	err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	if (err) {
+		close(fds[0]);
+		cg_err("failed to run %s: %s\n", argv[0], strerror(err));
+		return -err;
+	}
+	f = fdopen(fds[0], "r");
+	if (!f) {
+		err = -errno;
+		close(fds[0]);
+	}
+	while (f && (len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (!strcmp(line, "#include <...> search starts here:")) {
+			in = true;
+			continue;
+		}
+		if (!strcmp(line, "End of search list."))
+			in = false;
+		/* Entries are indented by one space; "(framework directory)" ones are not dirs. */
+		if (!in || line[0] != ' ' || line[1] != '/' || strchr(line, '(') ||
+		    opts->n_sys_incs == CG_SYS_INCS_MAX)
+			continue;
+		grown = realloc(opts->sys_incs, (opts->n_sys_incs + 1) * sizeof(*grown));
+
+		if (!grown || !(grown[opts->n_sys_incs] = strdup(line + 1))) {
+			if (grown)
+				opts->sys_incs = grown;
+			err = -ENOMEM;
+			break;
+		}
+		opts->sys_incs = grown;
+		opts->n_sys_incs++;
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (err)
+		cg_err("failed to read the include directories of %s: %s\n", opts->clang,
+		       strerror(-err));
+	return err;
+}
+
+void cg_sys_includes_free(struct cg_opts *opts)
+{
+	for (int i = 0; i < opts->n_sys_incs; i++)
+		free(opts->sys_incs[i]);
+	free(opts->sys_incs);
+	opts->sys_incs = NULL;
+	opts->n_sys_incs = 0;
 }
 
 /*

@@ -90,7 +90,9 @@ EXTRA_DIST += tests/unit/test_exports.sh
 TESTS += tests/codegen/test_codegen.sh
 EXTRA_DIST += tests/codegen/test_codegen.sh tests/codegen/golden/alltypes.emf.h \
 	tests/codegen/golden/alltypes.emf.c \
-	$(patsubst $(srcdir)/%,%,$(wildcard $(srcdir)/tests/codegen/bad/*/*.[ch]))
+	$(patsubst $(srcdir)/%,%,$(wildcard $(srcdir)/tests/codegen/bad/*/*.[ch])) \
+	tests/codegen/realworld/tcpkt/tcpkt.bpf.c tests/codegen/realworld/tcpkt/tcpkt.h \
+	tests/codegen/realworld/usdtsnoop/usdtsnoop.bpf.c tests/codegen/realworld/usdtsnoop/usdtsnoop.h
 
 # Plugin directories in plain libbpf style, taken through emf-codegen unchanged.
 EMF_REALWORLD = tests/codegen/realworld/bootstrap/bootstrap tests/codegen/realworld/fsopen/fsopen

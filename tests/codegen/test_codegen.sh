@@ -40,6 +40,18 @@ refuse tests/codegen/bad/twoevents "tests/codegen/bad/twoevents/twoevents.h defi
 mkdir -p "$TMPD/bad-name" && touch "$TMPD/bad-name/bad-name.bpf.c" "$TMPD/bad-name/bad-name.h"
 refuse "$TMPD/bad-name" "its name 'bad-name' must be a C identifier"
 
+# Tool directories compile as their own Makefiles compile them: tcpkt includes
+# <linux/types.h> and <asm/errno.h> (UAPI style, no vmlinux.h), usdtsnoop <bpf/usdt.bpf.h>;
+# both need the host's multiarch include directory that clang -v -E reports.
+for d in tcpkt usdtsnoop; do
+	(cd "$top_srcdir" && "$CODEGEN" --vmlinux-h "$VMLINUX" -I sdk/include \
+		tests/codegen/realworld/$d -o "$TMPD/sys.$d") > "$TMPD/sys.$d.log" 2>&1 ||
+		{ cat "$TMPD/sys.$d.log"; fail "$d: emf-codegen failed with system headers"; }
+	[ -s "$TMPD/sys.$d/$d.emf.c" ] && echo "ok: $d compiles with the system include directories"
+done
+bpftool btf dump file "$TMPD/sys.tcpkt/tcpkt.bpf.o" | grep -q "STRUCT 'pkt'" ||
+	fail "tcpkt: struct pkt is not in the object's BTF"
+
 # Usage errors exit 2.
 "$CODEGEN" > /dev/null 2>&1
 [ $? = 2 ] || fail "no arguments: exit status is not 2"

@@ -75,7 +75,7 @@ struct emf_plugin_info {
 typedef unsigned int emf_ipv4_t;
 typedef unsigned char emf_ipaddr_t[16];
 
-#if defined(__VMLINUX_H__) || defined(_UAPI__LINUX_BPF_H__)
+#if defined(__VMLINUX_H__) || defined(_UAPI__LINUX_BPF_H__) || defined(__LINUX_BPF_H__)
 #include <bpf/bpf_helpers.h>
 
 /* emf_log2l - the EMF_SAMPLE_LOG2_HIST slot of @v: floor(log2(v)), 0 for v < 2 */

@@ -32,7 +32,7 @@
 #ifndef __EMF_RINGBUF_BPF_H
 #define __EMF_RINGBUF_BPF_H
 
-#if defined(__VMLINUX_H__) || defined(_UAPI__LINUX_BPF_H__)
+#if defined(__VMLINUX_H__) || defined(_UAPI__LINUX_BPF_H__) || defined(__LINUX_BPF_H__)
 #include <bpf/bpf_helpers.h>
 
 /* Wake the reader when a submit fills a ring past 1/EMF_WAKEUP_FRACTION of its size. */

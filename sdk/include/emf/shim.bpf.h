@@ -74,7 +74,8 @@ static inline __attribute__((always_inline)) void emf__shim_discard(void *rec,
 #elif !defined(__EMF_SHIM_BPF_END)
 #define __EMF_SHIM_BPF_END
 /* After the program. */
-#if defined(__BPF_HELPERS__) && (defined(__VMLINUX_H__) || defined(_UAPI__LINUX_BPF_H__))
+#if defined(__BPF_HELPERS__) &&                                                              \
+	(defined(__VMLINUX_H__) || defined(_UAPI__LINUX_BPF_H__) || defined(__LINUX_BPF_H__))
 #ifndef __EMF_RINGBUF_BPF_H
 #define __EMF_LOST_STORAGE extern
 #include <emf/ringbuf.bpf.h>

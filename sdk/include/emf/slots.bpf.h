@@ -84,7 +84,7 @@
 #define EMF_MAP_EXPORT(name) __attribute__((btf_decl_tag("emf.export:" #name)))
 #define EMF_MAP_IMPORT(name) __attribute__((btf_decl_tag("emf.import:" #name)))
 
-#if defined(__VMLINUX_H__) || defined(_UAPI__LINUX_BPF_H__)
+#if defined(__VMLINUX_H__) || defined(_UAPI__LINUX_BPF_H__) || defined(__LINUX_BPF_H__)
 #include <bpf/bpf_helpers.h>
 
 /*

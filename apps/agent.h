@@ -46,6 +46,29 @@ void agent_dyn_rescan(struct agent_dyn *d, struct emf_runtime *rt);
 
 void agent_dyn_free(struct agent_dyn *d);
 
+/* --printk: bpf_printk() lines from a tracefs instance of the agent's own (agent_printk.c). */
+struct agent_printk {
+	void (*line)(void *ctx, const char *s, size_t n); /* one line, without its newline */
+	void *ctx;
+	struct emf_runtime *rt; /* watching fd, once open */
+	int fd; /* the instance's trace_pipe */
+	char dir[128]; /* the instance */
+	bool made; /* dir is ours to remove */
+	bool mounted; /* tracefs was mounted for it */
+	char buf[4096]; /* a partial line */
+	size_t len;
+};
+
+/*
+ * Make the instance, enable bpf_trace/bpf_trace_printk in it and watch its
+ * trace_pipe in @rt's loop; @pk->line and @pk->ctx must be set. Returns 0, or
+ * a negative errno after a message (and nothing left made).
+ */
+int agent_printk_open(struct agent_printk *pk, struct emf_runtime *rt);
+
+/* Show what is left to read, stop watching, remove the instance. Safe on a closed @pk. */
+void agent_printk_close(struct agent_printk *pk);
+
 struct emf_metrics;
 struct emf_metrics_server;
 

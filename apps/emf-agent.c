@@ -51,6 +51,7 @@ enum {
 	OPT_PRIO,
 	OPT_KEEP_GOING,
 	OPT_STRICT,
+	OPT_PRINTK,
 	OPT_CALL,
 	OPT_PIN_ROOT,
 	OPT_CLEANUP_PINS,
@@ -93,6 +94,8 @@ struct agent {
 	char *rules[MAX_NAMES]; /* --metric NAME=PLUGIN.EVENT:... */
 	int n_rules;
 	struct agent_metrics metrics;
+	bool want_printk;
+	struct agent_printk printk; /* --printk */
 	struct emf_buf out;
 	size_t name_width;
 	bool write_failed;
@@ -125,8 +128,12 @@ static void usage(FILE *f)
 		"                         ones reload (default " EMF_PLUGIN_DIR ", if it exists)\n"
 		"      --prio NAME=N      start plugin NAME at priority N (lower first)\n"
 		"      --strict           run every plugin or none: a plugin the kernel refuses\n"
-		"                         stops the start (default: it is skipped and reported)\n"
+		"                         stops the start (default: it is skipped and reported),\n"
+		"                         and so does a program attached nowhere (default: a\n"
+		"                         warning)\n"
 		"      --keep-going       skip failing plugins even when asked for by name\n"
+		"      --printk           show the bpf_printk() output of BPF programs (read from\n"
+		"                         a tracefs instance of the agent's own)\n"
 		"      --call SERVICE.METHOD[=JSON]\n"
 		"                         at the end of the run, call a method plugins offer on\n"
 		"                         the bus and print its JSON reply (repeatable)\n"
@@ -246,6 +253,26 @@ static int flush_out(struct agent *a)
 	}
 	emf_buf__reset(&a->out);
 	return 0;
+}
+
+/* A bpf_printk() line: "PRINTK <trace line>", or {"printk":"<trace line>"} with --json. */
+static void on_printk(void *ctx, const char *s, size_t n)
+{
+	struct agent *a = ctx;
+	char *p = emf_buf__reserve(&a->out, EMF_FMT_JSON_STR_MAX(n) + 16);
+
+	if (!p)
+		return;
+	if (a->json) {
+		p = stpcpy(p, "{\"printk\":");
+		p = emf_fmt_json_str(p, s, n);
+		p = stpcpy(p, "}\n");
+	} else {
+		p = stpcpy(p, "PRINTK ");
+		p = emf_fmt_str(p, s, n);
+		*p++ = '\n';
+	}
+	emf_buf__commit(&a->out, p);
 }
 
 static int on_event(void *ctx, const struct emf_event *ev)
@@ -556,6 +583,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "prio", required_argument, NULL, OPT_PRIO },
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "printk", no_argument, NULL, OPT_PRINTK },
 		{ "call", required_argument, NULL, OPT_CALL },
 		{ "stats", optional_argument, NULL, OPT_STATS },
 		{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
@@ -626,6 +654,9 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			break;
 		case OPT_STRICT:
 			a->strict = true;
+			break;
+		case OPT_PRINTK:
+			a->want_printk = true;
 			break;
 		case OPT_CALL:
 			if (a->n_calls == MAX_NAMES) {
@@ -961,6 +992,7 @@ int main(int argc, char **argv)
 	size_t n_skipped = 0;
 	int err, ret = EXIT_RUNTIME;
 
+	a.printk.fd = -1;
 	if (parse_args(&a, argc, argv))
 		return EXIT_USAGE;
 
@@ -969,6 +1001,7 @@ int main(int argc, char **argv)
 		.event_cb = on_event,
 		.ctx = &a,
 		.keep_going = !a.strict,
+		.idle_fails = a.strict,
 		.sample_cb = on_sample,
 		.lost_cb = on_lost,
 	});
@@ -1040,6 +1073,12 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	/* The SDK has said why; say what it means for this run. */
+	if (a.want_printk) {
+		a.printk.line = on_printk;
+		a.printk.ctx = &a;
+		if (agent_printk_open(&a.printk, rt))
+			goto out;
+	}
 	err = emf_runtime__start(rt);
 	if (err) {
 		explain_refusal(&a, rt);
@@ -1123,6 +1162,8 @@ out:
 		print_skipped(rt, n_skipped);
 	emf_ctl_server__destroy(ctl);
 	agent_metrics_free(&a.metrics);
+	emf_runtime__stop(rt);
+	agent_printk_close(&a.printk);
 	emf_runtime__destroy(rt);
 	/* The last loss records, counted as the plugins stopped. */
 	if (!a.write_failed)

@@ -2,6 +2,7 @@
 lib_LIBRARIES += sdk/libemfsdk.a
 
 sdk_libemfsdk_a_SOURCES = \
+	sdk/src/attach.c \
 	sdk/src/bus.c \
 	sdk/src/bus_internal.h \
 	sdk/src/bus_msg.c \

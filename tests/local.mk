@@ -90,9 +90,7 @@ EXTRA_DIST += tests/unit/test_exports.sh
 TESTS += tests/codegen/test_codegen.sh
 EXTRA_DIST += tests/codegen/test_codegen.sh tests/codegen/golden/alltypes.emf.h \
 	tests/codegen/golden/alltypes.emf.c \
-	$(patsubst $(srcdir)/%,%,$(wildcard $(srcdir)/tests/codegen/bad/*/*.[ch])) \
-	tests/codegen/realworld/tcpkt/tcpkt.bpf.c tests/codegen/realworld/tcpkt/tcpkt.h \
-	tests/codegen/realworld/usdtsnoop/usdtsnoop.bpf.c tests/codegen/realworld/usdtsnoop/usdtsnoop.h
+	$(patsubst $(srcdir)/%,%,$(wildcard $(srcdir)/tests/codegen/bad/*/*.[ch]))
 
 # Plugin directories in plain libbpf style, taken through emf-codegen unchanged.
 EMF_REALWORLD = tests/codegen/realworld/bootstrap/bootstrap tests/codegen/realworld/fsopen/fsopen
@@ -169,7 +167,8 @@ EXTRA_DIST += tests/plugins/bigmap/bigmap.bpf.c tests/plugins/bigmap/bigmap.h
 # Dynamic plugins: test plugins built as shared objects.
 EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentrytest \
 	tests/codegen/realworld/ringflood/ringflood tests/plugins/badverify/badverify \
-	$(EMF_REACH_PLUGINS)
+	tests/codegen/realworld/tcpkt/tcpkt tests/codegen/realworld/usdtsnoop/usdtsnoop \
+	tests/plugins/minimal/minimal $(EMF_REACH_PLUGINS)
 check_DATA = $(addsuffix .emf.so,$(EMF_DYN_PLUGINS))
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.so,$(addsuffix $(s),$(EMF_DYN_PLUGINS)))
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_DYN_PLUGINS)) $(addsuffix .h,$(EMF_DYN_PLUGINS))
@@ -214,6 +213,7 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_agent_stats.sh \
 	tests/kernel/test_agent_all.sh \
 	tests/kernel/test_agent_degrade.sh \
+	tests/kernel/test_agent_idle.sh \
 	tests/kernel/test_agent_messages.sh \
 	tests/kernel/test_plugin_bashreadline.sh \
 	tests/kernel/test_plugin_exitsnoop.sh \

@@ -14,6 +14,7 @@ static const char *const emf_errstr[EMF_ERRNO__END - EMF_ERRNO__START] = {
 	[EMF_ERRNO__HOOK - EMF_ERRNO__START] = "plugin hook failed",
 	[EMF_ERRNO__UNSAFE - EMF_ERRNO__START] = "unsafe file permissions",
 	[EMF_ERRNO__INCOMPAT - EMF_ERRNO__START] = "incompatible program or map",
+	[EMF_ERRNO__IDLE - EMF_ERRNO__START] = "program loaded but attached nowhere",
 };
 
 const char *emf_strerror(int err)

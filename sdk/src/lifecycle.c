@@ -221,7 +221,7 @@ static int plugin_attach(struct emf_runtime *rt, struct emf_plugin *p)
 			return p->step_err;
 		}
 	}
-	return 0;
+	return emf__attach_check_idle(rt, p);
 }
 
 /* ---- a few threads for the independent, slow parts ---------------------- */

@@ -41,6 +41,7 @@ struct emf_runtime *emf_runtime__new(const struct emf_runtime_opts *opts)
 	rt->jobs = OPTS_GET(opts, jobs, 0);
 	rt->sample_cb = OPTS_GET(opts, sample_cb, NULL);
 	rt->lost_cb = OPTS_GET(opts, lost_cb, NULL);
+	rt->idle_fails = OPTS_GET(opts, idle_fails, false);
 	if (rt->drain_ms > 1000) {
 		pr_warn("runtime: invalid drain_ms %u: give 1 to 1000 ms, or 0 for the default\n",
 			rt->drain_ms);

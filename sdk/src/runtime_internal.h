@@ -88,6 +88,7 @@ struct emf_runtime {
 	emf_lost_fn lost_cb; /* lost events; NULL: warn_loss() of reader.c warns */
 	struct emf_bus_sub *sig_sub; /* forwards bus signals to the plugins' hooks */
 	bool keep_going; /* a failing plugin is skipped, the others start */
+	bool idle_fails; /* a program attached nowhere fails its plugin (attach.c) */
 	unsigned int jobs; /* threads for loads and detaches, 0 for one per CPU */
 	char errmsg[2048];
 	struct emf_share share; /* shared tail-call slots and maps, slots.c */
@@ -126,6 +127,14 @@ __attribute__((visibility("hidden"))) int emf__explain(struct emf_plugin *p, enu
  */
 __attribute__((visibility("hidden"))) int emf_variants__choose(struct emf_runtime *rt,
 								struct emf_plugin *p);
+
+/*
+ * After @p's attach step (attach.c): warn about every loaded program that got
+ * no attachment, or, with idle_fails, fail with -EMF_ERRNO__IDLE (the
+ * runtime's and the plugin's last error say which program and what to set).
+ */
+__attribute__((visibility("hidden"))) int emf__attach_check_idle(struct emf_runtime *rt,
+								  struct emf_plugin *p);
 
 /* Put the plugins back in lifecycle order after a change of priority or kind. */
 void emf_runtime_sort(struct emf_runtime *rt);

@@ -26,6 +26,7 @@ enum emf_errno {
 	EMF_ERRNO__HOOK, /* a plugin's user hook failed */
 	EMF_ERRNO__UNSAFE, /* file or directory permissions are unsafe */
 	EMF_ERRNO__INCOMPAT, /* program or map incompatible with a shared slot or map */
+	EMF_ERRNO__IDLE, /* a loaded program got no attachment (struct emf_runtime_opts idle_fails) */
 	EMF_ERRNO__END,
 };
 

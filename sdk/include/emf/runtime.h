@@ -120,6 +120,13 @@ struct emf_runtime_opts {
 	 * the first loss of an output and then at most every 10 s.
 	 */
 	emf_lost_fn lost_cb;
+	/*
+	 * A loaded program that got no attachment (its section names no target
+	 * and it declares none, or the option naming its target is empty)
+	 * fails its plugin's attach step with -EMF_ERRNO__IDLE. Default: a
+	 * warning naming the plugin, the program, its section and what to set.
+	 */
+	bool idle_fails;
 	size_t :0;
 };
 

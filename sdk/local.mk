@@ -51,6 +51,7 @@ emfincludedir = $(includedir)/emf
 emfinclude_HEADERS = \
 	sdk/include/emf/bus.h \
 	sdk/include/emf/ctl.h \
+	sdk/include/emf/attach.bpf.h \
 	sdk/include/emf/emf.bpf.h \
 	sdk/include/emf/errno.h \
 	sdk/include/emf/event.h \

@@ -4,17 +4,30 @@
  *
  * bpf_object__attach_skeleton() attaches what libbpf knows from the section
  * name alone and silently skips the rest: a SEC("tc"), SEC("cgroup_skb/...")
- * or bare SEC("uprobe") program loads and then does nothing. After the
- * skeleton's attach, every loaded program that got no link is reported with
- * what would attach it, as a warning, or as the failure of its plugin's
- * attach step when the host asked for that (idle_fails of the runtime's
- * options).
+ * or bare SEC("uprobe") program loads and then does nothing. A program may
+ * declare its target (EMF_ATTACH_*() of <emf/attach.bpf.h>, a BTF decl tag
+ * "emf.attach:KIND:ARGS" on the function); the runtime then makes the
+ * attachment with the libbpf call of its kind and undoes it on detach.
+ * Every loaded program that still got nothing is reported with what would
+ * attach it, as a warning, or as the failure of its plugin's attach step when
+ * the host asked for that (idle_fails of the runtime's options).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <mntent.h>
+#include <net/if.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <linux/perf_event.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include <emf/errno.h>
@@ -41,6 +54,499 @@ static struct bpf_link *skel_link(const struct emf_plugin *p, const struct bpf_p
 		if (*s->progs[i].prog == prog)
 			return *s->progs[i].link;
 	return NULL;
+}
+
+/* TCX attach types (Linux 6.6), which libbpf 1.1's headers do not name. */
+#define EMF_BPF_TCX_INGRESS 46
+#define EMF_BPF_TCX_EGRESS 47
+
+#define TAG_ATTACH "emf.attach:"
+#define ARGS_MAX 4
+
+/* One attachment the runtime made for a declaration: a link, a raw link fd or a tc filter. */
+struct emf_attachment {
+	const struct bpf_program *prog;
+	struct bpf_link *link;
+	int fd; /* a TCX link, -1 otherwise */
+	bool tc; /* a tc filter through netlink */
+	bool qdisc_ours; /* and the clsact qdisc was made for it */
+	struct bpf_tc_hook hook;
+	struct bpf_tc_opts tc_opts;
+};
+
+/* A declaration of @p's program: its kind and the option names (or numbers) it gives. */
+struct decl {
+	struct bpf_program *prog;
+	char kind[16];
+	char *args[ARGS_MAX];
+	int n_args;
+	char buf[256];
+};
+
+/* Did a declaration account for @prog (attached, or reported as waiting for an option)? */
+static bool declared(const struct emf_plugin *p, const struct bpf_program *prog)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_atts; i++)
+		if (p->atts[i].prog == prog)
+			return true;
+	return false;
+}
+
+static struct emf_attachment *add_att(struct emf_plugin *p, const struct bpf_program *prog)
+{
+	struct emf_attachment *a = realloc(p->atts, (p->n_atts + 1) * sizeof(*a));
+
+	if (!a)
+		return NULL;
+	p->atts = a;
+	a = &p->atts[p->n_atts++];
+	memset(a, 0, sizeof(*a));
+	a->prog = prog;
+	a->fd = -1;
+	return a;
+}
+
+void emf__attach_undo(struct emf_plugin *p)
+{
+	while (p->n_atts) {
+		struct emf_attachment *a = &p->atts[--p->n_atts];
+
+		bpf_link__destroy(a->link);
+		if (a->fd >= 0)
+			close(a->fd);
+		if (a->tc) {
+			a->tc_opts.prog_fd = a->tc_opts.prog_id = a->tc_opts.flags = 0;
+			bpf_tc_detach(&a->hook, &a->tc_opts);
+		}
+		if (a->qdisc_ours) {
+			a->hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&a->hook);
+		}
+	}
+	free(p->atts);
+	p->atts = NULL;
+}
+
+static int fail(struct emf_runtime *rt, struct emf_plugin *p, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(struct emf_runtime *rt, struct emf_plugin *p, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(rt->errmsg, sizeof(rt->errmsg), "plugin '%s' failed to attach: ",
+		     p->desc->name);
+	va_start(ap, fmt);
+	vsnprintf(rt->errmsg + n, sizeof(rt->errmsg) - n, fmt, ap);
+	va_end(ap);
+	pr_warn("runtime: %s\n", rt->errmsg);
+	p->step_err = err;
+	free(p->last_error);
+	p->last_error = strdup(rt->errmsg);
+	return err;
+}
+
+/*
+ * The value of option @name as text (a char array, or an integer in
+ * decimal), from the .rodata the SDK wrote before load. Returns 0, or
+ * -ENOENT when the plugin has no such option.
+ */
+static int opt_text(struct emf_plugin *p, const char *name, char *buf, size_t n)
+{
+	const struct emf_option *o = emf_plugin__option(p, name);
+	struct bpf_map *ro = bpf_object__find_map_by_name(emf_plugin__object(p), ".rodata");
+	size_t len = 0;
+	const char *data = ro ? bpf_map__initial_value(ro, &len) : NULL;
+	long long v = 0;
+
+	if (!o || !data || o->offset + o->size > len)
+		return -ENOENT;
+	data += o->offset;
+	if (o->kind == EMF_FIELD_STRING || o->count) {
+		snprintf(buf, n, "%.*s", (int)strnlen(data, o->size), data);
+		return 0;
+	}
+	switch (o->size) {
+	case 1:
+		v = *(const signed char *)data;
+		break;
+	case 2:
+		v = *(const short *)data;
+		break;
+	case 4:
+		v = *(const int *)data;
+		break;
+	case 8:
+		v = *(const long long *)data;
+		break;
+	default:
+		return -ENOENT;
+	}
+	snprintf(buf, n, "%lld", v);
+	return 0;
+}
+
+/* A number, or the name of an enumerator of the kernel's BTF (PERF_TYPE_SOFTWARE). */
+static int number(const char *s, unsigned long long *v)
+{
+	struct btf *vmlinux;
+	char *end;
+	int i, n, err = -ENOENT;
+
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	if (*s && !*end && !errno)
+		return 0;
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return -errno;
+	n = btf__type_cnt(vmlinux);
+	for (i = 1; i < n && err; i++) {
+		const struct btf_type *t = btf__type_by_id(vmlinux, i);
+		const struct btf_enum *e;
+		int j;
+
+		if (!btf_is_enum(t))
+			continue;
+		for (j = 0, e = btf_enum(t); j < btf_vlen(t); j++, e++) {
+			if (!strcmp(btf__name_by_offset(vmlinux, e->name_off), s)) {
+				*v = (unsigned int)e->val;
+				err = 0;
+				break;
+			}
+		}
+	}
+	btf__free(vmlinux);
+	return err;
+}
+
+/*
+ * A declaration whose option is empty: nothing to attach to. Reported like
+ * any program attached nowhere, with the option to set.
+ */
+static int idle_opt(struct emf_runtime *rt, struct emf_plugin *p, const struct decl *d,
+		    const char *opt, const char *what)
+{
+	if (!add_att(p, d->prog))
+		return -ENOMEM;
+	snprintf(rt->errmsg, sizeof(rt->errmsg),
+		 "plugin '%s': program %s (section %s) attaches to %s that option %s names, and it is empty, so it will never run: set %s.%s",
+		 p->desc->name, bpf_program__name(d->prog), bpf_program__section_name(d->prog),
+		 what, opt, p->desc->name, opt);
+	pr_warn("runtime: %s%s\n", rt->idle_fails ? "" : "warning: ", rt->errmsg);
+	if (!rt->idle_fails)
+		return 0;
+	p->step_err = -EMF_ERRNO__IDLE;
+	free(p->last_error);
+	p->last_error = strdup(rt->errmsg);
+	return p->step_err;
+}
+
+/* Option @i of @d as text into @buf; an error names the declaration and the option. */
+static int arg_text(struct emf_runtime *rt, struct emf_plugin *p, const struct decl *d, int i,
+		    char *buf, size_t n)
+{
+	if (i >= d->n_args || !d->args[i][0] || opt_text(p, d->args[i], buf, n))
+		return fail(rt, p, -EINVAL,
+			    "program %s declares EMF_ATTACH_%s() with option '%s', which the plugin does not have; declare it as a const volatile global",
+			    bpf_program__name(d->prog), d->kind, i < d->n_args ? d->args[i] : "");
+	return 0;
+}
+
+static int attach_tc(struct emf_runtime *rt, struct emf_plugin *p, const struct decl *d,
+		     bool egress)
+{
+	const char *dir = egress ? "egress" : "ingress";
+	struct emf_attachment *a;
+	char ifname[IF_NAMESIZE + 1];
+	unsigned int ifindex;
+	int err, fd;
+
+	err = arg_text(rt, p, d, 0, ifname, sizeof(ifname));
+	if (err)
+		return err;
+	if (!ifname[0])
+		return idle_opt(rt, p, d, d->args[0], "the interface");
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex)
+		return fail(rt, p, -errno, "program %s: no network interface '%s' (option %s.%s): %s",
+			    bpf_program__name(d->prog), ifname, p->desc->name, d->args[0],
+			    emf_strerror(-errno));
+	a = add_att(p, d->prog);
+	if (!a)
+		return -ENOMEM;
+	/* TCX where the kernel has it; older kernels refuse the attach type with EINVAL. */
+	fd = bpf_link_create(bpf_program__fd(d->prog), ifindex,
+			     egress ? EMF_BPF_TCX_EGRESS : EMF_BPF_TCX_INGRESS, NULL);
+	if (fd >= 0) {
+		a->fd = fd;
+		pr_info("runtime: plugin '%s': program %s on tc %s of %s (TCX link)\n",
+			p->desc->name, bpf_program__name(d->prog), dir, ifname);
+		return 0;
+	}
+	a->hook.sz = sizeof(a->hook);
+	a->hook.ifindex = ifindex;
+	a->hook.attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+	err = bpf_tc_hook_create(&a->hook);
+	if (err && err != -EEXIST)
+		return fail(rt, p, err, "program %s: failed to add a clsact qdisc to %s: %s",
+			    bpf_program__name(d->prog), ifname, emf_strerror(err));
+	a->qdisc_ours = !err;
+	a->tc_opts.sz = sizeof(a->tc_opts);
+	a->tc_opts.prog_fd = bpf_program__fd(d->prog);
+	err = bpf_tc_attach(&a->hook, &a->tc_opts);
+	if (err)
+		return fail(rt, p, err, "program %s: failed to attach to tc %s of %s: %s",
+			    bpf_program__name(d->prog), dir, ifname, emf_strerror(err));
+	a->tc = true;
+	pr_info("runtime: plugin '%s': program %s on tc %s of %s (netlink, handle %u prio %u)\n",
+		p->desc->name, bpf_program__name(d->prog), dir, ifname, a->tc_opts.handle,
+		a->tc_opts.priority);
+	return 0;
+}
+
+/* A link from a libbpf attach call, or its error in words. */
+static int keep_link(struct emf_runtime *rt, struct emf_plugin *p, const struct decl *d,
+		     struct bpf_link *link, int err, const char *where)
+{
+	struct emf_attachment *a;
+
+	if (!link)
+		return fail(rt, p, err, "program %s (section %s) to %s: %s",
+			    bpf_program__name(d->prog), bpf_program__section_name(d->prog), where,
+			    emf_strerror(err));
+	a = add_att(p, d->prog);
+	if (!a) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
+	}
+	a->link = link;
+	pr_info("runtime: plugin '%s': program %s attached to %s\n", p->desc->name,
+		bpf_program__name(d->prog), where);
+	return 0;
+}
+
+static int attach_xdp(struct emf_runtime *rt, struct emf_plugin *p, const struct decl *d)
+{
+	char ifname[IF_NAMESIZE + 1], where[64];
+	struct bpf_link *link;
+	unsigned int ifindex;
+	int err = arg_text(rt, p, d, 0, ifname, sizeof(ifname));
+
+	if (err)
+		return err;
+	if (!ifname[0])
+		return idle_opt(rt, p, d, d->args[0], "the interface");
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex)
+		return fail(rt, p, -errno, "program %s: no network interface '%s' (option %s.%s): %s",
+			    bpf_program__name(d->prog), ifname, p->desc->name, d->args[0],
+			    emf_strerror(-errno));
+	link = bpf_program__attach_xdp(d->prog, ifindex);
+	err = link ? 0 : -errno;
+	snprintf(where, sizeof(where), "XDP of %s", ifname);
+	return keep_link(rt, p, d, link, err, where);
+}
+
+/* Where the cgroup v2 hierarchy is mounted: /sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems. */
+static void cgroup2_root(char *buf, size_t n)
+{
+	FILE *f = setmntent("/proc/self/mounts", "re");
+	struct mntent *m;
+
+	snprintf(buf, n, "/sys/fs/cgroup");
+	while (f && (m = getmntent(f)))
+		if (!strcmp(m->mnt_type, "cgroup2")) {
+			snprintf(buf, n, "%s", m->mnt_dir);
+			break;
+		}
+	if (f)
+		endmntent(f);
+}
+
+/* cgroup or netns: a directory or file the option names, or the default when it is empty. */
+static int attach_fd_target(struct emf_runtime *rt, struct emf_plugin *p, const struct decl *d,
+			    bool netns)
+{
+	char path[PATH_MAX], where[PATH_MAX + 16];
+	struct statfs st;
+	struct bpf_link *link;
+	int fd, err = 0;
+
+	path[0] = '\0';
+	if (d->n_args && d->args[0][0])
+		err = arg_text(rt, p, d, 0, path, sizeof(path));
+	if (err)
+		return err;
+	if (!path[0] && netns)
+		snprintf(path, sizeof(path), "/proc/self/ns/net");
+	else if (!path[0])
+		cgroup2_root(path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC | (netns ? 0 : O_DIRECTORY));
+	if (fd < 0)
+		return fail(rt, p, -errno, "program %s: cannot open %s %s%s%s: %s",
+			    bpf_program__name(d->prog), netns ? "network namespace" : "cgroup",
+			    path, d->n_args && d->args[0][0] ? " of option " : "",
+			    d->n_args ? d->args[0] : "", emf_strerror(-errno));
+	if (!netns && (fstatfs(fd, &st) || st.f_type != CGROUP2_SUPER_MAGIC)) {
+		close(fd);
+		return fail(rt, p, -EINVAL,
+			    "program %s: %s is not a directory of the cgroup v2 hierarchy, which cgroup programs attach to; give one with %s.%s",
+			    bpf_program__name(d->prog), path, p->desc->name,
+			    d->n_args && d->args[0][0] ? d->args[0] : "OPTION");
+	}
+	link = netns ? bpf_program__attach_netns(d->prog, fd) :
+		       bpf_program__attach_cgroup(d->prog, fd);
+	err = link ? 0 : -errno;
+	close(fd);
+	snprintf(where, sizeof(where), "%s %s", netns ? "network namespace" : "cgroup", path);
+	return keep_link(rt, p, d, link, err, where);
+}
+
+static int attach_perf(struct emf_runtime *rt, struct emf_plugin *p, const struct decl *d)
+{
+	struct perf_event_attr attr = { .size = sizeof(attr), .freq = 1 };
+	unsigned long long type, config, freq;
+	int cpu, ncpus, n = 0, err;
+	char where[96];
+
+	if (d->n_args != 3 || number(d->args[0], &type) || number(d->args[1], &config) ||
+	    number(d->args[2], &freq) || !freq)
+		return fail(rt, p, -EINVAL,
+			    "program %s: EMF_ATTACH_PERF_EVENT(%s) needs a type, a config (numbers or kernel enumerator names) and a frequency > 0",
+			    bpf_program__name(d->prog), d->buf);
+	attr.type = type;
+	attr.config = config;
+	attr.sample_freq = freq;
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus < 0)
+		return fail(rt, p, ncpus, "program %s: cannot count CPUs: %s",
+			    bpf_program__name(d->prog), emf_strerror(ncpus));
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		int pfd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		struct bpf_link *link;
+
+		if (pfd < 0 && errno == ENODEV)
+			continue; /* an offline CPU */
+		if (pfd < 0)
+			return fail(rt, p, -errno,
+				    "program %s: failed to open perf event type %llu config %llu on CPU %d: %s",
+				    bpf_program__name(d->prog), type, config, cpu,
+				    emf_strerror(-errno));
+		link = bpf_program__attach_perf_event(d->prog, pfd);
+		err = link ? 0 : -errno;
+		if (!link)
+			close(pfd);
+		snprintf(where, sizeof(where), "perf event %s/%s at %llu Hz on CPU %d", d->args[0],
+			 d->args[1], freq, cpu);
+		err = keep_link(rt, p, d, link, err, where);
+		if (err)
+			return err;
+		n++;
+	}
+	return n ? 0 : fail(rt, p, -ENODEV, "program %s: no online CPU", bpf_program__name(d->prog));
+}
+
+static int attach_uprobe(struct emf_runtime *rt, struct emf_plugin *p, const struct decl *d,
+			 bool usdt)
+{
+	char bin[PATH_MAX], func[256], name[256] = "", pidbuf[32], where[PATH_MAX + 600];
+	int npid = usdt ? 3 : 2, err;
+	struct bpf_link *link;
+	long pid;
+
+	err = arg_text(rt, p, d, 0, bin, sizeof(bin)) ?: arg_text(rt, p, d, 1, func, sizeof(func));
+	if (!err && usdt)
+		err = arg_text(rt, p, d, 2, name, sizeof(name));
+	if (!err)
+		err = arg_text(rt, p, d, npid, pidbuf, sizeof(pidbuf));
+	if (err)
+		return err;
+	if (!bin[0])
+		return idle_opt(rt, p, d, d->args[0], "the binary");
+	if (!func[0] || (usdt && !name[0]))
+		return idle_opt(rt, p, d, d->args[func[0] ? 2 : 1], usdt ? "the USDT probe" : "the function");
+	pid = strtol(pidbuf, NULL, 10);
+	if (usdt) {
+		snprintf(where, sizeof(where), "USDT %s:%s of %s", func, name, bin);
+		link = bpf_program__attach_usdt(d->prog, pid ? pid : -1, bin, func, name, NULL);
+		err = link ? 0 : -errno;
+	} else {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = func,
+			    .retprobe = !strncmp(bpf_program__section_name(d->prog), "uretprobe", 9));
+
+		snprintf(where, sizeof(where), "%s %s of %s", uo.retprobe ? "uretprobe" : "uprobe",
+			 func, bin);
+		link = bpf_program__attach_uprobe_opts(d->prog, pid ? pid : -1, bin, 0, &uo);
+		err = link ? 0 : -errno;
+	}
+	return keep_link(rt, p, d, link, err, where);
+}
+
+/* The declaration on @prog's function, if any: "emf.attach:KIND:ARG:ARG...". */
+static bool find_decl(struct emf_plugin *p, struct bpf_program *prog, struct decl *d)
+{
+	const char *tag, *fn;
+	int cursor = 1;
+	char *s, *colon;
+
+	while ((tag = emf_share__tag(p, &cursor, TAG_ATTACH, &fn))) {
+		if (strcmp(fn, bpf_program__name(prog)))
+			continue;
+		memset(d, 0, sizeof(*d));
+		d->prog = prog;
+		snprintf(d->buf, sizeof(d->buf), "%s", tag);
+		s = d->buf;
+		colon = strchr(s, ':');
+		snprintf(d->kind, sizeof(d->kind), "%.*s", colon ? (int)(colon - s) : (int)strlen(s), s);
+		for (s = colon; s && d->n_args < ARGS_MAX; s = colon) {
+			*s++ = '\0';
+			d->args[d->n_args++] = s;
+			colon = strchr(s, ':');
+		}
+		return true;
+	}
+	return false;
+}
+
+int emf__attach_declared(struct emf_runtime *rt, struct emf_plugin *p)
+{
+	struct bpf_object *obj = emf_plugin__object(p);
+	struct bpf_program *prog;
+	struct decl d;
+	int err = 0;
+
+	if (!obj)
+		return 0;
+	bpf_object__for_each_program(prog, obj) {
+		if (!bpf_program__autoload(prog) || skel_link(p, prog) || !find_decl(p, prog, &d))
+			continue;
+		if (!strcmp(d.kind, "tc_ingress") || !strcmp(d.kind, "tc_egress"))
+			err = attach_tc(rt, p, &d, !strcmp(d.kind, "tc_egress"));
+		else if (!strcmp(d.kind, "xdp"))
+			err = attach_xdp(rt, p, &d);
+		else if (!strcmp(d.kind, "cgroup") || !strcmp(d.kind, "netns"))
+			err = attach_fd_target(rt, p, &d, !strcmp(d.kind, "netns"));
+		else if (!strcmp(d.kind, "perf"))
+			err = attach_perf(rt, p, &d);
+		else if (!strcmp(d.kind, "uprobe") || !strcmp(d.kind, "usdt"))
+			err = attach_uprobe(rt, p, &d, !strcmp(d.kind, "usdt"));
+		else
+			err = fail(rt, p, -EINVAL, "program %s declares unknown attach kind '%s'",
+				   bpf_program__name(prog), d.kind);
+		if (err)
+			break;
+	}
+	if (err) {
+		if (err == -ENOMEM && !p->step_err)
+			fail(rt, p, err, "program %s: %s", bpf_program__name(prog), emf_strerror(err));
+		p->step_err = err;
+		emf__attach_undo(p);
+	}
+	return err;
 }
 
 /* Is the program with id @id in one of the object's prog arrays (a tail-call target)? */
@@ -94,7 +600,7 @@ int emf__attach_check_idle(struct emf_runtime *rt, struct emf_plugin *p)
 		return 0;
 	bpf_object__for_each_program(prog, obj) {
 		if (!bpf_program__autoload(prog) || !bpf_program__autoattach(prog) ||
-		    skel_link(p, prog))
+		    skel_link(p, prog) || declared(p, prog))
 			continue;
 		if (in_prog_array(obj, prog_id(prog)))
 			continue;

@@ -104,6 +104,7 @@ static void plugin_destroy(struct emf_plugin *p)
 /* A failed plugin: undo whatever its steps did, keep the state saying it failed. */
 static void plugin_fail(struct emf_plugin *p)
 {
+	emf__attach_undo(p);
 	if (p->state == EMF_PLUGIN_ATTACHED && p->desc->ops->detach)
 		p->desc->ops->detach(p->skel);
 	p->state = EMF_PLUGIN_FAILED;
@@ -124,6 +125,7 @@ static void plugin_detach(struct emf_plugin *p)
 {
 	if (p->state != EMF_PLUGIN_ATTACHED)
 		return;
+	emf__attach_undo(p);
 	if (p->desc->ops->detach)
 		p->desc->ops->detach(p->skel);
 	p->state = EMF_PLUGIN_LOADED;
@@ -212,6 +214,9 @@ static int plugin_attach(struct emf_runtime *rt, struct emf_plugin *p)
 		set_error(rt, p, EMF_STEP_ATTACH, err < 0 ? err : -EINVAL, NULL);
 		return p->step_err;
 	}
+	err = emf__attach_declared(rt, p);
+	if (err)
+		return err;
 	p->state = EMF_PLUGIN_ATTACHED;
 	if (h && h->attach) {
 		err = h->attach(p);

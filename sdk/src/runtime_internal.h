@@ -16,6 +16,7 @@ struct perf_buffer;
 
 struct bpf_map;
 struct emf_sample_rt;
+struct emf_attachment;
 
 /*
  * One event output of one plugin, the context of the reader's callbacks.
@@ -63,6 +64,8 @@ struct emf_plugin {
 	char *dl_path; /* the file it came from */
 	int dl_fd; /* the sealed memfd copy dl_handle maps, with dl_handle */
 	struct emf_sample_rt *samples; /* desc->n_samples, while the reader runs */
+	struct emf_attachment *atts; /* declared attachments (attach.c), while attached */
+	size_t n_atts;
 };
 
 struct emf_runtime {
@@ -135,6 +138,17 @@ __attribute__((visibility("hidden"))) int emf_variants__choose(struct emf_runtim
  */
 __attribute__((visibility("hidden"))) int emf__attach_check_idle(struct emf_runtime *rt,
 								  struct emf_plugin *p);
+
+/*
+ * Make the attachments @p's programs declare with EMF_ATTACH_*() of
+ * <emf/attach.bpf.h> (attach.c), after the skeleton's attach. Returns 0 or a
+ * negative errno after a message, with none of them left.
+ */
+__attribute__((visibility("hidden"))) int emf__attach_declared(struct emf_runtime *rt,
+								struct emf_plugin *p);
+
+/* Undo them, last made first undone. Idempotent; prints nothing (runs on detach threads). */
+__attribute__((visibility("hidden"))) void emf__attach_undo(struct emf_plugin *p);
 
 /* Put the plugins back in lifecycle order after a change of priority or kind. */
 void emf_runtime_sort(struct emf_runtime *rt);

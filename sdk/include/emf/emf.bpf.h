@@ -111,6 +111,9 @@ static __always_inline __u32 emf_log2l(__u64 v)
 
 #endif /* vmlinux.h or linux/bpf.h */
 
+/* Declared attach targets. */
+#include <emf/attach.bpf.h>
+
 /* Shared tail-call slots and shared maps. */
 #include <emf/slots.bpf.h>
 

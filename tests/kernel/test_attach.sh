@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Declared attach targets (<emf/attach.bpf.h>), no C code: attachkinds has a program of
+# each kind libbpf cannot attach from its section alone, its target given by option. TC
+# ingress and egress on the host end of a veth pair (a TCX link where the kernel has
+# TCX, a netlink filter otherwise), cgroup_skb egress on a cgroup made for the test,
+# sk_lookup on the test's network namespace, perf_event sampling on every CPU, a uprobe
+# on libc's nanosleep. Each must deliver decoded events; after the agent exits no
+# link, program, tc filter or clsact qdisc of ours is left, and the cgroup goes away.
+. "${top_srcdir:-.}/tests/kernel/lib.sh"
+need_root
+command -v ip > /dev/null || skip "needs ip (iproute2) to make network namespaces"
+command -v tc > /dev/null || skip "needs tc (iproute2) to check what is left on the interface"
+so="$top_builddir/tests/plugins/attachkinds/attachkinds.emf.so"
+[ -f "$so" ] || fail "test plugin not built: $so"
+libc=$(ldd "$(type -P sleep)" | awk '/libc.so/ { print $3 }')
+[ -f "$libc" ] || skip "cannot find the libc sleep uses"
+NS=emf-attach-$$
+make_netns $NS
+make_veth_pair emfat$$ emfat$$p $NS
+IF=emfat$$
+
+# A cgroup of the test's own, in the cgroup v2 hierarchy (mounted for the test if needed).
+cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+if [ -z "$cg2" ]; then
+	mkdir -p "$TMPD/cg2" && mount -t cgroup2 none "$TMPD/cg2" 2> /dev/null || skip "needs cgroup v2"
+	cg2="$TMPD/cg2"
+	NET_UNDO=("umount $cg2" "${NET_UNDO[@]}")
+fi
+CG="$cg2/emf-attach-$$"
+mkdir "$CG" || fail "cannot create cgroup $CG"
+NET_UNDO+=("rmdir $CG")
+
+start_agent --json --plugin "$so" -p attachkinds -a attachkinds.ifname=$IF \
+	-a attachkinds.cgroup="$CG" -a attachkinds.netns=/run/netns/$NS -a attachkinds.port=9 \
+	-a attachkinds.binary="$libc" -a attachkinds.function=nanosleep
+grep -q "attached nowhere" "$TMPD/err" && { cat "$TMPD/err"; fail "a declared program was reported idle"; }
+
+ping -c 2 -i 0.2 -W 1 "$net.2" > /dev/null || fail "no ping reply from $net.2 over $IF"
+# From inside the cgroup: UDP out (cgroup_skb), and to the namespace's port 9 (sk_lookup there).
+bash -c "echo \$\$ > '$CG/cgroup.procs' && echo x > /dev/udp/$net.2/9" &
+sender=$!
+wait $sender
+"$(type -P sleep)" 0.123 &
+sleeper=$!
+wait $sleeper
+# Something running for the sampler to see.
+timeout 0.3 sh -c 'while :; do :; done'
+want() { # KIND [MORE] [MESSAGE]
+	for _ in $(seq 1 50); do
+		grep -q "\"kind\":\"$1\"$2" "$TMPD/out" && return 0
+		sleep 0.1
+	done
+	cut -d, -f3 "$TMPD/out" | sort | uniq -c
+	fail "no $1 event$2: $3"
+}
+want HIT_TC_EGRESS ',"pid":0,"len":[0-9]*,"proto":8' "ping out of $IF"
+want HIT_TC_INGRESS ',"pid":0,"len":[0-9]*,"proto":8' "ping reply into $IF"
+want HIT_CGROUP_SKB ",\"pid\":$sender," "UDP sent from cgroup $CG"
+want HIT_SK_LOOKUP ',"pid":0,"len":9,"proto":17' "UDP to port 9 in namespace $NS"
+want HIT_PERF ',"pid":[1-9]' "CPU clock samples"
+want HIT_UPROBE ",\"pid\":$sleeper,\"len\":123000000," "nanosleep of sleep 0.123"
+echo "ok: every kind delivered:"; cut -d, -f3 "$TMPD/out" | sort | uniq -c
+how=TCX
+grep -q "on tc ingress of $IF (netlink" "$TMPD/err" && how=netlink
+stop_agent
+[ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }
+check_no_leak
+[ -z "$(tc filter show dev $IF ingress)$(tc filter show dev $IF egress)" ] ||
+	fail "tc filters left on $IF: $(tc filter show dev $IF ingress) $(tc filter show dev $IF egress)"
+tc qdisc show dev $IF | grep -q clsact && fail "clsact qdisc left on $IF"
+bpftool cgroup show "$CG" 2> /dev/null | grep -q cg_out && fail "cg_out still attached to $CG"
+echo "ok: TC attached with $how; nothing left on $IF or $CG"
+
+# An empty interface option: those programs attach nowhere; a warning, and --strict refuses.
+"$AGENT" --plugin "$so" -p attachkinds -d 0.3 -a attachkinds.binary="$libc" \
+	-a attachkinds.function=nanosleep -a attachkinds.cgroup="$CG" > /dev/null 2> "$TMPD/err2" 9>&-
+rc=$?
+[ "$rc" = 0 ] || { cat "$TMPD/err2"; fail "attachkinds without ifname: exit $rc, expected 0"; }
+grep -q "warning: plugin 'attachkinds': program tc_in (section tc) attaches to the interface that option ifname names, and it is empty, so it will never run: set attachkinds.ifname" "$TMPD/err2" ||
+	{ cat "$TMPD/err2"; fail "no warning for tc_in without an interface"; }
+"$AGENT" --strict --plugin "$so" -p attachkinds -d 0.3 -a attachkinds.binary="$libc" \
+	-a attachkinds.function=nanosleep > /dev/null 2> "$TMPD/err3" 9>&-
+[ $? = 1 ] || { cat "$TMPD/err3"; fail "--strict ran attachkinds without ifname"; }
+# A missing interface: refused, saying which.
+"$AGENT" --plugin "$so" -p attachkinds -d 0.3 -a attachkinds.ifname=nosuchif0 > /dev/null 2> "$TMPD/err4" 9>&-
+[ $? = 1 ] || fail "attachkinds with a missing interface did not fail"
+grep -q "no network interface 'nosuchif0' (option attachkinds.ifname)" "$TMPD/err4" ||
+	{ cat "$TMPD/err4"; fail "no clear refusal of a missing interface"; }
+echo "PASS: tc ($how), cgroup_skb, sk_lookup, perf_event and uprobe attached from declarations, events decoded, nothing left"

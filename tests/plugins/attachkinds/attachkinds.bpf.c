@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Test plugin: one program of every kind libbpf cannot attach from its section alone,
+ * each declaring its target with <emf/attach.bpf.h>, no C code. Each reports a hit.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <emf/emf.bpf.h>
+#include "attachkinds.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+EMF_PLUGIN_INFO("test: declared attach targets of every kind", 50);
+
+const volatile char ifname[16] = "";
+const volatile char cgroup[128] = "";
+const volatile char netns[128] = "";
+const volatile char binary[128] = "";
+const volatile char function[64] = "";
+const volatile int pid = 0;
+const volatile unsigned int port = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} hits SEC(".maps");
+
+static __always_inline void hit(enum hit_kind kind, int who, unsigned int len, unsigned int proto)
+{
+	struct hit *h = bpf_ringbuf_reserve(&hits, sizeof(*h), 0);
+
+	if (!h)
+		return;
+	h->kind = kind;
+	h->pid = who;
+	h->len = len;
+	h->proto = proto;
+	bpf_ringbuf_submit(h, 0);
+}
+
+SEC("tc") EMF_ATTACH_TC_INGRESS(ifname)
+int tc_in(struct __sk_buff *skb)
+{
+	hit(HIT_TC_INGRESS, 0, skb->len, skb->protocol);
+	return 0; /* TC_ACT_OK */
+}
+
+SEC("tc") EMF_ATTACH_TC_EGRESS(ifname)
+int tc_out(struct __sk_buff *skb)
+{
+	hit(HIT_TC_EGRESS, 0, skb->len, skb->protocol);
+	return 0;
+}
+
+SEC("cgroup_skb/egress") EMF_ATTACH_CGROUP(cgroup)
+int cg_out(struct __sk_buff *skb)
+{
+	hit(HIT_CGROUP_SKB, bpf_get_current_pid_tgid() >> 32, skb->len, skb->protocol);
+	return 1;
+}
+
+SEC("sk_lookup") EMF_ATTACH_NETNS(netns)
+int lookup(struct bpf_sk_lookup *ctx)
+{
+	if (port && ctx->local_port == port)
+		hit(HIT_SK_LOOKUP, 0, ctx->local_port, ctx->protocol);
+	return SK_PASS;
+}
+
+SEC("perf_event") EMF_ATTACH_PERF_EVENT(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, 49)
+int sample(struct bpf_perf_event_data *ctx)
+{
+	int who = bpf_get_current_pid_tgid() >> 32;
+
+	/* Samples of a running task; the idle task is pid 0. */
+	if (who)
+		hit(HIT_PERF, who, 0, 0);
+	return 0;
+}
+
+SEC("uprobe") EMF_ATTACH_UPROBE(binary, function, pid)
+int BPF_KPROBE(on_call, const struct __kernel_timespec *req)
+{
+	long long ns = 0;
+
+	/* nanosleep(req, rem): the nanoseconds asked for. */
+	bpf_probe_read_user(&ns, sizeof(ns), &req->tv_nsec);
+	hit(HIT_UPROBE, bpf_get_current_pid_tgid() >> 32, (unsigned int)ns, 0);
+	return 0;
+}

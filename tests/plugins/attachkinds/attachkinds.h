@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef __ATTACHKINDS_H
+#define __ATTACHKINDS_H
+
+enum hit_kind {
+	HIT_TC_INGRESS = 0,
+	HIT_TC_EGRESS = 1,
+	HIT_CGROUP_SKB = 2,
+	HIT_SK_LOOKUP = 3,
+	HIT_PERF = 4,
+	HIT_UPROBE = 5,
+};
+
+struct hit {
+	enum hit_kind kind;
+	int pid;
+	unsigned int len; /* packet length; the port for sk_lookup; nanoseconds for the uprobe */
+	unsigned int proto;
+};
+
+#endif /* __ATTACHKINDS_H */

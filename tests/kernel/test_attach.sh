@@ -56,7 +56,7 @@ want() { # KIND [MORE] [MESSAGE]
 }
 want HIT_TC_EGRESS ',"pid":0,"len":[0-9]*,"proto":8' "ping out of $IF"
 want HIT_TC_INGRESS ',"pid":0,"len":[0-9]*,"proto":8' "ping reply into $IF"
-want HIT_CGROUP_SKB ",\"pid\":$sender," "UDP sent from cgroup $CG"
+want HIT_CGROUP_SKB ',"pid":0,"len":30,"proto":8' "UDP (2 bytes) sent from cgroup $CG"
 want HIT_SK_LOOKUP ',"pid":0,"len":9,"proto":17' "UDP to port 9 in namespace $NS"
 want HIT_PERF ',"pid":[1-9]' "CPU clock samples"
 want HIT_UPROBE ",\"pid\":$sleeper,\"len\":123000000," "nanosleep of sleep 0.123"

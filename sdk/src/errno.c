@@ -17,12 +17,32 @@ static const char *const emf_errstr[EMF_ERRNO__END - EMF_ERRNO__START] = {
 	[EMF_ERRNO__IDLE - EMF_ERRNO__START] = "program loaded but attached nowhere",
 };
 
+/*
+ * Codes the kernel uses internally (include/linux/errno.h) and lets out
+ * through bpf(2) and perf_event_open(2): glibc has no words for them.
+ */
+static const char *const kernel_errstr[] = {
+	[512 - 512] = "restart system call (ERESTARTSYS)",
+	[515 - 512] = "no such ioctl (ENOIOCTLCMD)",
+	[517 - 512] = "driver not ready, probe deferred (EPROBE_DEFER)",
+	[521 - 512] = "illegal NFS file handle (EBADHANDLE)",
+	[523 - 512] = "cookie is stale (EBADCOOKIE)",
+	[524 - 512] = "not supported by this kernel (ENOTSUPP)",
+	[525 - 512] = "buffer or request is too small (ETOOSMALL)",
+	[526 - 512] = "server fault (ESERVERFAULT)",
+	[527 - 512] = "type not supported by this kernel (EBADTYPE)",
+	[529 - 512] = "request queued (EIOCBQUEUED)",
+};
+
 const char *emf_strerror(int err)
 {
 	if (err < 0)
 		err = -err;
 	if (err >= EMF_ERRNO__START && err < EMF_ERRNO__END)
 		return emf_errstr[err - EMF_ERRNO__START];
+	if (err >= 512 && err < 512 + (int)(sizeof(kernel_errstr) / sizeof(kernel_errstr[0])) &&
+	    kernel_errstr[err - 512])
+		return kernel_errstr[err - 512];
 	/* glibc's strerror returns static strings for every known code. */
 	return strerror(err);
 }

@@ -5,7 +5,9 @@
  * (without), and the tail shown at level info.
  */
 #include <string.h>
+#include <errno.h>
 #include <CUnit/Basic.h>
+#include <emf/errno.h>
 
 #include "runtime_internal.h"
 
@@ -69,6 +71,17 @@ static void test_tail(void)
 	CU_ASSERT_STRING_EQUAL(emf__log_tail("", 3), "");
 }
 
+/* Kernel-internal codes that leave through bpf(2) are words, not "Unknown error 524". */
+static void test_kernel_errnos(void)
+{
+	CU_ASSERT_STRING_EQUAL(emf_strerror(-524), "not supported by this kernel (ENOTSUPP)");
+	CU_ASSERT_STRING_EQUAL(emf_strerror(527), "type not supported by this kernel (EBADTYPE)");
+	CU_ASSERT_STRING_EQUAL(emf_strerror(-ENOENT), strerror(ENOENT));
+	/* A gap in the kernel's table keeps glibc's text. */
+	CU_ASSERT_STRING_EQUAL(emf_strerror(-520), strerror(520));
+	CU_ASSERT_STRING_EQUAL(emf_strerror(-EMF_ERRNO__IDLE), "program loaded but attached nowhere");
+}
+
 int main(void)
 {
 	unsigned int failed;
@@ -81,6 +94,7 @@ int main(void)
 	CU_add_test(s, "verifier reason, 6.1 log without source lines", test_reason_61);
 	CU_add_test(s, "empty, statistics-only and long logs", test_reason_odd_logs);
 	CU_add_test(s, "the tail of a log", test_tail);
+	CU_add_test(s, "kernel-internal errnos in words", test_kernel_errnos);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();

@@ -47,6 +47,7 @@
 enum {
 	OPT_STATS = 256,
 	OPT_RING_SIZE,
+	OPT_MAP_SIZE,
 	OPT_PLUGIN_DIR,
 	OPT_PRIO,
 	OPT_KEEP_GOING,
@@ -75,6 +76,8 @@ struct agent {
 	int n_args;
 	char *ring_sizes[MAX_NAMES]; /* PLUGIN[:MAP]=BYTES */
 	int n_ring_sizes;
+	char *map_sizes[MAX_NAMES]; /* PLUGIN.MAP=ENTRIES */
+	int n_map_sizes;
 	const char *files[MAX_NAMES]; /* --plugin FILE.so */
 	int n_files;
 	const char *plugin_dir; /* --plugin-dir, or the default when it exists */
@@ -144,6 +147,9 @@ static void usage(FILE *f)
 		"  -x, --exclude NAME     do not run this plugin (repeatable)\n"
 		"  -a, --arg PLUGIN.OPTION=VALUE\n"
 		"                         set a plugin option (repeatable); --list shows them\n"
+		"      --map-size PLUGIN.MAP=ENTRIES\n"
+		"                         set max_entries of a map before load, as a tool's\n"
+		"                         own user space would (repeatable)\n"
 		"      --ring-size PLUGIN[:MAP]=BYTES\n"
 		"                         size the plugin's event buffers (every output, or\n"
 		"                         MAP only): a power of two up to 2 GiB, suffix k, m\n"
@@ -470,6 +476,41 @@ static int apply_ring_sizes(struct agent *a, struct emf_runtime *rt)
 	return 0;
 }
 
+/* "PLUGIN.MAP=ENTRIES" of --map-size: what the tool's user space set with bpf_map__set_max_entries(). */
+static int apply_map_sizes(struct agent *a, struct emf_runtime *rt)
+{
+	int k;
+
+	for (k = 0; k < a->n_map_sizes; k++) {
+		char *spec = a->map_sizes[k], *eq = strrchr(spec, '='), *dot, *end;
+		unsigned long long n;
+		struct emf_plugin *p;
+		int err;
+
+		dot = eq ? memchr(spec, '.', eq - spec) : NULL;
+		errno = 0;
+		n = eq ? strtoull(eq + 1, &end, 0) : 0;
+		if (!eq || !dot || dot == spec || dot + 1 == eq || errno || *end || end == eq + 1 ||
+		    eq[1] == '-' || !n || n > UINT32_MAX) {
+			fprintf(stderr, "emf-agent: invalid --map-size '%s': expected PLUGIN.MAP=ENTRIES, ENTRIES from 1 to %u\n",
+				spec, UINT32_MAX);
+			return -EINVAL;
+		}
+		*dot = *eq = '\0';
+		p = emf_runtime__find(rt, spec);
+		if (!p)
+			fprintf(stderr, "emf-agent: --map-size: no plugin named '%s' is running; 'emf-agent --list' shows them\n",
+				spec);
+		/* The SDK's message says what is wrong; a missing map fails the start, naming it. */
+		err = p ? emf_plugin__set_map_size(p, dot + 1, (uint32_t)n) : -ENOENT;
+		*dot = '.';
+		*eq = '=';
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static bool any_lost(struct emf_runtime *rt)
 {
 	struct emf_plugin_stats st;
@@ -579,6 +620,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "exclude", required_argument, NULL, 'x' },
 		{ "arg", required_argument, NULL, 'a' },
 		{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
+		{ "map-size", required_argument, NULL, OPT_MAP_SIZE },
 		{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
 		{ "prio", required_argument, NULL, OPT_PRIO },
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
@@ -673,6 +715,14 @@ static int parse_args(struct agent *a, int argc, char **argv)
 				return -EINVAL;
 			}
 			a->args[a->n_args++] = optarg;
+			break;
+		case OPT_MAP_SIZE:
+			if (a->n_map_sizes == MAX_NAMES) {
+				fprintf(stderr, "emf-agent: too many --map-size options (at most %d)\n",
+					MAX_NAMES);
+				return -EINVAL;
+			}
+			a->map_sizes[a->n_map_sizes++] = optarg;
 			break;
 		case OPT_RING_SIZE:
 			if (a->n_ring_sizes == MAX_NAMES) {
@@ -1042,7 +1092,7 @@ int main(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	if (apply_ring_sizes(&a, rt)) {
+	if (apply_ring_sizes(&a, rt) || apply_map_sizes(&a, rt)) {
 		ret = EXIT_USAGE;
 		goto out;
 	}

@@ -168,7 +168,8 @@ EXTRA_DIST += tests/plugins/bigmap/bigmap.bpf.c tests/plugins/bigmap/bigmap.h
 EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentrytest \
 	tests/codegen/realworld/ringflood/ringflood tests/plugins/badverify/badverify \
 	tests/codegen/realworld/tcpkt/tcpkt tests/codegen/realworld/usdtsnoop/usdtsnoop \
-	tests/plugins/minimal/minimal tests/plugins/attachkinds/attachkinds $(EMF_REACH_PLUGINS)
+	tests/plugins/minimal/minimal tests/plugins/attachkinds/attachkinds \
+	tests/plugins/usersized/usersized $(EMF_REACH_PLUGINS)
 check_DATA = $(addsuffix .emf.so,$(EMF_DYN_PLUGINS))
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.so,$(addsuffix $(s),$(EMF_DYN_PLUGINS)))
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_DYN_PLUGINS)) $(addsuffix .h,$(EMF_DYN_PLUGINS))
@@ -215,6 +216,7 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_agent_degrade.sh \
 	tests/kernel/test_agent_idle.sh \
 	tests/kernel/test_attach.sh \
+	tests/kernel/test_map_size.sh \
 	tests/kernel/test_agent_messages.sh \
 	tests/kernel/test_plugin_bashreadline.sh \
 	tests/kernel/test_plugin_exitsnoop.sh \

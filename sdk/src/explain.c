@@ -121,6 +121,36 @@ static bool libbpf_reason(const char *log, char *out, size_t n)
 	return false;
 }
 
+/*
+ * A map the kernel refused to create ("map 'NAME': failed to create" in
+ * libbpf's lines): its name, its shape, and the errno in words.
+ */
+static int map_reason(struct bpf_object *obj, const char *log, int err, char *why, size_t n)
+{
+	const char *s = log ? strstr(log, "map '") : NULL, *e;
+	const struct bpf_map *m;
+	char name[128];
+
+	for (; s; s = strstr(s + 1, "map '")) {
+		e = strchr(s + 5, '\'');
+		if (!e || !starts_with(e, "': failed to create") || e - s - 5 >= (long)sizeof(name))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(e - s - 5), s + 5);
+		m = bpf_object__find_map_by_name(obj, name);
+		if (!m)
+			continue;
+		snprintf(why, n,
+			 "the kernel refused to create map '%s' (%s, key %u B, value %u B, max_entries %u): %s%s",
+			 name, libbpf_bpf_map_type_str(bpf_map__type(m)) ?: "?", bpf_map__key_size(m),
+			 bpf_map__value_size(m), bpf_map__max_entries(m), emf_strerror(err),
+			 err == -EINVAL || err == -E2BIG || err == -ENOMEM ?
+				 "; if the tool's user space sized it, size it with emf_plugin__set_map_size() (emf-agent --map-size PLUGIN.MAP=N)" :
+				 "");
+		return err;
+	}
+	return 0;
+}
+
 /* Is there a BTF type of @kind named @prefix@name in the running kernel's BTF? */
 static bool kernel_has_btf(const char *prefix, const char *name, int kind)
 {
@@ -271,6 +301,8 @@ int emf__explain(struct emf_plugin *p, enum emf_step step, int err, char *why, s
 		snprintf(tail, tn, "%s", emf__log_tail(p->log_buf, EMF_VERIFIER_TAIL_LINES));
 		return err == -EACCES || err == -EINVAL ? -EMF_ERRNO__VERIFY : err;
 	}
+	if (obj && step == EMF_STEP_LOAD && map_reason(obj, captured, err, why, n))
+		return err;
 	if (obj && (step == EMF_STEP_LOAD || step == EMF_STEP_ATTACH)) {
 		/* The program libbpf names first, then every program that was to run. */
 		if (failed && bpf_program__autoload(failed)) {

@@ -135,6 +135,7 @@ static int plugin_open(struct emf_runtime *rt, struct emf_plugin *p)
 {
 	const struct emf_plugin_hooks *h = p->desc->hooks;
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	char why[192];
 	int err;
 
 	/* Per plugin, as plugins load in parallel; libbpf fills it only when a load fails. */
@@ -161,6 +162,11 @@ static int plugin_open(struct emf_runtime *rt, struct emf_plugin *p)
 		err = emf_reader__prepare(p);
 	if (err) {
 		set_error(rt, p, EMF_STEP_OPEN, err, NULL);
+		goto err_destroy;
+	}
+	err = emf__maps_prepare(p, why, sizeof(why));
+	if (err) {
+		set_error(rt, p, EMF_STEP_OPEN, err, why);
 		goto err_destroy;
 	}
 	p->state = EMF_PLUGIN_OPENED;

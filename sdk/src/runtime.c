@@ -68,6 +68,7 @@ static void plugin_free(struct emf_plugin *p)
 	int fd = p->dl_fd;
 
 	emf_options__free(p);
+	emf__map_sizes_free(p);
 	emf_reader__plugin_free(p);
 	free(p->dl_path);
 	free(p->log_buf);

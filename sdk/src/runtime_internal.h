@@ -17,6 +17,7 @@ struct perf_buffer;
 struct bpf_map;
 struct emf_sample_rt;
 struct emf_attachment;
+struct emf_map_size;
 
 /*
  * One event output of one plugin, the context of the reader's callbacks.
@@ -66,6 +67,8 @@ struct emf_plugin {
 	struct emf_sample_rt *samples; /* desc->n_samples, while the reader runs */
 	struct emf_attachment *atts; /* declared attachments (attach.c), while attached */
 	size_t n_atts;
+	struct emf_map_size *map_sizes; /* emf_plugin__set_map_size(), mapsize.c */
+	size_t n_map_sizes;
 };
 
 struct emf_runtime {
@@ -149,6 +152,16 @@ __attribute__((visibility("hidden"))) int emf__attach_declared(struct emf_runtim
 
 /* Undo them, last made first undone. Idempotent; prints nothing (runs on detach threads). */
 __attribute__((visibility("hidden"))) void emf__attach_undo(struct emf_plugin *p);
+
+/*
+ * Between open and load (mapsize.c): apply the sizes set with
+ * emf_plugin__set_map_size(), then give a map without max_entries (or a
+ * stack map without value_size) a default, with a note. Returns 0, or a
+ * negative errno with what failed, naming the map, in @why (" (...)").
+ */
+__attribute__((visibility("hidden"))) int emf__maps_prepare(struct emf_plugin *p, char *why,
+							     size_t n);
+__attribute__((visibility("hidden"))) void emf__map_sizes_free(struct emf_plugin *p);
 
 /* Put the plugins back in lifecycle order after a change of priority or kind. */
 void emf_runtime_sort(struct emf_runtime *rt);

@@ -504,6 +504,20 @@ int emf_plugin__output_stats(const struct emf_plugin *plugin, size_t idx,
 int emf_plugin__set_ring_size(struct emf_plugin *plugin, const char *map, size_t bytes);
 
 /*
+ * emf_plugin__set_map_size - set a map's max_entries before the plugin loads
+ * @map: name of the map in the plugin's BPF code
+ * @max_entries: at least 1 (for a ring buffer, its size in bytes)
+ *
+ * What a tool's own user space did with bpf_map__set_max_entries(). Applied
+ * between open and load at every later start; a map that is not there fails
+ * that start with a message naming it. A map that declares no max_entries
+ * and gets no size here gets a default (10240 entries, 256 KiB for a ring
+ * buffer) and a note. Returns 0, -EINVAL for a size of 0, -ENOMEM, or
+ * -EMF_ERRNO__STATE once the plugin is loaded; a message says which.
+ */
+int emf_plugin__set_map_size(struct emf_plugin *plugin, const char *map, uint32_t max_entries);
+
+/*
  * emf_runtime__drain - deliver the events already waiting in every output
  *
  * Reads every output now, without waiting, whether or not the kernel woke the

@@ -291,6 +291,10 @@ static int attach_tc(struct emf_runtime *rt, struct emf_plugin *p, const struct 
 	a->hook.ifindex = ifindex;
 	a->hook.attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS;
 	err = bpf_tc_hook_create(&a->hook);
+	if (err == -ENOENT)
+		return fail(rt, p, -EMF_ERRNO__NOFEAT,
+			    "program %s: this kernel has neither TCX nor the clsact qdisc to attach to tc %s of %s (CONFIG_NET_SCH_INGRESS: modprobe sch_ingress)",
+			    bpf_program__name(d->prog), dir, ifname);
 	if (err && err != -EEXIST)
 		return fail(rt, p, err, "program %s: failed to add a clsact qdisc to %s: %s",
 			    bpf_program__name(d->prog), ifname, emf_strerror(err));

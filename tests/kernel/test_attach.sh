@@ -22,7 +22,7 @@ IF=emfat$$
 # TC needs TCX (Linux 6.6) or the clsact qdisc (sch_ingress), which a kernel may lack.
 tc_why=
 if ! tc qdisc add dev $IF clsact 2> "$TMPD/tc.err"; then
-	tc_why="no clsact qdisc ($(head -1 "$TMPD/tc.err"))"
+	tc_why="the clsact qdisc ($(head -1 "$TMPD/tc.err"))"
 else
 	tc qdisc del dev $IF clsact
 fi
@@ -50,6 +50,13 @@ start_agent --json --plugin "$so" -p attachkinds "${tc_arg[@]}" \
 	-a attachkinds.cgroup="$CG" -a attachkinds.netns=/run/netns/$NS -a attachkinds.port=9 \
 	-a attachkinds.binary="$libc" -a attachkinds.function=nanosleep
 [ -n "$tc_why" ] || ! grep -q "never run" "$TMPD/err" || { cat "$TMPD/err"; fail "a declared program was reported idle"; }
+# A netlink attach shows as a tc filter of ours; a TCX link does not.
+how=TCX
+if tc filter show dev $IF ingress | grep -q "tc_in"; then
+	how=netlink
+	tc filter show dev $IF egress | grep -q "tc_out" || fail "tc_in is a filter on $IF, tc_out is not"
+	tc qdisc show dev $IF | grep -q clsact || fail "no clsact qdisc on $IF with filters on it"
+fi
 
 ping -c 2 -i 0.2 -W 1 "$net.2" > /dev/null || fail "no ping reply from $net.2 over $IF"
 # From inside the cgroup: UDP out (cgroup_skb), and to the namespace's port 9 (sk_lookup there).
@@ -78,8 +85,6 @@ want HIT_SK_LOOKUP ',"pid":0,"len":9,"proto":17' "UDP to port 9 in namespace $NS
 want HIT_PERF ',"pid":[1-9]' "CPU clock samples"
 want HIT_UPROBE ",\"pid\":$sleeper,\"len\":123000000," "nanosleep of sleep 0.123"
 echo "ok: every kind delivered:"; cut -d, -f3 "$TMPD/out" | sort | uniq -c
-how=TCX
-grep -q "on tc ingress of $IF (netlink" "$TMPD/err" && how=netlink
 stop_agent
 [ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }
 check_no_leak

@@ -96,7 +96,9 @@ while read -r pkg ver; do
 			{ rm -rf "$d.tmp"; die "$pkg $ver has no /boot/vmlinuz-*"; }
 		# The modules the tests need that this kernel does not build in.
 		mkdir -p "$d.tmp/modules"
-		find "$d.tmp/x/lib/modules" -name veth.ko -exec cp {} "$d.tmp/modules/" \;
+		# veth pairs; the clsact qdisc and the BPF classifier, for tc without TCX.
+		find "$d.tmp/x/lib/modules" \( -name veth.ko -o -name sch_ingress.ko -o -name cls_bpf.ko \) \
+			-exec cp {} "$d.tmp/modules/" \;
 		rm -rf "$d.tmp/x" "$d.tmp"/*.deb
 		rm -rf "$d" && mv "$d.tmp" "$d" || die "failed to fill the cache $d"
 	fi

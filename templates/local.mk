@@ -15,12 +15,13 @@ dist_emftpl_hooks_DATA = \
 	templates/plugin/hooks/fentry.bpf.c.tmpl \
 	templates/plugin/hooks/kprobe.bpf.c.tmpl \
 	templates/plugin/hooks/raw_tp.bpf.c.tmpl \
+	templates/plugin/hooks/tc.bpf.c.tmpl \
+	templates/plugin/hooks/tc.h.tmpl \
 	templates/plugin/hooks/tp_btf.bpf.c.tmpl \
 	templates/plugin/hooks/tracepoint.bpf.c.tmpl \
 	templates/plugin/hooks/uprobe.bpf.c.tmpl \
 	templates/plugin/hooks/xdp.bpf.c.tmpl \
 	templates/plugin/hooks/xdp.h.tmpl \
-	templates/plugin/hooks/xdp.hooks.c.tmpl \
 	$(NULL)
 emftpl_agentdir = $(emftemplatesdir)/agent
 dist_emftpl_agent_DATA = \

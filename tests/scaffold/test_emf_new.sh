@@ -86,7 +86,12 @@ refuse 1 "'afile' is not a directory: choose another --dir" plugin good --dir af
 refuse 1 "unknown hook kind 'kretprobe': choose one of: .*tracepoint" plugin good --hook kretprobe
 refuse 1 "unknown hook kind 'a;b'" plugin good --hook 'a;b'
 refuse 1 "unknown hook kind '../hooks/x'" plugin good --hook ../hooks/x
-refuse 1 "hook kind 'tc' is not offered yet: start from '--hook xdp'" plugin good --hook=tc
+# tc declares both its targets, no C code.
+(cd "$W" && "$NEW" plugin good_tc --hook=tc > /dev/null) || fail "emf-new plugin good_tc --hook=tc failed"
+grep -q 'SEC("tc") EMF_ATTACH_TC_INGRESS(ifname)' "$W/good_tc/good_tc.bpf.c" &&
+	grep -q 'SEC("tc") EMF_ATTACH_TC_EGRESS(ifname)' "$W/good_tc/good_tc.bpf.c" ||
+	fail "good_tc.bpf.c does not declare its TC targets"
+[ ! -e "$W/good_tc/good_tc.hooks.c" ] || fail "emf-new plugin --hook tc wrote a hooks.c"
 
 # Agent plugins
 refuse 1 "plugin directory '$TMPD/none' does not exist" agent good --plugin "$TMPD/none"
@@ -129,11 +134,11 @@ got=$(cd "$W/good_2" && ls | tr '\n' ' ')
 grep -q '^const struct emf_plugin_hooks good_2__hooks = {$' "$W/good_2/good_2.hooks.c" ||
 	fail "good_2.hooks.c does not define good_2__hooks"
 grep -q 'SEC("tp/' "$W/good_2/good_2.bpf.c" || fail "the default hook kind is not tracepoint"
-# xdp brings its own header and the hooks that attach it.
+# xdp brings its own header and declares its attach target: no C code.
 (cd "$W" && "$NEW" plugin good_3 --hook xdp > /dev/null) || fail "emf-new plugin good_3 --hook xdp failed"
 got=$(cd "$W/good_3" && ls | tr '\n' ' ')
-[ "$got" = "Makefile README.md good_3.bpf.c good_3.h good_3.hooks.c " ] || fail "emf-new plugin good_3 --hook xdp wrote: $got"
-grep -q 'bpf_program__attach_xdp' "$W/good_3/good_3.hooks.c" || fail "good_3.hooks.c does not attach XDP"
+[ "$got" = "Makefile README.md good_3.bpf.c good_3.h " ] || fail "emf-new plugin good_3 --hook xdp wrote: $got"
+grep -q 'SEC("xdp") EMF_ATTACH_XDP(ifname)' "$W/good_3/good_3.bpf.c" || fail "good_3.bpf.c does not declare its XDP target"
 grep -q 'emf_ipv4_t saddr;' "$W/good_3/good_3.h" || fail "good_3.h is not the xdp event header"
 
 (cd "$W" && "$NEW" agent my-agent --plugin good_1 > /dev/null) || fail "emf-new agent my-agent failed"

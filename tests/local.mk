@@ -110,6 +110,9 @@ EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_REALWORLD)) $(addsuffix .h,$(EMF_REALWORL
 # plugin); delivered + reported lost == N, and the agent warns.
 check_PROGRAMS += tests/kernel/loss_gen
 tests_kernel_loss_gen_SOURCES = tests/kernel/loss_gen.c
+# A USDT probe for test_attach (none without systemtap-sdt-dev's <sys/sdt.h>).
+check_PROGRAMS += tests/kernel/usdt_gen
+tests_kernel_usdt_gen_SOURCES = tests/kernel/usdt_gen.c
 TESTS += tests/kernel/test_loss.sh
 EXTRA_DIST += tests/kernel/test_loss.sh
 

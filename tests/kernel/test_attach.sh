@@ -5,7 +5,7 @@
 # ingress and egress on the host end of a veth pair (a TCX link where the kernel has
 # TCX, a netlink filter otherwise), cgroup_skb egress on a cgroup made for the test,
 # sk_lookup on the test's network namespace, perf_event sampling on every CPU, a uprobe
-# on libc's nanosleep. Each must deliver decoded events; after the agent exits no
+# on libc's nanosleep, USDT probe emftest:tick of tests/kernel/usdt_gen. Each must deliver decoded events; after the agent exits no
 # link, program, tc filter or clsact qdisc of ours is left, and the cgroup goes away.
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
 need_root
@@ -27,6 +27,9 @@ else
 	tc qdisc del dev $IF clsact
 fi
 tc_arg=(-a attachkinds.ifname=$IF)
+usdt_gen="$(cd "$top_builddir" && pwd)/tests/kernel/usdt_gen"
+usdt_arg=(-a attachkinds.usdt_binary="$usdt_gen")
+usdt_why=$("$usdt_gen" 0 2>&1) || { usdt_arg=(); }
 
 # A cgroup of the test's own, in the cgroup v2 hierarchy (mounted for the test if needed).
 cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
@@ -46,10 +49,14 @@ if grep -q "neither TCX nor the clsact qdisc" "$TMPD/probe"; then
 else
 	tc_why=
 fi
-start_agent --json --plugin "$so" -p attachkinds "${tc_arg[@]}" \
+start_agent --json --plugin "$so" -p attachkinds "${tc_arg[@]}" "${usdt_arg[@]}" \
 	-a attachkinds.cgroup="$CG" -a attachkinds.netns=/run/netns/$NS -a attachkinds.port=9 \
 	-a attachkinds.binary="$libc" -a attachkinds.function=nanosleep
-[ -n "$tc_why" ] || ! grep -q "never run" "$TMPD/err" || { cat "$TMPD/err"; fail "a declared program was reported idle"; }
+# Idle only where this machine lacks the target: tc without TCX or clsact, USDT without sdt.h.
+idle=$(grep "never run" "$TMPD/err")
+[ -z "$tc_why" ] || idle=$(grep -v "program tc_" <<< "$idle")
+[ -z "$usdt_why" ] || idle=$(grep -v "program on_tick" <<< "$idle")
+[ -z "$idle" ] || { cat "$TMPD/err"; fail "a declared program was reported idle"; }
 # A netlink attach shows as a tc filter of ours; a TCX link does not.
 how=TCX
 if tc filter show dev $IF ingress | grep -q "tc_in"; then
@@ -66,6 +73,11 @@ wait $sender
 "$(type -P sleep)" 0.123 &
 sleeper=$!
 wait $sleeper
+if [ -z "$usdt_why" ]; then
+	"$usdt_gen" 3 &
+	ticker=$!
+	wait $ticker || fail "usdt_gen 3 failed"
+fi
 # Something running for the sampler to see.
 timeout 0.3 sh -c 'while :; do :; done'
 want() { # KIND [MORE] [MESSAGE]
@@ -84,6 +96,10 @@ want HIT_CGROUP_SKB ',"pid":0,"len":30,"proto":8' "UDP (2 bytes) sent from cgrou
 want HIT_SK_LOOKUP ',"pid":0,"len":9,"proto":17' "UDP to port 9 in namespace $NS"
 want HIT_PERF ',"pid":[1-9]' "CPU clock samples"
 want HIT_UPROBE ",\"pid\":$sleeper,\"len\":123000000," "nanosleep of sleep 0.123"
+if [ -z "$usdt_why" ]; then
+	want HIT_USDT ",\"pid\":$ticker,\"len\":3," "emftest:tick of usdt_gen"
+	[ "$(grep -c "\"kind\":\"HIT_USDT\",\"pid\":$ticker," "$TMPD/out")" = 3 ] || fail "want 3 USDT hits of pid $ticker"
+fi
 echo "ok: every kind delivered:"; cut -d, -f3 "$TMPD/out" | sort | uniq -c
 stop_agent
 [ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }
@@ -93,7 +109,8 @@ check_no_leak
 tc qdisc show dev $IF | grep -q clsact && fail "clsact qdisc left on $IF"
 bpftool cgroup show "$CG" 2> /dev/null | grep -q cg_out && fail "cg_out still attached to $CG"
 echo "ok: TC attached with $how; nothing left on $IF or $CG"
-[ -z "$tc_why" ] || skip "tc: this kernel has neither TCX nor $tc_why; cgroup_skb, sk_lookup, perf_event and uprobe passed"
+[ -z "$tc_why" ] || skip "tc: this kernel has neither TCX nor $tc_why; cgroup_skb, sk_lookup, perf_event, uprobe and USDT passed"
+[ -z "$usdt_why" ] || skip "USDT: $usdt_why; the other kinds passed"
 
 # An empty interface option: those programs attach nowhere; a warning, and --strict refuses.
 "$AGENT" --plugin "$so" -p attachkinds -d 0.3 -a attachkinds.binary="$libc" \
@@ -110,4 +127,4 @@ grep -q "warning: plugin 'attachkinds': program tc_in (section tc) attaches to t
 [ $? = 1 ] || fail "attachkinds with a missing interface did not fail"
 grep -q "no network interface 'nosuchif0' (option attachkinds.ifname)" "$TMPD/err4" ||
 	{ cat "$TMPD/err4"; fail "no clear refusal of a missing interface"; }
-echo "PASS: tc ($how), cgroup_skb, sk_lookup, perf_event and uprobe attached from declarations, events decoded, nothing left"
+echo "PASS: tc ($how), cgroup_skb, sk_lookup, perf_event, uprobe and USDT attached from declarations, events decoded, nothing left"

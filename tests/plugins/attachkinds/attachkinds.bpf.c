@@ -6,6 +6,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/usdt.bpf.h>
 #include <emf/emf.bpf.h>
 #include "attachkinds.h"
 
@@ -20,6 +21,10 @@ const volatile char binary[128] = "";
 const volatile char function[64] = "";
 const volatile int pid = 0;
 const volatile unsigned int port = 0;
+const volatile char usdt_binary[128] = "";
+const volatile char usdt_provider[32] = "emftest";
+const volatile char usdt_name[32] = "tick";
+const volatile int usdt_pid = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -88,5 +93,12 @@ int BPF_KPROBE(on_call, const struct __kernel_timespec *req)
 	/* nanosleep(req, rem): the nanoseconds asked for. */
 	bpf_probe_read_user(&ns, sizeof(ns), &req->tv_nsec);
 	hit(HIT_UPROBE, bpf_get_current_pid_tgid() >> 32, (unsigned int)ns, 0);
+	return 0;
+}
+
+SEC("usdt") EMF_ATTACH_USDT(usdt_binary, usdt_provider, usdt_name, usdt_pid)
+int BPF_USDT(on_tick, long n)
+{
+	hit(HIT_USDT, bpf_get_current_pid_tgid() >> 32, (unsigned int)n, 0);
 	return 0;
 }

@@ -9,6 +9,7 @@ enum hit_kind {
 	HIT_SK_LOOKUP = 3,
 	HIT_PERF = 4,
 	HIT_UPROBE = 5,
+	HIT_USDT = 6,
 };
 
 struct hit {

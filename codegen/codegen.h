@@ -46,11 +46,12 @@ struct cg_global {
 };
 
 struct cg_plugin {
-	const char *name; /* plugin name: the directory's base name */
+	const char *name; /* C identifier of the plugin: the directory's base name, '-' as '_' */
+	const char *file; /* the directory's base name: file names and the plugin's name */
 	const char *dir; /* plugin directory */
 	const char *outdir;
 	const char *src; /* NAME.bpf.c path as given */
-	const char *hdr; /* NAME.h path */
+	const char *hdr; /* NAME.h path; NULL when the plugin has none (no events) */
 	const char *obj_path; /* the linked object in outdir (temporary name until done) */
 	char **struct_names; /* of the event header, as C spells them ("struct event") */
 	int n_struct_names;

@@ -136,7 +136,7 @@ int cg_describe(struct cg_plugin *p, FILE *f)
 							 p->globals[i].name, "type", tname,
 							 "default", def));
 	}
-	root = json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:o}", "plugin", p->name, "description",
+	root = json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:o}", "plugin", p->file, "description",
 			 p->description, "priority", p->priority, "programs",
 			 describe_programs(p), "maps", describe_maps(p), "events", events,
 			 "options", options);

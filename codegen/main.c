@@ -93,13 +93,22 @@ static void usage(FILE *f)
 		EMF_CLANG, EMF_BPFTOOL);
 }
 
-static bool is_ident(const char *s)
+/*
+ * A directory name that makes a C identifier once each '-' is '_' (as in
+ * "my-tool"), into @ident; anything else is refused.
+ */
+static bool to_ident(const char *s, char *ident, size_t n)
 {
-	if (!s[0] || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+	size_t i;
+
+	if (!s[0] || !(isalpha((unsigned char)s[0]) || s[0] == '_') || strlen(s) >= n)
 		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_')
+	for (i = 0; s[i]; i++) {
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
 			return false;
+		ident[i] = s[i] == '-' ? '_' : s[i];
+	}
+	ident[i] = '\0';
 	return true;
 }
 
@@ -169,11 +178,11 @@ static int generate(struct cg_plugin *p, struct cg_opts *opts, bool describe)
 	bool shim = false;
 	int i, err;
 
-	if ((err = add_output(&o, p->outdir, p->name, ".bpf.o")) ||
-	    (err = add_output(&o, p->outdir, p->name, ".skel.h")) ||
-	    (err = add_output(&o, p->outdir, p->name, ".emf.h")) ||
-	    (err = add_output(&o, p->outdir, p->name, ".emf.c")) ||
-	    (err = add_output(&o, p->outdir, p->name, ".emf.d")))
+	if ((err = add_output(&o, p->outdir, p->file, ".bpf.o")) ||
+	    (err = add_output(&o, p->outdir, p->file, ".skel.h")) ||
+	    (err = add_output(&o, p->outdir, p->file, ".emf.h")) ||
+	    (err = add_output(&o, p->outdir, p->file, ".emf.c")) ||
+	    (err = add_output(&o, p->outdir, p->file, ".emf.d")))
 		goto out;
 	raw = cg_tmp_path(o.final[0]);
 	if (!raw || !(raw = realloc(raw, strlen(raw) + 5))) {
@@ -224,7 +233,7 @@ static int generate(struct cg_plugin *p, struct cg_opts *opts, bool describe)
 		}
 	}
 
-	err = cg_header_structs(p->hdr, &p->struct_names, &p->n_struct_names);
+	err = p->hdr ? cg_header_structs(p->hdr, &p->struct_names, &p->n_struct_names) : 0;
 	if (err)
 		goto out;
 	anchor = cg_tmp_path(o.final[3]);
@@ -324,7 +333,7 @@ int main(int argc, char **argv)
 	};
 	const char *incs[64], *defs[64];
 	struct cg_plugin p = {};
-	char *dir = NULL, *name, *src = NULL, *hdr = NULL;
+	char *dir = NULL, *name, *src = NULL, *hdr = NULL, ident[CG_NAME_MAX];
 	const char *outdir = NULL;
 	char tmpdir[] = "/tmp/emf-codegen.XXXXXX";
 	bool describe = false;
@@ -415,8 +424,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	name = basename(dir);
-	if (!is_ident(name)) {
-		cg_err("plugin directory %s: its name '%s' must be a C identifier (letters, digits, '_'), as it names the plugin's symbols\n",
+	if (!to_ident(name, ident, sizeof(ident))) {
+		cg_err("plugin directory %s: its name '%s' must be a C identifier (letters, digits, '_'; a '-' becomes '_'), as it names the plugin's symbols\n",
 		       argv[optind], name);
 		err = -EINVAL;
 		goto out;
@@ -433,10 +442,14 @@ int main(int argc, char **argv)
 		err = -ENOENT;
 		goto out;
 	}
-	if (access(hdr, R_OK)) {
-		cg_err("plugin %s: cannot read its event header %s: %s; a plugin directory holds NAME.bpf.c and NAME.h\n",
-		       name, hdr, strerror(errno));
-		err = -ENOENT;
+	/* No header: a plugin without events (maps, printk), as the map check below tells. */
+	if (access(hdr, F_OK) && errno == ENOENT) {
+		cg_info("plugin %s has no event header %s: no event types\n", name, hdr);
+		free(hdr);
+		hdr = NULL;
+	} else if (access(hdr, R_OK)) {
+		cg_err("plugin %s: cannot read its event header %s: %s\n", name, hdr, strerror(errno));
+		err = -EACCES;
 		goto out;
 	}
 	err = mkdir_p(outdir);
@@ -444,7 +457,8 @@ int main(int argc, char **argv)
 		cg_err("failed to create output directory %s: %s\n", outdir, strerror(-err));
 		goto out;
 	}
-	p.name = name;
+	p.name = ident;
+	p.file = name;
 	p.dir = argv[optind];
 	p.outdir = outdir;
 	p.src = src;

@@ -465,14 +465,18 @@ static int build_outputs(struct cg_plugin *p, const struct btf_type *sec)
 			o->event = find_event(p, tag);
 			if (o->event < 0) {
 				cg_err("map '%s' of %s is declared to carry struct %s, which %s does not define\n",
-				       mname, p->src, tag, p->hdr);
+				       mname, p->src, tag, p->hdr ?: "its missing event header");
 				return -ENOENT;
 			}
 		} else if (candidates == 1) {
 			o->event = only;
 		} else if (candidates == 0) {
-			cg_err("map '%s' of %s sends events, but %s defines no event struct\n", mname,
-			       p->src, p->hdr);
+			if (!p->hdr)
+				cg_err("map '%s' of %s sends events, but the plugin has no event header %s.h that defines their struct\n",
+				       mname, p->src, p->file);
+			else
+				cg_err("map '%s' of %s sends events, but %s defines no event struct\n",
+				       mname, p->src, p->hdr);
 			return -ENOENT;
 		} else {
 			cg_err("map '%s' of %s: %s defines %d event structs; declare which one the map carries with EMF_EVENT(NAME) on the map (see <emf/emf.bpf.h>)\n",

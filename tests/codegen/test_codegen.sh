@@ -31,14 +31,30 @@ refuse() {
 }
 
 refuse tests/codegen/bad/missing "plugin directory tests/codegen/bad/missing: No such file or directory"
-refuse tests/codegen/bad/nohdr "cannot read its event header tests/codegen/bad/nohdr/nohdr.h"
+refuse tests/codegen/bad/nohdr "map 'events' of tests/codegen/bad/nohdr/nohdr.bpf.c sends events, but the plugin has no event header nohdr.h that defines their struct"
 refuse tests/codegen/bad/broken "use of undeclared identifier 'undeclared_thing'"
 refuse tests/codegen/bad/broken "failed to compile tests/codegen/bad/broken/broken.bpf.c"
 refuse tests/codegen/bad/nouse "struct nouse_event of tests/codegen/bad/nouse/nouse.h is not in the BTF"
 refuse tests/codegen/bad/badtype "member 'ratio' of struct badtype__event"
 refuse tests/codegen/bad/twoevents "tests/codegen/bad/twoevents/twoevents.h defines 2 event structs; declare which one"
-mkdir -p "$TMPD/bad-name" && touch "$TMPD/bad-name/bad-name.bpf.c" "$TMPD/bad-name/bad-name.h"
-refuse "$TMPD/bad-name" "its name 'bad-name' must be a C identifier"
+mkdir -p "$TMPD/bad name" && touch "$TMPD/bad name/bad name.bpf.c" "$TMPD/bad name/bad name.h"
+refuse "$TMPD/bad name" "its name 'bad name' must be a C identifier"
+mkdir -p "$TMPD/1st" && touch "$TMPD/1st/1st.bpf.c" "$TMPD/1st/1st.h"
+refuse "$TMPD/1st" "its name '1st' must be a C identifier"
+
+# A plugin without events needs no header (libbpf-bootstrap's minimal, printk only), and
+# a '-' in the directory's name becomes '_' in its symbols; its files and its name keep it.
+mkdir -p "$TMPD/my-minimal" && cp "$top_srcdir/tests/plugins/minimal/minimal.bpf.c" "$TMPD/my-minimal/my-minimal.bpf.c"
+(cd "$top_srcdir" && "$CODEGEN" --vmlinux-h "$VMLINUX" -I sdk/include "$TMPD/my-minimal" -o "$TMPD/out.my-minimal") \
+	> "$TMPD/msg" 2>&1 || { cat "$TMPD/msg"; fail "my-minimal (no header, '-' in its name): emf-codegen failed"; }
+m="$TMPD/out.my-minimal/my-minimal.emf.c"
+grep -q '^const struct emf_plugin_desc my_minimal__plugin = {$' "$m" && grep -q '	.name = "my-minimal",' "$m" &&
+	grep -q '#include "my-minimal.skel.h"' "$m" || fail "my-minimal: symbols not my_minimal__*, or name/files not my-minimal"
+if [ -n "${EMF_CC:-}" ]; then
+	$EMF_CC -c -I"$top_srcdir/sdk/include" -I"$TMPD/out.my-minimal" $(pkg-config --cflags libbpf jansson 2> /dev/null) \
+		-o "$TMPD/my-minimal.o" "$m" 2> "$TMPD/msg" || { cat "$TMPD/msg"; fail "my-minimal.emf.c does not compile"; }
+fi
+echo "ok: my-minimal, without a header and with '-' in its name, generates my_minimal__plugin"
 
 # Tool directories compile as their own Makefiles compile them: tcpkt includes
 # <linux/types.h> and <asm/errno.h> (UAPI style, no vmlinux.h), usdtsnoop <bpf/usdt.bpf.h>;

@@ -1,3 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Bad input: a plugin directory without its event header (nohdr.h). */
-char LICENSE[] __attribute__((section("license"), used)) = "GPL";
+/* Bad input: a program that sends events, in a plugin directory without an event header. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} events SEC(".maps");

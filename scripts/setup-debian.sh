@@ -4,6 +4,7 @@
 # dependencies (as root), then autoreconf, configure and make. Extra arguments go
 # to configure, e.g. scripts/setup-debian.sh --enable-werror. QEMU, busybox and cpio are
 # for the kernel matrix of make check (tests/vm), which fetches Debian's kernels itself.
+# D-Bus, bpftrace and libbpf-tools are what make bench compares against.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,7 @@ PACKAGES=(
 	iproute2 procps util-linux bsdutils binutils socat iputils-ping jq systemtap-sdt-dev
 	qemu-system-x86 busybox-static cpio
 	libmicrohttpd-dev prometheus curl
+	libdbus-1-dev dbus-daemon bpftrace libbpf-tools
 )
 
 missing=()

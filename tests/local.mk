@@ -260,9 +260,14 @@ EMF_BENCHES += tests/bench/bench_bus
 tests_bench_bench_bus_SOURCES = tests/bench/bench_bus.c
 tests_bench_bench_bus_CFLAGS = $(EMF_TEST_CFLAGS) $(DBUS_CFLAGS)
 tests_bench_bench_bus_LDADD = sdk/libemfsdk.a $(EMF_SDK_LIBS) $(DBUS_LIBS)
+# Set in both branches: a per-target CPPFLAGS defined only under a condition drops
+# AM_CPPFLAGS (and <emf/bus.h>) from the build without D-Bus.
 if HAVE_DBUS
-tests_bench_bench_bus_CPPFLAGS = $(AM_CPPFLAGS) -DHAVE_DBUS
+EMF_BENCH_DBUS_CPPFLAGS = -DHAVE_DBUS
+else
+EMF_BENCH_DBUS_CPPFLAGS =
 endif
+tests_bench_bench_bus_CPPFLAGS = $(AM_CPPFLAGS) $(EMF_BENCH_DBUS_CPPFLAGS)
 
 EMF_BENCHES += tests/bench/bench_decode
 tests_bench_bench_decode_SOURCES = tests/bench/bench_decode.c

@@ -492,7 +492,10 @@ static bool want(const char *name)
 int main(int argc, char **argv)
 {
 	const char *env = getenv("EMF_BENCH_SECONDS");
-	double dbus_rate = 0, call_rate = 0, xcall_rate = 0;
+	double call_rate = 0, xcall_rate = 0;
+#ifdef HAVE_DBUS
+	double dbus_rate = 0;
+#endif
 
 	if (env && atof(env) > 0)
 		bench_seconds = atof(env);

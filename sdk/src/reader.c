@@ -7,10 +7,20 @@
  * busy output cannot starve the others: a read stops after EMF_READ_BUDGET
  * events and an eventfd makes the epoll fd readable again for the rest. Ring
  * buffer map fds sit in the epoll set directly (no nested epoll on the hot
- * path). A timer drains every output each drain_ms, so BPF code that submits
- * without waking user space (emf_submit() of <emf/emf.bpf.h>) is read within
- * that bound; perf buffers wake the reader only at a watermark for the same
- * reason.
+ * path), edge-triggered.
+ *
+ * Wake-ups adapt to the rate. emf_submit() of <emf/emf.bpf.h> (and the shim)
+ * wakes the reader for a record that is the first unread one (the kernel's
+ * own test) or that takes the ring past a quarter full, never otherwise.
+ * Idle, no timer runs: a lone event wakes the host, which reads it at once.
+ * When a read finds events piling up (EMF_BURST_ARM or more, or its budget
+ * spent) the reader is busy: a timer drains every output each drain_ms, and a
+ * ring's wake-up is read at once only past an eighth full (what is below
+ * waits for the timer), so a storm costs about two wake-ups per drain_ms. A
+ * drain that finds fewer than EMF_BURST_STAY events stops the timer again.
+ * Perf buffers have no "first unread" wake-up: they wake the reader at a
+ * quarter of each CPU's buffer, and while any is read the timer always runs.
+ * Sampled maps arm a one-shot timer for the next one due.
  *
  * Loss: perf buffers report dropped samples in-band (PERF_RECORD_LOST); ring
  * buffers cannot, so emf_reserve()/emf_output() (and the plain helpers, through
@@ -26,6 +36,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,8 +57,12 @@
 #define EMF_DRAIN_ROUNDS 256 /* budgets per output in one emf_runtime__drain() */
 #define EMF_LOST_SYNC_MS 1000
 #define EMF_LOST_WARN_S 10
-#define EMF_RUN_MAX_WAIT_MS 100
+#define EMF_RUN_TICK_MS 100 /* tick_cb's promise */
+#define EMF_RUN_MAX_WAIT_MS 1000 /* a look at *stop, in case a signal lands before the wait */
 #define EMF_POLL_EVENTS 32
+#define EMF_BURST_ARM 2 /* events in one idle poll that start the drain timer */
+#define EMF_BURST_STAY 4 /* events per drain that keep it running */
+#define EMF_TIMER_PERIODIC UINT64_MAX
 
 /* As declared by <emf/emf.bpf.h>. */
 #define EMF_LOST_MAP "emf_lost"
@@ -82,6 +97,7 @@ static int deliver(struct emf_output_rt *o, const void *data, size_t size)
 	struct emf_event ev;
 	int err;
 
+	rt->burst++;
 	if (size < type->min_size) {
 		o->stats.decode_errors++;
 		p->stats.decode_errors++;
@@ -386,9 +402,9 @@ int emf_reader__prepare(struct emf_plugin *p)
 	return 0;
 }
 
-static int watch(struct emf_runtime *rt, int fd, void *tag)
+static int watch(struct emf_runtime *rt, int fd, void *tag, uint32_t events)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
+	struct epoll_event ev = { .events = events, .data.ptr = tag };
 
 	if (epoll_ctl(rt->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		return -errno;
@@ -415,6 +431,39 @@ static int setup_perfbuf(struct emf_output_rt *o, int fd)
 	return o->pb ? 0 : -errno;
 }
 
+/*
+ * Map the ring's consumer and producer positions read-only, so that a
+ * wake-up while busy can be weighed without reading the ring.
+ */
+static int map_positions(struct emf_output_rt *o, const struct bpf_map *map)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	void *pos = mmap(NULL, 2 * page, PROT_READ, MAP_SHARED, o->map_fd, 0);
+
+	if (pos == MAP_FAILED)
+		return -errno;
+	o->rb_pos = pos;
+	/* Below what emf_submit() forces a wake-up at, so that its wake-up is read. */
+	o->rb_thresh = bpf_map__max_entries(map) / 8;
+	return 0;
+}
+
+static void unmap_positions(struct emf_output_rt *o)
+{
+	if (o->rb_pos)
+		munmap((void *)o->rb_pos, 2 * (size_t)sysconf(_SC_PAGESIZE));
+	o->rb_pos = NULL;
+}
+
+/* Bytes written to the ring and not yet read, as BPF_RB_AVAIL_DATA counts them. */
+static uint64_t ring_unread(const struct emf_output_rt *o)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	const uint64_t *cons = o->rb_pos, *prod = (const void *)((const char *)o->rb_pos + page);
+
+	return __atomic_load_n(prod, __ATOMIC_ACQUIRE) - __atomic_load_n(cons, __ATOMIC_ACQUIRE);
+}
+
 static int setup_output(struct emf_runtime *rt, struct emf_output_rt *o)
 {
 	struct emf_plugin *p = o->plugin;
@@ -436,12 +485,16 @@ static int setup_output(struct emf_runtime *rt, struct emf_output_rt *o)
 			break;
 		}
 		o->map_fd = fd;
-		err = watch(rt, fd, o);
+		err = map_positions(o, map);
+		if (!err)
+			err = watch(rt, fd, o, EPOLLIN | EPOLLET);
 		break;
 	case EMF_OUTPUT_PERFBUF:
 		err = setup_perfbuf(o, fd);
 		if (!err)
-			err = watch(rt, perf_buffer__epoll_fd(o->pb), o);
+			err = watch(rt, perf_buffer__epoll_fd(o->pb), o, EPOLLIN);
+		if (!err)
+			rt->n_perf++;
 		break;
 	default:
 		err = -EINVAL;
@@ -475,28 +528,24 @@ static void setup_lost(struct emf_runtime *rt, struct emf_plugin *p)
 	}
 }
 
+/* The timer starts disarmed: update_timer() arms it when there is something to do. */
 static int setup_fds(struct emf_runtime *rt)
 {
-	unsigned int ms = rt->drain_ms ?: EMF_DRAIN_MS_DEFAULT;
-	struct itimerspec its = {
-		.it_interval.tv_sec = ms / 1000,
-		.it_interval.tv_nsec = (ms % 1000) * 1000000L,
-	};
 	int err;
 
-	its.it_value = its.it_interval;
 	rt->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (rt->timerfd < 0)
 		return -errno;
-	if (timerfd_settime(rt->timerfd, 0, &its, NULL) < 0)
-		return -errno;
-	err = watch(rt, rt->timerfd, &rt->timerfd);
+	rt->timer_armed = 0;
+	rt->busy = false;
+	rt->burst = 0;
+	err = watch(rt, rt->timerfd, &rt->timerfd, EPOLLIN);
 	if (err)
 		return err;
 	rt->kickfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (rt->kickfd < 0)
 		return -errno;
-	return watch(rt, rt->kickfd, &rt->kickfd);
+	return watch(rt, rt->kickfd, &rt->kickfd, EPOLLIN);
 }
 
 /* Runtime-wide reader state: the per-CPU buffer and the drain and kick fds. */
@@ -506,8 +555,7 @@ static int setup_common(struct emf_runtime *rt)
 
 	if (rt->pcpu_vals)
 		return 0;
-	rt->ticks = 0;
-	rt->next_sync = 0;
+	rt->next_sync_ns = 0;
 	rt->ncpus = libbpf_num_possible_cpus();
 	if (rt->ncpus <= 0) {
 		err = rt->ncpus ?: -EINVAL;
@@ -519,6 +567,8 @@ static int setup_common(struct emf_runtime *rt)
 		return -ENOMEM;
 	return 0;
 }
+
+static void update_timer(struct emf_runtime *rt, bool drained);
 
 int emf_reader__plugin_setup(struct emf_runtime *rt, struct emf_plugin *p)
 {
@@ -547,6 +597,8 @@ int emf_reader__plugin_setup(struct emf_runtime *rt, struct emf_plugin *p)
 			goto err_teardown;
 		}
 	}
+	/* Its perf buffers and sampled maps may need the timer now. */
+	update_timer(rt, false);
 	return 0;
 
 err_teardown:
@@ -607,10 +659,12 @@ void emf_reader__plugin_teardown(struct emf_runtime *rt, struct emf_plugin *p)
 			ring_buffer__free(o->rb);
 			o->rb = NULL;
 		}
+		unmap_positions(o);
 		if (o->pb) {
 			epoll_ctl(rt->epfd, EPOLL_CTL_DEL, perf_buffer__epoll_fd(o->pb), NULL);
 			perf_buffer__free(o->pb);
 			o->pb = NULL;
+			rt->n_perf--;
 		}
 	}
 }
@@ -645,6 +699,65 @@ static void sync_all(struct emf_runtime *rt)
 
 	for (i = 0; i < rt->cnt; i++)
 		emf_reader__sync_lost(rt->plugins[i]);
+}
+
+/* While busy: whether a wake-up of output @o is read now rather than at the next drain. */
+static bool wakeup_due(const struct emf_output_rt *o)
+{
+	return !o->rb_pos || ring_unread(o) >= o->rb_thresh;
+}
+
+static void set_timer(struct emf_runtime *rt, uint64_t want)
+{
+	unsigned int ms = rt->drain_ms ?: EMF_DRAIN_MS_DEFAULT;
+	struct itimerspec its = {};
+	int flags = 0;
+
+	if (want == rt->timer_armed)
+		return;
+	if (want == EMF_TIMER_PERIODIC) {
+		its.it_interval.tv_sec = ms / 1000;
+		its.it_interval.tv_nsec = (ms % 1000) * 1000000L;
+		its.it_value = its.it_interval;
+	} else if (want) {
+		its.it_value.tv_sec = want / 1000;
+		its.it_value.tv_nsec = (want % 1000) * 1000000L;
+		flags = TFD_TIMER_ABSTIME;
+	}
+	if (timerfd_settime(rt->timerfd, flags, &its, NULL) < 0) {
+		/* timer_armed stays as it was: the next poll tries again. */
+		pr_warn("reader: failed to set the drain timer: %s\n", emf_strerror(-errno));
+		return;
+	}
+	rt->timer_armed = want;
+}
+
+/*
+ * After a poll: go busy when events pile up, idle when a drain finds few;
+ * count losses each EMF_LOST_SYNC_MS while busy and when going idle; arm the
+ * timer for what is left to do.
+ */
+static void update_timer(struct emf_runtime *rt, bool drained)
+{
+	uint64_t now = now_ns();
+
+	if (rt->timerfd < 0)
+		return;
+	if (!rt->busy && (rt->burst >= EMF_BURST_ARM || rt->kick)) {
+		rt->busy = true;
+		rt->burst = 0;
+	} else if (rt->busy && drained) {
+		if (rt->burst < EMF_BURST_STAY && !rt->kick) {
+			rt->busy = false;
+			rt->next_sync_ns = 0;
+		}
+		rt->burst = 0;
+	}
+	if (drained && now >= rt->next_sync_ns) {
+		sync_all(rt);
+		rt->next_sync_ns = now + EMF_LOST_SYNC_MS * 1000000ULL;
+	}
+	set_timer(rt, rt->busy || rt->n_perf ? EMF_TIMER_PERIODIC : emf__samples_next_ms(rt));
 }
 
 /* Read every output (or only those left pending); stop on the first error. */
@@ -682,12 +795,18 @@ int emf_reader__poll(struct emf_runtime *rt, int timeout_ms)
 		return emf_err(-errno);
 	rt->cb_err = 0;
 	rt->kick = false;
+	if (!rt->busy)
+		rt->burst = 0;
 	for (i = 0; i < n && !err; i++) {
 		void *tag = evs[i].data.ptr;
 
 		if (tag == &rt->timerfd) {
-			if (read(rt->timerfd, &val, sizeof(val)) == sizeof(val))
-				rt->ticks += val;
+			if (read(rt->timerfd, &val, sizeof(val)) < 0 && errno != EAGAIN)
+				pr_warn("reader: failed to read the drain timer: %s\n",
+					emf_strerror(-errno));
+			/* A one-shot that fired is armed no more, whatever this poll does next. */
+			if (rt->timer_armed != EMF_TIMER_PERIODIC)
+				rt->timer_armed = 0;
 			drain = true;
 		} else if (tag == &rt->bus) {
 			bus = true;
@@ -698,7 +817,7 @@ int emf_reader__poll(struct emf_runtime *rt, int timeout_ms)
 				pr_warn("reader: failed to read the pending-events eventfd: %s\n",
 					emf_strerror(-errno));
 			kicked = true;
-		} else {
+		} else if (!rt->busy || wakeup_due(tag)) {
 			err = consume_output(rt, tag);
 		}
 	}
@@ -706,12 +825,13 @@ int emf_reader__poll(struct emf_runtime *rt, int timeout_ms)
 		err = consume_all(rt, !drain);
 	if (!err && drain)
 		err = emf_samples__poll(rt);
-	if (!err && drain && rt->ticks >= rt->next_sync) {
-		unsigned int ms = rt->drain_ms ?: EMF_DRAIN_MS_DEFAULT;
-
-		sync_all(rt);
-		rt->next_sync = rt->ticks + (EMF_LOST_SYNC_MS + ms - 1) / ms;
-	}
+	/*
+	 * A poll stopped by an error may leave events in a ring whose
+	 * edge-triggered wake-up it has taken: keep draining them on the timer.
+	 */
+	if (err)
+		rt->busy = true;
+	update_timer(rt, drain && !err);
 	/*
 	 * Host fds and the bus's host-loop deliveries (messages, calls,
 	 * signals) last: their callbacks may stop plugins whose outputs evs[]
@@ -758,8 +878,12 @@ int emf_runtime__drain(struct emf_runtime *rt)
 	}
 	sync_all(rt);
 	kick_if_pending(rt);
-	if (err)
+	if (err) {
+		/* What the error left in the rings is drained on the timer. */
+		rt->busy = true;
+		update_timer(rt, false);
 		return emf_err(err);
+	}
 	return (int)(rt->delivered - before);
 }
 
@@ -784,7 +908,7 @@ int emf_runtime__run(struct emf_runtime *rt, const struct emf_run_opts *opts)
 		deadline = now_ns() + duration_ms * 1000000ULL;
 
 	for (;;) {
-		int timeout = EMF_RUN_MAX_WAIT_MS;
+		int timeout = tick_cb ? EMF_RUN_TICK_MS : EMF_RUN_MAX_WAIT_MS;
 
 		if (stop && *stop)
 			break;

@@ -30,6 +30,8 @@ struct emf_output_rt {
 	struct ring_buffer *rb; /* EMF_OUTPUT_RINGBUF, while the reader runs */
 	struct perf_buffer *pb; /* EMF_OUTPUT_PERFBUF, while the reader runs */
 	int map_fd; /* of the ring buffer, in the epoll set while rb is */
+	const void *rb_pos; /* its consumer and producer pages, mapped read-only with rb */
+	uint64_t rb_thresh; /* unread bytes from which a wake-up is read at once while busy */
 	size_t ring_size; /* bytes set by emf_plugin__set_ring_size(), 0 for the default */
 	unsigned int budget; /* events this read may still deliver */
 	bool pending; /* a read stopped on its budget with events left */
@@ -78,11 +80,14 @@ struct emf_runtime {
 	emf_event_fn event_cb;
 	void *ctx;
 	int epfd;
-	int timerfd; /* periodic drain of outputs that submit without wake-up */
+	int timerfd; /* drain timer: armed while events flow, and for sampled maps */
 	int kickfd; /* eventfd: outputs left pending by the read budget */
-	unsigned int drain_ms; /* period of timerfd */
-	uint64_t ticks; /* timerfd expirations read */
-	uint64_t next_sync; /* tick at which to read the emf_lost counters again */
+	unsigned int drain_ms; /* period of timerfd while busy */
+	bool busy; /* events flow: drain every drain_ms, see reader.c */
+	uint64_t burst; /* events read since the last drain (busy) or in this poll (idle) */
+	uint64_t timer_armed; /* 0: off, UINT64_MAX: every drain_ms, else a one-shot at this ms */
+	unsigned int n_perf; /* perf buffer outputs being read: they need the timer */
+	uint64_t next_sync_ns; /* when to read the emf_lost counters again */
 	uint64_t delivered; /* events handed to event_cb, all plugins */
 	bool kick; /* an output went pending during this poll */
 	uint64_t *pcpu_vals; /* per-CPU value buffer for emf_lost lookups */
@@ -170,6 +175,8 @@ void emf_runtime_sort(struct emf_runtime *rt);
 int emf_samples__setup(struct emf_runtime *rt, struct emf_plugin *p);
 void emf_samples__teardown(struct emf_plugin *p);
 int emf_samples__poll(struct emf_runtime *rt);
+/* When the next sampled map is due, in CLOCK_MONOTONIC ms; 0 for none. */
+__attribute__((visibility("hidden"))) uint64_t emf__samples_next_ms(const struct emf_runtime *rt);
 
 /* Watched host fds: the watch @tag belongs to, or NULL; run one; free all. */
 __attribute__((visibility("hidden"))) struct emf_watch *emf__watch_of(const struct emf_runtime *rt,

@@ -526,6 +526,24 @@ void emf_samples__teardown(struct emf_plugin *p)
 	p->samples = NULL;
 }
 
+uint64_t emf__samples_next_ms(const struct emf_runtime *rt)
+{
+	uint64_t next = 0;
+	size_t i;
+	uint32_t j;
+
+	for (i = 0; i < rt->cnt; i++) {
+		const struct emf_plugin *p = rt->plugins[i];
+
+		if (!p->samples || p->state != EMF_PLUGIN_ATTACHED)
+			continue;
+		for (j = 0; j < p->desc->n_samples; j++)
+			if (!next || p->samples[j].next_ms < next)
+				next = p->samples[j].next_ms;
+	}
+	return next;
+}
+
 int emf_samples__poll(struct emf_runtime *rt)
 {
 	uint64_t now = now_ms();

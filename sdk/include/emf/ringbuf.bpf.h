@@ -12,13 +12,15 @@
  *
  * sends an event through ring buffer "events" with batched wake-ups and loss
  * accounting (emf_output(&events, &ev, sizeof(ev)) does both for an event
- * built elsewhere). Instead of waking the reader for every event, as
- * bpf_ringbuf_submit(e, 0) does when the reader has caught up, the submit
- * wakes it only when it fills the ring past 1/EMF_WAKEUP_FRACTION of its
- * size; the reader also drains every ring on a timer (2 ms by default), which
- * bounds the delay of an event to the drain interval plus scheduling. A busy
- * ring so costs one wake-up per fill step instead of one per event.
- * emf__wakeup_flags() is the one place that decides.
+ * built elsewhere). The submit wakes the reader for a record that is the
+ * first unread one (the kernel's test for flags 0: the reader has caught up)
+ * and, forced, for the record that fills the ring past 1/EMF_WAKEUP_FRACTION
+ * of its size; never otherwise. A lone event so reaches the host at once,
+ * and an idle host needs no timer. While events flow the SDK's reader drains
+ * every ring on a timer (2 ms by default) and reads a wake-up at once only
+ * when the ring is filling up, so a storm costs about two wake-ups per drain
+ * instead of one per event. emf__wakeup_flags() is the one place that
+ * decides.
  *
  * A reserve that fails because the ring is full is counted, per CPU, in the
  * plugin's emf_lost map under the output map's name (its first 15
@@ -102,15 +104,18 @@ static __always_inline void emf__count_lost(const char *name)
 
 /*
  * Wake-up flags of a submit that takes the ring's unread data from
- * @avail - @len to @avail bytes: a wake-up only for the record that crosses
- * the threshold, so a ring filling up wakes the reader once, not per event.
+ * @avail - @len to @avail bytes: forced for the record that crosses the
+ * threshold, so a ring filling up wakes the reader once, not per event;
+ * otherwise 0, with which the kernel wakes the reader only when the record
+ * is the first one it has not read (checked at commit, so records of other
+ * CPUs in between cannot make it miss).
  */
 static __always_inline __u64 emf__wakeup_flags(void *ring, __u64 avail, __u64 len)
 {
 	__u64 thresh = (bpf_ringbuf_query)(ring, BPF_RB_RING_SIZE) / EMF_WAKEUP_FRACTION;
 
 	len = EMF__RB_RECORD_LEN(len);
-	return avail >= thresh && avail < thresh + len ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	return avail >= thresh && avail < thresh + len ? BPF_RB_FORCE_WAKEUP : 0;
 }
 
 /* bpf_ringbuf_reserve() that counts a failure under @name. */

@@ -100,10 +100,14 @@ struct emf_runtime_opts {
 	emf_event_fn event_cb; /* NULL: events are read and counted only */
 	void *ctx; /* passed to event_cb */
 	/*
-	 * Period of the drain of every output, in ms (1..1000; 0 for
-	 * EMF_DRAIN_MS_DEFAULT). Events that BPF code submits without a
-	 * wake-up (emf_submit() of <emf/emf.bpf.h>) reach event_cb within
-	 * this period, plus scheduling delay, while the host polls.
+	 * Period of the drain of every output while events flow, in ms
+	 * (1..1000; 0 for EMF_DRAIN_MS_DEFAULT). A lone event wakes the host
+	 * at once (emf_submit() of <emf/emf.bpf.h> wakes the reader for the
+	 * first unread record); while events keep coming the reader drains
+	 * each period instead of waking per event, so an event waits at most
+	 * this long, plus scheduling delay, while the host polls. No timer
+	 * runs while nothing happens. A longer period costs a storm fewer
+	 * wake-ups; a shorter one bounds its latency tighter.
 	 */
 	unsigned int drain_ms;
 	/*
@@ -548,9 +552,12 @@ struct emf_run_opts {
  * emf_runtime__run - deliver events until stopped
  * @opts: when to stop; NULL runs until an error
  *
- * The run loop for hosts without their own: polls, wakes at least every
- * 100 ms to check @opts->stop, and on a stop drains what is already waiting
- * (emf_runtime__drain()). Signals interrupting the wait are not errors.
+ * The run loop for hosts without their own: polls, and on a stop drains
+ * what is already waiting (emf_runtime__drain()). A signal interrupts the
+ * wait, so a handler that sets @opts->stop stops it at once; without a
+ * tick_cb the loop also wakes every second to look at @opts->stop (a signal
+ * that lands just before the wait), and costs an idle host nothing more.
+ * Signals interrupting the wait are not errors.
  * Returns 0 when stopped by @opts, -EMF_ERRNO__STATE when the runtime is not
  * running, or a negative errno (or what event_cb or tick_cb returned).
  */

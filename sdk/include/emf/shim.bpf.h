@@ -24,10 +24,10 @@
  *   the record's submit will ask for is decided (emf__wakeup_flags()) and
  *   kept on a per-CPU stack in emf_rb_wakeup: bpf_ringbuf_submit() is not
  *   given the map.
- * - bpf_ringbuf_submit(rec, 0): takes that decision. A wake-up taken by a
- *   nested program of the same object on this CPU may be swapped with it;
- *   the event is submitted all the same, and the drain timer bounds its
- *   delay.
+ * - bpf_ringbuf_submit(rec, 0): takes that decision. A forced wake-up taken
+ *   by a nested program of the same object on this CPU may be swapped with
+ *   it; the event is submitted all the same, and the kernel still wakes the
+ *   reader for the first unread record, so its delay stays bounded.
  * - bpf_ringbuf_discard(rec, 0): wakes nobody, as emf_discard().
  * - bpf_ringbuf_output(&map, data, size, 0): emf_output().
  * Flags other than 0 are the program's choice and are kept. The map must be

@@ -76,6 +76,7 @@ struct emf_metrics_server;
 struct agent_metrics {
 	struct emf_metrics *m; /* NULL without --metrics or --metric */
 	struct emf_metrics_server *srv;
+	struct emf_runtime *rt; /* watches the metrics' eventfd while srv serves */
 };
 
 /*

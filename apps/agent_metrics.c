@@ -9,6 +9,13 @@
 
 #include "agent.h"
 
+/* A scrape waits: render now rather than at the next wake-up of an idle loop. */
+static void on_scrape(void *ctx, int fd)
+{
+	(void)fd;
+	agent_metrics_publish(ctx);
+}
+
 int agent_metrics_setup(struct agent_metrics *am, struct emf_runtime *rt, const char *listen,
 			char *const *rules, int n_rules)
 {
@@ -38,6 +45,12 @@ int agent_metrics_setup(struct agent_metrics *am, struct emf_runtime *rt, const 
 	am->srv = emf_metrics_server__new(am->m, listen, NULL);
 	if (!am->srv)
 		return errno == EINVAL ? -EINVAL : -errno;
+	err = emf_runtime__add_fd(rt, emf_metrics__fd(am->m), on_scrape, am);
+	if (err) {
+		fprintf(stderr, "emf-agent: failed to watch for scrapes: %s\n", emf_strerror(err));
+		return err;
+	}
+	am->rt = rt;
 	/* The port, as bound: with PORT 0 the kernel chose it. */
 	colon = strrchr(listen, ':');
 	fprintf(stderr, "emf-agent: serving metrics on http://%.*s:%d/metrics\n",
@@ -59,6 +72,9 @@ void agent_metrics_publish(struct agent_metrics *am)
 
 void agent_metrics_free(struct agent_metrics *am)
 {
+	if (am->rt)
+		emf_runtime__remove_fd(am->rt, emf_metrics__fd(am->m));
+	am->rt = NULL;
 	emf_metrics_server__destroy(am->srv);
 	am->srv = NULL;
 	emf_metrics__destroy(am->m);

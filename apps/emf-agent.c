@@ -3,6 +3,7 @@
  * emf-agent - the reference host: runs the plugins linked into it and prints
  * their events as aligned text columns or as JSON lines.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -48,6 +49,7 @@ enum {
 	OPT_STATS = 256,
 	OPT_RING_SIZE,
 	OPT_MAP_SIZE,
+	OPT_DRAIN_MS,
 	OPT_PLUGIN_DIR,
 	OPT_PRIO,
 	OPT_KEEP_GOING,
@@ -93,6 +95,7 @@ struct agent {
 	const char *control_group;
 	bool stats; /* print counters at exit */
 	double stats_every; /* and every so many seconds, 0 for never */
+	unsigned int drain_ms; /* --drain-ms, 0 for the SDK's default */
 	const char *metrics_listen; /* --metrics [ADDR:]PORT */
 	char *rules[MAX_NAMES]; /* --metric NAME=PLUGIN.EVENT:... */
 	int n_rules;
@@ -155,6 +158,9 @@ static void usage(FILE *f)
 		"                         MAP only): a power of two up to 2 GiB, suffix k, m\n"
 		"                         or g allowed;\n"
 		"                         for a perf buffer, the size of each CPU's buffer\n"
+		"      --drain-ms MS      while events flow, read them in batches every MS ms\n"
+		"                         (1 to 1000, default 2) rather than one wake-up per\n"
+		"                         event; an idle agent runs no timer\n"
 		"      --stats[=SECS]     print per-plugin counters (events, lost, decode\n"
 		"                         errors, reads) and per tail-call slot what fills\n"
 		"                         it and how many calls missed, to stderr at exit\n"
@@ -621,6 +627,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "arg", required_argument, NULL, 'a' },
 		{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
 		{ "map-size", required_argument, NULL, OPT_MAP_SIZE },
+		{ "drain-ms", required_argument, NULL, OPT_DRAIN_MS },
 		{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
 		{ "prio", required_argument, NULL, OPT_PRIO },
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
@@ -732,6 +739,19 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			}
 			a->ring_sizes[a->n_ring_sizes++] = optarg;
 			break;
+		case OPT_DRAIN_MS: {
+			unsigned long ms;
+
+			errno = 0;
+			ms = strtoul(optarg, &end, 10);
+			if (errno || *end || !isdigit((unsigned char)*optarg) || ms < 1 || ms > 1000) {
+				fprintf(stderr, "emf-agent: invalid --drain-ms '%s': give 1 to 1000 ms\n",
+					optarg);
+				return -EINVAL;
+			}
+			a->drain_ms = (unsigned int)ms;
+			break;
+		}
 		case OPT_STATS:
 			a->stats = true;
 			if (!optarg)
@@ -1052,6 +1072,7 @@ int main(int argc, char **argv)
 		.ctx = &a,
 		.keep_going = !a.strict,
 		.idle_fails = a.strict,
+		.drain_ms = a.drain_ms,
 		.sample_cb = on_sample,
 		.lost_cb = on_lost,
 	});
@@ -1162,7 +1183,11 @@ int main(int argc, char **argv)
 		next_stats = now() + a.stats_every;
 
 	while (!exiting) {
-		int timeout = 100;
+		/*
+		 * Signals interrupt the wait; the timeout only catches one that
+		 * lands just before it, so an idle agent wakes once a second.
+		 */
+		int timeout = 1000;
 
 		if (deadline) {
 			double left = deadline - now();
@@ -1171,6 +1196,12 @@ int main(int argc, char **argv)
 				break;
 			if (left * 1000 < timeout)
 				timeout = (int)(left * 1000) + 1;
+		}
+		if (next_stats) {
+			double left = next_stats - now();
+
+			if (left * 1000 < timeout)
+				timeout = left > 0 ? (int)(left * 1000) + 1 : 0;
 		}
 		if (rescan) {
 			rescan = 0;

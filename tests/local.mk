@@ -207,6 +207,7 @@ tests_kernel_kfeature_LDADD = $(LIBBPF_LIBS) $(LIBELF_LIBS) $(ZLIB_LIBS)
 
 EMF_KERNEL_TESTS = \
 	tests/kernel/test_agent_duration.sh \
+	tests/kernel/test_agent_wakeups.sh \
 	tests/kernel/test_bus_agent.sh \
 	tests/kernel/test_ctl.sh \
 	tests/kernel/test_agent_exec.sh \

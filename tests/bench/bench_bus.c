@@ -20,7 +20,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/futex.h>
 #include <jansson.h>
 
 #include <emf/bus.h>
@@ -213,6 +216,12 @@ static void run_latency(const char *name, uint64_t gap_ns, uint64_t count)
 	bench(buf, l.samples[count / 2], "ns");
 	snprintf(buf, sizeof(buf), "%s_p99", name);
 	bench(buf, l.samples[count * 99 / 100], "ns");
+	if (gap_ns >= 1000000) {
+		/* A subscriber that went idle between messages: what waking it costs. */
+		bench("ebus_idle_delivery_p99", l.samples[count * 99 / 100], "ns");
+		printf("BENCH target_ebus_idle_delivery_p99_le_20us %d bool\n",
+		       l.samples[count * 99 / 100] <= 20000);
+	}
 	free(l.samples);
 }
 
@@ -313,6 +322,102 @@ static double run_calls_xthread(void)
 	pthread_join(th, NULL);
 	emf_bus__destroy(bus);
 	return r;
+}
+
+/* --- the hardware's limit: raw thread ping-pong ---------------------- */
+
+struct pingpong {
+	int efd[2]; /* eventfd: to the peer, back */
+	uint32_t ping, pong; /* futex: the round the caller asked for, the one the peer did */
+	int stop;
+};
+
+static void *eventfd_peer(void *arg)
+{
+	struct pingpong *pp = arg;
+	uint64_t v;
+
+	while (read(pp->efd[0], &v, sizeof(v)) == sizeof(v) &&
+	       !__atomic_load_n(&pp->stop, __ATOMIC_ACQUIRE))
+		if (write(pp->efd[1], &v, sizeof(v)) != sizeof(v))
+			break;
+	return NULL;
+}
+
+static long futex(uint32_t *uaddr, int op, uint32_t val)
+{
+	return syscall(SYS_futex, uaddr, op, val, NULL, NULL, 0);
+}
+
+/* Sleep until *w is no longer @old; returns what it is. */
+static uint32_t futex_wait_change(uint32_t *w, uint32_t old)
+{
+	uint32_t cur;
+
+	while ((cur = __atomic_load_n(w, __ATOMIC_ACQUIRE)) == old)
+		futex(w, FUTEX_WAIT_PRIVATE, old);
+	return cur;
+}
+
+static void futex_set(uint32_t *w, uint32_t v)
+{
+	__atomic_store_n(w, v, __ATOMIC_RELEASE);
+	futex(w, FUTEX_WAKE_PRIVATE, 1);
+}
+
+static void *futex_peer(void *arg)
+{
+	struct pingpong *pp = arg;
+	uint32_t seen = 0;
+
+	for (;;) {
+		seen = futex_wait_change(&pp->ping, seen);
+		if (__atomic_load_n(&pp->stop, __ATOMIC_ACQUIRE))
+			return NULL;
+		futex_set(&pp->pong, seen);
+	}
+}
+
+/*
+ * Round trips per second between two threads that block on an eventfd (or a
+ * futex) each way: what any cross-thread call must pay at least.
+ */
+static double run_pingpong(bool use_futex)
+{
+	struct pingpong pp = { .efd = { eventfd(0, 0), eventfd(0, 0) } };
+	uint64_t t0, t1, n = 0, end, v = 1;
+	uint32_t round = 0;
+	pthread_t th;
+	int i;
+
+	if (pp.efd[0] < 0 || pp.efd[1] < 0)
+		return 0;
+	pthread_create(&th, NULL, use_futex ? futex_peer : eventfd_peer, &pp);
+	t0 = now_ns();
+	end = t0 + bench_seconds * 1e9;
+	do {
+		for (i = 0; i < 256; i++) {
+			if (use_futex) {
+				futex_set(&pp.ping, ++round);
+				futex_wait_change(&pp.pong, round - 1);
+			} else if (write(pp.efd[0], &v, sizeof(v)) != sizeof(v) ||
+				   read(pp.efd[1], &v, sizeof(v)) != sizeof(v)) {
+				return 0;
+			}
+		}
+		n += 256;
+		t1 = now_ns();
+	} while (t1 < end);
+	/* One more ping, which the peer sees with the stop. */
+	__atomic_store_n(&pp.stop, 1, __ATOMIC_RELEASE);
+	if (use_futex)
+		futex_set(&pp.ping, ++round);
+	else if (write(pp.efd[0], &v, sizeof(v)) != sizeof(v))
+		return 0;
+	pthread_join(th, NULL);
+	close(pp.efd[0]);
+	close(pp.efd[1]);
+	return n / ((t1 - t0) / 1e9);
 }
 
 /* --- D-Bus ----------------------------------------------------------- */
@@ -491,6 +596,22 @@ out_daemon:
 
 static const char *filter;
 
+#define XROUNDS 3
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of XROUNDS figures (sorts them). */
+static double median(double *v)
+{
+	qsort(v, XROUNDS, sizeof(*v), cmp_double);
+	return v[XROUNDS / 2];
+}
+
 /* Run only what the optional argument names (a substring of the BENCH names). */
 static bool want(const char *name)
 {
@@ -500,7 +621,7 @@ static bool want(const char *name)
 int main(int argc, char **argv)
 {
 	const char *env = getenv("EMF_BENCH_SECONDS");
-	double call_rate = 0, xcall_rate = 0;
+	double call_rate = 0, xcall_rate = 0, efd_rate = 0, futex_rate = 0;
 #ifdef HAVE_DBUS
 	double dbus_rate = 0;
 #endif
@@ -527,7 +648,7 @@ int main(int argc, char **argv)
 		run_latency("ebus_latency", 0, 200000);
 	if (want("ebus_latency_paced_10us"))
 		run_latency("ebus_latency_paced_10us", 10000, 100000);
-	if (want("ebus_latency_idle_1ms"))
+	if (want("ebus_latency_idle_1ms") || want("ebus_idle_delivery_p99"))
 		run_latency("ebus_latency_idle_1ms", 1000000, 1000 * bench_seconds);
 	if (want("ebus_4to1_thread_msgs"))
 		bench("ebus_4to1_thread_msgs",
@@ -536,17 +657,46 @@ int main(int argc, char **argv)
 		call_rate = run_calls_inline();
 		bench("ebus_call_roundtrips", call_rate, "calls/s");
 	}
-	if (want("ebus_call_xthread_roundtrips")) {
-		xcall_rate = run_calls_xthread();
+	if (want("ebus_call_xthread_roundtrips") || want("pingpong")) {
+		/*
+		 * The call and its limits take turns, XROUNDS times, a third of
+		 * the time each: a shared machine changes speed between figures
+		 * more than within a round. Medians of the rates and of the
+		 * ratios within a round.
+		 */
+		double x[XROUNDS], e[XROUNDS], f[XROUNDS], re[XROUNDS], rf[XROUNDS], secs = bench_seconds;
+		int r;
+
+		bench_seconds = secs / XROUNDS;
+		for (r = 0; r < XROUNDS; r++) {
+			x[r] = run_calls_xthread();
+			e[r] = run_pingpong(false);
+			f[r] = run_pingpong(true);
+			re[r] = e[r] > 0 ? x[r] / e[r] : 0;
+			rf[r] = f[r] > 0 ? x[r] / f[r] : 0;
+		}
+		bench_seconds = secs;
+		xcall_rate = median(x);
+		efd_rate = median(e);
+		futex_rate = median(f);
 		bench("ebus_call_xthread_roundtrips", xcall_rate, "calls/s");
+		bench("eventfd_pingpong_roundtrips", efd_rate, "roundtrips/s");
+		bench("futex_pingpong_roundtrips", futex_rate, "roundtrips/s");
+		bench("ebus_xthread_vs_eventfd_ratio", median(re), "x");
+		printf("BENCH target_ebus_xthread_ge_0.5x_eventfd %d bool\n", median(re) >= 0.5);
+		bench("ebus_xthread_vs_futex_ratio", median(rf), "x");
 	}
 #ifdef HAVE_DBUS
 	if (dbus_rate > 0) {
 		bench("dbus_call_roundtrips", dbus_rate, "calls/s");
+		/* An inline call (no thread hop) against D-Bus's two process hops. */
 		if (call_rate > 0)
 			bench("ebus_vs_dbus_call_ratio", call_rate / dbus_rate, "x");
-		if (xcall_rate > 0)
+		/* The fair one: a thread hop each way against D-Bus. */
+		if (xcall_rate > 0) {
 			bench("ebus_xthread_vs_dbus_call_ratio", xcall_rate / dbus_rate, "x");
+			printf("BENCH target_ebus_xthread_ge_10x_dbus %d bool\n", xcall_rate / dbus_rate >= 10);
+		}
 	}
 #else
 	if (want("dbus_call_roundtrips"))

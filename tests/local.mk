@@ -241,7 +241,12 @@ AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)'; top_srcdir='$(abs_top
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(BASH)
 
-# Benchmarks: built and run by "make bench", never by "make check".
+# Benchmarks: built and run by "make bench", never by "make check". The shell ones
+# compare whole tools (emf-agent, libbpf-tools, bpftrace); the storm's generator is
+# the loss test's.
+EMF_BENCH_SHELL = tests/bench/bench_idle.sh tests/bench/bench_e2e.sh
+EMF_BENCH_DEPS = tests/kernel/loss_gen apps/emf-agent
+EXTRA_DIST += $(EMF_BENCH_SHELL) tests/bench/benchlib.sh
 EMF_BENCHES += tests/bench/bench_pipeline
 EXTRA_PROGRAMS = $(EMF_BENCHES)
 CLEANFILES += $(EMF_BENCHES)

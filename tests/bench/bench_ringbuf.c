@@ -20,7 +20,7 @@
  * delivery), events lost, and the syscall's extra cost per event over the
  * same loop with no program attached. Then the ratios (median over rounds of
  * the ratio within a round), the targets, and the delivery latency of emf at
- * a low rate, which shows the drain bound. Prints
+ * a low rate (one event per ms: each should wake the host). Prints
  * "BENCH <name> <value> <unit>" lines.
  *
  * Usage: bench_ringbuf [SECONDS_PER_ROUND]   (default 1)
@@ -280,7 +280,7 @@ static int run_emf(double seconds, double base_ns, struct result *r)
 	return 0;
 }
 
-/* Delivery latency of emf at a low rate (one event per ms): the drain bound shows. */
+/* Delivery latency of emf at a low rate (one event per ms): each should wake the host. */
 static int run_emf_latency(double *p50, double *p99, double *max)
 {
 	struct emf_plugin *p;
@@ -462,6 +462,7 @@ int main(int argc, char **argv)
 	int round, m, lock;
 	double r_default, r_nowakeup;
 	const char *why = NULL;
+	bool have_lat;
 	long lost_all;
 
 	if (geteuid()) {
@@ -545,14 +546,16 @@ int main(int argc, char **argv)
 	if (bpftrace)
 		printf("BENCH events_emf_vs_bpftrace_ratio %.2f x\n",
 		       ratio(res[M_EMF], res[M_BPFTRACE]));
-	if (!run_emf_latency(&p50, &p99, &max)) {
+	have_lat = !run_emf_latency(&p50, &p99, &max);
+	if (have_lat) {
 		printf("BENCH emf_low_rate_latency_p50 %.0f us\n", p50);
 		printf("BENCH emf_low_rate_latency_p99 %.0f us\n", p99);
 		printf("BENCH emf_low_rate_latency_max %.0f us\n", max);
 	}
 	/* The targets of this VM; the numbers above are what counts. */
 	printf("BENCH target_emf_ge_4x_libbpf_default %d bool\n", r_default >= 4);
-	printf("BENCH target_emf_within_10pct_of_nowakeup %d bool\n", r_nowakeup >= 0.9);
+	printf("BENCH target_emf_ge_0.95x_nowakeup %d bool\n", r_nowakeup >= 0.95);
+	printf("BENCH target_emf_low_rate_p99_le_1ms %d bool\n", have_lat && p99 <= 1000);
 	for (round = 0, lost_all = 0; round < ROUNDS; round++)
 		lost_all += res[M_EMF][round].lost;
 	printf("BENCH target_emf_lossless %d bool\n", lost_all == 0);

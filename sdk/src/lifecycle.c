@@ -324,6 +324,8 @@ static void teardown(struct emf_runtime *rt, struct emf_plugin *only)
 				continue;
 			plugin_detach_hook(rt->plugins[i]);
 			plugin_detach(rt->plugins[i]);
+			emf_reader__plugin_drain(rt, rt->plugins[i]);
+			emf_reader__plugin_teardown(rt, rt->plugins[i]);
 			plugin_destroy(rt->plugins[i]);
 		}
 		return;
@@ -337,6 +339,18 @@ static void teardown(struct emf_runtime *rt, struct emf_plugin *only)
 	for (i = 0; i < n; i++)
 		plugin_detach_hook(ps[i]);
 	run_jobs(rt, ps, n, JOB_DETACH);
+	/*
+	 * Nothing is sent any more: deliver what the outputs still hold, then
+	 * stop reading them.
+	 */
+	for (i = 0; i < n; i++)
+		emf_reader__plugin_drain(rt, ps[i]);
+	if (only) {
+		emf_reader__plugin_teardown(rt, only);
+	} else {
+		for (i = 0; i < rt->cnt; i++)
+			emf_reader__plugin_teardown(rt, rt->plugins[i]);
+	}
 	if (only) {
 		n = only->skel != NULL;
 	} else {
@@ -499,8 +513,8 @@ void emf_runtime__stop(struct emf_runtime *rt)
 {
 	if (!rt)
 		return;
-	emf_reader__teardown(rt);
 	teardown(rt, NULL);
+	emf_reader__teardown(rt);
 	rt->running = false;
 }
 
@@ -566,7 +580,6 @@ int emf_runtime__stop_plugin(struct emf_runtime *rt, struct emf_plugin *p)
 {
 	if (!rt || !p || p->rt != rt)
 		return emf_err(-EINVAL);
-	emf_reader__plugin_teardown(rt, p);
 	teardown(rt, p);
 	if (p->state == EMF_PLUGIN_FAILED)
 		p->state = EMF_PLUGIN_NEW;

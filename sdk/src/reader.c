@@ -638,6 +638,23 @@ static void close_watched(struct emf_runtime *rt, int *fd)
 	*fd = -1;
 }
 
+void emf_reader__plugin_drain(struct emf_runtime *rt, struct emf_plugin *p)
+{
+	int saved = rt->cb_err, round;
+	uint32_t j;
+
+	if (!p->outs)
+		return;
+	for (j = 0; j < p->desc->n_outputs; j++) {
+		rt->cb_err = 0;
+		for (round = 0; round < EMF_DRAIN_ROUNDS; round++)
+			if (consume_output(rt, &p->outs[j]) || !p->outs[j].pending)
+				break;
+	}
+	/* A callback that asked to stop stops this drain only, not the stop. */
+	rt->cb_err = saved;
+}
+
 void emf_reader__plugin_teardown(struct emf_runtime *rt, struct emf_plugin *p)
 {
 	uint32_t j;

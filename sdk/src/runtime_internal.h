@@ -192,6 +192,12 @@ void emf_reader__teardown(struct emf_runtime *rt);
 /* Read, or stop reading, one plugin's outputs while the others run. */
 int emf_reader__plugin_setup(struct emf_runtime *rt, struct emf_plugin *p);
 void emf_reader__plugin_teardown(struct emf_runtime *rt, struct emf_plugin *p);
+/*
+ * Deliver what a detached plugin's outputs still hold (up to EMF_DRAIN_ROUNDS
+ * reads of each), so that stopping a plugin loses none of the events it sent
+ * before its programs were detached.
+ */
+void emf_reader__plugin_drain(struct emf_runtime *rt, struct emf_plugin *p);
 int emf_reader__poll(struct emf_runtime *rt, int timeout_ms);
 /* Between open and load: apply the plugin's ring sizes to its maps. */
 int emf_reader__prepare(struct emf_plugin *plugin);

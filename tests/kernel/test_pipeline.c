@@ -370,6 +370,36 @@ static void test_no_wakeup_drained_by_timer(void)
 	emf_runtime__destroy(rt);
 }
 
+/*
+ * Events sent before a stop are delivered by the stop itself: stopping one
+ * plugin and destroying the runtime lose none of what the outputs still hold.
+ */
+static void test_stop_delivers_what_is_waiting(void)
+{
+	struct emf_plugin_stats st;
+	struct emf_plugin *p;
+	struct emf_runtime *rt = new_runtime(&p);
+	int n = 2000;
+
+	CU_ASSERT_EQUAL_FATAL(start(rt), 0);
+	gen(EVGEN_RING_EMF, n / 2, 0);
+	for (int i = n / 2; i < n; i++)
+		gen_one(EVGEN_PERF, i);
+	/* Not polled: all of them are still in the ring and the perf buffers. */
+	CU_ASSERT_EQUAL(emf_runtime__stop_plugin(rt, p), 0);
+	CU_ASSERT_EQUAL(col.delivered, n);
+	emf_plugin__stats(p, &st);
+	CU_ASSERT_EQUAL(st.lost, 0);
+
+	memset(col.seen, 0, sizeof(col.seen));
+	col.delivered = 0;
+	CU_ASSERT_EQUAL_FATAL(emf_runtime__start_plugin(rt, p), 0);
+	gen(EVGEN_RING_NOWAKEUP, n, 0);
+	emf_runtime__destroy(rt);
+	CU_ASSERT_EQUAL(col.delivered, n);
+	CU_ASSERT_EQUAL(col.dups, 0);
+}
+
 static void test_set_ring_size_checks(void)
 {
 	struct emf_plugin *p;
@@ -473,6 +503,8 @@ int main(void)
 	CU_add_test(s, "ring size: checks, applied at load, kept over restarts",
 		    test_set_ring_size_checks);
 	CU_add_test(s, "run loop stops on flag, duration and tick callback", test_run_stops);
+	CU_add_test(s, "a stop delivers what the outputs still hold",
+		    test_stop_delivers_what_is_waiting);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();

@@ -57,8 +57,10 @@ struct emf_event {
 
 /*
  * Called for every event read from a plugin's outputs, on the thread calling
- * emf_runtime__poll(). Return 0 to go on; a negative value stops the current
- * poll, which returns it.
+ * emf_runtime__poll() (or __drain(), or __stop_plugin(), __stop() and
+ * __destroy(), which deliver what a plugin's outputs still hold once its
+ * programs are detached). Return 0 to go on; a negative value stops the
+ * current poll, which returns it.
  */
 typedef int (*emf_event_fn)(void *ctx, const struct emf_event *ev);
 
@@ -148,7 +150,8 @@ struct emf_runtime *emf_runtime__new(const struct emf_runtime_opts *opts);
 /*
  * emf_runtime__destroy - stop every plugin and free the runtime
  *
- * NULL-safe. Leaves nothing of the runtime's in the kernel.
+ * NULL-safe. Delivers what the outputs still hold, as emf_runtime__stop()
+ * does, and leaves nothing of the runtime's in the kernel.
  */
 void emf_runtime__destroy(struct emf_runtime *rt);
 
@@ -220,7 +223,8 @@ int emf_runtime__start(struct emf_runtime *rt);
 /*
  * emf_runtime__stop - detach and destroy every plugin, in reverse order
  *
- * The plugins stay in the runtime (state EMF_PLUGIN_NEW) and can be started
+ * Between the two, the events still in the outputs are delivered to
+ * event_cb, so none sent before the detach is lost. The plugins stay in the runtime (state EMF_PLUGIN_NEW) and can be started
  * again. Safe to call on a runtime that is not running.
  */
 void emf_runtime__stop(struct emf_runtime *rt);
@@ -279,8 +283,9 @@ int emf_runtime__start_plugin(struct emf_runtime *rt, struct emf_plugin *plugin)
 /*
  * emf_runtime__stop_plugin - stop one plugin while the others run
  *
- * Stops reading its events, detaches and destroys it (hooks included); it
- * stays in the runtime in state EMF_PLUGIN_NEW. Returns 0 or -EINVAL.
+ * Detaches it, delivers to event_cb the events its outputs still hold, stops
+ * reading them and destroys it (hooks included); it stays in the runtime in
+ * state EMF_PLUGIN_NEW. Returns 0 or -EINVAL.
  */
 int emf_runtime__stop_plugin(struct emf_runtime *rt, struct emf_plugin *plugin);
 

@@ -94,17 +94,27 @@ static void sanitize(char *dst, size_t n, const char *src)
 	dst[i] = '\0';
 }
 
+static bool fname_taken(const struct cg_emitter *e, const char *fname)
+{
+	for (int i = 0; i < e->n_types; i++)
+		if (!strcmp(e->types[i].fname, fname))
+			return true;
+	return false;
+}
+
 /*
  * Register a struct/union and, first, everything it nests. An anonymous type
- * is named after its first use (event__point), so names do not depend on BTF
- * numbering.
+ * is named after its first use: the member (event__point), or for an
+ * anonymous member its position (event__anon2, as the member is __anon2), so
+ * names do not depend on BTF numbering. Names that still clash (a struct
+ * named event__point beside that member) get a counter.
  */
 static int collect(struct cg_emitter *e, __u32 id, const char *name, int event)
 {
 	const struct btf_type *t = cg_type_of(e, id);
 	const struct btf_member *m = btf_members(t);
+	char s[CG_NAME_MAX], fname[sizeof(e->types->fname)];
 	struct cg_type *ct;
-	char s[CG_NAME_MAX];
 	int i, err;
 
 	if (find_type(e, id))
@@ -114,14 +124,15 @@ static int collect(struct cg_emitter *e, __u32 id, const char *name, int event)
 		const struct btf_type *mt = cg_type_of(e, mid);
 
 		if (btf_is_struct(mt) || btf_is_union(mt)) {
-			char anon[2 * CG_NAME_MAX + 4];
-			const char *mn = cg_name_of(e, mt);
+			const char *mn = cg_name_of(e, mt), *member;
+			char anon[2 * CG_NAME_MAX + 16];
 
 			if (!mn[0]) {
-				snprintf(anon, sizeof(anon), "%s__%s", name,
-					 btf__name_by_offset(e->btf, m->name_off)[0] ?
-						 btf__name_by_offset(e->btf, m->name_off) :
-						 "anon");
+				member = btf__name_by_offset(e->btf, m->name_off);
+				if (member[0])
+					snprintf(anon, sizeof(anon), "%s__%s", name, member);
+				else
+					snprintf(anon, sizeof(anon), "%s__anon%d", name, i);
 				mn = anon;
 			}
 			err = collect(e, mid, mn, -1);
@@ -129,15 +140,18 @@ static int collect(struct cg_emitter *e, __u32 id, const char *name, int event)
 				return err;
 		}
 	}
+	sanitize(s, sizeof(s), name);
+	snprintf(fname, sizeof(fname), "%s__%s", e->p->name, s);
+	for (i = 2; fname_taken(e, fname); i++)
+		snprintf(fname, sizeof(fname), "%s__%s_%d", e->p->name, s, i);
 	ct = realloc(e->types, (e->n_types + 1) * sizeof(*ct));
 	if (!ct)
 		return -ENOMEM;
 	e->types = ct;
 	ct = &e->types[e->n_types++];
-	sanitize(s, sizeof(s), name);
 	ct->id = id;
 	ct->event = event;
-	snprintf(ct->fname, sizeof(ct->fname), "%s__%s", e->p->name, s);
+	memcpy(ct->fname, fname, sizeof(fname));
 	snprintf(ct->cname, sizeof(ct->cname), "%s %s", btf_is_union(t) ? "union" : "struct",
 		 ct->fname);
 	return 0;

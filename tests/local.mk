@@ -35,13 +35,14 @@ tests_unit_test_metrics_CPPFLAGS = $(AM_CPPFLAGS) -Iplugins/execsnoop
 tests_unit_test_metrics_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_metrics_LDADD = plugins/execsnoop/execsnoop.emf.o $(EMF_TEST_LIBS)
 
+EMF_CODEGEN_TYPES = tests/codegen/alltypes/alltypes tests/codegen/anon/anon
 tests_unit_test_codegen_types_SOURCES = tests/unit/test_codegen_types.c
-tests_unit_test_codegen_types_CPPFLAGS = $(AM_CPPFLAGS) -Itests/codegen/alltypes
+tests_unit_test_codegen_types_CPPFLAGS = $(AM_CPPFLAGS) $(addprefix -I,$(dir $(EMF_CODEGEN_TYPES)))
 tests_unit_test_codegen_types_CFLAGS = $(EMF_TEST_CFLAGS)
-tests_unit_test_codegen_types_LDADD = tests/codegen/alltypes/alltypes.emf.o $(EMF_TEST_LIBS)
-BUILT_SOURCES += tests/codegen/alltypes/alltypes.emf.c
-CLEANFILES += $(addprefix tests/codegen/alltypes/alltypes,.emf.c .emf.h .skel.h .bpf.o .emf.o)
-EXTRA_DIST += tests/codegen/alltypes/alltypes.bpf.c tests/codegen/alltypes/alltypes.h
+tests_unit_test_codegen_types_LDADD = $(addsuffix .emf.o,$(EMF_CODEGEN_TYPES)) $(EMF_TEST_LIBS)
+BUILT_SOURCES += $(addsuffix .emf.c,$(EMF_CODEGEN_TYPES))
+CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.o,$(addsuffix $(s),$(EMF_CODEGEN_TYPES)))
+EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_CODEGEN_TYPES)) $(addsuffix .h,$(EMF_CODEGEN_TYPES))
 
 tests_unit_test_bus_SOURCES = tests/unit/test_bus.c
 tests_unit_test_bus_CFLAGS = $(EMF_TEST_CFLAGS)

@@ -105,6 +105,20 @@ done
 grep -q "linkage=extern" "$TMPD/shim.bootstrap.btf" && fail "bootstrap: an extern is left unresolved"
 echo "ok: the ring buffer shim leaves fsopen as it was and links its maps into bootstrap"
 
+# Every plugin directory here generates C that compiles without a warning; the decoders of
+# alltypes and anon are run by tests/unit/test_codegen_types too.
+CC=${EMF_CC:-cc}
+read -ra host_cflags <<< "$("${EMF_PKG_CONFIG:-pkg-config}" --cflags libbpf jansson)"
+for d in alltypes anon realworld/bootstrap realworld/fsopen realworld/ringflood; do
+	n=${d##*/}
+	(cd "$top_srcdir" && "$CODEGEN" --vmlinux-h "$VMLINUX" -I sdk/include tests/codegen/$d \
+		-o "$TMPD/cc.$n") > "$TMPD/msg" 2>&1 || { cat "$TMPD/msg"; fail "$d: emf-codegen failed"; continue; }
+	"$CC" -Wall -Wextra -Werror "${host_cflags[@]}" -I"$top_srcdir/sdk/include" -I"$TMPD/cc.$n" \
+		-c "$TMPD/cc.$n/$n.emf.c" -o "$TMPD/cc.$n/$n.emf.o" > "$TMPD/msg" 2>&1 ||
+		{ cat "$TMPD/msg"; fail "$d: the generated $n.emf.c does not compile cleanly"; }
+done
+echo "ok: every plugin directory of tests/codegen generates C that compiles cleanly"
+
 # Golden output, written with the repository's layout (needs clang-format).
 if command -v clang-format > /dev/null; then
 	(cd "$top_srcdir" && "$CODEGEN" --vmlinux-h "$VMLINUX" -I sdk/include tests/codegen/alltypes \

@@ -3,7 +3,8 @@
  * Compile-and-run test of emf-codegen's output for tests/codegen/alltypes:
  * events built in C through the generated host mirror, decoded and rendered
  * (text, JSON lines, jansson), every field kind checked, variable-length and
- * packed events, option parsing through the generated option table.
+ * packed events, option parsing through the generated option table; and for
+ * tests/codegen/anon, an event with several anonymous members.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <emf/runtime.h>
 
 #include "alltypes.emf.h"
+#include "anon.emf.h"
 
 static const struct emf_event_type *T = &alltypes__event__type;
 
@@ -208,6 +210,78 @@ static void test_packed_event(void)
 	CU_ASSERT_EQUAL(alltypes__plugin.priority, 70);
 }
 
+/* The BPF side may send any byte in a bool: rendered as true, never read as a _Bool. */
+static void test_bool_bytes(void)
+{
+	struct alltypes__event e;
+	uint8_t b = 233;
+	json_t *j;
+
+	fill(&e);
+	memcpy(&e.flag, &b, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(render(T->render_json, T->json_max, &e, sizeof(e)),
+				      ",\"flag\":true,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(render(T->render_text, T->text_max, &e, sizeof(e)), " true "));
+	j = T->to_json(&e, sizeof(e));
+	CU_ASSERT(json_is_true(json_object_get(j, "flag")));
+	json_decref(j);
+	b = 0;
+	memcpy(&e.flag, &b, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(render(T->render_json, T->json_max, &e, sizeof(e)),
+				      ",\"flag\":false,"));
+}
+
+/*
+ * Several anonymous members in one struct, and one nested in a named member:
+ * each is a type of its own, named after its position, and every field
+ * decodes from where the BPF object put it.
+ */
+static void test_anonymous_members(void)
+{
+	const struct emf_event_type *A = &anon__event__type;
+	struct anon__event e;
+	uint8_t b = 233;
+	json_t *j, *w;
+	char wrapped[8300];
+
+	CU_ASSERT_EQUAL(A->size, sizeof(e));
+	CU_ASSERT_EQUAL(offsetof(struct anon__event, __anon1), 4);
+	CU_ASSERT_EQUAL(offsetof(struct anon__event, __anon2), 8);
+	CU_ASSERT_EQUAL(offsetof(struct anon__event, __anon3), 12);
+	memset(&e, 0, sizeof(e));
+	e.pid = 42;
+	e.__anon1.err = -2;
+	e.__anon2.sport = 443;
+	e.__anon2.dport = 8080;
+	e.__anon3.v4[0] = 10;
+	e.__anon3.v4[3] = 1;
+	e.tag.proto = 6;
+	e.tag.__anon1.flags = 0x11;
+	memcpy(&e.ok, &b, 1);
+	CU_ASSERT_STRING_EQUAL(
+		render(A->render_json, A->json_max, &e, sizeof(e)),
+		"\"pid\":42,\"__anon1\":{\"uid\":4294967294,\"err\":-2},"
+		"\"__anon2\":{\"sport\":443,\"dport\":8080},"
+		"\"__anon3\":{\"v4\":[10,0,0,1],\"addr\":16777226},"
+		"\"tag\":{\"proto\":6,\"__anon1\":{\"flags\":17,\"on\":true}},\"ok\":true");
+	CU_ASSERT_STRING_EQUAL(render(A->render_text, A->text_max, &e, sizeof(e)),
+			       "42      {uid=4294967294 err=-2} {sport=443 dport=8080} "
+			       "{v4=[10,0,0,1] addr=16777226} {proto=6 __anon1={flags=17 on=true}} true");
+	snprintf(wrapped, sizeof(wrapped), "{%s}",
+		 render(A->render_json, A->json_max, &e, sizeof(e)));
+	w = json_loads(wrapped, 0, NULL);
+	j = A->to_json(&e, sizeof(e));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT(json_equal(j, w));
+	json_decref(j);
+	json_decref(w);
+	CU_ASSERT_EQUAL(emf_event_type__field(A, "__anon2")->kind, EMF_FIELD_STRUCT);
+	CU_ASSERT_PTR_EQUAL(emf_event_type__field(A, "__anon2")->type, &anon__event__anon2__type);
+	CU_ASSERT_EQUAL(emf_event_type__field(A, "__anon3")->kind, EMF_FIELD_UNION);
+	CU_ASSERT_PTR_EQUAL(emf_event_type__field(A, "__anon3")->type, &anon__event__anon3__type);
+}
+
 static void test_options(void)
 {
 	struct emf_runtime *rt = emf_runtime__new(NULL);
@@ -256,6 +330,8 @@ int main(void)
 	CU_add_test(s, "trailing array cut short", test_trailing_array_cut);
 	CU_add_test(s, "packed event and several outputs", test_packed_event);
 	CU_add_test(s, "options from const volatile globals", test_options);
+	CU_add_test(s, "bool fields holding any byte", test_bool_bytes);
+	CU_add_test(s, "several anonymous members", test_anonymous_members);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();

@@ -474,6 +474,19 @@ static void emit_enum(struct cg_emitter *e, const struct btf_type *t, const char
 	cg_out(e, "%*s}\n", ind, "");
 }
 
+/*
+ * A bool as the byte it is: the BPF side may send any value in it, and reading
+ * a _Bool holding other than 0 or 1 is undefined. A bitfield has no address,
+ * but its one bit can only hold 0 or 1.
+ */
+static const char *bool_read(const struct cg_emitter *e, const char *expr, char *buf, size_t n)
+{
+	if (e->bitfield)
+		return expr;
+	snprintf(buf, n, "*(const uint8_t *)&%s != 0", expr);
+	return buf;
+}
+
 static void emit_members(struct cg_emitter *e, __u32 id, const char *base, enum cg_mode mode,
 			 int ind, int depth)
 {
@@ -491,8 +504,10 @@ static void emit_members(struct cg_emitter *e, __u32 id, const char *base, enum 
 			emit_lit(e, ind, mode == CG_JSON ? "," : " ");
 		snprintf(lit, sizeof(lit), mode == CG_JSON ? "\"%s\":" : "%s=", mn);
 		emit_lit(e, ind, lit);
+		e->bitfield = btf_member_bitfield_size(t, i);
 		if (!emit_special(e, m->type, expr, mode, ind))
 			emit_value(e, mid, expr, NULL, mode, ind, depth + 1);
+		e->bitfield = false;
 	}
 }
 
@@ -509,7 +524,7 @@ static void emit_value(struct cg_emitter *e, __u32 id, const char *expr, const c
 	switch (btf_kind(t)) {
 	case BTF_KIND_INT:
 		if (btf_int_encoding(t) & BTF_INT_BOOL) {
-			cg_out(e, "%*sif (%s) {\n", ind, "", expr);
+			cg_out(e, "%*sif (%s) {\n", ind, "", bool_read(e, expr, sub, sizeof(sub)));
 			emit_lit(e, ind + 8, "true");
 			cg_out(e, "%*s} else {\n", ind, "");
 			emit_lit(e, ind + 8, "false");
@@ -639,6 +654,7 @@ static void emit_renderer(struct cg_emitter *e, struct cg_type *ct, enum cg_mode
 			limit = lim;
 		}
 		snprintf(expr, sizeof(expr), "e->%s", mn);
+		e->bitfield = btf_member_bitfield_size(t, i);
 		if (mode == CG_JSON) {
 			snprintf(lit, sizeof(lit), "%s\"%s\":", i ? "," : "", mn);
 			emit_lit(e, 8, lit);
@@ -655,6 +671,7 @@ static void emit_renderer(struct cg_emitter *e, struct cg_type *ct, enum cg_mode
 				emit_lit(e, 8, " ");
 			}
 		}
+		e->bitfield = false;
 	}
 	cg_out(e, "\treturn p;\n}\n\n");
 }
@@ -685,9 +702,11 @@ static void emit_jansson_members(struct cg_emitter *e, __u32 id, const char *bas
 			       expr);
 			cg_out(e, "%*s%s = json_stringn(a, q - a);\n", ind + 8, "", dst);
 		} else {
+			e->bitfield = btf_member_bitfield_size(t, i);
 			emit_jansson_value(e, cg_resolve(e->btf, m->type), expr,
 					   !base[0] && trailing_array(e, t, i) ? "lim" : NULL,
 					   ind + 8, depth + 1, dst);
+			e->bitfield = false;
 		}
 		cg_out(e, "%*sif (!%s || json_object_set_new(%s, \"%s\", %s))\n", ind + 8, "", dst, obj,
 		    mn, dst);
@@ -705,7 +724,8 @@ static void emit_jansson_value(struct cg_emitter *e, __u32 id, const char *expr,
 	switch (btf_kind(t)) {
 	case BTF_KIND_INT:
 		if (btf_int_encoding(t) & BTF_INT_BOOL)
-			cg_out(e, "%*s%s = json_boolean(%s);\n", ind, "", dst, expr);
+			cg_out(e, "%*s%s = json_boolean(%s);\n", ind, "", dst,
+			       bool_read(e, expr, sub, sizeof(sub)));
 		else if (t->size == 16 && (btf_int_encoding(t) & BTF_INT_SIGNED))
 			cg_out(e, "%*s%s = emf_json_int(%s);\n", ind, "", dst, expr);
 		else if (t->size == 16 || (t->size == 8 && !(btf_int_encoding(t) & BTF_INT_SIGNED)))

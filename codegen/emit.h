@@ -24,6 +24,7 @@ struct cg_emitter {
 	struct cg_type *types; /* dependency order: nested before nesting */
 	int n_types;
 	bool bol; /* at the beginning of a line */
+	bool bitfield; /* the value being rendered is a bitfield: it has no address */
 	int err;
 };
 

@@ -219,16 +219,17 @@ static void test_bool_bytes(void)
 
 	fill(&e);
 	memcpy(&e.flag, &b, 1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(render(T->render_json, T->json_max, &e, sizeof(e)),
-				      ",\"flag\":true,"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(render(T->render_text, T->text_max, &e, sizeof(e)), " true "));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(render(T->render_json, T->json_max, &e, sizeof(e)), ",\"flag\":true,"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(render(T->render_text, T->text_max, &e, sizeof(e)), " true "));
 	j = T->to_json(&e, sizeof(e));
 	CU_ASSERT(json_is_true(json_object_get(j, "flag")));
 	json_decref(j);
 	b = 0;
 	memcpy(&e.flag, &b, 1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(render(T->render_json, T->json_max, &e, sizeof(e)),
-				      ",\"flag\":false,"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(render(T->render_json, T->json_max, &e, sizeof(e)), ",\"flag\":false,"));
 }
 
 /*
@@ -264,9 +265,10 @@ static void test_anonymous_members(void)
 		"\"__anon2\":{\"sport\":443,\"dport\":8080},"
 		"\"__anon3\":{\"v4\":[10,0,0,1],\"addr\":16777226},"
 		"\"tag\":{\"proto\":6,\"__anon1\":{\"flags\":17,\"on\":true}},\"ok\":true");
-	CU_ASSERT_STRING_EQUAL(render(A->render_text, A->text_max, &e, sizeof(e)),
-			       "42      {uid=4294967294 err=-2} {sport=443 dport=8080} "
-			       "{v4=[10,0,0,1] addr=16777226} {proto=6 __anon1={flags=17 on=true}} true");
+	CU_ASSERT_STRING_EQUAL(
+		render(A->render_text, A->text_max, &e, sizeof(e)),
+		"42      {uid=4294967294 err=-2} {sport=443 dport=8080} "
+		"{v4=[10,0,0,1] addr=16777226} {proto=6 __anon1={flags=17 on=true}} true");
 	snprintf(wrapped, sizeof(wrapped), "{%s}",
 		 render(A->render_json, A->json_max, &e, sizeof(e)));
 	w = json_loads(wrapped, 0, NULL);

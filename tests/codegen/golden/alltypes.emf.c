@@ -211,7 +211,7 @@ static char *alltypes__event__text(char *p, const void *data, size_t size)
 	p = emf_fmt_pad(col, p, 10);
 	*p++ = ' ';
 	col = p;
-	if (e->flag) {
+	if (*(const uint8_t *)&e->flag != 0) {
 		memcpy(p, "true", 4);
 		p += 4;
 	} else {
@@ -400,7 +400,7 @@ static char *alltypes__event__json(char *p, const void *data, size_t size)
 	p = emf_fmt_u128(p, e->u128);
 	memcpy(p, ",\"flag\":", 8);
 	p += 8;
-	if (e->flag) {
+	if (*(const uint8_t *)&e->flag != 0) {
 		memcpy(p, "true", 4);
 		p += 4;
 	} else {
@@ -617,7 +617,7 @@ alltypes__event__jansson_body(const struct alltypes__event *v)
 	{
 		json_t *v0;
 
-		v0 = json_boolean((*v).flag);
+		v0 = json_boolean(*(const uint8_t *)&(*v).flag != 0);
 		if (!v0 || json_object_set_new(o, "flag", v0))
 			goto err;
 	}
@@ -895,7 +895,7 @@ static json_t *alltypes__event__jansson(const void *data, size_t size)
 	{
 		json_t *v0;
 
-		v0 = json_boolean(e->flag);
+		v0 = json_boolean(*(const uint8_t *)&e->flag != 0);
 		if (!v0 || json_object_set_new(o, "flag", v0))
 			goto err;
 	}

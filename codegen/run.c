@@ -205,25 +205,24 @@ int cg_compile(struct cg_plugin *p, const struct cg_opts *opts, const char *vmli
  * header struct, in a section libbpf skips, so every event struct reaches the
  * object's BTF with the layout the BPF code uses, and the .bpf.c stays as
  * written. <emf/shim.bpf.h> before and after it counts and batches the
- * program's own bpf_ringbuf_*() calls (see that header).
+ * program's own bpf_ringbuf_*() calls (see that header). NAME.bpf.c is
+ * included by name from the plugin directory, the first -I of cg_compile(), so
+ * that no path is ever spelled in C (a path may hold '"' or newlines); <>
+ * rather than "" keeps the directory the compile unit is written in out of the
+ * search.
  */
 int cg_write_anchor(const struct cg_plugin *p, const char *path)
 {
-	char real[PATH_MAX];
 	FILE *f;
 	int i;
 
-	if (!realpath(p->src, real)) {
-		cg_err("cannot resolve %s: %s\n", p->src, strerror(errno));
-		return -errno;
-	}
 	f = fopen(path, "w");
 	if (!f) {
 		cg_err("failed to create %s: %s\n", path, strerror(errno));
 		return -errno;
 	}
-	fprintf(f, "#include <emf/shim.bpf.h>\n#include \"%s\"\n#include <emf/shim.bpf.h>\n\n",
-		real);
+	fprintf(f, "#include <emf/shim.bpf.h>\n#include <%s.bpf.c>\n#include <emf/shim.bpf.h>\n\n",
+		p->name);
 	for (i = 0; i < p->n_struct_names; i++)
 		fprintf(f, "%s *__emf_type_%d __attribute__((section(\".emf.types\"), used));\n",
 			p->struct_names[i], i);

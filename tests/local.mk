@@ -321,6 +321,7 @@ EMF_SCAFFOLD_TESTS = \
 	tests/headers/test_headers.sh \
 	tests/scaffold/test_emf_new.sh \
 	tests/scaffold/test_hooks.sh \
+	tests/scaffold/test_paths.sh \
 	$(NULL)
 TESTS += $(EMF_SCAFFOLD_TESTS)
 EXTRA_DIST += $(EMF_SCAFFOLD_TESTS)

@@ -96,7 +96,8 @@ grep -q 'SEC("tc") EMF_ATTACH_TC_INGRESS(ifname)' "$W/good_tc/good_tc.bpf.c" &&
 # Agent plugins
 refuse 1 "plugin directory '$TMPD/none' does not exist" agent good --plugin "$TMPD/none"
 refuse 1 "'notaplugin' is not a plugin directory: it needs notaplugin.bpf.c and the Makefile" agent good --plugin notaplugin
-refuse 1 "plugin directory 'a b': a Makefile cannot take its path" agent good --plugin "a b"
+mkdir -p "$W/sp ace/sp" && touch "$W/sp ace/sp/sp.bpf.c" "$W/sp ace/sp/Makefile"
+refuse 1 "plugin directory 'sp ace/sp' resolves to '../sp ace/sp', a path a Makefile cannot take" agent good --plugin "sp ace/sp"
 
 # Usage
 refuse 2 "unknown command 'good': 'plugin' or 'agent'" good

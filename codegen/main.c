@@ -174,7 +174,7 @@ static int generate(struct cg_plugin *p, struct cg_opts *opts, bool describe)
 {
 	struct outputs o = {};
 	char *raw = NULL, *vmlinux = NULL, *vmlinux_tmp = NULL, *vdir = NULL, *anchor = NULL;
-	char *shim_src = NULL, *shim_obj = NULL;
+	char *shim_src = NULL, *shim_obj = NULL, *dir;
 	bool shim = false;
 	int i, err;
 
@@ -208,8 +208,10 @@ static int generate(struct cg_plugin *p, struct cg_opts *opts, bool describe)
 			cg_err("cannot read %s: %s\n", opts->vmlinux_h, strerror(errno));
 			goto out;
 		}
+		/* dirname() returns a part of its argument, or a string of its own. */
 		strcpy(vdir, opts->vmlinux_h);
-		strcpy(vdir, dirname(vdir));
+		dir = dirname(vdir);
+		memmove(vdir, dir, strlen(dir) + 1);
 	} else {
 		vmlinux = cg_path(p->outdir, "vmlinux", ".h");
 		vdir = strdup(p->outdir);

@@ -248,7 +248,7 @@ static bool sub_list_del(struct emf_bus *bus, struct emf_bus_sub *sub)
 		if (list[i] == sub) {
 			/* Its counts stay in the bus's, which must never go down. */
 			if (sub->kind == SUB_TOPIC && sub->policy <= EMF_BUS_POLICY_BLOCK) {
-				bus->gone_delivered += __atomic_load_n(&sub->delivered, __ATOMIC_RELAXED);
+				bus->gone_delivered += __atomic_load_n(&sub->delivered, __ATOMIC_ACQUIRE);
 				bus->gone_dropped[sub->policy] +=
 					__atomic_load_n(&sub->dropped, __ATOMIC_RELAXED);
 			}
@@ -565,7 +565,8 @@ static int run_sub(struct emf_bus_sub *sub, int budget)
 			pthread_cond_broadcast(&sub->idle);
 			pthread_mutex_unlock(&sub->lock);
 		}
-		__atomic_add_fetch(&sub->delivered, ran, __ATOMIC_RELAXED);
+		/* Release: who reads the count sees what the callbacks wrote. */
+		__atomic_add_fetch(&sub->delivered, ran, __ATOMIC_RELEASE);
 		done += ran;
 	}
 	sub_put(sub);
@@ -690,7 +691,7 @@ int emf_bus_sub__stats(const struct emf_bus_sub *csub, struct emf_bus_sub_stats 
 
 	if (!sub || !stats || !OPTS_VALID(stats, emf_bus_sub_stats))
 		return emf_err(-EINVAL);
-	OPTS_SET(stats, delivered, __atomic_load_n(&sub->delivered, __ATOMIC_RELAXED));
+	OPTS_SET(stats, delivered, __atomic_load_n(&sub->delivered, __ATOMIC_ACQUIRE));
 	OPTS_SET(stats, dropped, __atomic_load_n(&sub->dropped, __ATOMIC_RELAXED));
 	OPTS_SET(stats, timeouts, __atomic_load_n(&sub->timeouts, __ATOMIC_RELAXED));
 	OPTS_SET(stats, high_water, __atomic_load_n(&sub->high_water, __ATOMIC_RELAXED));
@@ -713,7 +714,7 @@ int emf_bus__stats(const struct emf_bus *cbus, struct emf_bus_stats *stats)
 	for (i = 0; i < bus->n_subs; i++) {
 		struct emf_bus_sub *sub = bus->subs[i];
 
-		delivered += __atomic_load_n(&sub->delivered, __ATOMIC_RELAXED);
+		delivered += __atomic_load_n(&sub->delivered, __ATOMIC_ACQUIRE);
 		if (sub->policy <= EMF_BUS_POLICY_BLOCK)
 			dropped[sub->policy] += __atomic_load_n(&sub->dropped, __ATOMIC_RELAXED);
 	}

@@ -307,7 +307,9 @@ struct emf_bus_sub_stats {
  *
  * Each counter is read atomically; while messages flow they are not one
  * snapshot. Messages counted as delivered ran their callback to its end (a
- * worker counts a batch when the batch ends). Returns 0, or -EINVAL.
+ * worker counts a batch when the batch ends), and what those callbacks wrote
+ * is visible to the thread that read the count (release/acquire ordering).
+ * Returns 0, or -EINVAL.
  */
 int emf_bus_sub__stats(const struct emf_bus_sub *sub, struct emf_bus_sub_stats *stats);
 
@@ -330,7 +332,8 @@ struct emf_bus_stats {
  *
  * Counts of subscriptions removed since stay in the totals, so no counter
  * ever goes down. Each is read atomically; while messages flow they are not
- * one snapshot. Returns 0, or -EINVAL.
+ * one snapshot. The callbacks counted in delivered have run, with their
+ * writes visible, as for emf_bus_sub__stats(). Returns 0, or -EINVAL.
  */
 int emf_bus__stats(const struct emf_bus *bus, struct emf_bus_stats *stats);
 

@@ -156,14 +156,14 @@ static void test_series_bound(void)
 /* ---- the server ------------------------------------------------------------------ */
 
 static int port;
-static volatile int publishing;
+static int publishing; /* atomic: the publisher thread reads it */
 
 /* The runtime's thread, as a host loop would run it. */
 static void *publisher(void *arg)
 {
 	struct emf_metrics *m = arg;
 
-	while (publishing) {
+	while (__atomic_load_n(&publishing, __ATOMIC_RELAXED)) {
 		emf_metrics__publish(m);
 		usleep(500);
 	}
@@ -247,7 +247,7 @@ static void test_server(void)
 	CU_ASSERT_PTR_NULL(again);
 	CU_ASSERT_EQUAL(errno, EADDRINUSE);
 
-	publishing = 1;
+	__atomic_store_n(&publishing, 1, __ATOMIC_RELAXED);
 	pthread_create(&pub, NULL, publisher, m);
 	/* A client that sends half a request and stalls holds up only itself. */
 	stalled = connect_port();
@@ -276,7 +276,7 @@ static void test_server(void)
 	close(stalled);
 
 	/* Nobody publishing: a scrape waits at most wait_ms, then gets the last rendering. */
-	publishing = 0;
+	__atomic_store_n(&publishing, 0, __ATOMIC_RELAXED);
 	pthread_join(pub, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = http("GET /metrics HTTP/1.0\r\n\r\n");

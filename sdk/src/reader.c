@@ -927,7 +927,8 @@ int emf_runtime__run(struct emf_runtime *rt, const struct emf_run_opts *opts)
 	for (;;) {
 		int timeout = tick_cb ? EMF_RUN_TICK_MS : EMF_RUN_MAX_WAIT_MS;
 
-		if (stop && *stop)
+		/* Atomic: another thread may set it, not only a signal handler. */
+		if (stop && __atomic_load_n(stop, __ATOMIC_ACQUIRE))
 			break;
 		if (deadline) {
 			uint64_t now = now_ns();

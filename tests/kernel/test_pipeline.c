@@ -146,7 +146,7 @@ static void check_no_loss(unsigned int magic, const char *map, int n)
 	CU_ASSERT_EQUAL_FATAL(start(c.rt), 0);
 	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, consume, &c), 0);
 	gen(magic, n, 100);
-	c.stop = 1;
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	CU_ASSERT_EQUAL(c.err, 0);
 	emf_plugin__stats(p, &st);
@@ -319,7 +319,7 @@ static void test_blocked_callback(void)
 	for (int i = 1; i < n; i++)
 		gen_one(EVGEN_RING_EMF, i);
 	sem_post(&block);
-	c.stop = 1;
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	CU_ASSERT_EQUAL(c.err, 0);
 	check_accounting(p, 0, n);

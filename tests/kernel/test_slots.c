@@ -298,7 +298,7 @@ static void test_one_runtime(void)
 }
 
 struct gen {
-	volatile int stop;
+	int stop; /* atomic: set by the test, read by the generator */
 	long n;
 };
 
@@ -306,7 +306,7 @@ static void *generate(void *arg)
 {
 	struct gen *g = arg;
 
-	while (!g->stop)
+	while (!__atomic_load_n(&g->stop, __ATOMIC_RELAXED))
 		hit(g->n++);
 	return NULL;
 }
@@ -337,7 +337,7 @@ static void test_reload_without_window(void)
 	CU_ASSERT_EQUAL(pinned_slot("raw_tracepoint", si.index),
 			prog_id(rb2, "slotb", "slotb_handle"));
 	usleep(20000);
-	g.stop = 1;
+	__atomic_store_n(&g.stop, 1, __ATOMIC_RELAXED);
 	pthread_join(th, NULL);
 	fprintf(stderr, "  %ld calls during the reload, %llu reached the new instance\n", g.n,
 		b_calls(rb2));

@@ -539,7 +539,10 @@ int emf_runtime__drain(struct emf_runtime *rt);
 
 struct emf_run_opts {
 	size_t sz;
-	/* Return once *stop is non-zero, e.g. set by a signal handler; NULL: never. */
+	/*
+	 * Return once *stop is non-zero, set by a signal handler, or by another
+	 * thread with an atomic store (__atomic_store_n()); NULL: never.
+	 */
 	const volatile sig_atomic_t *stop;
 	/* Return after this many ms; 0: no limit. */
 	unsigned int duration_ms;

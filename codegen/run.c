@@ -222,7 +222,7 @@ int cg_write_anchor(const struct cg_plugin *p, const char *path)
 		return -errno;
 	}
 	fprintf(f, "#include <emf/shim.bpf.h>\n#include <%s.bpf.c>\n#include <emf/shim.bpf.h>\n\n",
-		p->name);
+		p->file);
 	for (i = 0; i < p->n_struct_names; i++)
 		fprintf(f, "%s *__emf_type_%d __attribute__((section(\".emf.types\"), used));\n",
 			p->struct_names[i], i);

@@ -333,7 +333,7 @@ static void emit_type_def(struct cg_emitter *e, struct cg_type *ct)
 enum cg_mode { CG_JSON, CG_TEXT };
 
 /* Emit code that writes a literal. */
-static void emit_lit(struct cg_emitter *e, int ind, const char *s)
+void cg_emit_lit(struct cg_emitter *e, int ind, const char *s)
 {
 	size_t n = strlen(s);
 
@@ -390,7 +390,8 @@ static size_t value_max(struct cg_emitter *e, __u32 id, enum cg_mode mode)
 		n = 2;
 		for (i = 0; i < btf_vlen(t); i++, mb++)
 			n += strlen(btf__name_by_offset(e->btf, mb->name_off)) + 16 +
-			     value_max(e, cg_resolve(e->btf, mb->type), mode);
+			     cg_special_max(e, id, i, mode == CG_JSON,
+					    value_max(e, cg_resolve(e->btf, mb->type), mode));
 		return n;
 	}
 	}
@@ -400,41 +401,12 @@ static size_t value_max(struct cg_emitter *e, __u32 id, enum cg_mode mode)
 static void emit_value(struct cg_emitter *e, __u32 id, const char *expr, const char *limit,
 		       enum cg_mode mode, int ind, int depth);
 
-/* Members whose declared type asks for address rendering (see <emf/emf.bpf.h>). */
-enum cg_special { CG_PLAIN, CG_IPV4, CG_IPADDR };
-
-static enum cg_special special_of(const struct cg_emitter *e, __u32 id)
+/* A timestamp: shown in text as the agent's TIME column, not as a field of its own. */
+static bool is_time(const struct cg_emitter *e, __u32 sid, int i)
 {
-	const struct btf_type *t = cg_type_of(e, id);
-	__s64 size = btf__resolve_size(e->btf, id);
+	enum cg_special sp = cg_special_of(e, sid, i);
 
-	while (btf_is_typedef(t) || btf_is_mod(t)) {
-		if (btf_is_typedef(t) && !strcmp(cg_name_of(e, t), "emf_ipv4_t") && size == 4)
-			return CG_IPV4;
-		if (btf_is_typedef(t) && !strcmp(cg_name_of(e, t), "emf_ipaddr_t") && size == 16)
-			return CG_IPADDR;
-		t = cg_type_of(e, t->type);
-	}
-	return CG_PLAIN;
-}
-
-/* Emit code rendering an address member; false when @id is not one. */
-static bool emit_special(struct cg_emitter *e, __u32 id, const char *expr, enum cg_mode mode,
-			 int ind)
-{
-	enum cg_special sp = special_of(e, id);
-
-	if (sp == CG_PLAIN)
-		return false;
-	if (mode == CG_JSON)
-		emit_lit(e, ind, "\"");
-	if (sp == CG_IPV4)
-		cg_out(e, "%*sp = emf_fmt_ipv4(p, %s);\n", ind, "", expr);
-	else
-		cg_out(e, "%*sp = emf_fmt_ipaddr(p, %s);\n", ind, "", expr);
-	if (mode == CG_JSON)
-		emit_lit(e, ind, "\"");
-	return true;
+	return sp == CG_KTIME || sp == CG_BOOTTIME;
 }
 
 static void emit_enum(struct cg_emitter *e, const struct btf_type *t, const char *expr,
@@ -466,7 +438,7 @@ static void emit_enum(struct cg_emitter *e, const struct btf_type *t, const char
 		else
 			cg_out(e, "%*scase %lluULL:\n", ind, "", (unsigned long long)v);
 		snprintf(lit, sizeof(lit), mode == CG_JSON ? "\"%s\"" : "%s", n);
-		emit_lit(e, ind + 8, lit);
+		cg_emit_lit(e, ind + 8, lit);
 		cg_out(e, "%*sbreak;\n", ind + 8, "");
 	}
 	cg_out(e, "%*sdefault:\n", ind, "");
@@ -501,13 +473,15 @@ static void emit_members(struct cg_emitter *e, __u32 id, const char *base, enum 
 
 		snprintf(expr, sizeof(expr), "%s.%s", base, mn);
 		if (i)
-			emit_lit(e, ind, mode == CG_JSON ? "," : " ");
+			cg_emit_lit(e, ind, mode == CG_JSON ? "," : " ");
 		snprintf(lit, sizeof(lit), mode == CG_JSON ? "\"%s\":" : "%s=", mn);
-		emit_lit(e, ind, lit);
+		cg_emit_lit(e, ind, lit);
 		e->bitfield = btf_member_bitfield_size(t, i);
-		if (!emit_special(e, m->type, expr, mode, ind))
+		if (!cg_emit_special(e, id, i, expr, NULL, mode == CG_JSON, ind))
 			emit_value(e, mid, expr, NULL, mode, ind, depth + 1);
 		e->bitfield = false;
+		if (mode == CG_JSON)
+			cg_emit_special_name(e, id, i, mn, expr, ind);
 	}
 }
 
@@ -525,9 +499,9 @@ static void emit_value(struct cg_emitter *e, __u32 id, const char *expr, const c
 	case BTF_KIND_INT:
 		if (btf_int_encoding(t) & BTF_INT_BOOL) {
 			cg_out(e, "%*sif (%s) {\n", ind, "", bool_read(e, expr, sub, sizeof(sub)));
-			emit_lit(e, ind + 8, "true");
+			cg_emit_lit(e, ind + 8, "true");
 			cg_out(e, "%*s} else {\n", ind, "");
-			emit_lit(e, ind + 8, "false");
+			cg_emit_lit(e, ind + 8, "false");
 			cg_out(e, "%*s}\n", ind, "");
 		} else if (t->size == 16) {
 			cg_out(e, "%*sp = %s(p, %s);\n", ind, "",
@@ -550,10 +524,10 @@ static void emit_value(struct cg_emitter *e, __u32 id, const char *expr, const c
 		return;
 	case BTF_KIND_PTR:
 		if (mode == CG_JSON)
-			emit_lit(e, ind, "\"");
+			cg_emit_lit(e, ind, "\"");
 		cg_out(e, "%*sp = emf_fmt_hex(p, %s);\n", ind, "", expr);
 		if (mode == CG_JSON)
-			emit_lit(e, ind, "\"");
+			cg_emit_lit(e, ind, "\"");
 		return;
 	case BTF_KIND_ARRAY: {
 		__u32 n = btf_array(t)->nelems, el = cg_resolve(e->btf, btf_array(t)->type);
@@ -565,22 +539,22 @@ static void emit_value(struct cg_emitter *e, __u32 id, const char *expr, const c
 			    limit ?: (snprintf(lim, sizeof(lim), "%u", n), lim));
 			return;
 		}
-		emit_lit(e, ind, "[");
+		cg_emit_lit(e, ind, "[");
 		cg_out(e, "%*sfor (size_t i%d = 0; i%d < %s; i%d++) {\n", ind, "", depth, depth,
 		    limit ?: (snprintf(lim, sizeof(lim), "%u", n), lim), depth);
 		cg_out(e, "%*sif (i%d)\n", ind + 8, "", depth);
-		emit_lit(e, ind + 16, ",");
+		cg_emit_lit(e, ind + 16, ",");
 		snprintf(sub, sizeof(sub), "%s[i%d]", expr, depth);
 		emit_value(e, el, sub, NULL, mode, ind + 8, depth + 1);
 		cg_out(e, "%*s}\n", ind, "");
-		emit_lit(e, ind, "]");
+		cg_emit_lit(e, ind, "]");
 		return;
 	}
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
-		emit_lit(e, ind, "{");
+		cg_emit_lit(e, ind, "{");
 		emit_members(e, id, expr, mode, ind, depth);
-		emit_lit(e, ind, "}");
+		cg_emit_lit(e, ind, "}");
 		return;
 	}
 	cg_err("cannot render '%s': unsupported BTF kind %d\n", expr, btf_kind(t));
@@ -625,6 +599,29 @@ static bool trailing_array(struct cg_emitter *e, const struct btf_type *t, int i
 	       btf_is_array(cg_type_of(e, cg_resolve(e->btf, m->type)));
 }
 
+/* Index of the last member text shows (time fields are the agent's TIME column); -1 if none. */
+static int last_shown(const struct cg_emitter *e, __u32 sid)
+{
+	int i;
+
+	for (i = btf_vlen(cg_type_of(e, sid)) - 1; i >= 0; i--)
+		if (!is_time(e, sid, i))
+			break;
+	return i;
+}
+
+/* Text column width of member @i of struct @sid. */
+static int col_width(struct cg_emitter *e, __u32 sid, int i, const char *mn)
+{
+	const struct btf_member *m = btf_members(cg_type_of(e, sid)) + i;
+	int w = text_width(e, cg_resolve(e->btf, m->type), mn), sw = cg_special_width(e, sid, i);
+	int n = strlen(mn);
+
+	if (!sw)
+		return w;
+	return sw > n ? sw : n;
+}
+
 static void emit_renderer(struct cg_emitter *e, struct cg_type *ct, enum cg_mode mode)
 {
 	const struct btf_type *t = cg_type_of(e, ct->id);
@@ -634,7 +631,7 @@ static void emit_renderer(struct cg_emitter *e, struct cg_type *ct, enum cg_mode
 	cg_out(e, "static char *%s__%s(char *p, const void *data, size_t size)\n{\n", ct->fname,
 	    mode == CG_JSON ? "json" : "text");
 	cg_out(e, "\tconst %s *e = (const %s *)data;\n", ct->cname, ct->cname);
-	if (mode == CG_TEXT && btf_vlen(t) > 1)
+	if (mode == CG_TEXT && last_shown(e, ct->id) > 0)
 		cg_out(e, "\tchar *col;\n");
 	cg_out(e, "\n\t(void)size;\n");
 	for (i = 0; i < btf_vlen(t); i++, m++) {
@@ -642,8 +639,10 @@ static void emit_renderer(struct cg_emitter *e, struct cg_type *ct, enum cg_mode
 		char nb[32], expr[300], lim[300], lit[CG_NAME_MAX + 8];
 		const char *mn = member_name(e, m, i, nb, sizeof(nb));
 		const char *limit = NULL;
-		bool last = i == btf_vlen(t) - 1;
+		bool last = i >= last_shown(e, ct->id);
 
+		if (mode == CG_TEXT && is_time(e, ct->id, i))
+			continue;
 		if (trailing_array(e, t, i)) {
 			const struct btf_type *at = cg_type_of(e, mid);
 			__u32 el = cg_resolve(e->btf, btf_array(at)->type);
@@ -657,18 +656,18 @@ static void emit_renderer(struct cg_emitter *e, struct cg_type *ct, enum cg_mode
 		e->bitfield = btf_member_bitfield_size(t, i);
 		if (mode == CG_JSON) {
 			snprintf(lit, sizeof(lit), "%s\"%s\":", i ? "," : "", mn);
-			emit_lit(e, 8, lit);
-			if (!emit_special(e, m->type, expr, mode, 8))
+			cg_emit_lit(e, 8, lit);
+			if (!cg_emit_special(e, ct->id, i, expr, limit, true, 8))
 				emit_value(e, mid, expr, limit, mode, 8, 0);
+			cg_emit_special_name(e, ct->id, i, mn, expr, 8);
 		} else {
 			if (!last)
 				cg_out(e, "\tcol = p;\n");
-			if (!emit_special(e, m->type, expr, mode, 8))
+			if (!cg_emit_special(e, ct->id, i, expr, limit, false, 8))
 				emit_value(e, mid, expr, limit, mode, 8, 0);
 			if (!last) {
-				cg_out(e, "\tp = emf_fmt_pad(col, p, %d);\n",
-				       special_of(e, m->type) ? 15 : text_width(e, mid, mn));
-				emit_lit(e, 8, " ");
+				cg_out(e, "\tp = emf_fmt_pad(col, p, %d);\n", col_width(e, ct->id, i, mn));
+				cg_emit_lit(e, 8, " ");
 			}
 		}
 		e->bitfield = false;
@@ -694,20 +693,17 @@ static void emit_jansson_members(struct cg_emitter *e, __u32 id, const char *bas
 		if (!base[0])
 			snprintf(expr, sizeof(expr), "e->%s", mn);
 		snprintf(dst, sizeof(dst), "v%d", depth);
+		if (cg_emit_special_jansson(e, id, i, mn, expr,
+					    !base[0] && trailing_array(e, t, i) ? "lim" : NULL, obj,
+					    ind))
+			continue;
 		cg_out(e, "%*s{\n", ind, "");
 		cg_out(e, "%*sjson_t *%s;\n\n", ind + 8, "", dst);
-		if (special_of(e, m->type)) {
-			cg_out(e, "%*schar a[EMF_FMT_ADDR_MAX], *q = %s(a, %s);\n\n", ind + 8, "",
-			       special_of(e, m->type) == CG_IPV4 ? "emf_fmt_ipv4" : "emf_fmt_ipaddr",
-			       expr);
-			cg_out(e, "%*s%s = json_stringn(a, q - a);\n", ind + 8, "", dst);
-		} else {
-			e->bitfield = btf_member_bitfield_size(t, i);
-			emit_jansson_value(e, cg_resolve(e->btf, m->type), expr,
-					   !base[0] && trailing_array(e, t, i) ? "lim" : NULL,
-					   ind + 8, depth + 1, dst);
-			e->bitfield = false;
-		}
+		e->bitfield = btf_member_bitfield_size(t, i);
+		emit_jansson_value(e, cg_resolve(e->btf, m->type), expr,
+				   !base[0] && trailing_array(e, t, i) ? "lim" : NULL, ind + 8,
+				   depth + 1, dst);
+		e->bitfield = false;
 		cg_out(e, "%*sif (!%s || json_object_set_new(%s, \"%s\", %s))\n", ind + 8, "", dst, obj,
 		    mn, dst);
 		cg_out(e, "%*sgoto err;\n", ind + 16, "");
@@ -888,8 +884,8 @@ static void emit_fields(struct cg_emitter *e, struct cg_type *ct)
 
 		cg_out(e, "\t{\n\t\t.name = \"%s\",\n", member_name(e, m, i, nb, sizeof(nb)));
 		cg_out(e, "\t\t.kind = %s,\n",
-		       special_of(e, m->type) == CG_IPV4   ? "EMF_FIELD_IPV4" :
-		       special_of(e, m->type) == CG_IPADDR ? "EMF_FIELD_IPADDR" :
+		       cg_special_of(e, ct->id, i) == CG_IPV4   ? "EMF_FIELD_IPV4" :
+		       cg_special_of(e, ct->id, i) == CG_IPADDR ? "EMF_FIELD_IPADDR" :
 		       str				   ? "EMF_FIELD_STRING" :
 							     cg_field_kind(e, el));
 		cg_out(e, "\t\t.offset = %u,\n", bits / 8);
@@ -903,6 +899,8 @@ static void emit_fields(struct cg_emitter *e, struct cg_type *ct)
 			    btf_vlen(et), ct->fname, i);
 		if (btf_is_composite(et))
 			cg_out(e, "\t\t.type = &%s__type,\n", find_type(e, el)->fname);
+		if (cg_special_sem(e, ct->id, i))
+			cg_out(e, "\t\t.semantic = %s,\n", cg_special_sem(e, ct->id, i));
 		cg_out(e, "\t},\n");
 	}
 	cg_out(e, "};\n\n");
@@ -912,7 +910,7 @@ static void emit_type_table(struct cg_emitter *e, struct cg_type *ct)
 {
 	const struct btf_type *t = cg_type_of(e, ct->id);
 	const struct btf_member *m = btf_members(t);
-	int i, last = btf_vlen(t) - 1;
+	int i, last = btf_vlen(t) - 1, shown = last_shown(e, ct->id), time_field = -1;
 	__u32 min = t->size;
 	size_t tmax = 1, jmax = 1;
 	char header[4096];
@@ -924,18 +922,20 @@ static void emit_type_table(struct cg_emitter *e, struct cg_type *ct)
 		char nb[32];
 		const char *mn = member_name(e, m, i, nb, sizeof(nb));
 		__u32 id = cg_resolve(e->btf, m->type);
-		int w = text_width(e, id, mn), j;
+		int w = col_width(e, ct->id, i, mn), j;
 
-		if (special_of(e, m->type) && w < 15)
-			w = 15;
-
-		jmax += strlen(mn) + 4 + value_max(e, id, CG_JSON);
-		tmax += w + 2 + value_max(e, id, CG_TEXT);
+		jmax += strlen(mn) + 4 + cg_special_max(e, ct->id, i, true, value_max(e, id, CG_JSON));
+		if (is_time(e, ct->id, i)) {
+			if (time_field < 0 && !btf_member_bitfield_size(t, i))
+				time_field = i;
+			continue;
+		}
+		tmax += w + 2 + cg_special_max(e, ct->id, i, false, value_max(e, id, CG_TEXT));
 		for (j = 0; mn[j] && hl + 2 < sizeof(header); j++)
 			header[hl++] = toupper((unsigned char)mn[j]);
-		for (; i != last && j < w && hl + 2 < sizeof(header); j++)
+		for (; i < shown && j < w && hl + 2 < sizeof(header); j++)
 			header[hl++] = ' ';
-		if (i != last && hl + 2 < sizeof(header))
+		if (i < shown && hl + 2 < sizeof(header))
 			header[hl++] = ' ';
 	}
 	header[hl] = '\0';
@@ -951,6 +951,12 @@ static void emit_type_table(struct cg_emitter *e, struct cg_type *ct)
 		cg_out(e, "\t.render_json = %s__json,\n", ct->fname);
 		cg_out(e, "\t.to_json = %s__jansson,\n", ct->fname);
 	}
+	if (time_field >= 0)
+		cg_out(e, "\t.time_clock = %s,\n\t.time_offset = %u,\n",
+		       cg_special_of(e, ct->id, time_field) == CG_KTIME ?
+			       "EMF_CLOCK_MONOTONIC" :
+			       "EMF_CLOCK_BOOTTIME",
+		       btf_member_bit_offset(t, time_field) / 8);
 	cg_out(e, "};\n\n");
 }
 

@@ -42,6 +42,50 @@ const char *cg_field_kind(struct cg_emitter *e, __u32 id);
 const char *cg_scalar_ctype(struct cg_emitter *e, __u32 id, const char *where);
 void cg_emit_enum_table(struct cg_emitter *e, const char *prefix, int i, __u32 id);
 
+/* Emit code that writes literal @s at @p. */
+void cg_emit_lit(struct cg_emitter *e, int ind, const char *s);
+
+/* semantic.c: members whose type (<emf/types.h>) says what they mean. */
+enum cg_special {
+	CG_PLAIN,
+	CG_IPV4, /* emf_ipv4_t: "a.b.c.d" */
+	CG_IPADDR, /* emf_ipaddr_t */
+	CG_KTIME, /* emf_ktime_t: the event's time */
+	CG_BOOTTIME, /* emf_boottime_t */
+	CG_NAMED, /* a number with a name: errno, signal, uid, ... */
+	CG_ARGV, /* EMF_ARGV: NUL-separated strings */
+};
+
+/* Bounds the generated code relies on, as <emf/fmt.h> defines them. */
+#define EMF_FMT_ADDR_MAX_CG 46
+#define CG_FMT_NAME_MAX 256
+
+/* What member @i of struct @sid is; CG_PLAIN for an ordinary one. */
+enum cg_special cg_special_of(const struct cg_emitter *e, __u32 sid, int i);
+/* Its EMF_SEM_* as C text, or NULL. */
+const char *cg_special_sem(const struct cg_emitter *e, __u32 sid, int i);
+/* Its text column width, 0 for the plain rule. */
+int cg_special_width(const struct cg_emitter *e, __u32 sid, int i);
+/* Upper bound of what is written for it, given @plain for the plain rendering. */
+size_t cg_special_max(const struct cg_emitter *e, __u32 sid, int i, bool json, size_t plain);
+/*
+ * Emit code writing member @i (C expression @expr) its special way; false
+ * when it is rendered as its plain type (in JSON, a named number is: its
+ * name follows with cg_emit_special_name()).
+ */
+bool cg_emit_special(struct cg_emitter *e, __u32 sid, int i, const char *expr, const char *limit,
+		     bool json, int ind);
+/* JSON: for a named number, the ,"NAME_name":"..." member after it. */
+void cg_emit_special_name(struct cg_emitter *e, __u32 sid, int i, const char *mn,
+			  const char *expr, int ind);
+/*
+ * jansson: set what member @i adds to @obj. Returns true when that is the
+ * whole member; false when the plain value is still to be set (a named
+ * number, whose "_name" this set) or the member is not special.
+ */
+bool cg_emit_special_jansson(struct cg_emitter *e, __u32 sid, int i, const char *mn,
+			     const char *expr, const char *limit, const char *obj, int ind);
+
 /* options.c */
 void cg_emit_options(struct cg_emitter *e);
 void cg_emit_setters(struct cg_emitter *e);

@@ -10,6 +10,7 @@ codegen_emf_codegen_SOURCES = \
 	codegen/model.c \
 	codegen/options.c \
 	codegen/run.c \
+	codegen/semantic.c \
 	codegen/shim.c \
 	$(NULL)
 codegen_emf_codegen_CPPFLAGS = $(AM_CPPFLAGS) \

@@ -18,6 +18,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/event.c \
 	sdk/src/explain.c \
 	sdk/src/fmt.c \
+	sdk/src/fmt_sem.c \
 	sdk/src/json.c \
 	sdk/src/lifecycle.c \
 	sdk/src/dynamic.c \
@@ -31,6 +32,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/metrics_internal.h \
 	sdk/src/metrics_rule.c \
 	sdk/src/options.c \
+	sdk/src/order.c \
 	sdk/src/opts_internal.h \
 	sdk/src/reader.c \
 	sdk/src/registry.c \
@@ -47,6 +49,22 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/variants_internal.h \
 	$(NULL)
 sdk_libemfsdk_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS)
+sdk_libemfsdk_a_CPPFLAGS = $(AM_CPPFLAGS) -Isdk/src
+
+# Syscall names by number, complete for this system: its <asm/unistd.h>, at build time.
+nodist_sdk_libemfsdk_a_SOURCES = sdk/src/syscall_names.h
+BUILT_SOURCES += sdk/src/syscall_names.h
+CLEANFILES += sdk/src/syscall_names.h
+sdk/src/syscall_names.h: Makefile
+	$(AM_V_GEN)$(MKDIR_P) sdk/src && \
+	{ echo '/* Generated from <asm/unistd.h> at build time - do not edit. */'; \
+	  echo 'static const char *const emf__syscall_names[] = {'; \
+	  echo '#include <asm/unistd.h>' | $(CPP) -dM - | \
+	    LC_ALL=C sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9][0-9]*\)$$/\2 \1/p' | \
+	    LC_ALL=C sort -n | awk '{ printf "\t[%s] = \"%s\",\n", $$1, $$2 }'; \
+	  echo '};'; } > $@.tmp && \
+	test "$$(grep -c '\] = ' $@.tmp)" -gt 100 && mv $@.tmp $@ || \
+	{ rm -f $@.tmp; echo "sdk/src/syscall_names.h: no syscall numbers in <asm/unistd.h>; is linux-libc-dev installed?" >&2; exit 1; }
 
 emfincludedir = $(includedir)/emf
 emfinclude_HEADERS = \
@@ -67,4 +85,5 @@ emfinclude_HEADERS = \
 	sdk/include/emf/shim.bpf.h \
 	sdk/include/emf/slots.bpf.h \
 	sdk/include/emf/slots.h \
+	sdk/include/emf/types.h \
 	$(NULL)

@@ -18,6 +18,7 @@ EMF_UNIT_TESTS = \
 	tests/unit/test_explain \
 	tests/unit/test_lifecycle \
 	tests/unit/test_metrics \
+	tests/unit/test_order \
 	tests/unit/test_registry \
 	tests/unit/test_trusted \
 	tests/unit/test_variants \
@@ -64,6 +65,11 @@ tests_unit_test_explain_SOURCES = tests/unit/test_explain.c
 tests_unit_test_explain_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/sdk/src
 tests_unit_test_explain_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_explain_LDADD = $(EMF_TEST_LIBS)
+
+tests_unit_test_order_SOURCES = tests/unit/test_order.c
+tests_unit_test_order_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/sdk/src
+tests_unit_test_order_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_order_LDADD = $(EMF_TEST_LIBS)
 
 tests_unit_test_variants_SOURCES = tests/unit/test_variants.c
 tests_unit_test_variants_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/sdk/src

@@ -32,6 +32,22 @@ json_t *emf_json_str(const char *s, size_t max)
 	return j;
 }
 
+json_t *emf_json_argv(const char *s, size_t max)
+{
+	json_t *a = json_array();
+	size_t i = 0, n;
+
+	while (a && i < max && s[i]) {
+		n = strnlen(s + i, max - i);
+		if (json_array_append_new(a, emf_json_str(s + i, n))) {
+			json_decref(a);
+			return NULL;
+		}
+		i += n + 1;
+	}
+	return a;
+}
+
 json_t *emf_json_uint(unsigned __int128 v)
 {
 	if (v <= INT64_MAX)

@@ -81,12 +81,40 @@ struct emf_perf_lost {
 	uint64_t lost;
 };
 
-static uint64_t now_ns(void)
+static uint64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static uint64_t now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* At the start of a poll: its read time, and how far each BPF clock is from the wall clock. */
+static void stamp_clocks(struct emf_runtime *rt)
+{
+	uint64_t real = clock_ns(CLOCK_REALTIME);
+
+	rt->read_ns = real;
+	rt->clock_off[EMF_CLOCK_MONOTONIC] = real - clock_ns(CLOCK_MONOTONIC);
+	rt->clock_off[EMF_CLOCK_BOOTTIME] = real - clock_ns(CLOCK_BOOTTIME);
+}
+
+/* The event's own timestamp on the wall clock, or the read time when it has none (or 0). */
+static uint64_t event_time(const struct emf_runtime *rt, const struct emf_event_type *type,
+			   const void *data)
+{
+	uint64_t ts;
+
+	if ((type->time_clock != EMF_CLOCK_MONOTONIC && type->time_clock != EMF_CLOCK_BOOTTIME) ||
+	    type->time_offset > type->min_size - sizeof(ts) || type->min_size < sizeof(ts))
+		return rt->read_ns;
+	memcpy(&ts, (const char *)data + type->time_offset, sizeof(ts));
+	return ts ? ts + rt->clock_off[type->time_clock] : rt->read_ns;
 }
 
 static int deliver(struct emf_output_rt *o, const void *data, size_t size)
@@ -115,7 +143,11 @@ static int deliver(struct emf_output_rt *o, const void *data, size_t size)
 	ev.type = type;
 	ev.data = data;
 	ev.size = size;
-	err = rt->event_cb(rt->ctx, &ev);
+	ev.time_ns = event_time(rt, type, data);
+	if (rt->ordered && rt->batching)
+		err = emf__order_push(&rt->order, &ev);
+	else
+		err = rt->event_cb(rt->ctx, &ev);
 	if (err < 0) {
 		rt->cb_err = err;
 		return err;
@@ -814,6 +846,8 @@ int emf_reader__poll(struct emf_runtime *rt, int timeout_ms)
 	rt->kick = false;
 	if (!rt->busy)
 		rt->burst = 0;
+	stamp_clocks(rt);
+	rt->batching = true;
 	for (i = 0; i < n && !err; i++) {
 		void *tag = evs[i].data.ptr;
 
@@ -840,6 +874,13 @@ int emf_reader__poll(struct emf_runtime *rt, int timeout_ms)
 	}
 	if (!err && (drain || kicked))
 		err = consume_all(rt, !drain);
+	rt->batching = false;
+	/* Before anything below can stop a plugin these events belong to. */
+	if (rt->order.n) {
+		int ferr = emf__order_flush(&rt->order, rt->event_cb, rt->ctx);
+
+		err = err ?: ferr;
+	}
 	if (!err && drain)
 		err = emf_samples__poll(rt);
 	/*
@@ -880,6 +921,8 @@ int emf_runtime__drain(struct emf_runtime *rt)
 	before = rt->delivered;
 	rt->cb_err = 0;
 	rt->kick = false;
+	stamp_clocks(rt);
+	rt->batching = true;
 	for (i = 0; i < rt->cnt && !err; i++) {
 		struct emf_plugin *p = rt->plugins[i];
 
@@ -892,6 +935,12 @@ int emf_runtime__drain(struct emf_runtime *rt)
 					break;
 			}
 		}
+	}
+	rt->batching = false;
+	if (rt->order.n) {
+		int ferr = emf__order_flush(&rt->order, rt->event_cb, rt->ctx);
+
+		err = err ?: ferr;
 	}
 	sync_all(rt);
 	kick_if_pending(rt);

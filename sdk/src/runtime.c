@@ -42,6 +42,7 @@ struct emf_runtime *emf_runtime__new(const struct emf_runtime_opts *opts)
 	rt->sample_cb = OPTS_GET(opts, sample_cb, NULL);
 	rt->lost_cb = OPTS_GET(opts, lost_cb, NULL);
 	rt->idle_fails = OPTS_GET(opts, idle_fails, false);
+	rt->ordered = OPTS_GET(opts, ordered, false);
 	if (rt->drain_ms > 1000) {
 		pr_warn("runtime: invalid drain_ms %u: give 1 to 1000 ms, or 0 for the default\n",
 			rt->drain_ms);
@@ -95,6 +96,7 @@ void emf_runtime__destroy(struct emf_runtime *rt)
 	for (i = rt->cnt; i-- > 0;)
 		plugin_free(rt->plugins[i]);
 	free(rt->plugins);
+	emf__order_free(&rt->order);
 	if (rt->epfd >= 0)
 		close(rt->epfd);
 	free(rt);

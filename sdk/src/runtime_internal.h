@@ -73,6 +73,26 @@ struct emf_plugin {
 	size_t n_map_sizes;
 };
 
+/* Events of one poll waiting to be delivered in time order (order.c). */
+struct emf_order {
+	struct emf_order_ev *evs;
+	size_t n, cap;
+	char *arena; /* copies of the records, EMF_EVENT_ALIGN-aligned */
+	size_t arena_len, arena_cap;
+	uint64_t seq; /* read order, the tie-break */
+};
+
+/* Queue a copy of @ev. Returns 0 or -ENOMEM. */
+__attribute__((visibility("hidden"))) int emf__order_push(struct emf_order *o,
+							   const struct emf_event *ev);
+/*
+ * Hand the queued events to @cb sorted by time and empty the queue. Returns 0
+ * or what @cb returned to stop (the events after it are dropped).
+ */
+__attribute__((visibility("hidden"))) int emf__order_flush(struct emf_order *o, emf_event_fn cb,
+							    void *ctx);
+__attribute__((visibility("hidden"))) void emf__order_free(struct emf_order *o);
+
 struct emf_runtime {
 	struct emf_plugin **plugins; /* lifecycle order */
 	size_t cnt;
@@ -104,6 +124,11 @@ struct emf_runtime {
 	char errmsg[2048];
 	struct emf_share share; /* shared tail-call slots and maps, slots.c */
 	struct emf_watch *watches; /* host fds watched by the loop, watch.c */
+	bool ordered; /* deliver each poll's events in time order, order.c */
+	bool batching; /* inside a poll or drain: ordered events are queued */
+	struct emf_order order;
+	uint64_t read_ns; /* wall-clock time of this poll's reads */
+	uint64_t clock_off[3]; /* per enum emf_clock: add to get wall-clock time */
 };
 
 /* Lines of a verifier log a failure report shows (at level info). */

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <CUnit/Basic.h>
 #include <jansson.h>
 
@@ -197,11 +198,13 @@ static void test_packed_event(void)
 	CU_ASSERT_STRING_EQUAL(render(P->render_json, P->json_max, &p, sizeof(p)),
 			       "\"tag\":112,\"value\":1099511627776,\"port\":443");
 	/* Two outputs, each declared with EMF_EVENT(): a ring buffer and a perf buffer. */
-	CU_ASSERT_EQUAL_FATAL(alltypes__plugin.n_outputs, 2);
-	for (uint32_t i = 0; i < 2; i++) {
+	CU_ASSERT_EQUAL_FATAL(alltypes__plugin.n_outputs, 3);
+	for (uint32_t i = 0; i < 3; i++) {
 		const struct emf_output *o = &alltypes__plugin.outputs[i];
 		bool ring = !strcmp(o->map_name, "events");
 
+		if (!strcmp(o->map_name, "sem_events"))
+			continue;
 		CU_ASSERT(ring || !strcmp(o->map_name, "packed_events"));
 		CU_ASSERT_EQUAL(o->kind, ring ? EMF_OUTPUT_RINGBUF : EMF_OUTPUT_PERFBUF);
 		CU_ASSERT_PTR_EQUAL(o->event, ring ? T : P);
@@ -284,6 +287,74 @@ static void test_anonymous_members(void)
 	CU_ASSERT_PTR_EQUAL(emf_event_type__field(A, "__anon3")->type, &anon__event__anon3__type);
 }
 
+static void test_semantic_event(void)
+{
+	const struct emf_event_type *S = &alltypes__sem_event__type;
+	struct alltypes__sem_event ev = {
+		.when = 123456789012ULL,
+		.err = -2,
+		.ret = -13,
+		.sig = 15,
+		.uid = 0,
+		.gid = 0,
+		.nr = 257,
+		.flags = 02000000 | 0100 | 01,
+		.mode = 0644,
+		.v4 = htonl(0x0a000001),
+		.args = "ls\0-l\0/tmp\0",
+	};
+	json_t *j, *parsed;
+	char *s, wrapped[8200];
+	size_t cut;
+
+	/* The boot-time field is the event's time; text leaves it to the TIME column. */
+	CU_ASSERT_EQUAL(S->time_clock, EMF_CLOCK_BOOTTIME);
+	CU_ASSERT_EQUAL(S->time_offset, 0);
+	CU_ASSERT_STRING_EQUAL(S->text_header, "ERR     RET     SIG       UID      GID      NR           FLAGS              MODE  V4              ARGS");
+	CU_ASSERT_STRING_EQUAL(render(S->render_text, S->text_max, &ev, sizeof(ev)),
+			       "ENOENT  EACCES  SIGTERM   root     root     openat       O_WRONLY|O_CREAT|O_CLOEXEC 0644  10.0.0.1        ls -l /tmp");
+	s = render(S->render_json, S->json_max, &ev, sizeof(ev));
+	CU_ASSERT_STRING_EQUAL(s, "\"when\":123456789012,\"err\":-2,\"err_name\":\"ENOENT\","
+				  "\"ret\":-13,\"ret_name\":\"EACCES\",\"sig\":15,\"sig_name\":\"SIGTERM\","
+				  "\"uid\":0,\"uid_name\":\"root\",\"gid\":0,\"gid_name\":\"root\","
+				  "\"nr\":257,\"nr_name\":\"openat\","
+				  "\"flags\":524353,\"flags_name\":\"O_WRONLY|O_CREAT|O_CLOEXEC\","
+				  "\"mode\":420,\"mode_name\":\"0644\",\"v4\":\"10.0.0.1\","
+				  "\"args\":[\"ls\",\"-l\",\"/tmp\"]");
+	/* The jansson object says the same. */
+	snprintf(wrapped, sizeof(wrapped), "{%s}", s);
+	parsed = json_loads(wrapped, 0, NULL);
+	j = S->to_json(&ev, sizeof(ev));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(parsed);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT(json_equal(j, parsed));
+	json_decref(j);
+	json_decref(parsed);
+	/* Field metadata keeps the integer kind and says what it means. */
+	CU_ASSERT_EQUAL(emf_event_type__field(S, "uid")->kind, EMF_FIELD_UINT);
+	CU_ASSERT_EQUAL(emf_event_type__field(S, "uid")->semantic, EMF_SEM_UID);
+	CU_ASSERT_EQUAL(emf_event_type__field(S, "ret")->semantic, EMF_SEM_RET);
+	CU_ASSERT_EQUAL(emf_event_type__field(S, "args")->semantic, EMF_SEM_ARGV);
+	/* Success, unknown names and numbers: the number, in both. */
+	ev.ret = 3;
+	ev.sig = 0;
+	ev.err = 4000;
+	ev.uid = 4000000000u;
+	ev.nr = 100000;
+	ev.flags = 0;
+	ev.mode = 0100755;
+	s = render(S->render_text, S->text_max, &ev, sizeof(ev));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "4000    3       0         4000000000 root     100000       O_RDONLY           0100755 "));
+	s = render(S->render_json, S->json_max, &ev, sizeof(ev));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"ret\":3,\"ret_name\":\"3\",\"sig\":0,\"sig_name\":\"0\""));
+	/* A packed argv cut short by the event's size stops at what arrived. */
+	cut = offsetof(struct alltypes__sem_event, args) + 5;
+	s = render(S->render_json, S->json_max, &ev, cut);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"args\":[\"ls\",\"-l\"]"));
+	s = render(S->render_text, S->text_max, &ev, offsetof(struct alltypes__sem_event, args));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "10.0.0.1        "));
+}
+
 static void test_options(void)
 {
 	struct emf_runtime *rt = emf_runtime__new(NULL);
@@ -331,6 +402,7 @@ int main(void)
 	CU_add_test(s, "field metadata table", test_field_table);
 	CU_add_test(s, "trailing array cut short", test_trailing_array_cut);
 	CU_add_test(s, "packed event and several outputs", test_packed_event);
+	CU_add_test(s, "semantic types: names, time, argv", test_semantic_event);
 	CU_add_test(s, "options from const volatile globals", test_options);
 	CU_add_test(s, "bool fields holding any byte", test_bool_bytes);
 	CU_add_test(s, "several anonymous members", test_anonymous_members);

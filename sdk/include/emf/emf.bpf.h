@@ -65,15 +65,8 @@ struct emf_plugin_info {
 #define EMF_SAMPLE_LOG2_HIST(ms) __attribute__((btf_decl_tag("emf.sample:log2:" #ms)))
 #define EMF_SAMPLE_LOG2_HIST_CLEAR(ms) __attribute__((btf_decl_tag("emf.sample:log2:" #ms ":clear")))
 
-/*
- * Event fields that emf renders as network addresses rather than numbers:
- * emf_ipv4_t holds an IPv4 address in network byte order ("10.0.0.1");
- * emf_ipaddr_t holds 16 bytes: an IPv6 address ("::1"), or an IPv4 one either
- * in its first 4 bytes with the rest zero or v4-mapped (::ffff:a.b.c.d), both
- * rendered "a.b.c.d". Use them in the event header, after this header.
- */
-typedef unsigned int emf_ipv4_t;
-typedef unsigned char emf_ipaddr_t[16];
+/* Semantic types of event fields (time, addresses, ...): see <emf/types.h>. */
+#include <emf/types.h>
 
 #if defined(__VMLINUX_H__) || defined(_UAPI__LINUX_BPF_H__) || defined(__LINUX_BPF_H__)
 #include <bpf/bpf_helpers.h>

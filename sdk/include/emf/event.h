@@ -43,6 +43,32 @@ enum emf_field_kind {
 	EMF_FIELD_IPADDR, /* emf_ipaddr_t: 16 bytes, rendered as IPv6 or IPv4 */
 };
 
+/* The clock of an event's own timestamp field (see <emf/types.h>). */
+enum emf_clock {
+	EMF_CLOCK_NONE, /* no timestamp field: the event is stamped when read */
+	EMF_CLOCK_MONOTONIC, /* emf_ktime_t, bpf_ktime_get_ns() */
+	EMF_CLOCK_BOOTTIME, /* emf_boottime_t, bpf_ktime_get_boot_ns() */
+};
+
+/*
+ * What an integer field means, from its <emf/types.h> type: how renderers
+ * name its value. Its kind stays the integer's, so it compares as a number.
+ */
+enum emf_semantic {
+	EMF_SEM_NONE,
+	EMF_SEM_KTIME, /* emf_ktime_t */
+	EMF_SEM_BOOTTIME, /* emf_boottime_t */
+	EMF_SEM_ERRNO, /* emf_errno_t: "ENOENT" */
+	EMF_SEM_RET, /* emf_ret_t: the number, or "ENOENT" for -ENOENT */
+	EMF_SEM_SIGNAL, /* emf_signal_t: "SIGKILL" */
+	EMF_SEM_UID, /* emf_uid_t: "root" */
+	EMF_SEM_GID, /* emf_gid_t: "root" */
+	EMF_SEM_SYSCALL, /* emf_syscall_t: "openat" */
+	EMF_SEM_OPEN_FLAGS, /* emf_open_flags_t: "O_RDONLY|O_CLOEXEC" */
+	EMF_SEM_MODE, /* emf_mode_t: "0644" */
+	EMF_SEM_ARGV, /* EMF_ARGV char array: NUL-separated strings, a list */
+};
+
 struct emf_enum_value {
 	const char *name;
 	int64_t value;
@@ -61,6 +87,7 @@ struct emf_field {
 	uint32_t n_enum_values;
 	const struct emf_enum_value *enum_values; /* EMF_FIELD_ENUM only */
 	const struct emf_event_type *type; /* EMF_FIELD_STRUCT/UNION only */
+	enum emf_semantic semantic; /* what the value means, for naming it */
 };
 
 struct emf_event_type {
@@ -90,6 +117,9 @@ struct emf_event_type {
 	char *(*render_json)(char *p, const void *data, size_t size);
 	/* to_json - a new jansson object (caller owns the reference), or NULL on ENOMEM. */
 	struct json_t *(*to_json)(const void *data, size_t size);
+	/* The event's timestamp: a 64-bit field at @time_offset, on @time_clock. */
+	enum emf_clock time_clock;
+	uint32_t time_offset;
 };
 
 /*

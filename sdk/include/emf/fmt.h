@@ -10,6 +10,7 @@
 #ifndef __EMF_FMT_H
 #define __EMF_FMT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,7 +56,32 @@ char *emf_fmt_double(char *p, double v);
 /* Network addresses: at most EMF_FMT_ADDR_MAX bytes, no quotes. */
 #define EMF_FMT_ADDR_MAX 46
 char *emf_fmt_ipv4(char *p, uint32_t be); /* network byte order */
-char *emf_fmt_ipaddr(char *p, const uint8_t *a16); /* see emf_ipaddr_t in <emf/emf.bpf.h> */ /* %.17g; JSON null for NaN/inf when @json */
+char *emf_fmt_ipaddr(char *p, const uint8_t *a16); /* see emf_ipaddr_t in <emf/types.h> */
+/*
+ * Semantic types (<emf/types.h>): names rather than numbers, each at most
+ * EMF_FMT_NAME_MAX bytes, plain ASCII except user and group names (pass those
+ * through emf_fmt_json_str() for JSON). A value without a name is written as
+ * its number. The user and group names are looked up once per thread and id.
+ */
+#define EMF_FMT_NAME_MAX 256
+#define EMF_FMT_USER_MAX 32 /* longer user and group names are cut */
+char *emf_fmt_errno(char *p, int64_t v); /* 2 or -2: "ENOENT" */
+char *emf_fmt_ret(char *p, int64_t v); /* >= 0: the number; < 0: -errno, "ENOENT" */
+char *emf_fmt_signal(char *p, int64_t v); /* "SIGKILL", "SIGRTMIN+1" */
+char *emf_fmt_syscall(char *p, int64_t nr); /* "openat": this system's numbers */
+char *emf_fmt_open_flags(char *p, uint64_t v); /* "O_WRONLY|O_CREAT|O_CLOEXEC" */
+char *emf_fmt_mode(char *p, uint64_t v); /* octal: "0644", "0100644" */
+char *emf_fmt_uid(char *p, uint32_t uid); /* "root" */
+char *emf_fmt_gid(char *p, uint32_t gid);
+/* Any of the above by its enum emf_semantic (of <emf/event.h>); a number otherwise. */
+char *emf_fmt_semantic(char *p, int sem, int64_t v);
+/*
+ * emf_fmt_argv - NUL-separated strings in @max bytes (an EMF_ARGV field), as
+ * text joined by spaces or, with @json, a JSON array of strings. Reserve
+ * EMF_FMT_JSON_STR_MAX(@max) bytes (text: @max).
+ */
+char *emf_fmt_argv(char *p, const char *s, size_t max, bool json);
+
 /* Pad with spaces from @start to at least @width characters; returns the new end. */
 char *emf_fmt_pad(char *start, char *end, size_t width);
 /*

@@ -25,6 +25,14 @@ struct json_t;
 struct json_t *emf_json_str(const char *s, size_t max);
 
 /*
+ * emf_json_argv - a jansson array of the NUL-separated strings in @max bytes
+ * (an EMF_ARGV field of <emf/types.h>), each as emf_json_str() makes it
+ *
+ * Returns a new reference, or NULL on ENOMEM.
+ */
+struct json_t *emf_json_argv(const char *s, size_t max);
+
+/*
  * emf_json_uint - a jansson number from an unsigned integer
  *
  * Values above INT64_MAX, which jansson's integers cannot hold, become reals

@@ -24,7 +24,7 @@ struct bpf_object;
 struct bpf_object_open_opts;
 
 /* Bumped whenever struct emf_plugin_desc or what it points to changes layout. */
-#define EMF_PLUGIN_ABI_VERSION 1
+#define EMF_PLUGIN_ABI_VERSION 2
 
 #define EMF_PLUGIN_DEFAULT_PRIORITY 50
 

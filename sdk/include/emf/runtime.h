@@ -53,6 +53,12 @@ struct emf_event {
 	const struct emf_event_type *type;
 	const void *data; /* at least type->min_size bytes */
 	size_t size;
+	/*
+	 * Wall-clock time (CLOCK_REALTIME, ns since the epoch): the event's own
+	 * timestamp field converted (see <emf/types.h>), or, for an event type
+	 * without one, when the poll read it.
+	 */
+	uint64_t time_ns;
 };
 
 /*
@@ -133,6 +139,21 @@ struct emf_runtime_opts {
 	 * warning naming the plugin, the program, its section and what to set.
 	 */
 	bool idle_fails;
+	/*
+	 * Hand events to event_cb in time order (struct emf_event.time_ns,
+	 * ties in read order) within each emf_runtime__poll() and
+	 * emf_runtime__drain(): every output is read first, each record copied
+	 * once, then the batch is sorted and delivered. The order holds among
+	 * the events of one poll, which are what the buffers held when it read
+	 * them (up to 4096 per output; the rest come in the next poll). Events
+	 * are not reordered across polls: one submitted after its buffer was
+	 * read comes in a later poll even when it is stamped earlier than some
+	 * of this poll's. That bound is the delay between an event's timestamp
+	 * and its submit plus one drain period (drain_ms) for outputs read on
+	 * the drain timer. If event_cb stops a poll, the rest of the batch is
+	 * dropped. Default: each event as it is read, with no copy.
+	 */
+	bool ordered;
 	size_t :0;
 };
 

@@ -26,6 +26,11 @@ struct {
 	__uint(value_size, sizeof(u32));
 } packed_events SEC(".maps") EMF_EVENT(packed_event);
 
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} sem_events SEC(".maps") EMF_EVENT(sem_event);
+
 SEC("tp/syscalls/sys_enter_getppid")
 int send(void *ctx)
 {
@@ -42,5 +47,7 @@ int send(void *ctx)
 	e->name[0] = label[0];
 	e->color = shade;
 	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_output(&sem_events, &(struct sem_event){ .when = bpf_ktime_get_boot_ns() },
+			   sizeof(struct sem_event), 0);
 	return 0;
 }

@@ -3,6 +3,8 @@
 #ifndef __ALLTYPES_H
 #define __ALLTYPES_H
 
+#include <emf/types.h>
+
 enum color {
 	RED = 0,
 	GREEN = 1,
@@ -63,5 +65,20 @@ struct packed_event {
 	unsigned long long value;
 	unsigned short port;
 } __attribute__((packed));
+
+/* The semantic types of <emf/types.h>, through a third map. */
+struct sem_event {
+	emf_boottime_t when;
+	emf_errno_t err;
+	emf_ret_t ret;
+	emf_signal_t sig;
+	emf_uid_t uid;
+	emf_gid_t gid;
+	emf_syscall_t nr;
+	emf_open_flags_t flags;
+	emf_mode_t mode;
+	emf_ipv4_t v4;
+	char args[24] EMF_ARGV;
+};
 
 #endif /* __ALLTYPES_H */

@@ -1195,6 +1195,446 @@ err:
 	return NULL;
 }
 
+static char *alltypes__sem_event__text(char *p, const void *data, size_t size)
+{
+	const struct alltypes__sem_event *e = (const struct alltypes__sem_event *)data;
+	char *col;
+
+	(void)size;
+	col = p;
+	p = emf_fmt_errno(p, (int64_t)e->err);
+	p = emf_fmt_pad(col, p, 7);
+	*p++ = ' ';
+	col = p;
+	p = emf_fmt_ret(p, (int64_t)e->ret);
+	p = emf_fmt_pad(col, p, 7);
+	*p++ = ' ';
+	col = p;
+	p = emf_fmt_signal(p, (int64_t)e->sig);
+	p = emf_fmt_pad(col, p, 9);
+	*p++ = ' ';
+	col = p;
+	p = emf_fmt_uid(p, (uint32_t)e->uid);
+	p = emf_fmt_pad(col, p, 8);
+	*p++ = ' ';
+	col = p;
+	p = emf_fmt_gid(p, (uint32_t)e->gid);
+	p = emf_fmt_pad(col, p, 8);
+	*p++ = ' ';
+	col = p;
+	p = emf_fmt_syscall(p, (int64_t)e->nr);
+	p = emf_fmt_pad(col, p, 12);
+	*p++ = ' ';
+	col = p;
+	p = emf_fmt_open_flags(p, (uint64_t)(uint32_t)e->flags);
+	p = emf_fmt_pad(col, p, 18);
+	*p++ = ' ';
+	col = p;
+	p = emf_fmt_mode(p, (uint64_t)e->mode);
+	p = emf_fmt_pad(col, p, 5);
+	*p++ = ' ';
+	col = p;
+	p = emf_fmt_ipv4(p, e->v4);
+	p = emf_fmt_pad(col, p, 15);
+	*p++ = ' ';
+	p = emf_fmt_argv(p, e->args, emf_min_size((size - 52) / 1, 24), false);
+	return p;
+}
+
+static char *alltypes__sem_event__json(char *p, const void *data, size_t size)
+{
+	const struct alltypes__sem_event *e = (const struct alltypes__sem_event *)data;
+
+	(void)size;
+	memcpy(p, "\"when\":", 7);
+	p += 7;
+	p = emf_fmt_u64(p, e->when);
+	memcpy(p, ",\"err\":", 7);
+	p += 7;
+	p = emf_fmt_i64(p, e->err);
+	memcpy(p, ",\"err_name\":", 12);
+	p += 12;
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_errno(nb, (int64_t)e->err);
+
+		p = emf_fmt_json_str(p, nb, q - nb);
+	}
+	memcpy(p, ",\"ret\":", 7);
+	p += 7;
+	p = emf_fmt_i64(p, e->ret);
+	memcpy(p, ",\"ret_name\":", 12);
+	p += 12;
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_ret(nb, (int64_t)e->ret);
+
+		p = emf_fmt_json_str(p, nb, q - nb);
+	}
+	memcpy(p, ",\"sig\":", 7);
+	p += 7;
+	p = emf_fmt_i64(p, e->sig);
+	memcpy(p, ",\"sig_name\":", 12);
+	p += 12;
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_signal(nb, (int64_t)e->sig);
+
+		p = emf_fmt_json_str(p, nb, q - nb);
+	}
+	memcpy(p, ",\"uid\":", 7);
+	p += 7;
+	p = emf_fmt_u64(p, e->uid);
+	memcpy(p, ",\"uid_name\":", 12);
+	p += 12;
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_uid(nb, (uint32_t)e->uid);
+
+		p = emf_fmt_json_str(p, nb, q - nb);
+	}
+	memcpy(p, ",\"gid\":", 7);
+	p += 7;
+	p = emf_fmt_u64(p, e->gid);
+	memcpy(p, ",\"gid_name\":", 12);
+	p += 12;
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_gid(nb, (uint32_t)e->gid);
+
+		p = emf_fmt_json_str(p, nb, q - nb);
+	}
+	memcpy(p, ",\"nr\":", 6);
+	p += 6;
+	p = emf_fmt_i64(p, e->nr);
+	memcpy(p, ",\"nr_name\":", 11);
+	p += 11;
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_syscall(nb, (int64_t)e->nr);
+
+		p = emf_fmt_json_str(p, nb, q - nb);
+	}
+	memcpy(p, ",\"flags\":", 9);
+	p += 9;
+	p = emf_fmt_i64(p, e->flags);
+	memcpy(p, ",\"flags_name\":", 14);
+	p += 14;
+	{
+		char nb[EMF_FMT_NAME_MAX],
+			*q = emf_fmt_open_flags(nb, (uint64_t)(uint32_t)e->flags);
+
+		p = emf_fmt_json_str(p, nb, q - nb);
+	}
+	memcpy(p, ",\"mode\":", 8);
+	p += 8;
+	p = emf_fmt_u64(p, e->mode);
+	memcpy(p, ",\"mode_name\":", 13);
+	p += 13;
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_mode(nb, (uint64_t)e->mode);
+
+		p = emf_fmt_json_str(p, nb, q - nb);
+	}
+	memcpy(p, ",\"v4\":", 6);
+	p += 6;
+	*p++ = '"';
+	p = emf_fmt_ipv4(p, e->v4);
+	*p++ = '"';
+	memcpy(p, ",\"args\":", 8);
+	p += 8;
+	p = emf_fmt_argv(p, e->args, emf_min_size((size - 52) / 1, 24), true);
+	return p;
+}
+
+static inline __attribute__((unused)) json_t *
+alltypes__sem_event__jansson_body(const struct alltypes__sem_event *v)
+{
+	json_t *o = json_object();
+
+	if (!o)
+		return NULL;
+	{
+		json_t *v0;
+
+		v0 = emf_json_uint((*v).when);
+		if (!v0 || json_object_set_new(o, "when", v0))
+			goto err;
+	}
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_errno(nb, (int64_t)(*v).err);
+		json_t *sv = emf_json_str(nb, q - nb);
+
+		if (!sv || json_object_set_new(o, "err_name", sv))
+			goto err;
+	}
+	{
+		json_t *v0;
+
+		v0 = json_integer((json_int_t)(*v).err);
+		if (!v0 || json_object_set_new(o, "err", v0))
+			goto err;
+	}
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_ret(nb, (int64_t)(*v).ret);
+		json_t *sv = emf_json_str(nb, q - nb);
+
+		if (!sv || json_object_set_new(o, "ret_name", sv))
+			goto err;
+	}
+	{
+		json_t *v0;
+
+		v0 = json_integer((json_int_t)(*v).ret);
+		if (!v0 || json_object_set_new(o, "ret", v0))
+			goto err;
+	}
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_signal(nb, (int64_t)(*v).sig);
+		json_t *sv = emf_json_str(nb, q - nb);
+
+		if (!sv || json_object_set_new(o, "sig_name", sv))
+			goto err;
+	}
+	{
+		json_t *v0;
+
+		v0 = json_integer((json_int_t)(*v).sig);
+		if (!v0 || json_object_set_new(o, "sig", v0))
+			goto err;
+	}
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_uid(nb, (uint32_t)(*v).uid);
+		json_t *sv = emf_json_str(nb, q - nb);
+
+		if (!sv || json_object_set_new(o, "uid_name", sv))
+			goto err;
+	}
+	{
+		json_t *v0;
+
+		v0 = json_integer((json_int_t)(*v).uid);
+		if (!v0 || json_object_set_new(o, "uid", v0))
+			goto err;
+	}
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_gid(nb, (uint32_t)(*v).gid);
+		json_t *sv = emf_json_str(nb, q - nb);
+
+		if (!sv || json_object_set_new(o, "gid_name", sv))
+			goto err;
+	}
+	{
+		json_t *v0;
+
+		v0 = json_integer((json_int_t)(*v).gid);
+		if (!v0 || json_object_set_new(o, "gid", v0))
+			goto err;
+	}
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_syscall(nb, (int64_t)(*v).nr);
+		json_t *sv = emf_json_str(nb, q - nb);
+
+		if (!sv || json_object_set_new(o, "nr_name", sv))
+			goto err;
+	}
+	{
+		json_t *v0;
+
+		v0 = json_integer((json_int_t)(*v).nr);
+		if (!v0 || json_object_set_new(o, "nr", v0))
+			goto err;
+	}
+	{
+		char nb[EMF_FMT_NAME_MAX],
+			*q = emf_fmt_open_flags(nb, (uint64_t)(uint32_t)(*v).flags);
+		json_t *sv = emf_json_str(nb, q - nb);
+
+		if (!sv || json_object_set_new(o, "flags_name", sv))
+			goto err;
+	}
+	{
+		json_t *v0;
+
+		v0 = json_integer((json_int_t)(*v).flags);
+		if (!v0 || json_object_set_new(o, "flags", v0))
+			goto err;
+	}
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_mode(nb, (uint64_t)(*v).mode);
+		json_t *sv = emf_json_str(nb, q - nb);
+
+		if (!sv || json_object_set_new(o, "mode_name", sv))
+			goto err;
+	}
+	{
+		json_t *v0;
+
+		v0 = json_integer((json_int_t)(*v).mode);
+		if (!v0 || json_object_set_new(o, "mode", v0))
+			goto err;
+	}
+	{
+		char a[EMF_FMT_ADDR_MAX], *q = emf_fmt_ipv4(a, (*v).v4);
+		json_t *sv = json_stringn(a, q - a);
+
+		if (!sv || json_object_set_new(o, "v4", sv))
+			goto err;
+	}
+	{
+		json_t *sv = emf_json_argv((*v).args, 24);
+
+		if (!sv || json_object_set_new(o, "args", sv))
+			goto err;
+	}
+	return o;
+err:
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *alltypes__sem_event__jansson(const void *data, size_t size)
+{
+	const struct alltypes__sem_event *e = (const struct alltypes__sem_event *)data;
+	json_t *o = json_object();
+	size_t lim = emf_min_size((size - 52) / 1, 24);
+
+	(void)size;
+	if (!o)
+		return NULL;
+	{
+		json_t *v0;
+
+		v0 = emf_json_uint(e->when);
+		if (!v0 || json_object_set_new(o, "when", v0))
+			goto err;
+	}
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_errno(nb, (int64_t)e->err);
+		json_t *sv = emf_json_str(nb, q - nb);
+
+		if (!sv || json_object_set_new(o, "err_name", sv))
+			goto err;
+	}
+	{
+		json_t *v0;
+
+		v0 = json_integer((json_int_t)e->err);
+		if (!v0 || json_object_set_new(o, "err", v0))
+			goto err;
+	}
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_ret(nb, (int64_t)e->ret);
+		json_t *sv = emf_json_str(nb, q - nb);
+
+		if (!sv || json_object_set_new(o, "ret_name", sv))
+			goto err;
+	}
+	{
+		json_t *v0;
+
+		v0 = json_integer((json_int_t)e->ret);
+		if (!v0 || json_object_set_new(o, "ret", v0))
+			goto err;
+	}
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_signal(nb, (int64_t)e->sig);
+		json_t *sv = emf_json_str(nb, q - nb);
+
+		if (!sv || json_object_set_new(o, "sig_name", sv))
+			goto err;
+	}
+	{
+		json_t *v0;
+
+		v0 = json_integer((json_int_t)e->sig);
+		if (!v0 || json_object_set_new(o, "sig", v0))
+			goto err;
+	}
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_uid(nb, (uint32_t)e->uid);
+		json_t *sv = emf_json_str(nb, q - nb);
+
+		if (!sv || json_object_set_new(o, "uid_name", sv))
+			goto err;
+	}
+	{
+		json_t *v0;
+
+		v0 = json_integer((json_int_t)e->uid);
+		if (!v0 || json_object_set_new(o, "uid", v0))
+			goto err;
+	}
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_gid(nb, (uint32_t)e->gid);
+		json_t *sv = emf_json_str(nb, q - nb);
+
+		if (!sv || json_object_set_new(o, "gid_name", sv))
+			goto err;
+	}
+	{
+		json_t *v0;
+
+		v0 = json_integer((json_int_t)e->gid);
+		if (!v0 || json_object_set_new(o, "gid", v0))
+			goto err;
+	}
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_syscall(nb, (int64_t)e->nr);
+		json_t *sv = emf_json_str(nb, q - nb);
+
+		if (!sv || json_object_set_new(o, "nr_name", sv))
+			goto err;
+	}
+	{
+		json_t *v0;
+
+		v0 = json_integer((json_int_t)e->nr);
+		if (!v0 || json_object_set_new(o, "nr", v0))
+			goto err;
+	}
+	{
+		char nb[EMF_FMT_NAME_MAX],
+			*q = emf_fmt_open_flags(nb, (uint64_t)(uint32_t)e->flags);
+		json_t *sv = emf_json_str(nb, q - nb);
+
+		if (!sv || json_object_set_new(o, "flags_name", sv))
+			goto err;
+	}
+	{
+		json_t *v0;
+
+		v0 = json_integer((json_int_t)e->flags);
+		if (!v0 || json_object_set_new(o, "flags", v0))
+			goto err;
+	}
+	{
+		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_mode(nb, (uint64_t)e->mode);
+		json_t *sv = emf_json_str(nb, q - nb);
+
+		if (!sv || json_object_set_new(o, "mode_name", sv))
+			goto err;
+	}
+	{
+		json_t *v0;
+
+		v0 = json_integer((json_int_t)e->mode);
+		if (!v0 || json_object_set_new(o, "mode", v0))
+			goto err;
+	}
+	{
+		char a[EMF_FMT_ADDR_MAX], *q = emf_fmt_ipv4(a, e->v4);
+		json_t *sv = json_stringn(a, q - a);
+
+		if (!sv || json_object_set_new(o, "v4", sv))
+			goto err;
+	}
+	{
+		json_t *sv = emf_json_argv(e->args, lim);
+
+		if (!sv || json_object_set_new(o, "args", sv))
+			goto err;
+	}
+	return o;
+err:
+	json_decref(o);
+	return NULL;
+}
+
 static const struct emf_field alltypes__inner__fields[] = {
 	{
 		.name = "s",
@@ -1521,14 +1961,113 @@ const struct emf_event_type alltypes__packed_event__type = {
 	.to_json = alltypes__packed_event__jansson,
 };
 
+static const struct emf_field alltypes__sem_event__fields[] = {
+	{
+		.name = "when",
+		.kind = EMF_FIELD_UINT,
+		.offset = 0,
+		.size = 8,
+		.semantic = EMF_SEM_BOOTTIME,
+	},
+	{
+		.name = "err",
+		.kind = EMF_FIELD_INT,
+		.offset = 8,
+		.size = 4,
+		.semantic = EMF_SEM_ERRNO,
+	},
+	{
+		.name = "ret",
+		.kind = EMF_FIELD_INT,
+		.offset = 16,
+		.size = 8,
+		.semantic = EMF_SEM_RET,
+	},
+	{
+		.name = "sig",
+		.kind = EMF_FIELD_INT,
+		.offset = 24,
+		.size = 4,
+		.semantic = EMF_SEM_SIGNAL,
+	},
+	{
+		.name = "uid",
+		.kind = EMF_FIELD_UINT,
+		.offset = 28,
+		.size = 4,
+		.semantic = EMF_SEM_UID,
+	},
+	{
+		.name = "gid",
+		.kind = EMF_FIELD_UINT,
+		.offset = 32,
+		.size = 4,
+		.semantic = EMF_SEM_GID,
+	},
+	{
+		.name = "nr",
+		.kind = EMF_FIELD_INT,
+		.offset = 36,
+		.size = 4,
+		.semantic = EMF_SEM_SYSCALL,
+	},
+	{
+		.name = "flags",
+		.kind = EMF_FIELD_INT,
+		.offset = 40,
+		.size = 4,
+		.semantic = EMF_SEM_OPEN_FLAGS,
+	},
+	{
+		.name = "mode",
+		.kind = EMF_FIELD_UINT,
+		.offset = 44,
+		.size = 4,
+		.semantic = EMF_SEM_MODE,
+	},
+	{
+		.name = "v4",
+		.kind = EMF_FIELD_IPV4,
+		.offset = 48,
+		.size = 4,
+	},
+	{
+		.name = "args",
+		.kind = EMF_FIELD_STRING,
+		.offset = 52,
+		.size = 24,
+		.count = 24,
+		.semantic = EMF_SEM_ARGV,
+	},
+};
+
+const struct emf_event_type alltypes__sem_event__type = {
+	.name = "sem_event",
+	.size = 80,
+	.min_size = 52,
+	.n_fields = 11,
+	.fields = alltypes__sem_event__fields,
+	.text_header =
+		"ERR     RET     SIG       UID      GID      NR           FLAGS              MODE  V4              ARGS",
+	.text_max = 2368,
+	.json_max = 13856,
+	.render_text = alltypes__sem_event__text,
+	.render_json = alltypes__sem_event__json,
+	.to_json = alltypes__sem_event__jansson,
+	.time_clock = EMF_CLOCK_BOOTTIME,
+	.time_offset = 0,
+};
+
 static const struct emf_output alltypes__outputs[] = {
 	{ "packed_events", EMF_OUTPUT_PERFBUF, &alltypes__packed_event__type },
 	{ "events", EMF_OUTPUT_RINGBUF, &alltypes__event__type },
+	{ "sem_events", EMF_OUTPUT_RINGBUF, &alltypes__sem_event__type },
 };
 
 static const struct emf_event_type *const alltypes__events[] = {
 	&alltypes__event__type,
 	&alltypes__packed_event__type,
+	&alltypes__sem_event__type,
 };
 
 static const struct emf_enum_value alltypes_opt__enum4[] = {
@@ -1638,7 +2177,7 @@ const struct emf_plugin_desc alltypes__plugin = {
 	.description = "codegen test: every field kind",
 	.priority = 70,
 	.ops = &alltypes__ops,
-	.n_outputs = 2,
+	.n_outputs = 3,
 	.outputs = alltypes__outputs,
 	.n_events = sizeof(alltypes__events) / sizeof(alltypes__events[0]),
 	.events = alltypes__events,

@@ -151,6 +151,44 @@ EMF_LAYOUT_ASSERT(offsetof(struct alltypes__packed_event, value) == 1,
 EMF_LAYOUT_ASSERT(offsetof(struct alltypes__packed_event, port) == 9,
 		  "struct alltypes__packed_event.port: offset differs from the BPF object's (9)");
 
+struct alltypes__sem_event {
+	uint64_t when;
+	int32_t err;
+	int64_t ret;
+	int32_t sig;
+	uint32_t uid;
+	uint32_t gid;
+	int32_t nr;
+	int32_t flags;
+	uint32_t mode;
+	uint32_t v4;
+	char args[24];
+};
+EMF_LAYOUT_ASSERT(sizeof(struct alltypes__sem_event) == 80,
+		  "struct alltypes__sem_event: size differs from the BPF object's (80)");
+EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, when) == 0,
+		  "struct alltypes__sem_event.when: offset differs from the BPF object's (0)");
+EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, err) == 8,
+		  "struct alltypes__sem_event.err: offset differs from the BPF object's (8)");
+EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, ret) == 16,
+		  "struct alltypes__sem_event.ret: offset differs from the BPF object's (16)");
+EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, sig) == 24,
+		  "struct alltypes__sem_event.sig: offset differs from the BPF object's (24)");
+EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, uid) == 28,
+		  "struct alltypes__sem_event.uid: offset differs from the BPF object's (28)");
+EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, gid) == 32,
+		  "struct alltypes__sem_event.gid: offset differs from the BPF object's (32)");
+EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, nr) == 36,
+		  "struct alltypes__sem_event.nr: offset differs from the BPF object's (36)");
+EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, flags) == 40,
+		  "struct alltypes__sem_event.flags: offset differs from the BPF object's (40)");
+EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, mode) == 44,
+		  "struct alltypes__sem_event.mode: offset differs from the BPF object's (44)");
+EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, v4) == 48,
+		  "struct alltypes__sem_event.v4: offset differs from the BPF object's (48)");
+EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, args) == 52,
+		  "struct alltypes__sem_event.args: offset differs from the BPF object's (52)");
+
 extern const struct emf_event_type alltypes__inner__type;
 
 /*
@@ -191,6 +229,20 @@ static inline const struct alltypes__packed_event *alltypes__packed_event__from(
 										size_t size)
 {
 	return size >= 11 ? (const struct alltypes__packed_event *)data : NULL;
+}
+
+extern const struct emf_event_type alltypes__sem_event__type;
+
+/*
+ * alltypes__sem_event__from - the sem_event in an event buffer
+ *
+ * Returns @data as a typed pointer, or NULL when @size is shorter than the
+ * struct's fixed part. No copy is made.
+ */
+static inline const struct alltypes__sem_event *alltypes__sem_event__from(const void *data,
+									  size_t size)
+{
+	return size >= 52 ? (const struct alltypes__sem_event *)data : NULL;
 }
 
 /* alltypes__set_level - set option level before the plugin is loaded; 0 or -errno */

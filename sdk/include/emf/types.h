@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Semantic types for event headers.
+ *
+ * A plugin's event header declares its fields with these typedefs to say what
+ * a number means; emf-codegen finds the typedef names in the object's BTF and
+ * compiles the matching rendering into the decoder. The layout is that of the
+ * underlying C type, so BPF code fills them as plain integers. This header
+ * uses only C's own types: it is included by BPF code (through
+ * <emf/emf.bpf.h>) and by host code alike.
+ */
+#ifndef __EMF_TYPES_H
+#define __EMF_TYPES_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Timestamps, in nanoseconds: emf_ktime_t from bpf_ktime_get_ns()
+ * (CLOCK_MONOTONIC), emf_boottime_t from bpf_ktime_get_boot_ns()
+ * (CLOCK_BOOTTIME, which keeps counting in suspend). The first top-level
+ * field of either type is the event's time: the SDK converts it to wall-clock
+ * time (struct emf_event.time_ns) and orders events by it; emf-agent shows it
+ * in its TIME column and as "time" in JSON, where the field itself keeps the
+ * raw value. An event without one is stamped with the time it was read.
+ */
+typedef unsigned long long emf_ktime_t;
+typedef unsigned long long emf_boottime_t;
+
+/*
+ * Numbers with names. Text shows the name; JSON keeps the number under the
+ * field's name and adds the name as "FIELD_name" (a string, what text shows).
+ * A value without a name (an unknown uid, say) shows as its number.
+ *   emf_errno_t       an errno, either sign: "ENOENT"
+ *   emf_ret_t         a syscall result: the number when >= 0, "ENOENT" for -ENOENT
+ *   emf_signal_t      a signal number: "SIGTERM"
+ *   emf_uid_t         a user id: its user name, "root"
+ *   emf_gid_t         a group id: its group name
+ *   emf_syscall_t     a syscall number of this machine's architecture: "openat"
+ *   emf_open_flags_t  open(2) flags: "O_WRONLY|O_CREAT|O_CLOEXEC"
+ *   emf_mode_t        a file mode, in octal: "0644"
+ */
+typedef int emf_errno_t;
+typedef long long emf_ret_t;
+typedef int emf_signal_t;
+typedef unsigned int emf_uid_t;
+typedef unsigned int emf_gid_t;
+typedef int emf_syscall_t;
+typedef int emf_open_flags_t;
+typedef unsigned int emf_mode_t;
+
+/*
+ * EMF_ARGV on a char array member: NUL-separated strings, as an exec's argv
+ * read with bpf_probe_read_user() into one buffer ("ls\0-l\0/tmp\0"). Text
+ * shows them joined by spaces, JSON as an array of strings. The strings end
+ * at the first empty one, or at the end of what arrived when it is the last
+ * member of an event sent cut short.
+ *
+ *   char args[512] EMF_ARGV;
+ */
+#define EMF_ARGV __attribute__((btf_decl_tag("emf.argv")))
+
+/*
+ * Network addresses: emf_ipv4_t holds an IPv4 address in network byte order
+ * ("10.0.0.1"); emf_ipaddr_t holds 16 bytes: an IPv6 address ("::1"), or an
+ * IPv4 one either in its first 4 bytes with the rest zero or v4-mapped
+ * (::ffff:a.b.c.d), both rendered "a.b.c.d".
+ */
+typedef unsigned int emf_ipv4_t;
+typedef unsigned char emf_ipaddr_t[16];
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* __EMF_TYPES_H */

@@ -4,6 +4,8 @@
 #define __EMF_AGENT_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
 #include <sys/types.h>
 
 #include <emf/runtime.h>
@@ -92,5 +94,36 @@ int agent_metrics_setup(struct agent_metrics *am, struct emf_runtime *rt, const 
 void agent_metrics_publish(struct agent_metrics *am);
 
 void agent_metrics_free(struct agent_metrics *am);
+
+/* --time=FMT: the TIME column of text output. */
+enum agent_time {
+	AGENT_TIME_NONE, /* no column */
+	AGENT_TIME_CLOCK, /* 17:20:01, local */
+	AGENT_TIME_MS, /* 17:20:01.123 */
+	AGENT_TIME_US, /* 17:20:01.123456 */
+	AGENT_TIME_REL, /* seconds since the agent started, 0.001234 */
+	AGENT_TIME_ISO, /* RFC 3339 local time with ns, 2026-12-02T17:20:01.123456789+00:00 */
+};
+
+/* Renders event times; zero-initialise, then set fmt and start_ns. */
+struct agent_clock {
+	enum agent_time fmt;
+	uint64_t start_ns; /* wall clock at start, for AGENT_TIME_REL */
+	time_t local_sec, utc_sec; /* the second the cached text is of */
+	char local[32], utc[32], zone[8];
+	size_t local_len, utc_len;
+};
+
+/* The longest text agent_time_text() or agent_time_json() writes. */
+#define AGENT_TIME_MAX 48
+
+/* Parse a --time name into @t; returns 0, or -1 for an unknown name. */
+int agent_time_parse(const char *s, enum agent_time *t);
+/* The TIME column's width for @c's format (0 for none). */
+int agent_time_width(const struct agent_clock *c);
+/* Write wall-clock time @ns (ns since the epoch) as @c's format; returns the end. */
+char *agent_time_text(struct agent_clock *c, char *p, uint64_t ns);
+/* Write @ns as a quoted RFC 3339 UTC time with nanoseconds; returns the end. */
+char *agent_time_json(struct agent_clock *c, char *p, uint64_t ns);
 
 #endif /* __EMF_AGENT_H */

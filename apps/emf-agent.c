@@ -62,6 +62,7 @@ enum {
 	OPT_CONTROL_GROUP,
 	OPT_METRICS,
 	OPT_METRIC,
+	OPT_TIME,
 };
 
 static volatile sig_atomic_t exiting, rescan;
@@ -103,6 +104,7 @@ struct agent {
 	bool want_printk;
 	struct agent_printk printk; /* --printk */
 	struct emf_buf out;
+	struct agent_clock clock;
 	size_t name_width;
 	bool write_failed;
 };
@@ -124,7 +126,12 @@ static void usage(FILE *f)
 		"line, until interrupted (Ctrl-C) or until --duration has passed. Needs root.\n"
 		"\n"
 		"Options:\n"
-		"  -j, --json             print one JSON object per event\n"
+		"  -j, --json             print one JSON object per event, with its \"time\"\n"
+		"                         (RFC 3339, UTC, nanoseconds)\n"
+		"      --time=FMT         the TIME column of text output: ms (17:20:01.123,\n"
+		"                         the default), clock (17:20:01), us, rel (seconds\n"
+		"                         since the start), iso (RFC 3339, local) or none\n"
+		"  -T                     same as --time=clock\n"
 		"  -l, --list             list the plugins in start order and exit\n"
 		"  -d, --duration SECS    stop after SECS seconds\n"
 		"  -p, --plugin NAME      run only this plugin (repeatable)\n"
@@ -293,7 +300,7 @@ static int on_event(void *ctx, const struct emf_event *ev)
 	const char *pname = emf_plugin__name(ev->plugin);
 	size_t pl = strlen(pname), el = strlen(ev->type->name);
 	size_t need = (a->json ? ev->type->json_max : ev->type->text_max) + pl + el + 64 +
-		      a->name_width;
+		      AGENT_TIME_MAX + a->name_width;
 	char *p = emf_buf__reserve(&a->out, need), *start;
 
 	emf_metrics__event(a->metrics.m, ev);
@@ -309,11 +316,17 @@ static int on_event(void *ctx, const struct emf_event *ev)
 		p += 11;
 		memcpy(p, ev->type->name, el);
 		p += el;
-		memcpy(p, "\",", 2);
-		p += 2;
+		memcpy(p, "\",\"time\":", 9);
+		p = agent_time_json(&a->clock, p + 9, ev->time_ns);
+		*p++ = ',';
 		p = ev->type->render_json(p, ev->data, ev->size);
 		*p++ = '}';
 	} else {
+		if (a->clock.fmt != AGENT_TIME_NONE) {
+			p = agent_time_text(&a->clock, p, ev->time_ns);
+			p = emf_fmt_pad(start, p, agent_time_width(&a->clock) + 1);
+			start = p;
+		}
 		memcpy(p, pname, pl);
 		p = emf_fmt_pad(start, p + pl, a->name_width + 1);
 		p = ev->type->render_text(p, ev->data, ev->size);
@@ -395,9 +408,12 @@ static void print_headers(struct agent *a, struct emf_runtime *rt)
 
 			for (k = 0; k < j && d->outputs[k].event != d->outputs[j].event; k++)
 				;
-			if (k == j)
-				printf("%-*s %s\n", (int)a->name_width, "PLUGIN",
-				       d->outputs[j].event->text_header);
+			if (k != j)
+				continue;
+			if (a->clock.fmt != AGENT_TIME_NONE)
+				printf("%-*s ", agent_time_width(&a->clock), "TIME");
+			printf("%-*s %s\n", (int)a->name_width, "PLUGIN",
+			       d->outputs[j].event->text_header);
 		}
 	}
 	fflush(stdout);
@@ -641,6 +657,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "control-group", required_argument, NULL, OPT_CONTROL_GROUP },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "metric", required_argument, NULL, OPT_METRIC },
+		{ "time", required_argument, NULL, OPT_TIME },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -649,8 +666,19 @@ static int parse_args(struct agent *a, int argc, char **argv)
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "jld:p:x:a:vhV", opts, NULL)) != -1) {
+	a->clock.fmt = AGENT_TIME_MS;
+	while ((c = getopt_long(argc, argv, "jld:p:x:a:TvhV", opts, NULL)) != -1) {
 		switch (c) {
+		case 'T':
+			a->clock.fmt = AGENT_TIME_CLOCK;
+			break;
+		case OPT_TIME:
+			if (agent_time_parse(optarg, &a->clock.fmt)) {
+				fprintf(stderr, "emf-agent: invalid --time '%s': give ms, clock, us, rel, iso or none\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
 		case 'j':
 			a->json = true;
 			break;
@@ -1075,6 +1103,7 @@ int main(int argc, char **argv)
 		.drain_ms = a.drain_ms,
 		.sample_cb = on_sample,
 		.lost_cb = on_lost,
+		.ordered = true,
 	});
 	if (!rt) {
 		fprintf(stderr, "emf-agent: failed to create the runtime: %s\n", emf_strerror(errno));
@@ -1174,6 +1203,12 @@ int main(int argc, char **argv)
 			n += emf_plugin__state(emf_runtime__plugin(rt, i)) == EMF_PLUGIN_ATTACHED;
 		fprintf(stderr, "emf-agent: running %zu plugin%s; Ctrl-C to stop\n", n,
 			n == 1 ? "" : "s");
+	}
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		a.clock.start_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	}
 	if (!a.json)
 		print_headers(&a, rt);

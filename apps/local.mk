@@ -5,6 +5,7 @@ apps_emf_agent_SOURCES = \
 	apps/agent.h \
 	apps/agent_dyn.c \
 	apps/agent_metrics.c \
+	apps/agent_out.c \
 	apps/agent_printk.c \
 	apps/emf-agent.c \
 	$(NULL)

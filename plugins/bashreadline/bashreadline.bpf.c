@@ -41,6 +41,7 @@ int BPF_KRETPROBE(handle_readline_return, const char *line)
 	e = emf_reserve(&events, sizeof(*e));
 	if (!e)
 		return 0;
+	e->ts = bpf_ktime_get_ns();
 	e->pid = pid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));

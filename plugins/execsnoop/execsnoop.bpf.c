@@ -26,6 +26,7 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
 	e = emf_reserve(&events, sizeof(*e));
 	if (!e)
 		return 0;
+	e->ts = bpf_ktime_get_ns();
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	e->uid = (unsigned int)bpf_get_current_uid_gid();

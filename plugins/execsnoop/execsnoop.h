@@ -2,10 +2,13 @@
 #ifndef __EXECSNOOP_H
 #define __EXECSNOOP_H
 
+#include <emf/types.h>
+
 #define TASK_COMM_LEN 16
 #define MAX_FILENAME_LEN 127
 
 struct event {
+	emf_ktime_t ts; /* bpf_ktime_get_ns() at the event: its time */
 	int pid;
 	int ppid;
 	unsigned int uid;

@@ -47,6 +47,7 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	e = emf_reserve(&events, sizeof(*e));
 	if (!e)
 		return 0;
+	e->ts = bpf_ktime_get_ns();
 	e->duration_ns = bpf_ktime_get_ns() - task->start_time;
 	e->pid = pid;
 	e->tid = task->pid;

@@ -2,9 +2,12 @@
 #ifndef __EXITSNOOP_H
 #define __EXITSNOOP_H
 
+#include <emf/types.h>
+
 #define TASK_COMM_LEN 16
 
 struct event {
+	emf_ktime_t ts; /* bpf_ktime_get_ns() at the event: its time */
 	__u64 duration_ns; /* from the task's start to its exit */
 	int pid;
 	int tid;

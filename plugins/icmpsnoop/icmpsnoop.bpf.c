@@ -62,6 +62,7 @@ int icmpsnoop_rx(struct xdp_md *ctx)
 	if (!e)
 		return XDP_PASS;
 	__builtin_memset(e, 0, sizeof(*e));
+	e->ts = bpf_ktime_get_ns();
 	e->ifindex = ctx->ingress_ifindex;
 	e->len = end - data;
 	e->family = p->family;

@@ -2,7 +2,10 @@
 #ifndef __ICMPSNOOP_H
 #define __ICMPSNOOP_H
 
+#include <emf/types.h>
+
 struct event {
+	emf_ktime_t ts; /* bpf_ktime_get_ns() at the event: its time */
 	unsigned int ifindex; /* interface the packet came in on */
 	unsigned int len; /* packet length */
 	emf_ipaddr_t saddr; /* IPv4 in the first 4 bytes, or IPv6 */

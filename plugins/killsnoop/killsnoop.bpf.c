@@ -42,6 +42,7 @@ int killsnoop_exit(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	e = emf_reserve(&events, sizeof(*e));
 	if (e) {
+		e->ts = in->ts; /* when the syscall was entered */
 		e->pid = id >> 32;
 		e->tid = tid;
 		if (in->nr == SYSDISPATCH_NR_TGKILL) {

@@ -2,10 +2,13 @@
 #ifndef __KILLSNOOP_H
 #define __KILLSNOOP_H
 
+#include <emf/types.h>
+
 #define KILLSNOOP_COMM_LEN 16
 #define KILLSNOOP_SYSCALL_LEN 8
 
 struct event {
+	emf_ktime_t ts; /* bpf_ktime_get_ns() at the event: its time */
 	unsigned int pid; /* sender's process */
 	unsigned int tid; /* sender's thread */
 	int target; /* kill(): a pid (or group); tkill(), tgkill(): a thread id */

@@ -74,6 +74,7 @@ int handle_openat_exit(struct trace_event_raw_sys_exit *ctx)
 	e = emf_reserve(&events, sizeof(*e));
 	if (!e)
 		goto cleanup;
+	e->ts = bpf_ktime_get_ns();
 	e->pid = id >> 32;
 	e->tid = tid;
 	e->uid = (__u32)bpf_get_current_uid_gid();

@@ -2,10 +2,13 @@
 #ifndef __OPENSNOOP_H
 #define __OPENSNOOP_H
 
+#include <emf/types.h>
+
 #define TASK_COMM_LEN 16
 #define PATH_LEN 256
 
 struct event {
+	emf_ktime_t ts; /* bpf_ktime_get_ns() at the event: its time */
 	int pid;
 	int tid;
 	unsigned int uid;

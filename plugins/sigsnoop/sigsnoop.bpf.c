@@ -59,6 +59,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info, struc
 	e = emf_reserve(&events, sizeof(*e));
 	if (!e)
 		return 0;
+	e->ts = bpf_ktime_get_ns();
 	e->pid = pid;
 	e->target_pid = tpid;
 	e->sig = sig;

@@ -2,6 +2,8 @@
 #ifndef __SIGSNOOP_H
 #define __SIGSNOOP_H
 
+#include <emf/types.h>
+
 #define TASK_COMM_LEN 16
 
 /* What became of a generated signal (the kernel's TRACE_SIGNAL_* values). */
@@ -14,6 +16,7 @@ enum sigsnoop_result {
 };
 
 struct event {
+	emf_ktime_t ts; /* bpf_ktime_get_ns() at the event: its time */
 	int pid; /* the sender: the task running when the signal was generated */
 	int target_pid;
 	int sig;

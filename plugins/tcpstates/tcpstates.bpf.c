@@ -63,6 +63,7 @@ int BPF_PROG(handle_set_state, const struct sock *sk, const int oldstate, const 
 	e = emf_reserve(&events, sizeof(*e));
 	if (!e)
 		goto out;
+	e->ts = bpf_ktime_get_ns();
 	start = bpf_map_lookup_elem(&timestamps, &key);
 	e->skaddr = (void *)sk;
 	e->delta_us = start ? (now - *start) / 1000 : 0;

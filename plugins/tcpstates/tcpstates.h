@@ -2,6 +2,8 @@
 #ifndef __TCPSTATES_H
 #define __TCPSTATES_H
 
+#include <emf/types.h>
+
 #define TASK_COMM_LEN 16
 
 /* The kernel's TCP states (include/net/tcp_states.h), named apart from vmlinux.h's. */
@@ -22,6 +24,7 @@ enum tcpstates_state {
 };
 
 struct event {
+	emf_ktime_t ts; /* bpf_ktime_get_ns() at the event: its time */
 	void *skaddr; /* the socket, to follow one connection through its states */
 	__u64 delta_us; /* time spent in oldstate (0 when first seen) */
 	int pid; /* the task running at the change: often not the owner (softirq) */

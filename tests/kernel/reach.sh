@@ -20,7 +20,7 @@ sleep_plugin() {
 	[ -z "${3:-}" ] || "$3"
 	stop_agent
 	[ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }
-	events=$(grep "^{\"plugin\":\"$1\",\"event\":\"event\",\"pid\":$pid,\"tid\":$pid," "$TMPD/out")
+	events=$(grep "^{\"plugin\":\"$1\",\"event\":\"event\",\"time\":\"[^\"]*\",\"pid\":$pid,\"tid\":$pid," "$TMPD/out")
 	[ "$(echo "$events" | grep -c .)" = 2 ] ||
 		{ echo "$events"; head -5 "$TMPD/out"; fail "want 2 events of pid $pid, have $(echo "$events" | grep -c .)"; }
 	echo "$events" | head -1 | grep -q "\"point\":\"SLEEP_ENTRY\",\"value\":123000000,\"comm\":\"$child\"}$" ||

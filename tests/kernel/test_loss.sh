@@ -105,7 +105,7 @@ ringflood_case() {
 	run "ringflood $output ($4), reader stopped" 20000 "$stall" getpgid "$arg" -- \
 		ringflood.targ_pid --json --plugin "$RINGFLOOD" -p ringflood \
 		--ring-size "ringflood:$output=$size"
-	got=$(grep -c "^{\"plugin\":\"ringflood\",\"event\":\"event\",\"pid\":$gpid," "$TMPD/out")
+	got=$(grep -c "^{\"plugin\":\"ringflood\",\"event\":\"event\",\"time\":\"[^\"]*\",\"pid\":$gpid," "$TMPD/out")
 	check "ringflood $output ($4), reader stopped" "$n" "$got" ringflood "$output" "$output" json
 	[ "$(lost_of "$output")" -gt 0 ] || fail "ringflood $output: a stopped reader lost nothing"
 	for other in rb rb_out perf_events; do

@@ -29,7 +29,7 @@ expect_usage "expected NAME=PLUGIN.EVENT:count" -p opensnoop --metric 'o=opensno
 expect_usage "no plugin named 'nosuch'" -p opensnoop --metric 'o=nosuch.event:count'
 expect_usage "no plugin named 'execsnoop'" -p opensnoop --metric 'o=execsnoop.event:count'
 expect_usage "sends no event 'evt' (events: event)" -p opensnoop --metric 'o=opensnoop.evt:count'
-expect_usage "has no field 'file' (fields: pid, tid, uid, ret, flags, mode, comm, path)" \
+expect_usage "has no field 'file' (fields: ts, pid, tid, uid, ret, flags, mode, comm, path)" \
 	-p opensnoop --metric 'o=opensnoop.event:count by comm,file'
 expect_usage "field 'comm' is a string, not a number to sum" -p opensnoop \
 	--metric 'o=opensnoop.event:sum comm'

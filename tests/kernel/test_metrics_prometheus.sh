@@ -103,7 +103,7 @@ wait_value "execs_total{comm=\"$bin_name\"}" "$M" ||
 
 # What the agent counted itself: the lines of its own event output.
 seen_opens=$(grep -c -F " $uniq_file" "$TMPD/out")
-seen_execs=$(grep '^execsnoop ' "$TMPD/out" | grep -c -F " $bin_name ")
+seen_execs=$(grep -E '^[0-9:.]+ +execsnoop ' "$TMPD/out" | grep -c -F " $bin_name ")
 [ "$seen_opens" = "$N" ] || fail "the agent printed $seen_opens opens of $uniq_file, prometheus has $N"
 [ "$seen_execs" = "$M" ] || fail "the agent printed $seen_execs execs of $bin_name, prometheus has $M"
 

@@ -32,7 +32,7 @@ check_no_leak
 # $1 pid, $2 denied, $3 name: exactly one such event.
 check_event() {
 	local line
-	line=$(grep "^{\"plugin\":\"lsmtest\",\"event\":\"event\",\"pid\":$1,\"denied\":$2,\"comm\":\"cat\",\"name\":\"$3\"}$" "$TMPD/out")
+	line=$(grep "^{\"plugin\":\"lsmtest\",\"event\":\"event\",\"time\":\"[^\"]*\",\"pid\":$1,\"denied\":$2,\"comm\":\"cat\",\"name\":\"$3\"}$" "$TMPD/out")
 	[ "$(echo "$line" | grep -c .)" = 1 ] ||
 		{ grep lsmtest "$TMPD/out" | head -5; fail "want one event of pid $1 for $3 with denied $2"; }
 	echo "  $line"

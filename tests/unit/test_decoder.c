@@ -25,6 +25,7 @@ static void *make_event(size_t size, const char *comm, const char *filename)
 	void *buf = malloc(size);
 
 	memset(&e, 0, sizeof(e));
+	e.ts = 123456789;
 	e.pid = 4242;
 	e.ppid = -1;
 	e.uid = 4000000000u;
@@ -53,12 +54,15 @@ static void test_layout(void)
 	CU_ASSERT_EQUAL(T->size, sizeof(struct execsnoop__event));
 	CU_ASSERT_EQUAL(T->min_size, offsetof(struct execsnoop__event, filename));
 	CU_ASSERT_STRING_EQUAL(T->name, "event");
-	CU_ASSERT_EQUAL(T->n_fields, 5);
-	CU_ASSERT_STRING_EQUAL(T->fields[3].name, "comm");
-	CU_ASSERT_EQUAL(T->fields[3].kind, EMF_FIELD_STRING);
-	CU_ASSERT_EQUAL(T->fields[3].count, 16);
-	CU_ASSERT_EQUAL(T->fields[2].kind, EMF_FIELD_UINT);
-	CU_ASSERT_EQUAL(emf_event_type__field(T, "ppid")->offset, 4);
+	CU_ASSERT_EQUAL(T->n_fields, 6);
+	CU_ASSERT_STRING_EQUAL(T->fields[4].name, "comm");
+	CU_ASSERT_EQUAL(T->fields[4].kind, EMF_FIELD_STRING);
+	CU_ASSERT_EQUAL(T->fields[4].count, 16);
+	CU_ASSERT_EQUAL(T->fields[3].kind, EMF_FIELD_UINT);
+	CU_ASSERT_EQUAL(emf_event_type__field(T, "ppid")->offset, 12);
+	/* The emf_ktime_t field is the event's time, on the monotonic clock. */
+	CU_ASSERT_EQUAL(T->time_clock, EMF_CLOCK_MONOTONIC);
+	CU_ASSERT_EQUAL(T->time_offset, offsetof(struct execsnoop__event, ts));
 	CU_ASSERT_PTR_NULL(emf_event_type__field(T, "nope"));
 	CU_ASSERT_STRING_EQUAL(T->text_header, "PID     PPID    UID     COMM             FILENAME");
 	CU_ASSERT_PTR_EQUAL(execsnoop__plugin.outputs[0].event, T);
@@ -78,7 +82,7 @@ static void test_full_event(void)
 	s = render(T->render_text, T->text_max, buf, T->size);
 	CU_ASSERT_STRING_EQUAL(s, "4242    -1      4000000000 bash             /usr/bin/bash");
 	s = render(T->render_json, T->json_max, buf, T->size);
-	CU_ASSERT_STRING_EQUAL(s, "\"pid\":4242,\"ppid\":-1,\"uid\":4000000000,\"comm\":\"bash\","
+	CU_ASSERT_STRING_EQUAL(s, "\"ts\":123456789,\"pid\":4242,\"ppid\":-1,\"uid\":4000000000,\"comm\":\"bash\","
 				  "\"filename\":\"/usr/bin/bash\"");
 	/* The jansson object and the JSON-lines writer say the same thing. */
 	j = T->to_json(buf, T->size);
@@ -104,7 +108,7 @@ static void test_unterminated_and_escapes(void)
 	char *s, wrapped[4200];
 
 	s = render(T->render_json, T->json_max, buf, T->size);
-	CU_ASSERT_STRING_EQUAL(s, "\"pid\":4242,\"ppid\":-1,\"uid\":4000000000,"
+	CU_ASSERT_STRING_EQUAL(s, "\"ts\":123456789,\"pid\":4242,\"ppid\":-1,\"uid\":4000000000,"
 				  "\"comm\":\"0123456789abcdef\","
 				  "\"filename\":\"a\\\"b\\\\c\\n\\u0001\\u00ff\"");
 	snprintf(wrapped, sizeof(wrapped), "{%s}", s);
@@ -130,7 +134,7 @@ static void test_trailing_string_cut(void)
 	CU_ASSERT_PTR_NOT_NULL(execsnoop__event__from(buf, size));
 	CU_ASSERT_EQUAL(emf_event_type__check(T, size), 0);
 	s = render(T->render_json, T->json_max, buf, size);
-	CU_ASSERT_STRING_EQUAL(s, "\"pid\":4242,\"ppid\":-1,\"uid\":4000000000,\"comm\":\"sh\","
+	CU_ASSERT_STRING_EQUAL(s, "\"ts\":123456789,\"pid\":4242,\"ppid\":-1,\"uid\":4000000000,\"comm\":\"sh\","
 				  "\"filename\":\"/usr\"");
 	j = T->to_json(buf, size);
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "filename")), "/usr");

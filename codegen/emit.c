@@ -1031,6 +1031,7 @@ static int setup(struct cg_emitter *e, struct cg_plugin *p, FILE *f)
 /* An emf_field literal describing a whole key or value of type @id. */
 static void emit_field_literal(struct cg_emitter *e, const char *name, __u32 id)
 {
+	const char *sem = cg_type_sem(e, id);
 	__u32 cnt = 0, el;
 
 	id = cg_resolve(e->btf, id);
@@ -1043,6 +1044,8 @@ static void emit_field_literal(struct cg_emitter *e, const char *name, __u32 id)
 	cg_out(e, "\t\t\t.size = %u,\n", (__u32)btf__resolve_size(e->btf, id));
 	if (cnt)
 		cg_out(e, "\t\t\t.count = %u,\n", cnt);
+	if (sem)
+		cg_out(e, "\t\t\t.semantic = %s,\n", sem);
 	if (btf_is_composite(cg_type_of(e, el)))
 		cg_out(e, "\t\t\t.type = &%s__type,\n", find_type(e, el)->fname);
 	cg_out(e, "\t\t},\n");

@@ -64,6 +64,8 @@ enum cg_special {
 enum cg_special cg_special_of(const struct cg_emitter *e, __u32 sid, int i);
 /* Its EMF_SEM_* as C text, or NULL. */
 const char *cg_special_sem(const struct cg_emitter *e, __u32 sid, int i);
+/* The EMF_SEM_* of a type @id (unresolved, typedefs kept) as C text, or NULL. */
+const char *cg_type_sem(const struct cg_emitter *e, __u32 id);
 /* Its text column width, 0 for the plain rule. */
 int cg_special_width(const struct cg_emitter *e, __u32 sid, int i);
 /* Upper bound of what is written for it, given @plain for the plain rendering. */

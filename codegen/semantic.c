@@ -102,6 +102,13 @@ enum cg_special cg_special_of(const struct cg_emitter *e, __u32 sid, int i)
 	return in ? in->sp : CG_PLAIN;
 }
 
+const char *cg_type_sem(const struct cg_emitter *e, __u32 id)
+{
+	const struct cg_special_info *in = info_of_type(e, id);
+
+	return in ? in->sem : NULL;
+}
+
 const char *cg_special_sem(const struct cg_emitter *e, __u32 sid, int i)
 {
 	const struct cg_special_info *in = info_of(e, sid, i);

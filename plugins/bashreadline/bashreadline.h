@@ -10,7 +10,7 @@
 struct event {
 	emf_ktime_t ts; /* bpf_ktime_get_ns() at the event: its time */
 	int pid;
-	unsigned int uid;
+	emf_uid_t uid;
 	char comm[TASK_COMM_LEN];
 	char line[MAX_LINE_LEN];
 };

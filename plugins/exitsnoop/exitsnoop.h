@@ -13,7 +13,7 @@ struct event {
 	int tid;
 	int ppid;
 	int exit_code; /* the status passed to exit(), 0 when killed by a signal */
-	int sig; /* the signal that killed it, 0 on a normal exit */
+	emf_signal_t sig; /* the signal that killed it, 0 on a normal exit */
 	bool core_dumped;
 	char comm[TASK_COMM_LEN];
 };

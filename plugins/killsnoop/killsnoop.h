@@ -12,8 +12,8 @@ struct event {
 	unsigned int pid; /* sender's process */
 	unsigned int tid; /* sender's thread */
 	int target; /* kill(): a pid (or group); tkill(), tgkill(): a thread id */
-	int sig; /* 0 only checks that the target exists */
-	long long ret; /* 0, or -errno */
+	emf_signal_t sig; /* 0 only checks that the target exists */
+	emf_ret_t ret; /* 0, or -errno */
 	unsigned long long latency_ns; /* time spent in the syscall */
 	char comm[KILLSNOOP_COMM_LEN]; /* sender's command */
 	char syscall[KILLSNOOP_SYSCALL_LEN]; /* kill, tkill or tgkill */

@@ -11,10 +11,10 @@ struct event {
 	emf_ktime_t ts; /* bpf_ktime_get_ns() at the event: its time */
 	int pid;
 	int tid;
-	unsigned int uid;
-	int ret; /* the new fd, or -errno */
-	int flags; /* O_* flags as passed to openat() */
-	unsigned int mode;
+	emf_uid_t uid;
+	emf_ret_t ret; /* the new fd, or -errno */
+	emf_open_flags_t flags; /* O_* flags as passed to openat() */
+	emf_mode_t mode; /* of a file it creates */
 	char comm[TASK_COMM_LEN];
 	char path[PATH_LEN];
 };

@@ -19,7 +19,7 @@ struct event {
 	emf_ktime_t ts; /* bpf_ktime_get_ns() at the event: its time */
 	int pid; /* the sender: the task running when the signal was generated */
 	int target_pid;
-	int sig;
+	emf_signal_t sig;
 	int code; /* si_code: SI_USER (0) for kill(), SI_TKILL (-6), SI_KERNEL (128), CLD_* ... */
 	bool group; /* sent to the whole process, not to one thread */
 	enum sigsnoop_result result;

@@ -70,6 +70,13 @@ static int64_t read_int(const void *p, uint32_t size, bool sign)
 
 static int render(struct emf_buf *b, const struct emf_field *f, const void *base, bool json);
 
+/* An integer whose <emf/types.h> type gives it a name. */
+static bool named(const struct emf_field *f)
+{
+	return (f->kind == EMF_FIELD_INT || f->kind == EMF_FIELD_UINT) &&
+	       f->semantic >= EMF_SEM_ERRNO && f->semantic <= EMF_SEM_MODE;
+}
+
 static int render_scalar(struct emf_buf *b, const struct emf_field *f, const void *p, size_t size,
 			 bool json)
 {
@@ -137,9 +144,31 @@ static int render_scalar(struct emf_buf *b, const struct emf_field *f, const voi
 		break;
 	default:
 		v = read_int(p, size, sign);
-		o = sign ? emf_fmt_i64(o, v) : emf_fmt_u64(o, (uint64_t)v);
+		if (!json && named(f))
+			o = emf_fmt_semantic(o, f->semantic, v);
+		else
+			o = sign ? emf_fmt_i64(o, v) : emf_fmt_u64(o, (uint64_t)v);
 	}
 	emf_buf__commit(b, o);
+	return 0;
+}
+
+/* JSON: after a named number, ,"NAME_name":"..." (what text shows), as the decoders write it. */
+static int render_name(struct emf_buf *b, const struct emf_field *f, const void *base,
+		       const char *name)
+{
+	char nb[EMF_FMT_NAME_MAX], *q, *o;
+	int64_t v;
+
+	if (!named(f) || f->count || f->bit_size)
+		return 0;
+	v = read_int((const char *)base + f->offset, f->size, f->kind == EMF_FIELD_INT);
+	q = emf_fmt_semantic(nb, f->semantic, v);
+	o = emf_buf__reserve(b, strlen(name) + 12 + EMF_FMT_JSON_STR_MAX(q - nb));
+	if (!o)
+		return -ENOMEM;
+	o += sprintf(o, ",\"%s_name\":", name);
+	emf_buf__commit(b, emf_fmt_json_str(o, nb, q - nb));
 	return 0;
 }
 
@@ -158,6 +187,8 @@ static int render_struct(struct emf_buf *b, const struct emf_event_type *t, cons
 		err = emf_buf__append(b, key, n);
 		if (!err)
 			err = render(b, f, base, json);
+		if (!err && json)
+			err = render_name(b, f, base, f->name);
 	}
 	return err ?: emf_buf__append(b, "}", 1);
 }
@@ -248,6 +279,8 @@ int emf_sample_data__json(const struct emf_sample_data *d, struct emf_buf *b)
 		err = appendf(b, "%s{\"key\":", i ? "," : "");
 		if (!err)
 			err = render(b, &s->key, (const char *)d->keys + i * s->key.size, true);
+		if (!err)
+			err = render_name(b, &s->key, (const char *)d->keys + i * s->key.size, "key");
 		if (!err)
 			err = emf_buf__append(b, ",\"value\":", 9);
 		if (!err)

@@ -29,7 +29,7 @@ line=$(grep -F "\"line\":\"$json_line\"}" "$TMPD/out")
 [ -n "$line" ] || { head -5 "$TMPD/out"; fail "no readline event for: $typed"; }
 [ "$(echo "$line" | wc -l)" = 1 ] || fail "more than one event for the line: $line"
 echo "$line" | grep -q "^{\"plugin\":\"bashreadline\",\"event\":\"event\"," || fail "bad prefix: $line"
-echo "$line" | grep -q "\"pid\":$pid,\"uid\":0,\"comm\":\"bash\"," ||
+echo "$line" | grep -q "\"pid\":$pid,\"uid\":0,\"uid_name\":\"root\",\"comm\":\"bash\"," ||
 	fail "want pid $pid, uid 0, comm bash: $line"
 exit_line=$(grep "\"pid\":$pid,.*\"line\":\"exit\"}" "$TMPD/out")
 [ -n "$exit_line" ] || fail "no readline event for the exit typed into bash $pid"

@@ -33,14 +33,14 @@ echo "$line" | grep -q "^{\"plugin\":\"exitsnoop\",\"event\":\"event\"," || fail
 echo "$line" | grep -q "\"pid\":$code_pid,\"tid\":$code_pid," ||
 	fail "wrong pid (want $code_pid): $line"
 echo "$line" | grep -q "\"ppid\":$$," || fail "wrong ppid (want $$): $line"
-echo "$line" | grep -q "\"exit_code\":7,\"sig\":0,\"core_dumped\":false," ||
+echo "$line" | grep -q "\"exit_code\":7,\"sig\":0,\"sig_name\":\"0\",\"core_dumped\":false," ||
 	fail "wrong exit code (want 7): $line"
 code_line=$line
 
 line=$(grep "\"comm\":\"$sig_name\"" "$TMPD/out")
 [ -n "$line" ] || { head -5 "$TMPD/out"; fail "no exit event for $sig_name"; }
 echo "$line" | grep -q "\"pid\":$sig_pid," || fail "wrong pid (want $sig_pid): $line"
-echo "$line" | grep -q "\"exit_code\":0,\"sig\":15,\"core_dumped\":false," ||
+echo "$line" | grep -q "\"exit_code\":0,\"sig\":15,\"sig_name\":\"SIGTERM\",\"core_dumped\":false," ||
 	fail "wrong signal (want 15): $line"
 ns=$(echo "$line" | grep -o '"duration_ns":[0-9]*' | cut -d: -f2)
 [ "${ns:-0}" -ge 300000000 ] && [ "$ns" -lt 30000000000 ] ||
@@ -62,7 +62,7 @@ stop_agent
 grep -q "\"pid\":$ok_pid," "$TMPD/out" && fail "failed_only reported the clean exit of $ok_pid"
 grep -q "\"pid\":$code2_pid,.*\"exit_code\":7," "$TMPD/out" ||
 	fail "failed_only did not report the exit 7 of $code2_pid"
-grep -q '"exit_code":0,"sig":0,' "$TMPD/out" && fail "failed_only reported a clean exit"
+grep -q '"exit_code":0,"sig":0,"sig_name":"0",' "$TMPD/out" && fail "failed_only reported a clean exit"
 check_no_leak
 
 echo "PASS: exit of $code_name (pid $code_pid) with status 7 decoded: $code_line"

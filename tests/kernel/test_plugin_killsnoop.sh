@@ -38,8 +38,8 @@ done
 kill -USR1 "$victim"
 wait "$victim" 2> /dev/null
 kill -0 999999 2> /dev/null
-wait_for "\"target\":$victim,\"sig\":10,\"ret\":0" || { cat "$TMPD/out"; fail "no killsnoop event for kill($victim, SIGUSR1)"; }
-wait_for '"target":999999,"sig":0,"ret":-3' || { cat "$TMPD/out"; fail "no killsnoop event for kill(999999, 0) = -ESRCH"; }
+wait_for "\"target\":$victim,\"sig\":10,\"sig_name\":\"SIGUSR1\",\"ret\":0,\"ret_name\":\"0\"," || { cat "$TMPD/out"; fail "no killsnoop event for kill($victim, SIGUSR1)"; }
+wait_for '"target":999999,"sig":0,"sig_name":"0","ret":-3,"ret_name":"ESRCH",' || { cat "$TMPD/out"; fail "no killsnoop event for kill(999999, 0) = -ESRCH"; }
 grep "\"target\":$victim," "$TMPD/out" | grep -q '"syscall":"kill"' || fail "the event does not name the syscall"
 stop_agent
 [ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }

@@ -28,7 +28,7 @@ check_open() {
 	[ "$(echo "$line" | wc -l)" = 1 ] || fail "more than one open event for $1: $line"
 	echo "$line" | grep -q "^{\"plugin\":\"opensnoop\",\"event\":\"event\"," ||
 		fail "bad prefix: $line"
-	echo "$line" | grep -q "\"pid\":$pid,\"tid\":$pid,\"uid\":0," ||
+	echo "$line" | grep -q "\"pid\":$pid,\"tid\":$pid,\"uid\":0,\"uid_name\":\"root\"," ||
 		fail "wrong pid (want $pid): $line"
 	echo "$line" | grep -Eq "$2" || fail "want $2: $line"
 	echo "$line" | grep -q "\"comm\":\"bash\"," || fail "wrong comm (want bash): $line"
@@ -36,9 +36,9 @@ check_open() {
   $line"
 }
 passed=
-check_open "$exist" '"ret":[0-9]+,"flags":0,'
-check_open "$created" '"ret":[0-9]+,"flags":577,"mode":438,' # 01101, 0666
-check_open "$missing" '"ret":-2,"flags":0,'
+check_open "$exist" '"ret":([0-9]+),"ret_name":"\1","flags":0,"flags_name":"O_RDONLY",'
+check_open "$created" '"ret":[0-9]+,"ret_name":"[0-9]+","flags":577,"flags_name":"O_WRONLY\|O_CREAT\|O_TRUNC","mode":438,"mode_name":"0666",' # 01101
+check_open "$missing" '"ret":-2,"ret_name":"ENOENT","flags":0,'
 check_no_leak
 
 # failed_only=true: the same opens again, and only the failed one is reported.

@@ -29,14 +29,14 @@ line=$(grep "\"sig\":10,.*\"target_comm\":\"$name\"" "$TMPD/out")
 [ -n "$line" ] || { head -5 "$TMPD/out"; fail "no SIGUSR1 event for $name"; }
 [ "$(echo "$line" | wc -l)" = 1 ] || fail "more than one SIGUSR1 event for $name: $line"
 echo "$line" | grep -q "^{\"plugin\":\"sigsnoop\",\"event\":\"event\"," || fail "bad prefix: $line"
-echo "$line" | grep -q "\"pid\":$$,\"target_pid\":$pid,\"sig\":10,\"code\":0,\"group\":true," ||
+echo "$line" | grep -q "\"pid\":$$,\"target_pid\":$pid,\"sig\":10,\"sig_name\":\"SIGUSR1\",\"code\":0,\"group\":true," ||
 	fail "want sender $$, target $pid, sig 10, code SI_USER, group: $line"
 echo "$line" | grep -q "\"result\":\"SIGNAL_DELIVERED\"," || fail "want SIGNAL_DELIVERED: $line"
 echo "$line" | grep -q "\"comm\":\"$comm\"," || fail "wrong sender comm (want $comm): $line"
 kill_line=$line
 
 # CLD_KILLED is 2.
-line=$(grep "\"pid\":$pid,\"target_pid\":$$,\"sig\":17,\"code\":2," "$TMPD/out")
+line=$(grep "\"pid\":$pid,\"target_pid\":$$,\"sig\":17,\"sig_name\":\"SIGCHLD\",\"code\":2," "$TMPD/out")
 [ -n "$line" ] || { grep "\"pid\":$pid," "$TMPD/out"; fail "no SIGCHLD event from $pid to $$"; }
 echo "$line" | grep -q "\"comm\":\"$name\",\"target_comm\":\"$comm\"" || fail "wrong comms: $line"
 

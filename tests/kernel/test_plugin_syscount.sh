@@ -63,8 +63,12 @@ jq -e -s 'length > 0 and all(.[]; .plugin == "syscount" and
 	 or .map == "latency_ns" and (.hist | type == "array")))' "$TMPD/out" > /dev/null ||
 	{ head -3 "$TMPD/out"; fail "syscount printed lines that are not readings of its three maps"; }
 
+# Every syscall is a number with its name beside it, in every reading (never a name instead).
+jq -e -s '[.[] | select(.map == "syscalls") | .entries[].key |
+	(.syscall | type) == "number" and (.syscall_name | type) == "string"] | all' "$TMPD/out" > /dev/null ||
+	fail "map syscalls has a key whose syscall is not a number with a syscall_name"
 read -r count errors ns < <(jq -r -s '[.[] | select(.map == "syscalls") | .entries[] |
-	select(.key.syscall == "kill") | .value] |
+	select(.key.syscall == 62 and .key.syscall_name == "kill") | .value] |
 	"\(map(.count) | add // 0) \(map(.errors) | add // 0) \(map(.total_ns) | add // 0)"' "$TMPD/out")
 [ "$count" = $((OK + FAILED)) ] && [ "$errors" = "$FAILED" ] ||
 	{ grep '"map":"syscalls"' "$TMPD/out"; fail "map syscalls counts kill $count times with $errors errors, want $((OK + FAILED)) with $FAILED"; }
@@ -82,7 +86,7 @@ hist=$(jq -s '[.[] | select(.map == "latency_ns") | .hist[].count] | add // 0' "
 jq -e -s '[.[] | select(.map == "latency_ns") | .hist[] |
 	select(.high != (if .low == 0 then 1 else .low * 2 - 1 end))] | length == 0' "$TMPD/out" > /dev/null ||
 	fail "histogram latency_ns has slots that are not [2^i, 2^(i+1)-1]"
-json_line=$(grep -m1 '"syscall":"kill"' "$TMPD/out" | cut -c1-200)
+json_line=$(grep -m1 '"syscall":62,"syscall_name":"kill"' "$TMPD/out" | cut -c1-200)
 first=$target
 check_no_leak
 

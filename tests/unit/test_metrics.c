@@ -42,7 +42,7 @@ static void send_event(struct emf_metrics *m, int pid, unsigned int uid, const c
 	memset(&e, 0, sizeof(e));
 	e.pid = pid;
 	e.uid = uid;
-	strncpy(e.comm, comm, sizeof(e.comm));
+	memcpy(e.comm, comm, strnlen(comm, sizeof(e.comm)));
 	emf_metrics__event(m, &ev);
 }
 

@@ -255,7 +255,7 @@ int emf__expo_field_label(struct emf_buf *b, const char *name, const struct emf_
 {
 	const char *p = (const char *)base + f->offset;
 	bool sign = f->kind == EMF_FIELD_INT || f->kind == EMF_FIELD_CHAR || f->kind == EMF_FIELD_ENUM;
-	char tmp[EMF_FMT_ADDR_MAX + EMF_FMT_INT_MAX], *o = tmp;
+	char tmp[EMF_FMT_NAME_MAX + EMF_FMT_INT_MAX], *o = tmp;
 	uint64_t v;
 	uint32_t i;
 
@@ -289,7 +289,11 @@ int emf__expo_field_label(struct emf_buf *b, const char *name, const struct emf_
 		break;
 	default:
 		v = emf__field_u64(f, base, sign);
-		o = sign ? emf_fmt_i64(o, (int64_t)v) : emf_fmt_u64(o, v);
+		/* A syscall, uid, errno... is labelled by its name, as text shows it. */
+		if (f->semantic >= EMF_SEM_ERRNO && f->semantic <= EMF_SEM_MODE && !f->count)
+			o = emf_fmt_semantic(o, f->semantic, (int64_t)v);
+		else
+			o = sign ? emf_fmt_i64(o, (int64_t)v) : emf_fmt_u64(o, v);
 	}
 	return emf__expo_label(b, name, tmp, o - tmp);
 }

@@ -50,7 +50,7 @@ if unshare -m --propagation private true 2> /dev/null &&
 		> /dev/null 2> "$TMPD/err" 9>&-
 	rc=$?
 	[ "$rc" = 3 ] || { cat "$TMPD/err"; fail "emf-agent without tracefs exited with $rc, want 3"; }
-	grep -q "^emf: runtime: plugin 'execsnoop' failed to attach: tracefs is not mounted, and tracepoint programs such as handle_exec() (section 'tp/sched/sched_process_exec') need it: mount -t tracefs tracefs /sys/kernel/tracing$" "$TMPD/err" ||
+	grep -q "^emf: runtime: plugin 'execsnoop' failed to attach: tracefs is not mounted, and tracepoint programs such as handle_execve_enter() (section 'tp/syscalls/sys_enter_execve') need it: mount -t tracefs tracefs /sys/kernel/tracing$" "$TMPD/err" ||
 		{ cat "$TMPD/err"; fail "no message naming tracefs and how to mount it"; }
 	grep -q "^emf-agent: running 1 plugin;" "$TMPD/err" ||
 		{ cat "$TMPD/err"; fail "exitsnoop (tp_btf) did not run without tracefs"; }

@@ -91,7 +91,7 @@ wait_err "not starting plugin 'dyntest' from $PD/dyntest.so" 1 "a changed file l
 mkdir "$TMPD/emfdyn-sel"
 /bin/uname > /dev/null
 sleep 0.3
-grep -q "emfdyn-sel" "$TMPD/out" && fail "-p execsnoop: dyntest started on SIGHUP"
+grep '"plugin":"dyntest"' "$TMPD/out" | grep -q "emfdyn-sel" && fail "-p execsnoop: dyntest started on SIGHUP"
 grep -q "loaded plugin 'dyntest'" "$TMPD/err" && { cat "$TMPD/err"; fail "-p execsnoop: dyntest loaded on SIGHUP"; }
 grep -q '"comm":"uname"' "$TMPD/out" || fail "execsnoop stopped delivering during the rescans"
 bpftool prog show name handle_mkdir 2> /dev/null | grep -q . && fail "-p execsnoop: dyntest's program is in the kernel"
@@ -108,7 +108,7 @@ kill -HUP "$AGENT_PID"
 wait_err "not starting plugin 'dyntest'" 1 "a changed file left out by -x was not reported"
 mkdir "$TMPD/emfdyn-excl"
 sleep 0.3
-grep -q "emfdyn-excl" "$TMPD/out" && fail "-x dyntest: dyntest started on SIGHUP"
+grep '"plugin":"dyntest"' "$TMPD/out" | grep -q "emfdyn-excl" && fail "-x dyntest: dyntest started on SIGHUP"
 grep -q "loaded plugin 'dyntest'" "$TMPD/err" && { cat "$TMPD/err"; fail "-x dyntest: dyntest loaded on SIGHUP"; }
 stop_agent
 [ "$AGENT_RC" = 0 ] || fail "emf-agent exited with $AGENT_RC"
@@ -135,7 +135,7 @@ bpftool prog show id "$prog_id" > /dev/null 2>&1 && fail "dyntest's program stay
 mkdir "$TMPD/emfdyn-two"
 /bin/hostname > /dev/null
 sleep 0.3
-grep -q "emfdyn-two" "$TMPD/out" && fail "dyntest delivered after its unload"
+grep '"plugin":"dyntest"' "$TMPD/out" | grep -q "emfdyn-two" && fail "dyntest delivered after its unload"
 grep -q '"comm":"hostname"' "$TMPD/out" || fail "execsnoop stopped delivering after the unload"
 
 cp "$DYN" "$PD/dyntest.so"
@@ -144,14 +144,14 @@ wait_err "^emf-agent: loaded plugin 'dyntest'" 1 "SIGHUP did not load dyntest ag
 mkdir "$TMPD/emfdyn-three"
 /bin/uname > /dev/null
 sleep 0.3
-grep -q "emfdyn-three" "$TMPD/out" || { cat "$TMPD/err"; fail "dyntest did not come back"; }
+grep '"plugin":"dyntest"' "$TMPD/out" | grep -q "emfdyn-three" || { cat "$TMPD/err"; fail "dyntest did not come back"; }
 grep -q '"comm":"uname"' "$TMPD/out" || fail "execsnoop stopped delivering during the load"
 touch "$PD/dyntest.so"
 kill -HUP "$AGENT_PID"
 wait_err "reloaded plugin 'dyntest'" 1 "a changed file was not reloaded"
 mkdir "$TMPD/emfdyn-four"
 sleep 0.3
-grep -q "emfdyn-four" "$TMPD/out" || fail "dyntest did not deliver after its reload"
+grep '"plugin":"dyntest"' "$TMPD/out" | grep -q "emfdyn-four" || fail "dyntest did not deliver after its reload"
 
 # Overwritten in place (same inode, as cp does), with other code each time, then
 # reloaded: the agent runs a copy, so nothing it has mapped changes under it.
@@ -167,7 +167,7 @@ for i in $(seq 1 "$RELOADS"); do
 	kill -0 "$AGENT_PID" 2> /dev/null || fail "emf-agent died at in-place reload $i"
 	mkdir "$TMPD/emfdyn-inplace-$i"
 	sleep 0.3
-	grep -q "emfdyn-inplace-$i\"" "$TMPD/out" || fail "dyntest did not deliver after in-place reload $i"
+	grep '"plugin":"dyntest"' "$TMPD/out" | grep -q "emfdyn-inplace-$i\"" || fail "dyntest did not deliver after in-place reload $i"
 done
 echo "ok: $RELOADS in-place overwrites reloaded, the agent alive and delivering"
 stop_agent

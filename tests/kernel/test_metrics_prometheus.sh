@@ -102,8 +102,9 @@ wait_value "execs_total{comm=\"$bin_name\"}" "$M" ||
 	{ curl -s "http://127.0.0.1:$AGENT_PORT/metrics" | grep execs_total | head; fail "prometheus has execs_total '$got' for $bin_name, want $M"; }
 
 # What the agent counted itself: the lines of its own event output.
-seen_opens=$(grep -c -F " $uniq_file" "$TMPD/out")
-seen_execs=$(grep -E '^[0-9:.]+ +execsnoop ' "$TMPD/out" | grep -c -F " $bin_name ")
+seen_opens=$(grep -E '^[0-9:.]+ +opensnoop ' "$TMPD/out" | grep -c -F " $uniq_file")
+# Execs by their COMM column: the metric counts by comm (a failed exec's argv may name it too).
+seen_execs=$(awk -v c="$bin_name" '$2 == "execsnoop" && $7 == c' "$TMPD/out" | wc -l)
 [ "$seen_opens" = "$N" ] || fail "the agent printed $seen_opens opens of $uniq_file, prometheus has $N"
 [ "$seen_execs" = "$M" ] || fail "the agent printed $seen_execs execs of $bin_name, prometheus has $M"
 

@@ -38,7 +38,7 @@ kill_seen() {
 	target=$!
 	kill -0 "$target"
 	for _ in $(seq 1 50); do
-		grep -q "\"target\":$target,\"sig\":0,\"ret\":0" "$1" && { kill "$target"; wait "$target" 2> /dev/null; return 0; }
+		grep -q "\"target\":$target,\"sig\":0,\"sig_name\":\"0\",\"ret\":0," "$1" && { kill "$target"; wait "$target" 2> /dev/null; return 0; }
 		sleep 0.1
 	done
 	kill "$target"

@@ -63,6 +63,10 @@ enum {
 	OPT_METRICS,
 	OPT_METRIC,
 	OPT_TIME,
+	OPT_TOP,
+	OPT_SORT,
+	OPT_COLOR,
+	OPT_INCLUDE_SELF,
 };
 
 static volatile sig_atomic_t exiting, rescan;
@@ -106,6 +110,15 @@ struct agent {
 	struct emf_buf out;
 	struct agent_clock clock;
 	size_t name_width;
+	bool tty; /* stdout is a terminal */
+	bool color; /* --color, and stdout is a terminal */
+	bool include_self; /* --include-self */
+	size_t top; /* --top: rows of a sampled table */
+	const char *sort; /* --sort: the column tables are sorted by */
+	/* Text headers: of the last row's type (terminal), or of each type seen once (file). */
+	const struct emf_event_type *last_type;
+	const struct emf_event_type **headed;
+	size_t n_headed;
 	bool write_failed;
 };
 
@@ -132,6 +145,13 @@ static void usage(FILE *f)
 		"                         the default), clock (17:20:01), us, rel (seconds\n"
 		"                         since the start), iso (RFC 3339, local) or none\n"
 		"  -T                     same as --time=clock\n"
+		"      --top N            rows of a sampled table, largest first (default\n"
+		"                         10; 0 for all); empty tables print nothing\n"
+		"      --sort FIELD       the column tables are sorted by (default: the\n"
+		"                         first counter of the value)\n"
+		"      --color            colour headers and plugin names, on a terminal\n"
+		"      --include-self     also trace the agent's own process (by default\n"
+		"                         plugins using EMF_HOST_FILTER leave it out)\n"
 		"  -l, --list             list the plugins in start order and exit\n"
 		"  -d, --duration SECS    stop after SECS seconds\n"
 		"  -p, --plugin NAME      run only this plugin (repeatable)\n"
@@ -294,13 +314,114 @@ static void on_printk(void *ctx, const char *s, size_t n)
 	emf_buf__commit(&a->out, p);
 }
 
+#define AGENT_COLOR_LEN 9 /* "\033[3Xm" and "\033[0m" around a label */
+
+/* Does the plugin send more than one event type? Its rows then say which. */
+static bool many_types(const struct emf_plugin_desc *d)
+{
+	uint32_t j;
+
+	for (j = 1; j < d->n_outputs; j++)
+		if (d->outputs[j].event != d->outputs[0].event)
+			return true;
+	return false;
+}
+
+/*
+ * The first column: the plugin, as PLUGIN.EVENT when it has several event
+ * types, so rows of two types of one plugin never look alike. On a terminal
+ * with --color, in a colour of its own.
+ */
+static char *put_label(struct agent *a, char *p, const struct emf_plugin *pl,
+		       const struct emf_event_type *t)
+{
+	const char *name = emf_plugin__name(pl);
+	size_t n = strlen(name), h = 0, i;
+
+	if (a->color) {
+		for (i = 0; i < n; i++)
+			h = h * 31 + (unsigned char)name[i];
+		p += sprintf(p, "\033[3%dm", (int)(h % 6) + 1);
+	}
+	memcpy(p, name, n);
+	p += n;
+	if (many_types(emf_plugin__desc(pl))) {
+		*p++ = '.';
+		memcpy(p, t->name, strlen(t->name));
+		p += strlen(t->name);
+	}
+	if (a->color) {
+		memcpy(p, "\033[0m", 4);
+		p += 4;
+	}
+	return p;
+}
+
+/*
+ * Headers follow the rows they title. On a terminal, a type's header comes
+ * again whenever the type changes, so the one above a row is always its
+ * own; into a file or pipe, once, before the first row of each type, so
+ * the output stays easy to cut and grep.
+ */
+static bool needs_header(struct agent *a, const struct emf_event_type *t)
+{
+	size_t i;
+
+	if (a->tty)
+		return t != a->last_type;
+	for (i = 0; i < a->n_headed; i++)
+		if (a->headed[i] == t)
+			return false;
+	return true;
+}
+
+static int put_header(struct agent *a, const struct emf_event_type *t)
+{
+	size_t n = strlen(t->text_header) + a->name_width + 64;
+	char *p = emf_buf__reserve(&a->out, n), *start = p;
+
+	if (!p)
+		return -ENOMEM;
+	if (!a->tty) {
+		const struct emf_event_type **h;
+
+		h = realloc(a->headed, (a->n_headed + 1) * sizeof(*h));
+		if (!h)
+			return -ENOMEM;
+		a->headed = h;
+		a->headed[a->n_headed++] = t;
+	}
+	a->last_type = t;
+	if (a->color) {
+		memcpy(p, "\033[1m", 4);
+		p += 4;
+		start = p;
+	}
+	if (a->clock.fmt != AGENT_TIME_NONE) {
+		memcpy(p, "TIME", 4);
+		p = emf_fmt_pad(start, p + 4, agent_time_width(&a->clock) + 1);
+		start = p;
+	}
+	memcpy(p, "PLUGIN", 6);
+	p = emf_fmt_pad(start, p + 6, a->name_width + 1);
+	memcpy(p, t->text_header, strlen(t->text_header));
+	p += strlen(t->text_header);
+	if (a->color) {
+		memcpy(p, "\033[0m", 4);
+		p += 4;
+	}
+	*p++ = '\n';
+	emf_buf__commit(&a->out, p);
+	return 0;
+}
+
 static int on_event(void *ctx, const struct emf_event *ev)
 {
 	struct agent *a = ctx;
 	const char *pname = emf_plugin__name(ev->plugin);
 	size_t pl = strlen(pname), el = strlen(ev->type->name);
 	size_t need = (a->json ? ev->type->json_max : ev->type->text_max) + pl + el + 64 +
-		      AGENT_TIME_MAX + a->name_width;
+		      AGENT_TIME_MAX + a->name_width + 2 * AGENT_COLOR_LEN;
 	char *p = emf_buf__reserve(&a->out, need), *start;
 
 	emf_metrics__event(a->metrics.m, ev);
@@ -322,13 +443,21 @@ static int on_event(void *ctx, const struct emf_event *ev)
 		p = ev->type->render_json(p, ev->data, ev->size);
 		*p++ = '}';
 	} else {
+		if (needs_header(a, ev->type)) {
+			if (put_header(a, ev->type))
+				return -ENOMEM;
+			p = emf_buf__reserve(&a->out, need);
+			if (!p)
+				return -ENOMEM;
+			start = p;
+		}
 		if (a->clock.fmt != AGENT_TIME_NONE) {
 			p = agent_time_text(&a->clock, p, ev->time_ns);
 			p = emf_fmt_pad(start, p, agent_time_width(&a->clock) + 1);
 			start = p;
 		}
-		memcpy(p, pname, pl);
-		p = emf_fmt_pad(start, p + pl, a->name_width + 1);
+		p = put_label(a, p, ev->plugin, ev->type);
+		p = emf_fmt_pad(start, p, a->name_width + 1 + (a->color ? AGENT_COLOR_LEN : 0));
 		p = ev->type->render_text(p, ev->data, ev->size);
 	}
 	*p++ = '\n';
@@ -351,7 +480,25 @@ static int on_sample(void *ctx, const struct emf_sample_data *d)
 		err = emf_sample_data__json(d, &a->out);
 		err = err ?: emf_buf__append(&a->out, "\n", 1);
 	} else {
-		err = emf_sample_data__text(d, &a->out);
+		char title[AGENT_TIME_MAX] = "";
+		struct timespec ts;
+
+		if (!d->n)
+			return 0; /* an empty table says nothing */
+		if (a->clock.fmt != AGENT_TIME_NONE) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			*agent_time_text(&a->clock, title,
+					 (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec) = '\0';
+		}
+		err = emf_sample_data__text_opts(d, &a->out,
+						 &(struct emf_sample_text_opts){
+							 .sz = sizeof(struct emf_sample_text_opts),
+							 .sort = a->sort,
+							 .top = a->top,
+							 .title = title[0] ? title : NULL,
+						 });
+		/* The next event row gets its header again. */
+		a->last_type = NULL;
 	}
 	return err;
 }
@@ -386,37 +533,24 @@ static void on_lost(void *ctx, const struct emf_plugin *p, size_t idx, uint64_t 
 		perf ? " (each CPU's buffer)" : "");
 }
 
-static void print_headers(struct agent *a, struct emf_runtime *rt)
+/* The first column's width: the longest label a row can have. */
+static void size_labels(struct agent *a, struct emf_runtime *rt)
 {
-	size_t i;
+	size_t i, n;
 	uint32_t j;
 
 	for (i = 0; i < emf_runtime__plugin_cnt(rt); i++) {
 		const struct emf_plugin_desc *d = emf_plugin__desc(emf_runtime__plugin(rt, i));
 
-		if (strlen(d->name) > a->name_width)
-			a->name_width = strlen(d->name);
+		for (j = 0; j < d->n_outputs; j++) {
+			n = strlen(d->name) +
+			    (many_types(d) ? 1 + strlen(d->outputs[j].event->name) : 0);
+			if (n > a->name_width)
+				a->name_width = n;
+		}
 	}
 	if (a->name_width < 6)
 		a->name_width = 6;
-	for (i = 0; i < emf_runtime__plugin_cnt(rt); i++) {
-		const struct emf_plugin_desc *d = emf_plugin__desc(emf_runtime__plugin(rt, i));
-
-		/* Only what the plugin sends: one header per event type its outputs carry. */
-		for (j = 0; j < d->n_outputs; j++) {
-			uint32_t k;
-
-			for (k = 0; k < j && d->outputs[k].event != d->outputs[j].event; k++)
-				;
-			if (k != j)
-				continue;
-			if (a->clock.fmt != AGENT_TIME_NONE)
-				printf("%-*s ", agent_time_width(&a->clock), "TIME");
-			printf("%-*s %s\n", (int)a->name_width, "PLUGIN",
-			       d->outputs[j].event->text_header);
-		}
-	}
-	fflush(stdout);
 }
 
 static void list_plugins(struct emf_runtime *rt)
@@ -658,6 +792,10 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "metric", required_argument, NULL, OPT_METRIC },
 		{ "time", required_argument, NULL, OPT_TIME },
+		{ "top", required_argument, NULL, OPT_TOP },
+		{ "sort", required_argument, NULL, OPT_SORT },
+		{ "color", no_argument, NULL, OPT_COLOR },
+		{ "include-self", no_argument, NULL, OPT_INCLUDE_SELF },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -667,10 +805,29 @@ static int parse_args(struct agent *a, int argc, char **argv)
 	int c;
 
 	a->clock.fmt = AGENT_TIME_MS;
+	a->top = 10;
 	while ((c = getopt_long(argc, argv, "jld:p:x:a:TvhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'T':
 			a->clock.fmt = AGENT_TIME_CLOCK;
+			break;
+		case OPT_TOP:
+			errno = 0;
+			a->top = strtoul(optarg, &end, 10);
+			if (errno || *end || !optarg[0] || optarg[0] == '-') {
+				fprintf(stderr, "emf-agent: invalid --top '%s': give a number of rows (0 for all)\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_SORT:
+			a->sort = optarg;
+			break;
+		case OPT_COLOR:
+			a->color = true;
+			break;
+		case OPT_INCLUDE_SELF:
+			a->include_self = true;
 			break;
 		case OPT_TIME:
 			if (agent_time_parse(optarg, &a->clock.fmt)) {
@@ -1093,6 +1250,8 @@ int main(int argc, char **argv)
 	a.printk.fd = -1;
 	if (parse_args(&a, argc, argv))
 		return EXIT_USAGE;
+	a.tty = isatty(STDOUT_FILENO);
+	a.color = a.color && a.tty;
 
 	rt = emf_runtime__new(&(struct emf_runtime_opts){
 		.sz = sizeof(struct emf_runtime_opts),
@@ -1104,6 +1263,7 @@ int main(int argc, char **argv)
 		.sample_cb = on_sample,
 		.lost_cb = on_lost,
 		.ordered = true,
+		.exclude_host = !a.include_self,
 	});
 	if (!rt) {
 		fprintf(stderr, "emf-agent: failed to create the runtime: %s\n", emf_strerror(errno));
@@ -1211,7 +1371,7 @@ int main(int argc, char **argv)
 		a.clock.start_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	}
 	if (!a.json)
-		print_headers(&a, rt);
+		size_labels(&a, rt);
 	if (a.duration > 0)
 		deadline = now() + a.duration;
 	if (a.stats_every > 0)
@@ -1286,5 +1446,6 @@ out:
 		flush_out(&a);
 	agent_dyn_free(&dyn);
 	emf_buf__free(&a.out);
+	free(a.headed);
 	return ret;
 }

@@ -22,6 +22,8 @@ EMF_PLUGIN_INFO("Trace execve() of every process: pid, ppid, uid, result, comm, 
 const volatile bool failed_only = false; /* only execs that failed */
 const volatile uid_t target_uid = (uid_t)-1; /* only this user's; -1 for all */
 
+EMF_HOST_FILTER;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
@@ -56,7 +58,7 @@ int handle_execve_enter(struct trace_event_raw_sys_enter *ctx)
 	const char *arg;
 	int i, n;
 
-	if (target_uid != (uid_t)-1 && uid != target_uid)
+	if ((target_uid != (uid_t)-1 && uid != target_uid) || emf_from_host())
 		return 0;
 	if (bpf_map_update_elem(&execs, &tid, &empty, BPF_ANY))
 		return 0;

@@ -21,6 +21,8 @@ EMF_PLUGIN_INFO("Trace openat() of files: pid, comm, path, flags, fd or -errno",
 const volatile pid_t target_pid = 0; /* only this process (tgid) */
 const volatile bool failed_only = false; /* only opens that failed */
 
+EMF_HOST_FILTER;
+
 struct args {
 	const char *path;
 	int flags;
@@ -46,7 +48,7 @@ int handle_openat_enter(struct trace_event_raw_sys_enter *ctx)
 	__u32 tid = (__u32)id;
 	struct args args;
 
-	if (target_pid && (pid_t)(id >> 32) != target_pid)
+	if ((target_pid && (pid_t)(id >> 32) != target_pid) || emf_from_host())
 		return 0;
 	/* openat(int dfd, const char *path, int flags, umode_t mode) */
 	args.path = (const char *)ctx->args[1];

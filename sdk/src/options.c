@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include <emf/errno.h>
@@ -215,9 +217,35 @@ int emf_plugin__set_option(struct emf_plugin *plugin, const char *name, const ch
 	return emf_err(store(plugin, o, buf));
 }
 
+/* EMF_HOST_FILTER's global, as <emf/emf.bpf.h> declares it. */
+#define EMF_HOST_TGID_VAR "__emf_host_tgid"
+
+/* Offset in .rodata of 4-byte global @name, or -1 when the object has none. */
+static long rodata_u32(struct bpf_object *obj, const char *name)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *t;
+	int id, i;
+
+	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(t);
+	for (i = 0; i < btf_vlen(t); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(btf, vs->type);
+
+		if (!strcmp(btf__name_by_offset(btf, var->name_off), name))
+			return vs->size == 4 ? (long)vs->offset : -1;
+	}
+	return -1;
+}
+
 int emf_options__apply(struct emf_plugin *p)
 {
 	struct bpf_object *obj = emf_plugin__object(p);
+	long host = obj && p->rt->exclude_host ? rodata_u32(obj, EMF_HOST_TGID_VAR) : -1;
 	struct bpf_map *map;
 	const void *cur;
 	char *data;
@@ -225,7 +253,7 @@ int emf_options__apply(struct emf_plugin *p)
 	uint32_t i;
 	int err;
 
-	if (!p->opt_vals)
+	if (!p->opt_vals && host < 0)
 		return 0;
 	map = obj ? bpf_object__find_map_by_name(obj, ".rodata") : NULL;
 	cur = map ? bpf_map__initial_value(map, &size) : NULL;
@@ -237,7 +265,13 @@ int emf_options__apply(struct emf_plugin *p)
 	if (!data)
 		return -ENOMEM;
 	memcpy(data, cur, size);
-	for (i = 0; i < p->desc->n_options; i++) {
+	/* EMF_HOST_FILTER of <emf/emf.bpf.h>: tell the BPF code which process is the host. */
+	if (host >= 0 && (size_t)host + 4 <= size) {
+		uint32_t tgid = getpid();
+
+		memcpy(data + host, &tgid, 4);
+	}
+	for (i = 0; p->opt_vals && i < p->desc->n_options; i++) {
 		const struct emf_option *o = &p->desc->options[i];
 
 		if (!p->opt_vals[i])

@@ -43,6 +43,7 @@ struct emf_runtime *emf_runtime__new(const struct emf_runtime_opts *opts)
 	rt->lost_cb = OPTS_GET(opts, lost_cb, NULL);
 	rt->idle_fails = OPTS_GET(opts, idle_fails, false);
 	rt->ordered = OPTS_GET(opts, ordered, false);
+	rt->exclude_host = OPTS_GET(opts, exclude_host, false);
 	if (rt->drain_ms > 1000) {
 		pr_warn("runtime: invalid drain_ms %u: give 1 to 1000 ms, or 0 for the default\n",
 			rt->drain_ms);

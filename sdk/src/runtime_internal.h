@@ -125,6 +125,7 @@ struct emf_runtime {
 	struct emf_share share; /* shared tail-call slots and maps, slots.c */
 	struct emf_watch *watches; /* host fds watched by the loop, watch.c */
 	bool ordered; /* deliver each poll's events in time order, order.c */
+	bool exclude_host; /* set EMF_HOST_FILTER's tgid to ours at open, options.c */
 	bool batching; /* inside a poll or drain: ordered events are queued */
 	struct emf_order order;
 	uint64_t read_ns; /* wall-clock time of this poll's reads */

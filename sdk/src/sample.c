@@ -21,6 +21,7 @@
 #include <emf/runtime.h>
 
 #include "log_internal.h"
+#include "opts_internal.h"
 #include "runtime_internal.h"
 
 #define HIST_SLOTS 64
@@ -338,15 +339,106 @@ static int cells(struct emf_buf *b, const struct emf_field *f, const void *base)
 	return err;
 }
 
+/* The integer field rows sort by: @name among the value's then the key's fields, else the first of the value. */
+static const struct emf_field *sort_field(const struct emf_sample *s, const char *name,
+					  bool *in_key)
+{
+	const struct emf_field *v = &s->value, *k = &s->key;
+	uint32_t i;
+
+	*in_key = false;
+	if (v->kind == EMF_FIELD_STRUCT && !v->count) {
+		for (i = 0; i < v->type->n_fields; i++) {
+			const struct emf_field *f = &v->type->fields[i];
+
+			if ((f->kind == EMF_FIELD_INT || f->kind == EMF_FIELD_UINT) && !f->count &&
+			    !f->bit_size && (!name || !strcmp(f->name, name)))
+				return f;
+		}
+	} else if ((v->kind == EMF_FIELD_INT || v->kind == EMF_FIELD_UINT) && !v->count &&
+		   (!name || !strcmp(name, "value"))) {
+		return v;
+	}
+	*in_key = true;
+	if (name && k->kind == EMF_FIELD_STRUCT && !k->count)
+		for (i = 0; i < k->type->n_fields; i++)
+			if (!strcmp(k->type->fields[i].name, name) && !k->type->fields[i].count)
+				return &k->type->fields[i];
+	return NULL;
+}
+
+struct sort_ctx {
+	const struct emf_sample_data *d;
+	const struct emf_field *f;
+	bool in_key;
+};
+
+static int64_t sort_value(const struct sort_ctx *c, size_t row)
+{
+	const struct emf_sample *s = c->d->sample;
+	const char *base = c->in_key ? (const char *)c->d->keys + row * s->key.size :
+				       (const char *)c->d->values + row * s->value.size;
+	size_t off = c->f == &s->value || c->f == &s->key ? 0 : c->f->offset;
+
+	return read_int(base + off, c->f->size, c->f->kind == EMF_FIELD_INT);
+}
+
+/* Largest first, ties in the map's order: a small insertion sort, rows are few. */
+static void sort_rows(const struct sort_ctx *c, size_t *rows, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		size_t r = rows[i];
+		int64_t v = sort_value(c, r);
+
+		for (j = i; j > 0 && sort_value(c, rows[j - 1]) < v; j--)
+			rows[j] = rows[j - 1];
+		rows[j] = r;
+	}
+}
+
 int emf_sample_data__text(const struct emf_sample_data *d, struct emf_buf *b)
 {
+	return emf_sample_data__text_opts(d, b, NULL);
+}
+
+int emf_sample_data__text_opts(const struct emf_sample_data *d, struct emf_buf *b,
+			       const struct emf_sample_text_opts *opts)
+{
 	const struct emf_sample *s = d->sample;
+	const char *title = OPTS_GET(opts, title, NULL), *sort = OPTS_GET(opts, sort, NULL);
+	size_t top = OPTS_GET(opts, top, 0), shown = d->n, *rows = NULL;
+	struct sort_ctx sc = { .d = d };
 	uint64_t max = 0;
 	size_t i;
 	int err;
 
-	err = appendf(b, "%s %s%s\n", emf_plugin__name(d->plugin), s->map_name,
-		      s->kind == EMF_SAMPLE_LOG2_HIST ? " (log2 histogram)" : "");
+	if (!OPTS_VALID(opts, emf_sample_text_opts))
+		return -EINVAL;
+	/* An empty reading says nothing: no title, no header. */
+	if (!d->n)
+		return 0;
+	if (s->kind != EMF_SAMPLE_LOG2_HIST) {
+		sc.f = sort_field(s, sort, &sc.in_key);
+		rows = malloc(d->n * sizeof(*rows));
+		if (!rows)
+			return -ENOMEM;
+		for (i = 0; i < d->n; i++)
+			rows[i] = i;
+		if (sc.f)
+			sort_rows(&sc, rows, d->n);
+		if (top && top < d->n)
+			shown = top;
+	}
+	err = appendf(b, "%s%s%s %s", title ?: "", title ? " " : "", emf_plugin__name(d->plugin),
+		      s->map_name);
+	if (s->kind == EMF_SAMPLE_LOG2_HIST)
+		err = err ?: appendf(b, " (log2 histogram)");
+	else if (shown < d->n)
+		err = err ?: appendf(b, " (top %zu of %zu%s%s)", shown, d->n, sc.f ? " by " : "",
+				     sc.f ? sc.f->name : "");
+	err = err ?: appendf(b, "\n");
 	if (s->kind == EMF_SAMPLE_LOG2_HIST) {
 		for (i = 0; i < d->n; i++) {
 			uint32_t slot;
@@ -376,13 +468,16 @@ int emf_sample_data__text(const struct emf_sample_data *d, struct emf_buf *b)
 	while (!err && b->len && b->data[b->len - 1] == ' ')
 		b->len--;
 	err = err ?: emf_buf__append(b, "\n", 1);
-	for (i = 0; !err && i < d->n; i++) {
-		err = cells(b, &s->key, (const char *)d->keys + i * s->key.size);
-		err = err ?: cells(b, &s->value, (const char *)d->values + i * s->value.size);
+	for (i = 0; !err && i < shown; i++) {
+		size_t r = rows[i];
+
+		err = cells(b, &s->key, (const char *)d->keys + r * s->key.size);
+		err = err ?: cells(b, &s->value, (const char *)d->values + r * s->value.size);
 		while (!err && b->len && b->data[b->len - 1] == ' ')
 			b->len--;
 		err = err ?: emf_buf__append(b, "\n", 1);
 	}
+	free(rows);
 	return err;
 }
 

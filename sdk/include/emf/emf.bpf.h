@@ -65,6 +65,26 @@ struct emf_plugin_info {
 #define EMF_SAMPLE_LOG2_HIST(ms) __attribute__((btf_decl_tag("emf.sample:log2:" #ms)))
 #define EMF_SAMPLE_LOG2_HIST_CLEAR(ms) __attribute__((btf_decl_tag("emf.sample:log2:" #ms ":clear")))
 
+/*
+ * EMF_HOST_FILTER, at file scope, declares emf_from_host(): true when the
+ * current task belongs to the process hosting the plugin, once the host has
+ * asked the SDK to say which one that is (emf_runtime_opts.exclude_host;
+ * emf-agent does unless --include-self). A tracing plugin returns early on it
+ * so the host's own opens and execs do not flood its output:
+ *
+ *   EMF_HOST_FILTER;
+ *   ...
+ *   if (emf_from_host())
+ *           return 0;
+ */
+#define EMF_HOST_FILTER                                                                      \
+	const volatile unsigned int __emf_host_tgid = 0;                                     \
+	static __always_inline int emf_from_host(void)                                       \
+	{                                                                                    \
+		return __emf_host_tgid && (bpf_get_current_pid_tgid() >> 32) == __emf_host_tgid; \
+	}                                                                                    \
+	struct __emf_host_filter_semicolon
+
 /* Semantic types of event fields (time, addresses, ...): see <emf/types.h>. */
 #include <emf/types.h>
 

@@ -154,6 +154,13 @@ struct emf_runtime_opts {
 	 * dropped. Default: each event as it is read, with no copy.
 	 */
 	bool ordered;
+	/*
+	 * Tell plugins that use EMF_HOST_FILTER (<emf/emf.bpf.h>) which
+	 * process hosts them, so their BPF code can leave this process's own
+	 * activity out (emf-agent's opens of its own files, say). Default:
+	 * they see it like any other.
+	 */
+	bool exclude_host;
 	size_t :0;
 };
 
@@ -331,9 +338,31 @@ int emf_sample_data__json(const struct emf_sample_data *data, struct emf_buf *b)
 
 /*
  * emf_sample_data__text - append a reading as text: a title line, then a
- * table of keys and values, or a histogram with bars. Returns 0 or -ENOMEM.
+ * table of keys and values, largest first (see emf_sample_data__text_opts()),
+ * or a histogram with bars; nothing for an empty reading. Returns 0 or
+ * -ENOMEM.
  */
 int emf_sample_data__text(const struct emf_sample_data *data, struct emf_buf *b);
+
+struct emf_sample_text_opts {
+	size_t sz;
+	/*
+	 * Field the table's rows are sorted by, largest first: an integer
+	 * field of the value (or of a struct key). NULL, or a name the map
+	 * lacks: the value's first integer field.
+	 */
+	const char *sort;
+	size_t top; /* show at most this many rows (the title says of how many); 0: all */
+	const char *title; /* put before "PLUGIN MAP" in the title line, e.g. a time */
+	size_t :0;
+};
+
+/*
+ * emf_sample_data__text_opts - emf_sample_data__text() with @opts (NULL for
+ * the defaults). Returns 0, -EINVAL for bad @opts, or -ENOMEM.
+ */
+int emf_sample_data__text_opts(const struct emf_sample_data *data, struct emf_buf *b,
+			       const struct emf_sample_text_opts *opts);
 
 /*
  * emf_runtime__bus - the runtime's message bus, created on first use

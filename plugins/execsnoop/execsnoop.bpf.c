@@ -93,6 +93,7 @@ int handle_execve_exit(struct trace_event_raw_sys_exit *ctx)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct exec *x = bpf_map_lookup_elem(&execs, &tid);
 	struct event *e;
+	__u64 n;
 
 	if (!x)
 		return 0;
@@ -102,10 +103,16 @@ int handle_execve_exit(struct trace_event_raw_sys_exit *ctx)
 		goto out;
 	if (!e->ret)
 		bpf_get_current_comm(&e->comm, sizeof(e->comm));
-	/* Only the arguments read: the renderers take the event's size as their end. */
-	emf_output(&events, e,
-		   __builtin_offsetof(struct event, args) +
-			   (x->args_size <= EXECSNOOP_ARGS_LEN ? x->args_size : EXECSNOOP_ARGS_LEN));
+	/*
+	 * Only the arguments read: the renderers take the event's size as their
+	 * end. Bounded in a 64-bit register the compiler may not fold away, or
+	 * older verifiers (6.1) see an unbounded size.
+	 */
+	n = x->args_size;
+	if (n > EXECSNOOP_ARGS_LEN)
+		n = EXECSNOOP_ARGS_LEN;
+	barrier_var(n);
+	emf_output(&events, e, __builtin_offsetof(struct event, args) + n);
 out:
 	bpf_map_delete_elem(&execs, &tid);
 	return 0;

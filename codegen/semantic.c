@@ -182,6 +182,13 @@ void cg_emit_special_name(struct cg_emitter *e, __u32 sid, int i, const char *mn
 		return;
 	snprintf(lit, sizeof(lit), ",\"%s_name\":", mn);
 	cg_emit_lit(e, ind, lit);
+	/* Names other than users' and groups' are plain ASCII: no escaping to do. */
+	if (strcmp(in->fmt, "emf_fmt_uid") && strcmp(in->fmt, "emf_fmt_gid")) {
+		cg_emit_lit(e, ind, "\"");
+		cg_out(e, "%*sp = %s(p, %s%s);\n", ind, "", in->fmt, in->cast, expr);
+		cg_emit_lit(e, ind, "\"");
+		return;
+	}
 	cg_out(e, "%*s{\n", ind, "");
 	cg_out(e, "%*schar nb[EMF_FMT_NAME_MAX], *q = %s(nb, %s%s);\n\n", ind + 8, "", in->fmt,
 	       in->cast, expr);

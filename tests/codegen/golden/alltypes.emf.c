@@ -1254,31 +1254,25 @@ static char *alltypes__sem_event__json(char *p, const void *data, size_t size)
 	p = emf_fmt_i64(p, e->err);
 	memcpy(p, ",\"err_name\":", 12);
 	p += 12;
-	{
-		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_errno(nb, (int64_t)e->err);
-
-		p = emf_fmt_json_str(p, nb, q - nb);
-	}
+	*p++ = '"';
+	p = emf_fmt_errno(p, (int64_t)e->err);
+	*p++ = '"';
 	memcpy(p, ",\"ret\":", 7);
 	p += 7;
 	p = emf_fmt_i64(p, e->ret);
 	memcpy(p, ",\"ret_name\":", 12);
 	p += 12;
-	{
-		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_ret(nb, (int64_t)e->ret);
-
-		p = emf_fmt_json_str(p, nb, q - nb);
-	}
+	*p++ = '"';
+	p = emf_fmt_ret(p, (int64_t)e->ret);
+	*p++ = '"';
 	memcpy(p, ",\"sig\":", 7);
 	p += 7;
 	p = emf_fmt_i64(p, e->sig);
 	memcpy(p, ",\"sig_name\":", 12);
 	p += 12;
-	{
-		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_signal(nb, (int64_t)e->sig);
-
-		p = emf_fmt_json_str(p, nb, q - nb);
-	}
+	*p++ = '"';
+	p = emf_fmt_signal(p, (int64_t)e->sig);
+	*p++ = '"';
 	memcpy(p, ",\"uid\":", 7);
 	p += 7;
 	p = emf_fmt_u64(p, e->uid);
@@ -1304,32 +1298,25 @@ static char *alltypes__sem_event__json(char *p, const void *data, size_t size)
 	p = emf_fmt_i64(p, e->nr);
 	memcpy(p, ",\"nr_name\":", 11);
 	p += 11;
-	{
-		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_syscall(nb, (int64_t)e->nr);
-
-		p = emf_fmt_json_str(p, nb, q - nb);
-	}
+	*p++ = '"';
+	p = emf_fmt_syscall(p, (int64_t)e->nr);
+	*p++ = '"';
 	memcpy(p, ",\"flags\":", 9);
 	p += 9;
 	p = emf_fmt_i64(p, e->flags);
 	memcpy(p, ",\"flags_name\":", 14);
 	p += 14;
-	{
-		char nb[EMF_FMT_NAME_MAX],
-			*q = emf_fmt_open_flags(nb, (uint64_t)(uint32_t)e->flags);
-
-		p = emf_fmt_json_str(p, nb, q - nb);
-	}
+	*p++ = '"';
+	p = emf_fmt_open_flags(p, (uint64_t)(uint32_t)e->flags);
+	*p++ = '"';
 	memcpy(p, ",\"mode\":", 8);
 	p += 8;
 	p = emf_fmt_u64(p, e->mode);
 	memcpy(p, ",\"mode_name\":", 13);
 	p += 13;
-	{
-		char nb[EMF_FMT_NAME_MAX], *q = emf_fmt_mode(nb, (uint64_t)e->mode);
-
-		p = emf_fmt_json_str(p, nb, q - nb);
-	}
+	*p++ = '"';
+	p = emf_fmt_mode(p, (uint64_t)e->mode);
+	*p++ = '"';
 	memcpy(p, ",\"v4\":", 6);
 	p += 6;
 	*p++ = '"';

@@ -220,6 +220,7 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_agent_exec.sh \
 	tests/kernel/test_agent_time.sh \
 	tests/kernel/test_agent_self.sh \
+	tests/kernel/test_agent_tty.sh \
 	tests/kernel/test_dynamic.sh \
 	tests/kernel/test_dynamic_race.sh \
 	tests/kernel/test_metrics_agent.sh \

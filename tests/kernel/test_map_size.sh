@@ -33,7 +33,7 @@ for _ in $(seq 1 50); do
 done
 stop_agent
 [ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }
-grep -q "^{\"plugin\":\"usersized\",\"event\":\"sized\",\"pid\":$child,\"in_seen\":1,\"has_slot_63\":1,\"stack_id\":[0-9]" "$TMPD/out" ||
+grep -q "^{\"plugin\":\"usersized\",\"event\":\"sized\",\"time\":\"[^\"]*\",\"pid\":$child,\"in_seen\":1,\"has_slot_63\":1,\"stack_id\":[0-9]" "$TMPD/out" ||
 	{ head -3 "$TMPD/out"; fail "no event for the exec of pid $child through all three maps"; }
 check_no_leak
 echo "ok: defaults and --map-size applied: $(grep -m1 "\"pid\":$child," "$TMPD/out")"

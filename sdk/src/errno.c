@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
 #include <string.h>
 
 #include <emf/errno.h>
@@ -34,8 +35,15 @@ static const char *const kernel_errstr[] = {
 	[529 - 512] = "request queued (EIOCBQUEUED)",
 };
 
+#define EMF_UNKNOWN_BUFS 8
+#define EMF_UNKNOWN_LEN 32
+
 const char *emf_strerror(int err)
 {
+	static __thread char unknown[EMF_UNKNOWN_BUFS][EMF_UNKNOWN_LEN];
+	static __thread unsigned int next;
+	const char *s;
+
 	if (err < 0)
 		err = -err;
 	if (err >= EMF_ERRNO__START && err < EMF_ERRNO__END)
@@ -43,6 +51,15 @@ const char *emf_strerror(int err)
 	if (err >= 512 && err < 512 + (int)(sizeof(kernel_errstr) / sizeof(kernel_errstr[0])) &&
 	    kernel_errstr[err - 512])
 		return kernel_errstr[err - 512];
-	/* glibc's strerror returns static strings for every known code. */
-	return strerror(err);
+	/*
+	 * The system's text for a code it knows is static; for one it does not,
+	 * strerror() builds "Unknown error N" in a buffer its next call frees, so
+	 * two calls in one printf would read freed memory.
+	 */
+	s = strerrordesc_np(err);
+	if (s)
+		return s;
+	s = unknown[__atomic_fetch_add(&next, 1, __ATOMIC_RELAXED) % EMF_UNKNOWN_BUFS];
+	snprintf((char *)s, EMF_UNKNOWN_LEN, "Unknown error %d", err);
+	return s;
 }

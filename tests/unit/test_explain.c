@@ -77,8 +77,15 @@ static void test_kernel_errnos(void)
 	CU_ASSERT_STRING_EQUAL(emf_strerror(-524), "not supported by this kernel (ENOTSUPP)");
 	CU_ASSERT_STRING_EQUAL(emf_strerror(527), "type not supported by this kernel (EBADTYPE)");
 	CU_ASSERT_STRING_EQUAL(emf_strerror(-ENOENT), strerror(ENOENT));
-	/* A gap in the kernel's table keeps glibc's text. */
-	CU_ASSERT_STRING_EQUAL(emf_strerror(-520), strerror(520));
+	/* A gap in the kernel's table is unknown to the system too. */
+	CU_ASSERT_STRING_EQUAL(emf_strerror(-520), "Unknown error 520");
+	/* Two unknown codes in one call both stay readable. */
+	{
+		const char *a = emf_strerror(9999), *b = emf_strerror(-9998);
+
+		CU_ASSERT_STRING_EQUAL(a, "Unknown error 9999");
+		CU_ASSERT_STRING_EQUAL(b, "Unknown error 9998");
+	}
 	CU_ASSERT_STRING_EQUAL(emf_strerror(-EMF_ERRNO__IDLE), "program loaded but attached nowhere");
 }
 

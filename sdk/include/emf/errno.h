@@ -34,7 +34,10 @@ enum emf_errno {
  * emf_strerror - describe an error code
  * @err: a system errno or an EMF_ERRNO__* code, either sign
  *
- * Returns a static, never-NULL string that lives as long as the program.
+ * Returns a never-NULL string. It is static and lives as long as the program,
+ * except for a code neither emf nor the system knows: then it is "Unknown
+ * error N", kept in a buffer of the calling thread that the eighth next such
+ * call reuses.
  */
 const char *emf_strerror(int err);
 

@@ -497,7 +497,7 @@ static bool find_decl(struct emf_plugin *p, struct bpf_program *prog, struct dec
 	int cursor = 1;
 	char *s, *colon;
 
-	while ((tag = emf_share__tag(p, &cursor, TAG_ATTACH, &fn))) {
+	while ((tag = emf__share_tag(p, &cursor, TAG_ATTACH, &fn))) {
 		if (strcmp(fn, bpf_program__name(prog)))
 			continue;
 		memset(d, 0, sizeof(*d));

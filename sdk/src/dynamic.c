@@ -129,7 +129,7 @@ struct emf_plugin *emf_runtime__load_file(struct emf_runtime *rt, const char *pa
 	}
 	p->dl_handle = handle;
 	p->dl_fd = mfd;
-	emf_runtime_sort(rt);
+	emf__runtime_sort(rt);
 	pr_info("dynamic: loaded plugin '%s' from %s\n", (*entry)->name, path);
 	return p;
 

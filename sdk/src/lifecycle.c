@@ -109,14 +109,14 @@ static void plugin_fail(struct emf_plugin *p)
 		p->desc->ops->detach(p->skel);
 	p->state = EMF_PLUGIN_FAILED;
 	plugin_destroy(p);
-	emf_slots__forget(p->rt, p);
+	emf__slots_forget(p->rt, p);
 }
 
 static void plugin_detach_hook(struct emf_plugin *p)
 {
 	const struct emf_plugin_hooks *h = p->desc->hooks;
 
-	emf_slots__release(p);
+	emf__slots_release(p);
 	if (p->state == EMF_PLUGIN_ATTACHED && h && h->detach)
 		h->detach(p);
 }
@@ -157,9 +157,9 @@ static int plugin_open(struct emf_runtime *rt, struct emf_plugin *p)
 		return p->step_err;
 	}
 	capture_pass(p);
-	err = emf_options__apply(p);
+	err = emf__options_apply(p);
 	if (!err)
-		err = emf_reader__prepare(p);
+		err = emf__reader_prepare(p);
 	if (err) {
 		set_error(rt, p, EMF_STEP_OPEN, err, NULL);
 		goto err_destroy;
@@ -204,7 +204,7 @@ static int plugin_attach(struct emf_runtime *rt, struct emf_plugin *p)
 {
 	const struct emf_plugin_hooks *h = p->desc->hooks;
 	/* Its slots first: the message says which slot and why. */
-	int err = emf_slots__fill(p);
+	int err = emf__slots_fill(p);
 
 	if (err) {
 		p->step_err = err;
@@ -324,8 +324,8 @@ static void teardown(struct emf_runtime *rt, struct emf_plugin *only)
 				continue;
 			plugin_detach_hook(rt->plugins[i]);
 			plugin_detach(rt->plugins[i]);
-			emf_reader__plugin_drain(rt, rt->plugins[i]);
-			emf_reader__plugin_teardown(rt, rt->plugins[i]);
+			emf__reader_plugin_drain(rt, rt->plugins[i]);
+			emf__reader_plugin_teardown(rt, rt->plugins[i]);
 			plugin_destroy(rt->plugins[i]);
 		}
 		return;
@@ -344,12 +344,12 @@ static void teardown(struct emf_runtime *rt, struct emf_plugin *only)
 	 * stop reading them.
 	 */
 	for (i = 0; i < n; i++)
-		emf_reader__plugin_drain(rt, ps[i]);
+		emf__reader_plugin_drain(rt, ps[i]);
 	if (only) {
-		emf_reader__plugin_teardown(rt, only);
+		emf__reader_plugin_teardown(rt, only);
 	} else {
 		for (i = 0; i < rt->cnt; i++)
-			emf_reader__plugin_teardown(rt, rt->plugins[i]);
+			emf__reader_plugin_teardown(rt, rt->plugins[i]);
 	}
 	if (only) {
 		n = only->skel != NULL;
@@ -369,7 +369,7 @@ static void teardown(struct emf_runtime *rt, struct emf_plugin *only)
 	for (i = 0; i < n; i++)
 		plugin_destroy(ps[i]);
 	free(ps);
-	emf_slots__forget(rt, only);
+	emf__slots_forget(rt, only);
 }
 
 /* ---- runtime-wide lifecycle --------------------------------------------- */
@@ -440,7 +440,7 @@ int emf_runtime__start(struct emf_runtime *rt)
 		if (p->state != EMF_PLUGIN_OPENED)
 			continue;
 		/* After the create hooks: a program they turned off takes no part. */
-		p->step_err = emf_variants__choose(rt, p) ?: emf_slots__prepare(p);
+		p->step_err = emf__variants_choose(rt, p) ?: emf__slots_prepare(p);
 		if (!p->step_err)
 			continue;
 		note_failure(rt, p);
@@ -485,13 +485,13 @@ int emf_runtime__start(struct emf_runtime *rt)
 		if (fatal(rt, p))
 			goto err_free;
 	}
-	emf_slots__unlock(rt);
+	emf__slots_unlock(rt);
 	if (rt->keep_going && !count_state(rt, EMF_PLUGIN_ATTACHED) && rt->cnt) {
 		snprintf(rt->errmsg, sizeof(rt->errmsg), "no plugin could start");
 		pr_warn("runtime: %s\n", rt->errmsg);
 		goto err_free;
 	}
-	err = emf_reader__setup(rt);
+	err = emf__reader_setup(rt);
 	if (err) {
 		snprintf(rt->errmsg, sizeof(rt->errmsg), "failed to set up event readers: %s",
 			 emf_strerror(err));
@@ -514,7 +514,7 @@ void emf_runtime__stop(struct emf_runtime *rt)
 	if (!rt)
 		return;
 	teardown(rt, NULL);
-	emf_reader__teardown(rt);
+	emf__reader_teardown(rt);
 	rt->running = false;
 }
 
@@ -542,7 +542,7 @@ int emf_runtime__start_plugin(struct emf_runtime *rt, struct emf_plugin *p)
 		p->state = EMF_PLUGIN_FAILED;
 		return emf_err(err);
 	}
-	err = emf_variants__choose(rt, p) ?: emf_slots__prepare(p);
+	err = emf__variants_choose(rt, p) ?: emf__slots_prepare(p);
 	if (err) {
 		note_failure(rt, p);
 		goto err_fail;
@@ -557,14 +557,14 @@ int emf_runtime__start_plugin(struct emf_runtime *rt, struct emf_plugin *p)
 	err = plugin_attach(rt, p);
 	if (err)
 		goto err_detach;
-	err = emf_reader__plugin_setup(rt, p);
+	err = emf__reader_plugin_setup(rt, p);
 	if (err) {
 		snprintf(rt->errmsg, sizeof(rt->errmsg), "plugin '%s': failed to read its events: %s",
 			 p->desc->name, emf_strerror(err));
 		pr_warn("runtime: %s\n", rt->errmsg);
 		goto err_detach;
 	}
-	emf_slots__unlock(rt);
+	emf__slots_unlock(rt);
 	pr_info("runtime: started plugin '%s'\n", p->desc->name);
 	return 0;
 
@@ -572,7 +572,7 @@ err_detach:
 	plugin_detach_hook(p);
 err_fail:
 	plugin_fail(p);
-	emf_slots__unlock(rt);
+	emf__slots_unlock(rt);
 	return emf_err(err);
 }
 

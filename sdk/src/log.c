@@ -86,7 +86,7 @@ void emf__log_capture_replay(struct emf_log_capture *c, enum emf_print_level lev
 
 	for (line = c->buf; line && *line; line = *end ? end + 1 : end) {
 		end = line + strcspn(line, "\n");
-		emf_pr(level, "%.*s\n", (int)(end - line), line);
+		emf__pr(level, "%.*s\n", (int)(end - line), line);
 	}
 }
 
@@ -141,7 +141,7 @@ void emf__log_init(void)
 	pthread_once(&once, bridge_libbpf);
 }
 
-void emf_pr(enum emf_print_level level, const char *fmt, ...)
+void emf__pr(enum emf_print_level level, const char *fmt, ...)
 {
 	emf_print_fn_t fn = __atomic_load_n(&print_fn, __ATOMIC_ACQUIRE);
 	int saved = errno;

@@ -6,12 +6,15 @@
 #include <errno.h>
 #include <emf/log.h>
 
-__attribute__((format(printf, 2, 3))) void emf_pr(enum emf_print_level level, const char *fmt,
-						  ...);
+/* Everything declared below is private to libemfsdk: hidden. */
+#pragma GCC visibility push(hidden)
 
-#define pr_warn(fmt, ...) emf_pr(EMF_WARN, "emf: " fmt, ##__VA_ARGS__)
-#define pr_info(fmt, ...) emf_pr(EMF_INFO, "emf: " fmt, ##__VA_ARGS__)
-#define pr_debug(fmt, ...) emf_pr(EMF_DEBUG, "emf: " fmt, ##__VA_ARGS__)
+__attribute__((format(printf, 2, 3))) void emf__pr(enum emf_print_level level, const char *fmt,
+						   ...);
+
+#define pr_warn(fmt, ...) emf__pr(EMF_WARN, "emf: " fmt, ##__VA_ARGS__)
+#define pr_info(fmt, ...) emf__pr(EMF_INFO, "emf: " fmt, ##__VA_ARGS__)
+#define pr_debug(fmt, ...) emf__pr(EMF_DEBUG, "emf: " fmt, ##__VA_ARGS__)
 
 /*
  * libbpf's warnings of one step of a plugin (open, load, attach), kept
@@ -53,5 +56,7 @@ static inline void *emf_err_ptr(int ret)
 	errno = ret < 0 ? -ret : ret;
 	return NULL;
 }
+
+#pragma GCC visibility pop
 
 #endif /* __EMF_LOG_INTERNAL_H */

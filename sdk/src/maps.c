@@ -117,19 +117,21 @@ static int add_use(struct emf_runtime *rt, struct emf_plugin *p, const char *nam
 	struct emf_shared_map *m;
 
 	if (!valid_name(name))
-		return emf_share__error(rt, -EINVAL,
-					"plugin '%s' failed to %s map '%s': a shared map name has at most %d letters, digits, '_', '-' or '.'",
-					emf_plugin__name(p), verb, name, EMF_SHARED_NAME_MAX - 1);
+		return emf__share_error(
+			rt, -EINVAL,
+			"plugin '%s' failed to %s map '%s': a shared map name has at most %d letters, digits, '_', '-' or '.'",
+			emf_plugin__name(p), verb, name, EMF_SHARED_NAME_MAX - 1);
 	if (!map)
-		return emf_share__error(rt, -EINVAL,
-					"plugin '%s' failed to %s map '%s': %s is not a map of the object (EMF_MAP_%s() goes on a map of SEC(\".maps\"))",
-					emf_plugin__name(p), verb, name, var,
-					export ? "EXPORT" : "IMPORT");
+		return emf__share_error(
+			rt, -EINVAL,
+			"plugin '%s' failed to %s map '%s': %s is not a map of the object (EMF_MAP_%s() goes on a map of SEC(\".maps\"))",
+			emf_plugin__name(p), verb, name, var, export ? "EXPORT" : "IMPORT");
 	if (bpf_map__type(map) == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
 	    bpf_map__type(map) == BPF_MAP_TYPE_HASH_OF_MAPS)
-		return emf_share__error(rt, -EOPNOTSUPP,
-					"plugin '%s' failed to %s map '%s': maps of maps cannot be shared",
-					emf_plugin__name(p), verb, name);
+		return emf__share_error(
+			rt, -EOPNOTSUPP,
+			"plugin '%s' failed to %s map '%s': maps of maps cannot be shared",
+			emf_plugin__name(p), verb, name);
 	m = find(sh, name);
 	if (!m) {
 		m = realloc(sh->maps, (sh->n_maps + 1) * sizeof(*m));
@@ -143,9 +145,10 @@ static int add_use(struct emf_runtime *rt, struct emf_plugin *p, const char *nam
 	}
 	other = export ? exporter_of(m) : NULL;
 	if (other)
-		return emf_share__error(rt, -EBUSY,
-					"plugin '%s' failed to export map '%s': plugin '%s' exports it too; a name has one exporter, the others import it",
-					emf_plugin__name(p), name, emf_plugin__name(other->plugin));
+		return emf__share_error(
+			rt, -EBUSY,
+			"plugin '%s' failed to export map '%s': plugin '%s' exports it too; a name has one exporter, the others import it",
+			emf_plugin__name(p), name, emf_plugin__name(other->plugin));
 	u = realloc(m->uses, (m->n_uses + 1) * sizeof(*u));
 	if (!u)
 		return -ENOMEM;
@@ -170,7 +173,7 @@ static struct bpf_map *pending_exporter(struct emf_runtime *rt, const char *name
 
 		if (!emf_plugin__object(p))
 			continue;
-		while ((tag = emf_share__tag(p, &cursor, TAG_EXPORT, &var))) {
+		while ((tag = emf__share_tag(p, &cursor, TAG_EXPORT, &var))) {
 			if (strcmp(tag, name))
 				continue;
 			*who = p;
@@ -228,16 +231,16 @@ static int open_or_create(struct emf_runtime *rt, struct emf_plugin *p, struct e
 	char path[EMF_PIN_ROOT_MAX + EMF_SHARED_NAME_MAX + 8], at[PATH_MAX];
 	int fd, err;
 
-	snprintf(path, sizeof(path), "%s/maps/%s", emf_share__root(rt), m->name);
-	fd = bpf_obj_get(emf_share__path(rt, "maps", m->name, at, sizeof(at)));
+	snprintf(path, sizeof(path), "%s/maps/%s", emf__share_root(rt), m->name);
+	fd = bpf_obj_get(emf__share_path(rt, "maps", m->name, at, sizeof(at)));
 	if (fd < 0 && errno != ENOENT)
-		return emf_share__error(rt, -errno, "plugin '%s' failed to share map '%s': %s: %s",
+		return emf__share_error(rt, -errno, "plugin '%s' failed to share map '%s': %s: %s",
 					emf_plugin__name(p), m->name, path, emf_strerror(-errno));
 	if (fd >= 0) {
 		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
 			err = -errno;
 			close(fd);
-			return emf_share__error(rt, err,
+			return emf__share_error(rt, err,
 						"plugin '%s' failed to share map '%s': %s: %s",
 						emf_plugin__name(p), m->name, path,
 						emf_strerror(err));
@@ -251,28 +254,29 @@ static int open_or_create(struct emf_runtime *rt, struct emf_plugin *p, struct e
 	if (!decl)
 		decl = pending_exporter(rt, m->name, &who);
 	if (!decl)
-		return emf_share__error(rt, -ENOENT,
-					"plugin '%s' failed to import map '%s': no plugin exports it (none of this runtime, and nothing is pinned at %s); start the plugin that exports it first",
-					emf_plugin__name(p), m->name, path);
+		return emf__share_error(
+			rt, -ENOENT,
+			"plugin '%s' failed to import map '%s': no plugin exports it (none of this runtime, and nothing is pinned at %s); start the plugin that exports it first",
+			emf_plugin__name(p), m->name, path);
 	fd = create(decl, emf_plugin__object(who));
 	if (fd < 0)
-		return emf_share__error(rt, fd,
-					"plugin '%s' failed to share map '%s': failed to create it as plugin '%s' declares it: %s",
-					emf_plugin__name(p), m->name, emf_plugin__name(who),
-					emf_strerror(fd));
+		return emf__share_error(
+			rt, fd,
+			"plugin '%s' failed to share map '%s': failed to create it as plugin '%s' declares it: %s",
+			emf_plugin__name(p), m->name, emf_plugin__name(who), emf_strerror(fd));
 	if (bpf_obj_pin(fd, at)) {
 		err = -errno;
 		close(fd);
-		return emf_share__error(rt, err,
-					"plugin '%s' failed to share map '%s': failed to pin it at %s: %s",
-					emf_plugin__name(p), m->name, path, emf_strerror(err));
+		return emf__share_error(
+			rt, err, "plugin '%s' failed to share map '%s': failed to pin it at %s: %s",
+			emf_plugin__name(p), m->name, path, emf_strerror(err));
 	}
 	pr_debug("slots: created %s as plugin '%s' exports it\n", path, emf_plugin__name(who));
 	m->shape = shape_of(decl);
 	snprintf(m->source, sizeof(m->source), "plugin '%s' exports it as", emf_plugin__name(who));
 out:
 	m->fd = fd;
-	m->map_id = emf_share__map_id(fd);
+	m->map_id = emf__share_map_id(fd);
 	return 0;
 }
 
@@ -287,20 +291,21 @@ static int use(struct emf_runtime *rt, struct emf_shared_map *m, const struct em
 	if (what[0]) {
 		describe(&want, a, sizeof(a));
 		describe(&m->shape, b, sizeof(b));
-		return emf_share__error(rt, -EMF_ERRNO__INCOMPAT,
-					"plugin '%s' failed to %s map '%s': it declares %s as %s, but %s %s: %s; declare it the same way",
-					emf_plugin__name(u->plugin), u->export ? "export" : "import",
-					m->name, bpf_map__name(u->map), a, m->source, b, what);
+		return emf__share_error(
+			rt, -EMF_ERRNO__INCOMPAT,
+			"plugin '%s' failed to %s map '%s': it declares %s as %s, but %s %s: %s; declare it the same way",
+			emf_plugin__name(u->plugin), u->export ? "export" : "import", m->name,
+			bpf_map__name(u->map), a, m->source, b, what);
 	}
 	bpf_map__set_pin_path(u->map, NULL); /* the SDK pins it, not libbpf */
 	err = bpf_map__reuse_fd(u->map, m->fd);
 	if (err)
-		return emf_share__error(rt, err, "plugin '%s' failed to share map '%s': %s",
+		return emf__share_error(rt, err, "plugin '%s' failed to share map '%s': %s",
 					emf_plugin__name(u->plugin), m->name, emf_strerror(err));
 	return 0;
 }
 
-bool emf_maps__uses(const struct emf_runtime *rt, const struct emf_plugin *p)
+bool emf__shmap_uses(const struct emf_runtime *rt, const struct emf_plugin *p)
 {
 	size_t i, j;
 
@@ -311,7 +316,7 @@ bool emf_maps__uses(const struct emf_runtime *rt, const struct emf_plugin *p)
 	return false;
 }
 
-int emf_maps__prepare(struct emf_plugin *p)
+int emf__shmap_prepare(struct emf_plugin *p)
 {
 	static const char *const tags[] = { TAG_EXPORT, TAG_IMPORT };
 	struct emf_runtime *rt = p->rt;
@@ -323,17 +328,17 @@ int emf_maps__prepare(struct emf_plugin *p)
 		const char *name, *var;
 		int cursor = 1;
 
-		while ((name = emf_share__tag(p, &cursor, tags[k], &var))) {
+		while ((name = emf__share_tag(p, &cursor, tags[k], &var))) {
 			err = add_use(rt, p, name, var, k == 0);
 			if (err)
 				return err;
 		}
 	}
-	if (!emf_maps__uses(rt, p))
+	if (!emf__shmap_uses(rt, p))
 		return 0;
-	err = emf_share__lock(rt, true);
+	err = emf__share_lock(rt, true);
 	if (!err)
-		err = emf_share__mkdir(rt, "maps");
+		err = emf__share_mkdir(rt, "maps");
 	if (err)
 		return err;
 	for (i = 0; i < sh->n_maps; i++) {
@@ -355,8 +360,8 @@ int emf_maps__prepare(struct emf_plugin *p)
 	return 0;
 }
 
-void emf_maps__forget(struct emf_runtime *rt, struct emf_plugin *only, const uint32_t *used,
-		      size_t n_used)
+void emf__shmap_forget(struct emf_runtime *rt, struct emf_plugin *only, const uint32_t *used,
+		       size_t n_used)
 {
 	struct emf_share *sh = &rt->share;
 	char path[PATH_MAX];
@@ -377,12 +382,12 @@ void emf_maps__forget(struct emf_runtime *rt, struct emf_plugin *only, const uin
 		}
 		/* Nobody of the run uses it: unpin it unless a program still does. */
 		if (m->fd >= 0 && used && !sh->keep_pins &&
-		    !emf_share__id_used(used, n_used, m->map_id)) {
-			int pin = bpf_obj_get(emf_share__path(rt, "maps", m->name, path,
-							      sizeof(path)));
+		    !emf__share_id_used(used, n_used, m->map_id)) {
+			int pin = bpf_obj_get(
+				emf__share_path(rt, "maps", m->name, path, sizeof(path)));
 
-			if (pin >= 0 && emf_share__map_id(pin) == m->map_id)
-				emf_share__unpin(rt, "maps", m->name);
+			if (pin >= 0 && emf__share_map_id(pin) == m->map_id)
+				emf__share_unpin(rt, "maps", m->name);
 			if (pin >= 0)
 				close(pin);
 		}

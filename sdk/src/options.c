@@ -46,9 +46,9 @@ static int store(struct emf_plugin *p, const struct emf_option *o, const void *v
 	memcpy(copy, val, o->size);
 	free(p->opt_vals[idx]);
 	p->opt_vals[idx] = copy;
-	/* Already opened: write it now; emf_options__apply() does it at the next open. */
+	/* Already opened: write it now; emf__options_apply() does it at the next open. */
 	if (p->state == EMF_PLUGIN_OPENED)
-		return emf_options__apply(p);
+		return emf__options_apply(p);
 	return 0;
 }
 
@@ -242,7 +242,7 @@ static long rodata_u32(struct bpf_object *obj, const char *name)
 	return -1;
 }
 
-int emf_options__apply(struct emf_plugin *p)
+int emf__options_apply(struct emf_plugin *p)
 {
 	struct bpf_object *obj = emf_plugin__object(p);
 	long host = obj && p->rt->exclude_host ? rodata_u32(obj, EMF_HOST_TGID_VAR) : -1;
@@ -290,7 +290,7 @@ int emf_options__apply(struct emf_plugin *p)
 	return err;
 }
 
-void emf_options__free(struct emf_plugin *p)
+void emf__options_free(struct emf_plugin *p)
 {
 	uint32_t i;
 

@@ -14,6 +14,9 @@
 
 #include "log_internal.h"
 
+/* Everything declared below is private to libemfsdk: hidden. */
+#pragma GCC visibility push(hidden)
+
 #ifndef offsetofend
 #define offsetofend(TYPE, FIELD) (offsetof(TYPE, FIELD) + sizeof(((TYPE *)0)->FIELD))
 #endif
@@ -64,5 +67,7 @@ static inline bool emf_validate_opts(const char *opts, size_t opts_sz, size_t us
 		if (OPTS_HAS(opts, field))     \
 			(opts)->field = value; \
 	} while (0)
+
+#pragma GCC visibility pop
 
 #endif /* __EMF_OPTS_INTERNAL_H */

@@ -275,7 +275,7 @@ static void lost_key(char key[EMF_MAP_NAME_LEN], const char *name)
 	strncpy(key, name, EMF_MAP_NAME_LEN - 1);
 }
 
-void emf_reader__sync_lost(struct emf_plugin *p)
+void emf__reader_sync_lost(struct emf_plugin *p)
 {
 	struct emf_runtime *rt = p->rt;
 	char key[EMF_MAP_NAME_LEN], next[EMF_MAP_NAME_LEN], want[EMF_MAP_NAME_LEN];
@@ -348,7 +348,7 @@ static int ensure_outs(struct emf_plugin *p)
 	return 0;
 }
 
-void emf_reader__plugin_free(struct emf_plugin *p)
+void emf__reader_plugin_free(struct emf_plugin *p)
 {
 	uint32_t j;
 
@@ -404,7 +404,7 @@ int emf_plugin__set_ring_size(struct emf_plugin *p, const char *map, size_t byte
 	return 0;
 }
 
-int emf_reader__prepare(struct emf_plugin *p)
+int emf__reader_prepare(struct emf_plugin *p)
 {
 	struct bpf_object *obj = emf_plugin__object(p);
 	uint32_t j;
@@ -602,7 +602,7 @@ static int setup_common(struct emf_runtime *rt)
 
 static void update_timer(struct emf_runtime *rt, bool drained);
 
-int emf_reader__plugin_setup(struct emf_runtime *rt, struct emf_plugin *p)
+int emf__reader_plugin_setup(struct emf_runtime *rt, struct emf_plugin *p)
 {
 	uint32_t j;
 	int err;
@@ -613,7 +613,7 @@ int emf_reader__plugin_setup(struct emf_runtime *rt, struct emf_plugin *p)
 	if (!err)
 		err = ensure_outs(p);
 	if (!err)
-		err = emf_samples__setup(rt, p);
+		err = emf__samples_setup(rt, p);
 	if (err)
 		return err;
 	setup_lost(rt, p);
@@ -634,11 +634,11 @@ int emf_reader__plugin_setup(struct emf_runtime *rt, struct emf_plugin *p)
 	return 0;
 
 err_teardown:
-	emf_reader__plugin_teardown(rt, p);
+	emf__reader_plugin_teardown(rt, p);
 	return err;
 }
 
-int emf_reader__setup(struct emf_runtime *rt)
+int emf__reader_setup(struct emf_runtime *rt)
 {
 	size_t i;
 	int err;
@@ -652,9 +652,9 @@ int emf_reader__setup(struct emf_runtime *rt)
 		/* Plugins that failed under keep-going have nothing to read. */
 		if (p->state != EMF_PLUGIN_ATTACHED)
 			continue;
-		err = emf_reader__plugin_setup(rt, p);
+		err = emf__reader_plugin_setup(rt, p);
 		if (err) {
-			emf_reader__teardown(rt);
+			emf__reader_teardown(rt);
 			return err;
 		}
 	}
@@ -670,7 +670,7 @@ static void close_watched(struct emf_runtime *rt, int *fd)
 	*fd = -1;
 }
 
-void emf_reader__plugin_drain(struct emf_runtime *rt, struct emf_plugin *p)
+void emf__reader_plugin_drain(struct emf_runtime *rt, struct emf_plugin *p)
 {
 	int saved = rt->cb_err, round;
 	uint32_t j;
@@ -687,15 +687,15 @@ void emf_reader__plugin_drain(struct emf_runtime *rt, struct emf_plugin *p)
 	rt->cb_err = saved;
 }
 
-void emf_reader__plugin_teardown(struct emf_runtime *rt, struct emf_plugin *p)
+void emf__reader_plugin_teardown(struct emf_runtime *rt, struct emf_plugin *p)
 {
 	uint32_t j;
 
-	emf_samples__teardown(p);
+	emf__samples_teardown(p);
 	if (!p->outs)
 		return;
 	/* The last count, while the map is still there. */
-	emf_reader__sync_lost(p);
+	emf__reader_sync_lost(p);
 	p->lost_map = NULL;
 	p->lost_run = 0;
 	for (j = 0; j < p->desc->n_outputs; j++) {
@@ -718,12 +718,12 @@ void emf_reader__plugin_teardown(struct emf_runtime *rt, struct emf_plugin *p)
 	}
 }
 
-void emf_reader__teardown(struct emf_runtime *rt)
+void emf__reader_teardown(struct emf_runtime *rt)
 {
 	size_t i;
 
 	for (i = 0; i < rt->cnt; i++)
-		emf_reader__plugin_teardown(rt, rt->plugins[i]);
+		emf__reader_plugin_teardown(rt, rt->plugins[i]);
 	close_watched(rt, &rt->timerfd);
 	close_watched(rt, &rt->kickfd);
 	free(rt->pcpu_vals);
@@ -747,7 +747,7 @@ static void sync_all(struct emf_runtime *rt)
 	size_t i;
 
 	for (i = 0; i < rt->cnt; i++)
-		emf_reader__sync_lost(rt->plugins[i]);
+		emf__reader_sync_lost(rt->plugins[i]);
 }
 
 /* While busy: whether a wake-up of output @o is read now rather than at the next drain. */
@@ -832,7 +832,7 @@ static int consume_all(struct emf_runtime *rt, bool pending_only)
 	return 0;
 }
 
-int emf_reader__poll(struct emf_runtime *rt, int timeout_ms)
+int emf__reader_poll(struct emf_runtime *rt, int timeout_ms)
 {
 	struct epoll_event evs[EMF_POLL_EVENTS];
 	uint64_t before = rt->delivered, val;
@@ -882,7 +882,7 @@ int emf_reader__poll(struct emf_runtime *rt, int timeout_ms)
 		err = err ?: ferr;
 	}
 	if (!err && drain)
-		err = emf_samples__poll(rt);
+		err = emf__samples_poll(rt);
 	/*
 	 * A poll stopped by an error may leave events in a ring whose
 	 * edge-triggered wake-up it has taken: keep draining them on the timer.
@@ -987,7 +987,7 @@ int emf_runtime__run(struct emf_runtime *rt, const struct emf_run_opts *opts)
 			if ((deadline - now) / 1000000 < (uint64_t)timeout)
 				timeout = (int)((deadline - now + 999999) / 1000000);
 		}
-		err = emf_reader__poll(rt, timeout);
+		err = emf__reader_poll(rt, timeout);
 		if (err < 0 && err != -EINTR)
 			return err;
 		if (tick_cb) {
@@ -1022,7 +1022,7 @@ int emf_plugin__output_stats(const struct emf_plugin *plugin, size_t idx,
 		return 0;
 	}
 	/* The counters are a cache of the kernel's: bringing them up to date is not a change. */
-	emf_reader__sync_lost((struct emf_plugin *)plugin);
+	emf__reader_sync_lost((struct emf_plugin *)plugin);
 	*stats = plugin->outs[idx].stats;
 	return 0;
 }

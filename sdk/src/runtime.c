@@ -69,9 +69,9 @@ static void plugin_free(struct emf_plugin *p)
 	void *handle = p->dl_handle;
 	int fd = p->dl_fd;
 
-	emf_options__free(p);
+	emf__options_free(p);
 	emf__map_sizes_free(p);
-	emf_reader__plugin_free(p);
+	emf__reader_plugin_free(p);
 	free(p->dl_path);
 	free(p->log_buf);
 	emf__log_capture_free(&p->libbpf_log);
@@ -114,7 +114,7 @@ static int plugin_cmp(const struct emf_plugin *a, const struct emf_plugin *b)
 }
 
 /* Insertion sort: few plugins, and it keeps the order stable and deterministic. */
-void emf_runtime_sort(struct emf_runtime *rt)
+void emf__runtime_sort(struct emf_runtime *rt)
 {
 	size_t i, j;
 
@@ -171,7 +171,7 @@ struct emf_plugin *emf_runtime__add(struct emf_runtime *rt, const struct emf_plu
 	p->priority = desc->priority;
 	p->state = EMF_PLUGIN_NEW;
 	rt->plugins[rt->cnt++] = p;
-	emf_runtime_sort(rt);
+	emf__runtime_sort(rt);
 	return p;
 }
 
@@ -340,7 +340,7 @@ int emf_runtime__poll(struct emf_runtime *rt, int timeout_ms)
 		return emf_err(-EINVAL);
 	if (!rt->running)
 		return emf_err(-EMF_ERRNO__STATE);
-	return emf_reader__poll(rt, timeout_ms);
+	return emf__reader_poll(rt, timeout_ms);
 }
 
 const char *emf_plugin__name(const struct emf_plugin *plugin)
@@ -375,7 +375,7 @@ int emf_plugin__set_priority(struct emf_plugin *plugin, int priority)
 	if (plugin->rt->running)
 		return emf_err(-EMF_ERRNO__STATE);
 	plugin->priority = priority;
-	emf_runtime_sort(plugin->rt);
+	emf__runtime_sort(plugin->rt);
 	return 0;
 }
 
@@ -389,7 +389,7 @@ struct bpf_object *emf_plugin__object(const struct emf_plugin *plugin)
 void emf_plugin__stats(const struct emf_plugin *plugin, struct emf_plugin_stats *stats)
 {
 	/* The counters are a cache of the kernel's: bringing them up to date is not a change. */
-	emf_reader__sync_lost((struct emf_plugin *)plugin);
+	emf__reader_sync_lost((struct emf_plugin *)plugin);
 	*stats = plugin->stats;
 }
 

@@ -8,6 +8,9 @@
 #include "log_internal.h"
 #include "slots_internal.h"
 
+/* Everything declared below is private to libemfsdk: hidden. */
+#pragma GCC visibility push(hidden)
+
 /* Events reach the host aligned this much (ring buffer records are 8-aligned). */
 #define EMF_EVENT_ALIGN 16
 
@@ -162,8 +165,8 @@ __attribute__((visibility("hidden"))) int emf__explain(struct emf_plugin *p, enu
  * part), keep the best kind the running kernel supports and turn the others'
  * autoload off. Returns 0 or a negative errno after a message.
  */
-__attribute__((visibility("hidden"))) int emf_variants__choose(struct emf_runtime *rt,
-								struct emf_plugin *p);
+__attribute__((visibility("hidden"))) int emf__variants_choose(struct emf_runtime *rt,
+							       struct emf_plugin *p);
 
 /*
  * After @p's attach step (attach.c): warn about every loaded program that got
@@ -195,12 +198,12 @@ __attribute__((visibility("hidden"))) int emf__maps_prepare(struct emf_plugin *p
 __attribute__((visibility("hidden"))) void emf__map_sizes_free(struct emf_plugin *p);
 
 /* Put the plugins back in lifecycle order after a change of priority or kind. */
-void emf_runtime_sort(struct emf_runtime *rt);
+void emf__runtime_sort(struct emf_runtime *rt);
 
 /* Sampled maps of a running plugin: set up, read when due (on the drain timer), tear down. */
-int emf_samples__setup(struct emf_runtime *rt, struct emf_plugin *p);
-void emf_samples__teardown(struct emf_plugin *p);
-int emf_samples__poll(struct emf_runtime *rt);
+int emf__samples_setup(struct emf_runtime *rt, struct emf_plugin *p);
+void emf__samples_teardown(struct emf_plugin *p);
+int emf__samples_poll(struct emf_runtime *rt);
 /* When the next sampled map is due, in CLOCK_MONOTONIC ms; 0 for none. */
 __attribute__((visibility("hidden"))) uint64_t emf__samples_next_ms(const struct emf_runtime *rt);
 
@@ -210,26 +213,28 @@ __attribute__((visibility("hidden"))) struct emf_watch *emf__watch_of(const stru
 __attribute__((visibility("hidden"))) void emf__watch_run(struct emf_watch *w);
 __attribute__((visibility("hidden"))) void emf__watch_free_all(struct emf_runtime *rt);
 
-int emf_options__apply(struct emf_plugin *p);
-void emf_options__free(struct emf_plugin *p);
+int emf__options_apply(struct emf_plugin *p);
+void emf__options_free(struct emf_plugin *p);
 
-int emf_reader__setup(struct emf_runtime *rt);
-void emf_reader__teardown(struct emf_runtime *rt);
+int emf__reader_setup(struct emf_runtime *rt);
+void emf__reader_teardown(struct emf_runtime *rt);
 /* Read, or stop reading, one plugin's outputs while the others run. */
-int emf_reader__plugin_setup(struct emf_runtime *rt, struct emf_plugin *p);
-void emf_reader__plugin_teardown(struct emf_runtime *rt, struct emf_plugin *p);
+int emf__reader_plugin_setup(struct emf_runtime *rt, struct emf_plugin *p);
+void emf__reader_plugin_teardown(struct emf_runtime *rt, struct emf_plugin *p);
 /*
  * Deliver what a detached plugin's outputs still hold (up to EMF_DRAIN_ROUNDS
  * reads of each), so that stopping a plugin loses none of the events it sent
  * before its programs were detached.
  */
-void emf_reader__plugin_drain(struct emf_runtime *rt, struct emf_plugin *p);
-int emf_reader__poll(struct emf_runtime *rt, int timeout_ms);
+void emf__reader_plugin_drain(struct emf_runtime *rt, struct emf_plugin *p);
+int emf__reader_poll(struct emf_runtime *rt, int timeout_ms);
 /* Between open and load: apply the plugin's ring sizes to its maps. */
-int emf_reader__prepare(struct emf_plugin *plugin);
+int emf__reader_prepare(struct emf_plugin *plugin);
 /* Fold the kernel's counts of failed reserves into the plugin's stats. */
-void emf_reader__sync_lost(struct emf_plugin *plugin);
+void emf__reader_sync_lost(struct emf_plugin *plugin);
 /* Free the plugin's reader state, before the plugin itself. */
-void emf_reader__plugin_free(struct emf_plugin *plugin);
+void emf__reader_plugin_free(struct emf_plugin *plugin);
+
+#pragma GCC visibility pop
 
 #endif /* __EMF_RUNTIME_INTERNAL_H */

@@ -612,7 +612,7 @@ out:
 	return err < 0 ? err : 0;
 }
 
-int emf_samples__setup(struct emf_runtime *rt, struct emf_plugin *p)
+int emf__samples_setup(struct emf_runtime *rt, struct emf_plugin *p)
 {
 	struct bpf_object *obj = emf_plugin__object(p);
 	uint64_t now = now_ms();
@@ -632,7 +632,7 @@ int emf_samples__setup(struct emf_runtime *rt, struct emf_plugin *p)
 		    bpf_map__value_size(sr->map) != sr->s->value.size) {
 			pr_warn("sample: plugin '%s' has no map '%s' of the generated layout; rebuild it with emf-codegen\n",
 				p->desc->name, sr->s->map_name);
-			emf_samples__teardown(p);
+			emf__samples_teardown(p);
 			return -ENOENT;
 		}
 		sr->next_ms = now + sr->s->interval_ms;
@@ -642,7 +642,7 @@ int emf_samples__setup(struct emf_runtime *rt, struct emf_plugin *p)
 	return 0;
 }
 
-void emf_samples__teardown(struct emf_plugin *p)
+void emf__samples_teardown(struct emf_plugin *p)
 {
 	uint32_t i;
 
@@ -672,7 +672,7 @@ uint64_t emf__samples_next_ms(const struct emf_runtime *rt)
 	return next;
 }
 
-int emf_samples__poll(struct emf_runtime *rt)
+int emf__samples_poll(struct emf_runtime *rt)
 {
 	uint64_t now = now_ms();
 	size_t i;

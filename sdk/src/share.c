@@ -52,12 +52,12 @@ int emf_runtime__set_pin_opts(struct emf_runtime *rt, const struct emf_pin_opts 
 	return 0;
 }
 
-const char *emf_share__root(const struct emf_runtime *rt)
+const char *emf__share_root(const struct emf_runtime *rt)
 {
 	return rt->share.root[0] ? rt->share.root : EMF_PIN_ROOT_DEFAULT;
 }
 
-int emf_share__error(struct emf_runtime *rt, int err, const char *fmt, ...)
+int emf__share_error(struct emf_runtime *rt, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -80,7 +80,7 @@ pin_error(struct emf_runtime *rt, bool report, int err, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (report)
-		return emf_share__error(rt, err, "%s", msg);
+		return emf__share_error(rt, err, "%s", msg);
 	pr_warn("slots: %s\n", msg);
 	return err;
 }
@@ -91,7 +91,7 @@ pin_error(struct emf_runtime *rt, bool report, int err, const char *fmt, ...)
  */
 static int pin_dir_failed(struct emf_runtime *rt, const char *path, int err)
 {
-	return emf_share__error(rt, err, "failed to create %s on bpffs: %s", path,
+	return emf__share_error(rt, err, "failed to create %s on bpffs: %s", path,
 				emf_strerror(err));
 }
 
@@ -108,28 +108,31 @@ static int check_dir(struct emf_runtime *rt, int fd, const char *path, bool own)
 	struct stat st;
 
 	if (fstat(fd, &st))
-		return emf_share__error(rt, -errno, "failed to read %s: %s", path,
+		return emf__share_error(rt, -errno, "failed to read %s: %s", path,
 					emf_strerror(-errno));
 	/* Root's directory and a process without root: what it lacks is privilege. */
 	if (own && st.st_uid == 0 && euid != 0)
 		return pin_dir_failed(rt, path, -EACCES);
 	if (own && st.st_uid != euid)
-		return emf_share__error(rt, -EPERM,
-					"refusing pin directory %s: it is owned by uid %u, not by uid %u running this process, so its owner could remove or replace the pins of a running runtime; remove it (rm -r %s) and start again: emf creates it mode 0700",
-					path, (unsigned int)st.st_uid, (unsigned int)euid, path);
+		return emf__share_error(
+			rt, -EPERM,
+			"refusing pin directory %s: it is owned by uid %u, not by uid %u running this process, so its owner could remove or replace the pins of a running runtime; remove it (rm -r %s) and start again: emf creates it mode 0700",
+			path, (unsigned int)st.st_uid, (unsigned int)euid, path);
 	if (own && (st.st_mode & (S_IWGRP | S_IWOTH)))
-		return emf_share__error(rt, -EPERM,
-					"refusing pin directory %s: it is writable by group or others (mode %04o), who could remove or replace the pins of a running runtime; remove it (rm -r %s) and start again: emf creates it mode 0700",
-					path, (unsigned int)(st.st_mode & 07777), path);
+		return emf__share_error(
+			rt, -EPERM,
+			"refusing pin directory %s: it is writable by group or others (mode %04o), who could remove or replace the pins of a running runtime; remove it (rm -r %s) and start again: emf creates it mode 0700",
+			path, (unsigned int)(st.st_mode & 07777), path);
 	if (!own && st.st_uid && st.st_uid != euid)
-		return emf_share__error(rt, -EPERM,
-					"refusing pin root %s: directory %s on the way to it is owned by uid %u, neither root nor uid %u running this process; choose a root under directories root owns",
-					emf_share__root(rt), path, (unsigned int)st.st_uid,
-					(unsigned int)euid);
+		return emf__share_error(
+			rt, -EPERM,
+			"refusing pin root %s: directory %s on the way to it is owned by uid %u, neither root nor uid %u running this process; choose a root under directories root owns",
+			emf__share_root(rt), path, (unsigned int)st.st_uid, (unsigned int)euid);
 	if (!own && (st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-		return emf_share__error(rt, -EPERM,
-					"refusing pin root %s: directory %s on the way to it is writable by group or others and not sticky (mode %04o), so anyone could replace what is under it; choose another root",
-					emf_share__root(rt), path, (unsigned int)(st.st_mode & 07777));
+		return emf__share_error(
+			rt, -EPERM,
+			"refusing pin root %s: directory %s on the way to it is writable by group or others and not sticky (mode %04o), so anyone could replace what is under it; choose another root",
+			emf__share_root(rt), path, (unsigned int)(st.st_mode & 07777));
 	return 0;
 }
 
@@ -140,10 +143,11 @@ static int open_failed(struct emf_runtime *rt, int dirfd, const char *name, cons
 	struct stat st;
 
 	if ((err == -ELOOP || err == -ENOTDIR) && !fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
-		return emf_share__error(rt, -EPERM,
-					"refusing pin directory %s: it is %s, not a directory; remove it (rm %s) and start again",
-					path, S_ISLNK(st.st_mode) ? "a symlink" : "a file", path);
-	return emf_share__error(rt, err, "failed to open %s: %s", path, emf_strerror(err));
+		return emf__share_error(
+			rt, -EPERM,
+			"refusing pin directory %s: it is %s, not a directory; remove it (rm %s) and start again",
+			path, S_ISLNK(st.st_mode) ? "a symlink" : "a file", path);
+	return emf__share_error(rt, err, "failed to open %s: %s", path, emf_strerror(err));
 }
 
 /*
@@ -184,7 +188,7 @@ static int open_own_dir(struct emf_runtime *rt, int dirfd, const char *name, con
  */
 static int open_parent(struct emf_runtime *rt, bool report)
 {
-	const char *root = emf_share__root(rt), *c = root, *end;
+	const char *root = emf__share_root(rt), *c = root, *end;
 	char path[EMF_PIN_ROOT_MAX + NAME_MAX + 2] = "";
 	struct statfs st;
 	int fd, next, err;
@@ -250,7 +254,7 @@ static bool proc_fd_paths(void)
 /* The last component of the root: its name in the parent. */
 static const char *root_name(const struct emf_runtime *rt)
 {
-	return strrchr(emf_share__root(rt), '/') + 1;
+	return strrchr(emf__share_root(rt), '/') + 1;
 }
 
 /* The pid ROOT/owner names, 0 when there is none or it is not one. */
@@ -305,7 +309,7 @@ static int clean_root(struct emf_runtime *rt, int root_fd, unsigned int *emptied
 		DIR *dir;
 		int fd;
 
-		snprintf(path, sizeof(path), "%s/%s", emf_share__root(rt), subs[k]);
+		snprintf(path, sizeof(path), "%s/%s", emf__share_root(rt), subs[k]);
 		fd = open_own_dir(rt, root_fd, subs[k], path, false);
 		if (fd == -ENOENT)
 			continue;
@@ -313,7 +317,7 @@ static int clean_root(struct emf_runtime *rt, int root_fd, unsigned int *emptied
 			return fd;
 		dir = fdopendir(fd);
 		if (!dir) {
-			err = emf_share__error(rt, -errno, "failed to read %s: %s", path,
+			err = emf__share_error(rt, -errno, "failed to read %s: %s", path,
 					       emf_strerror(-errno));
 			close(fd);
 			break;
@@ -330,7 +334,7 @@ static int clean_root(struct emf_runtime *rt, int root_fd, unsigned int *emptied
 				snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd(dir),
 					 de->d_name);
 			else
-				snprintf(path, sizeof(path), "%s/%s/%s", emf_share__root(rt),
+				snprintf(path, sizeof(path), "%s/%s/%s", emf__share_root(rt),
 					 subs[k], de->d_name);
 			map = de->d_type == DT_REG ? bpf_obj_get(path) : -1;
 			if (map >= 0 && !bpf_obj_get_info_by_fd(map, &info, &len) &&
@@ -342,8 +346,9 @@ static int clean_root(struct emf_runtime *rt, int root_fd, unsigned int *emptied
 			if (map >= 0)
 				close(map);
 			if (unlinkat(dirfd(dir), de->d_name, de->d_type == DT_DIR ? AT_REMOVEDIR : 0))
-				pr_warn("slots: failed to remove %s/%s/%s: %s\n", emf_share__root(rt),
-					subs[k], de->d_name, emf_strerror(-errno));
+				pr_warn("slots: failed to remove %s/%s/%s: %s\n",
+					emf__share_root(rt), subs[k], de->d_name,
+					emf_strerror(-errno));
 			else
 				removed++;
 		}
@@ -369,7 +374,7 @@ static int claim(struct emf_runtime *rt)
 	pid_t owner;
 	int fd, n;
 
-	fd = open_own_dir(rt, sh->lock_fd, root_name(rt), emf_share__root(rt), true);
+	fd = open_own_dir(rt, sh->lock_fd, root_name(rt), emf__share_root(rt), true);
 	if (fd < 0)
 		return fd;
 	if (!flock(fd, LOCK_EX | LOCK_NB)) {
@@ -379,32 +384,33 @@ static int claim(struct emf_runtime *rt)
 			if (n < 0)
 				goto err;
 			pr_warn("slots: %s: process %d died without removing its pins; removed them: %u slot%s emptied, %d pin%s removed\n",
-				emf_share__root(rt), (int)owner, emptied, emptied == 1 ? "" : "s",
+				emf__share_root(rt), (int)owner, emptied, emptied == 1 ? "" : "s",
 				n, n == 1 ? "" : "s");
 		}
 		unlinkat(fd, OWNER_LINK, 0);
 		snprintf(pid, sizeof(pid), "%d", (int)getpid());
 		if (symlinkat(pid, fd, OWNER_LINK)) {
-			n = emf_share__error(rt, -errno, "failed to record the owner of %s: %s",
-					     emf_share__root(rt), emf_strerror(-errno));
+			n = emf__share_error(rt, -errno, "failed to record the owner of %s: %s",
+					     emf__share_root(rt), emf_strerror(-errno));
 			goto err;
 		}
 	} else if (errno != EWOULDBLOCK) {
-		n = emf_share__error(rt, -errno, "failed to lock %s: %s", emf_share__root(rt),
+		n = emf__share_error(rt, -errno, "failed to lock %s: %s", emf__share_root(rt),
 				     emf_strerror(-errno));
 		goto err;
 	} else if ((owner = read_owner(fd)) != getpid()) {
 		char who[64];
 
 		owner_name(owner, who, sizeof(who));
-		n = emf_share__error(rt, -EBUSY,
-				     "the pins under %s belong to %s, which is running: a pin root has one owner process; stop it, or give this process a root of its own (emf_pin_opts.root, emf-agent --pin-root DIR)",
-				     emf_share__root(rt), who);
+		n = emf__share_error(
+			rt, -EBUSY,
+			"the pins under %s belong to %s, which is running: a pin root has one owner process; stop it, or give this process a root of its own (emf_pin_opts.root, emf-agent --pin-root DIR)",
+			emf__share_root(rt), who);
 		goto err;
 	}
 	/* Converting the exclusive lock is not atomic, but the parent's lock is held. */
 	if (flock(fd, LOCK_SH)) {
-		n = emf_share__error(rt, -errno, "failed to lock %s: %s", emf_share__root(rt),
+		n = emf__share_error(rt, -errno, "failed to lock %s: %s", emf__share_root(rt),
 				     emf_strerror(-errno));
 		goto err;
 	}
@@ -421,7 +427,7 @@ err:
  * pin. With @report (a start), the root is claimed too and a failure is the
  * start's error; otherwise only a warning.
  */
-int emf_share__lock(struct emf_runtime *rt, bool report)
+int emf__share_lock(struct emf_runtime *rt, bool report)
 {
 	struct emf_share *sh = &rt->share;
 	int fd, err;
@@ -434,7 +440,7 @@ int emf_share__lock(struct emf_runtime *rt, bool report)
 			if (errno == EINTR)
 				continue;
 			err = pin_error(rt, report, -errno, "failed to lock the parent of %s: %s",
-					emf_share__root(rt), emf_strerror(-errno));
+					emf__share_root(rt), emf_strerror(-errno));
 			close(fd);
 			return err;
 		}
@@ -444,7 +450,7 @@ int emf_share__lock(struct emf_runtime *rt, bool report)
 	return report && !sh->claimed ? claim(rt) : 0;
 }
 
-void emf_share__unlock(struct emf_runtime *rt)
+void emf__share_unlock(struct emf_runtime *rt)
 {
 	if (!rt->share.locked)
 		return;
@@ -458,12 +464,12 @@ static int *sub_fd(struct emf_runtime *rt, const char *sub)
 	return !strcmp(sub, "slots") ? &rt->share.slots_fd : &rt->share.maps_fd;
 }
 
-int emf_share__mkdir(struct emf_runtime *rt, const char *sub)
+int emf__share_mkdir(struct emf_runtime *rt, const char *sub)
 {
 	char path[PATH_MAX];
 	int *dfd = sub_fd(rt, sub), fd;
 
-	snprintf(path, sizeof(path), "%s/%s", emf_share__root(rt), sub);
+	snprintf(path, sizeof(path), "%s/%s", emf__share_root(rt), sub);
 	fd = open_own_dir(rt, rt->share.root_fd, sub, path, true);
 	if (fd < 0)
 		return fd;
@@ -473,7 +479,7 @@ int emf_share__mkdir(struct emf_runtime *rt, const char *sub)
 	return 0;
 }
 
-const char *emf_share__path(struct emf_runtime *rt, const char *sub, const char *name, char *buf,
+const char *emf__share_path(struct emf_runtime *rt, const char *sub, const char *name, char *buf,
 			    size_t n)
 {
 	int fd = *sub_fd(rt, sub);
@@ -481,12 +487,12 @@ const char *emf_share__path(struct emf_runtime *rt, const char *sub, const char 
 	if (fd >= 0 && proc_fd_paths())
 		snprintf(buf, n, "/proc/self/fd/%d%s%s", fd, name ? "/" : "", name ?: "");
 	else
-		snprintf(buf, n, "%s/%s%s%s", emf_share__root(rt), sub, name ? "/" : "",
+		snprintf(buf, n, "%s/%s%s%s", emf__share_root(rt), sub, name ? "/" : "",
 			 name ?: "");
 	return buf;
 }
 
-void emf_share__rmdir(struct emf_runtime *rt, const char *sub)
+void emf__share_rmdir(struct emf_runtime *rt, const char *sub)
 {
 	int *fd = sub_fd(rt, sub);
 
@@ -508,7 +514,7 @@ static void rmdir_own(int dirfd, const char *name)
 		unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
-void emf_share__disown(struct emf_runtime *rt)
+void emf__share_disown(struct emf_runtime *rt)
 {
 	struct emf_share *sh = &rt->share;
 	int fd;
@@ -522,7 +528,7 @@ void emf_share__disown(struct emf_runtime *rt)
 	close(sh->root_fd); /* drops this runtime's flock */
 	sh->slots_fd = sh->maps_fd = sh->root_fd = -1;
 	sh->claimed = false;
-	if (emf_share__lock(rt, false))
+	if (emf__share_lock(rt, false))
 		return;
 	/* The last live user (of any runtime of this process) leaves the root to nobody. */
 	fd = openat(sh->lock_fd, root_name(rt), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -553,10 +559,10 @@ int emf_runtime__clean_pins(struct emf_runtime *rt)
 		return emf_err(-EMF_ERRNO__STATE);
 	rt->errmsg[0] = '\0';
 	sh->lock_fd = -1;
-	n = emf_share__lock(rt, false);
+	n = emf__share_lock(rt, false);
 	if (n)
 		return emf_err(n);
-	fd = open_own_dir(rt, sh->lock_fd, root_name(rt), emf_share__root(rt), false);
+	fd = open_own_dir(rt, sh->lock_fd, root_name(rt), emf__share_root(rt), false);
 	if (fd == -ENOENT) {
 		n = 0;
 		goto out;
@@ -570,26 +576,27 @@ int emf_runtime__clean_pins(struct emf_runtime *rt)
 		char who[64];
 
 		owner_name(owner, who, sizeof(who));
-		n = emf_share__error(rt, -EBUSY,
-				     "not removing the pins under %s: %s is running and uses them; stop it first",
-				     emf_share__root(rt), who);
+		n = emf__share_error(
+			rt, -EBUSY,
+			"not removing the pins under %s: %s is running and uses them; stop it first",
+			emf__share_root(rt), who);
 	} else {
 		n = clean_root(rt, fd, &emptied);
 	}
 	close(fd);
 	if (n >= 0 && unlinkat(sh->lock_fd, root_name(rt), AT_REMOVEDIR) && errno != ENOENT)
-		pr_warn("slots: failed to remove %s: %s\n", emf_share__root(rt),
+		pr_warn("slots: failed to remove %s: %s\n", emf__share_root(rt),
 			emf_strerror(-errno));
 	if (n >= 0)
-		pr_info("slots: %s: %u slot%s emptied, %d pin%s removed%s\n", emf_share__root(rt),
+		pr_info("slots: %s: %u slot%s emptied, %d pin%s removed%s\n", emf__share_root(rt),
 			emptied, emptied == 1 ? "" : "s", n, n == 1 ? "" : "s",
 			owner ? "" : " (no owner recorded)");
 out:
-	emf_share__unlock(rt);
+	emf__share_unlock(rt);
 	return n < 0 ? emf_err(n) : n;
 }
 
-uint32_t emf_share__map_id(int fd)
+uint32_t emf__share_map_id(int fd)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -605,7 +612,7 @@ static int cmp_u32(const void *a, const void *b)
 }
 
 /* Every map id some program in the kernel uses, sorted: what keeps a pin in use. */
-uint32_t *emf_share__used_map_ids(size_t *n)
+uint32_t *emf__share_used_map_ids(size_t *n)
 {
 	uint32_t *ids = NULL, *v, prog = 0;
 	size_t cap = 0;
@@ -652,20 +659,20 @@ uint32_t *emf_share__used_map_ids(size_t *n)
 	return ids;
 }
 
-bool emf_share__id_used(const uint32_t *used, size_t n, uint32_t id)
+bool emf__share_id_used(const uint32_t *used, size_t n, uint32_t id)
 {
 	return id && bsearch(&id, used, n, sizeof(*used), cmp_u32);
 }
 
-void emf_share__unpin(struct emf_runtime *rt, const char *sub, const char *name)
+void emf__share_unpin(struct emf_runtime *rt, const char *sub, const char *name)
 {
 	int fd = *sub_fd(rt, sub);
 
 	if (fd < 0)
 		return;
 	if (unlinkat(fd, name, 0) && errno != ENOENT)
-		pr_warn("slots: failed to remove pin %s/%s/%s: %s\n", emf_share__root(rt), sub,
+		pr_warn("slots: failed to remove pin %s/%s/%s: %s\n", emf__share_root(rt), sub,
 			name, emf_strerror(-errno));
 	else
-		pr_debug("slots: removed %s/%s/%s\n", emf_share__root(rt), sub, name);
+		pr_debug("slots: removed %s/%s/%s\n", emf__share_root(rt), sub, name);
 }

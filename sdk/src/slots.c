@@ -38,7 +38,7 @@
 #define MISSED_MAP "emf_slot_missed"
 #define EMF_SLOTS_MAX 256
 
-const char *emf_share__tag(struct emf_plugin *p, int *cursor, const char *prefix,
+const char *emf__share_tag(struct emf_plugin *p, int *cursor, const char *prefix,
 			   const char **target)
 {
 	struct bpf_object *obj = emf_plugin__object(p);
@@ -132,9 +132,10 @@ static int add_slot(struct emf_runtime *rt, struct emf_plugin *p, const char *na
 		return 0;
 	snprintf(buf, sizeof(buf), "%.*s", (int)len, name);
 	if (len >= EMF_SLOT_NAME_MAX || !valid_name(buf, EMF_SLOT_NAME_MAX))
-		return emf_share__error(rt, -EINVAL,
-					"plugin '%s' failed to share slot '%.*s': a slot name is a C identifier of at most %d characters",
-					emf_plugin__name(p), (int)len, name, EMF_SLOT_NAME_MAX - 1);
+		return emf__share_error(
+			rt, -EINVAL,
+			"plugin '%s' failed to share slot '%.*s': a slot name is a C identifier of at most %d characters",
+			emf_plugin__name(p), (int)len, name, EMF_SLOT_NAME_MAX - 1);
 	v = realloc(sh->slots, (sh->n_slots + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -158,10 +159,11 @@ static int set_kind(struct emf_runtime *rt, struct emf_plugin *p, struct emf_slo
 	}
 	if (!strcmp(s->kind, kind))
 		return 0;
-	return emf_share__error(rt, -EMF_ERRNO__INCOMPAT,
-				"plugin '%s' failed to share slot '%s': it %s, but plugin '%s' %s it as a slot of kind %s; a tail call reaches only programs of the caller's kind (program type, attach type and target, XDP frags, sleepable): %s differs from %s",
-				emf_plugin__name(p), s->name, what, s->kind_from, s->kind_how,
-				s->kind, kind, s->kind);
+	return emf__share_error(
+		rt, -EMF_ERRNO__INCOMPAT,
+		"plugin '%s' failed to share slot '%s': it %s, but plugin '%s' %s it as a slot of kind %s; a tail call reaches only programs of the caller's kind (program type, attach type and target, XDP frags, sleepable): %s differs from %s",
+		emf_plugin__name(p), s->name, what, s->kind_from, s->kind_how, s->kind, kind,
+		s->kind);
 }
 
 /* The programs of @p that fill slots (decl tag emf.slot:NAME on the program). */
@@ -171,7 +173,7 @@ static int scan_fillers(struct emf_runtime *rt, struct emf_plugin *p)
 	const char *name, *fn;
 	int cursor = 1, err;
 
-	while ((name = emf_share__tag(p, &cursor, TAG_SLOT, &fn))) {
+	while ((name = emf__share_tag(p, &cursor, TAG_SLOT, &fn))) {
 		struct bpf_program *prog = bpf_object__find_program_by_name(obj, fn);
 		char kind[EMF_SLOT_KIND_MAX], what[160];
 		struct emf_slot *s;
@@ -180,14 +182,16 @@ static int scan_fillers(struct emf_runtime *rt, struct emf_plugin *p)
 		if (err)
 			return err;
 		if (!prog)
-			return emf_share__error(rt, -EINVAL,
-						"plugin '%s' failed to share slot '%s': EMF_SLOT() marks function %s(), which is not a program of the object (give it a SEC())",
-						emf_plugin__name(p), s->name, fn);
+			return emf__share_error(
+				rt, -EINVAL,
+				"plugin '%s' failed to share slot '%s': EMF_SLOT() marks function %s(), which is not a program of the object (give it a SEC())",
+				emf_plugin__name(p), s->name, fn);
 		if (s->filler)
-			return emf_share__error(rt, -EBUSY,
-						"plugin '%s' failed to share slot '%s': plugin '%s' fills it too (program %s()); one program fills a slot: rename one of the slots",
-						emf_plugin__name(p), s->name,
-						emf_plugin__name(s->filler), bpf_program__name(s->prog));
+			return emf__share_error(
+				rt, -EBUSY,
+				"plugin '%s' failed to share slot '%s': plugin '%s' fills it too (program %s()); one program fills a slot: rename one of the slots",
+				emf_plugin__name(p), s->name, emf_plugin__name(s->filler),
+				bpf_program__name(s->prog));
 		prog_kind(prog, kind, sizeof(kind));
 		snprintf(what, sizeof(what), "fills it with program %s() of kind %s", fn, kind);
 		err = set_kind(rt, p, s, kind, true, what);
@@ -211,12 +215,13 @@ static int caller_kind(struct emf_runtime *rt, struct emf_plugin *p, char *kind,
 	int cursor = 1;
 	bool marked = false;
 
-	while ((tag = emf_share__tag(p, &cursor, TAG_CALLER, &fn))) {
+	while ((tag = emf__share_tag(p, &cursor, TAG_CALLER, &fn))) {
 		prog = bpf_object__find_program_by_name(obj, fn);
 		if (!prog)
-			return emf_share__error(rt, -EINVAL,
-						"plugin '%s' failed to share slots: EMF_SLOT_CALLER marks function %s(), which is not a program of the object",
-						emf_plugin__name(p), fn);
+			return emf__share_error(
+				rt, -EINVAL,
+				"plugin '%s' failed to share slots: EMF_SLOT_CALLER marks function %s(), which is not a program of the object",
+				emf_plugin__name(p), fn);
 		prog_kind(prog, k, sizeof(k));
 		if (first[0] && strcmp(first, k))
 			goto mixed;
@@ -237,18 +242,19 @@ static int caller_kind(struct emf_runtime *rt, struct emf_plugin *p, char *kind,
 		}
 	}
 	if (!first[0])
-		return emf_share__error(rt, -EINVAL,
-					"plugin '%s' failed to share slots: it calls slots but loads no program",
-					emf_plugin__name(p));
+		return emf__share_error(
+			rt, -EINVAL,
+			"plugin '%s' failed to share slots: it calls slots but loads no program",
+			emf_plugin__name(p));
 	snprintf(kind, n, "%s", first);
 	return 0;
 mixed:
-	return emf_share__error(rt, -EMF_ERRNO__INCOMPAT,
-				"plugin '%s' failed to share slots: it calls slots and %s programs of several kinds (%s() is %s, %s() is %s), and a prog array serves one kind; %s",
-				emf_plugin__name(p), marked ? "marks as callers" : "has", firstprog,
-				first, fn, k,
-				marked ? "make the callers of one kind" :
-					 "mark the programs that call slots with EMF_SLOT_CALLER");
+	return emf__share_error(
+		rt, -EMF_ERRNO__INCOMPAT,
+		"plugin '%s' failed to share slots: it calls slots and %s programs of several kinds (%s() is %s, %s() is %s), and a prog array serves one kind; %s",
+		emf_plugin__name(p), marked ? "marks as callers" : "has", firstprog, first, fn, k,
+		marked ? "make the callers of one kind" :
+			 "mark the programs that call slots with EMF_SLOT_CALLER");
 }
 
 static int add_user(struct emf_runtime *rt, struct emf_plugin *p, const char *kind)
@@ -316,9 +322,10 @@ static int scan_calls(struct emf_runtime *rt, struct emf_plugin *p)
 			if (err)
 				return err;
 			if (!map)
-				return emf_share__error(rt, -ENOENT,
-							"plugin '%s' failed to share slot '%s': no map holds section %s",
-							emf_plugin__name(p), s->name, sec);
+				return emf__share_error(
+					rt, -ENOENT,
+					"plugin '%s' failed to share slot '%s': no map holds section %s",
+					emf_plugin__name(p), s->name, sec);
 			v = realloc(sh->sites, (sh->n_sites + 1) * sizeof(*v));
 			if (!v)
 				return -ENOMEM;
@@ -344,9 +351,10 @@ static int scan_calls(struct emf_runtime *rt, struct emf_plugin *p)
 	}
 	if (!bpf_object__find_map_by_name(obj, TABLE_MAP) ||
 	    !bpf_object__find_map_by_name(obj, MISSED_MAP))
-		return emf_share__error(rt, -ENOENT,
-					"plugin '%s' failed to share slots: its object calls slots but lacks the %s or %s map of <emf/slots.bpf.h>",
-					emf_plugin__name(p), TABLE_MAP, MISSED_MAP);
+		return emf__share_error(
+			rt, -ENOENT,
+			"plugin '%s' failed to share slots: its object calls slots but lacks the %s or %s map of <emf/slots.bpf.h>",
+			emf_plugin__name(p), TABLE_MAP, MISSED_MAP);
 	err = caller_kind(rt, p, kind, sizeof(kind));
 	if (err)
 		return err;
@@ -366,16 +374,17 @@ static int check_map(struct emf_runtime *rt, int fd, const char *path, enum bpf_
 	__u32 len = sizeof(info);
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return emf_share__error(rt, -errno, "slots: failed to read %s: %s", path,
+		return emf__share_error(rt, -errno, "slots: failed to read %s: %s", path,
 					emf_strerror(-errno));
 	if (info.type == type && info.key_size == key && info.value_size == value &&
 	    info.max_entries == max)
 		return 0;
-	return emf_share__error(rt, -EMF_ERRNO__INCOMPAT,
-				"slots: %s is not what this SDK expects there (a %s map, key %u B, value %u B, %u entries; found %s, key %u B, value %u B, %u entries): another version of emf made it; stop its users and remove it",
-				path, libbpf_bpf_map_type_str(type), key, value, max,
-				libbpf_bpf_map_type_str(info.type) ?: "unknown", info.key_size,
-				info.value_size, info.max_entries);
+	return emf__share_error(
+		rt, -EMF_ERRNO__INCOMPAT,
+		"slots: %s is not what this SDK expects there (a %s map, key %u B, value %u B, %u entries; found %s, key %u B, value %u B, %u entries): another version of emf made it; stop its users and remove it",
+		path, libbpf_bpf_map_type_str(type), key, value, max,
+		libbpf_bpf_map_type_str(info.type) ?: "unknown", info.key_size, info.value_size,
+		info.max_entries);
 }
 
 /* The pinned map at ROOT/slots/@file, created and pinned when missing. */
@@ -385,20 +394,20 @@ static int open_pinned(struct emf_runtime *rt, const char *file, const char *kna
 	char path[PATH_MAX], at[PATH_MAX];
 	int fd, err;
 
-	snprintf(path, sizeof(path), "%s/slots/%s", emf_share__root(rt), file);
-	fd = bpf_obj_get(emf_share__path(rt, "slots", file, at, sizeof(at)));
+	snprintf(path, sizeof(path), "%s/slots/%s", emf__share_root(rt), file);
+	fd = bpf_obj_get(emf__share_path(rt, "slots", file, at, sizeof(at)));
 	if (fd < 0 && errno != ENOENT)
-		return emf_share__error(rt, -errno, "slots: failed to open pinned map %s: %s", path,
+		return emf__share_error(rt, -errno, "slots: failed to open pinned map %s: %s", path,
 					emf_strerror(-errno));
 	if (fd < 0) {
 		fd = bpf_map_create(type, kname, key, value, EMF_SLOTS_MAX, NULL);
 		if (fd < 0)
-			return emf_share__error(rt, -errno, "slots: failed to create %s: %s", path,
+			return emf__share_error(rt, -errno, "slots: failed to create %s: %s", path,
 						emf_strerror(-errno));
 		if (bpf_obj_pin(fd, at)) {
 			err = -errno;
 			close(fd);
-			return emf_share__error(rt, err, "slots: failed to pin %s: %s", path,
+			return emf__share_error(rt, err, "slots: failed to pin %s: %s", path,
 						emf_strerror(err));
 		}
 		pr_debug("slots: created %s\n", path);
@@ -408,7 +417,7 @@ static int open_pinned(struct emf_runtime *rt, const char *file, const char *kna
 		close(fd);
 		return err;
 	}
-	*id = emf_share__map_id(fd);
+	*id = emf__share_map_id(fd);
 	return fd;
 }
 
@@ -457,10 +466,10 @@ static int register_slots(struct emf_runtime *rt, struct emf_plugin *p)
 				return -ENOMEM;
 			for (i = 0; i < EMF_SLOTS_MAX; i++) {
 				if (bpf_map_lookup_elem(sh->names_fd, &i, &recs[i])) {
-					err = emf_share__error(rt, -errno,
-							       "plugin '%s' failed to share slots: failed to read the slot registry: %s",
-							       emf_plugin__name(p),
-							       emf_strerror(-errno));
+					err = emf__share_error(
+						rt, -errno,
+						"plugin '%s' failed to share slots: failed to read the slot registry: %s",
+						emf_plugin__name(p), emf_strerror(-errno));
 					goto out;
 				}
 				recs[i].name[EMF_SLOT_NAME_MAX - 1] = '\0';
@@ -475,19 +484,20 @@ static int register_slots(struct emf_runtime *rt, struct emf_plugin *p)
 				free_idx = i;
 		}
 		if (i < EMF_SLOTS_MAX && strcmp(recs[i].kind, s->kind)) {
-			err = emf_share__error(rt, -EMF_ERRNO__INCOMPAT,
-					       "plugin '%s' failed to share slot '%s': it %s it as a slot of kind %s, but under %s the slot is of kind %s (other plugins still use it); a tail call reaches only programs of the caller's kind: stop those plugins or rename the slot",
-					       emf_plugin__name(p), s->name,
-					       s->filler == p ? "fills" : "calls", s->kind,
-					       emf_share__root(rt), recs[i].kind);
+			err = emf__share_error(
+				rt, -EMF_ERRNO__INCOMPAT,
+				"plugin '%s' failed to share slot '%s': it %s it as a slot of kind %s, but under %s the slot is of kind %s (other plugins still use it); a tail call reaches only programs of the caller's kind: stop those plugins or rename the slot",
+				emf_plugin__name(p), s->name, s->filler == p ? "fills" : "calls",
+				s->kind, emf__share_root(rt), recs[i].kind);
 			goto out;
 		}
 		if (i == EMF_SLOTS_MAX) {
 			if (free_idx == EMF_SLOTS_MAX) {
-				err = emf_share__error(rt, -ENOSPC,
-						       "plugin '%s' failed to share slot '%s': all %d slots under %s are taken",
-						       emf_plugin__name(p), s->name, EMF_SLOTS_MAX,
-						       emf_share__root(rt));
+				err = emf__share_error(
+					rt, -ENOSPC,
+					"plugin '%s' failed to share slot '%s': all %d slots under %s are taken",
+					emf_plugin__name(p), s->name, EMF_SLOTS_MAX,
+					emf__share_root(rt));
 				goto out;
 			}
 			i = free_idx;
@@ -495,10 +505,10 @@ static int register_slots(struct emf_runtime *rt, struct emf_plugin *p)
 			snprintf(recs[i].name, sizeof(recs[i].name), "%s", s->name);
 			snprintf(recs[i].kind, sizeof(recs[i].kind), "%s", s->kind);
 			if (bpf_map_update_elem(sh->names_fd, &i, &recs[i], BPF_ANY)) {
-				err = emf_share__error(rt, -errno,
-						       "plugin '%s' failed to share slot '%s': failed to register it: %s",
-						       emf_plugin__name(p), s->name,
-						       emf_strerror(-errno));
+				err = emf__share_error(
+					rt, -errno,
+					"plugin '%s' failed to share slot '%s': failed to register it: %s",
+					emf_plugin__name(p), s->name, emf_strerror(-errno));
 				goto out;
 			}
 			pr_debug("slots: slot '%s' (%s) is index %u\n", s->name, s->kind, i);
@@ -556,13 +566,14 @@ static int check_taken(struct emf_runtime *rt, struct emf_slot *s)
 	if (!strcmp(rec.owner, emf_plugin__name(s->filler)))
 		return 0; /* a reload: the fill replaces it in one update */
 	if (rec.owner[0])
-		return emf_share__error(rt, -EBUSY,
-					"plugin '%s' failed to share slot '%s': plugin '%s' of another runtime or process fills it (program id %u); stop that plugin first",
-					emf_plugin__name(s->filler), s->name, rec.owner, id);
-	return emf_share__error(rt, -EBUSY,
-				"plugin '%s' failed to share slot '%s': program id %u, which emf did not put there, fills it in %s/slots/%s; remove it first",
-				emf_plugin__name(s->filler), s->name, id, emf_share__root(rt),
-				s->kind);
+		return emf__share_error(
+			rt, -EBUSY,
+			"plugin '%s' failed to share slot '%s': plugin '%s' of another runtime or process fills it (program id %u); stop that plugin first",
+			emf_plugin__name(s->filler), s->name, rec.owner, id);
+	return emf__share_error(
+		rt, -EBUSY,
+		"plugin '%s' failed to share slot '%s': program id %u, which emf did not put there, fills it in %s/slots/%s; remove it first",
+		emf_plugin__name(s->filler), s->name, id, emf__share_root(rt), s->kind);
 }
 
 /* Write the index of each slot @p calls into its call sites, one .rodata image at a time. */
@@ -604,10 +615,10 @@ static int write_indices(struct emf_runtime *rt, struct emf_plugin *p)
 		err = bpf_map__set_initial_value(map, data, size);
 		free(data);
 		if (err)
-			return emf_share__error(rt, err,
-						"plugin '%s' failed to share slots: failed to write slot indices into %s: %s",
-						emf_plugin__name(p), bpf_map__name(map),
-						emf_strerror(err));
+			return emf__share_error(
+				rt, err,
+				"plugin '%s' failed to share slots: failed to write slot indices into %s: %s",
+				emf_plugin__name(p), bpf_map__name(map), emf_strerror(err));
 	}
 	return 0;
 }
@@ -621,7 +632,7 @@ static int slots_share(struct emf_runtime *rt, struct emf_plugin *p)
 	int err;
 
 	if (sh->names_fd < 0) {
-		err = emf_share__mkdir(rt, "slots");
+		err = emf__share_mkdir(rt, "slots");
 		if (err)
 			return err;
 		sh->names_fd = open_pinned(rt, "names", "emf_slot_names", BPF_MAP_TYPE_ARRAY, 4,
@@ -660,9 +671,10 @@ static int slots_share(struct emf_runtime *rt, struct emf_plugin *p)
 			bpf_object__find_map_by_name(emf_plugin__object(p), MISSED_MAP),
 			sh->missed_fd);
 	if (err)
-		return emf_share__error(rt, err,
-					"plugin '%s' failed to share slots: failed to use the shared prog array of kind %s: %s",
-					emf_plugin__name(p), u->kind, emf_strerror(err));
+		return emf__share_error(
+			rt, err,
+			"plugin '%s' failed to share slots: failed to use the shared prog array of kind %s: %s",
+			emf_plugin__name(p), u->kind, emf_strerror(err));
 	return 0;
 }
 
@@ -676,7 +688,7 @@ static bool uses_slots(const struct emf_share *sh, const struct emf_plugin *p)
 	return user_of((struct emf_share *)sh, p) != NULL;
 }
 
-int emf_slots__prepare(struct emf_plugin *p)
+int emf__slots_prepare(struct emf_plugin *p)
 {
 	struct emf_runtime *rt = p->rt;
 	struct emf_share *sh = &rt->share;
@@ -696,15 +708,15 @@ int emf_slots__prepare(struct emf_plugin *p)
 	if (!err && uses_slots(sh, p)) {
 		if (sh->ncpus <= 0)
 			sh->ncpus = libbpf_num_possible_cpus();
-		err = sh->ncpus > 0 ? emf_share__lock(rt, true) : -EINVAL;
+		err = sh->ncpus > 0 ? emf__share_lock(rt, true) : -EINVAL;
 		if (!err)
 			err = slots_share(rt, p);
 	}
 	if (!err)
-		err = emf_maps__prepare(p);
+		err = emf__shmap_prepare(p);
 	if (err)
 		/* Nothing of it stays: a refused plugin leaves the others as they were. */
-		emf_slots__forget(rt, p);
+		emf__slots_forget(rt, p);
 	return err;
 }
 
@@ -757,14 +769,14 @@ out:
 	s->prev_id = 0;
 }
 
-int emf_slots__fill(struct emf_plugin *p)
+int emf__slots_fill(struct emf_plugin *p)
 {
 	struct emf_runtime *rt = p->rt;
 	struct emf_share *sh = &rt->share;
 	size_t i, k;
 	int err;
 
-	if (!sh->active || (!uses_slots(sh, p) && !emf_maps__uses(rt, p)))
+	if (!sh->active || (!uses_slots(sh, p) && !emf__shmap_uses(rt, p)))
 		return 0;
 	record_programs(rt, p);
 	for (i = 0; i < sh->n_slots; i++) {
@@ -776,27 +788,29 @@ int emf_slots__fill(struct emf_plugin *p)
 		if (s->filler != p)
 			continue;
 		/* A start_plugin() outside a start does not hold the lock yet. */
-		err = emf_share__lock(rt, true);
+		err = emf__share_lock(rt, true);
 		if (err)
 			goto err_unfill;
 		prog_fd = bpf_program__fd(s->prog);
 		if (bpf_obj_get_info_by_fd(prog_fd, &info, &len)) {
-			err = emf_share__error(rt, -errno,
-					       "plugin '%s' failed to fill slot '%s': failed to read program %s(): %s",
-					       emf_plugin__name(p), s->name,
-					       bpf_program__name(s->prog), emf_strerror(-errno));
+			err = emf__share_error(
+				rt, -errno,
+				"plugin '%s' failed to fill slot '%s': failed to read program %s(): %s",
+				emf_plugin__name(p), s->name, bpf_program__name(s->prog),
+				emf_strerror(-errno));
 			goto err_unfill;
 		}
 		s->prev_id = slot_prog_id(rt, s);
 		if (bpf_map_update_elem(sh->tables[s->table].fd, &s->index, &prog_fd, BPF_ANY)) {
 			err = -errno;
-			emf_share__error(rt, err,
-					 "plugin '%s' failed to fill slot '%s' with program %s(): the kernel refused it in the %s prog array: %s%s",
-					 emf_plugin__name(p), s->name, bpf_program__name(s->prog),
-					 s->kind, emf_strerror(err),
-					 err == -EINVAL ?
-						 " (programs in one prog array must agree on type, attach type and target, JIT, XDP frags, sleepable and cgroup storage)" :
-						 "");
+			emf__share_error(
+				rt, err,
+				"plugin '%s' failed to fill slot '%s' with program %s(): the kernel refused it in the %s prog array: %s%s",
+				emf_plugin__name(p), s->name, bpf_program__name(s->prog), s->kind,
+				emf_strerror(err),
+				err == -EINVAL ?
+					" (programs in one prog array must agree on type, attach type and target, JIT, XDP frags, sleepable and cgroup storage)" :
+					"");
 			goto err_unfill;
 		}
 		s->prog_id = info.id;
@@ -814,7 +828,7 @@ err_unfill:
 	return err;
 }
 
-void emf_slots__release(struct emf_plugin *p)
+void emf__slots_release(struct emf_plugin *p)
 {
 	struct emf_runtime *rt = p->rt;
 	struct emf_share *sh = &rt->share;
@@ -829,17 +843,17 @@ void emf_slots__release(struct emf_plugin *p)
 		if (s->filler != p || !s->prog_id)
 			continue;
 		if (!sh->locked)
-			emf_share__lock(rt, false);
+			emf__share_lock(rt, false);
 		/* During a start that fails, a replaced program gets its slot back. */
 		unfill(rt, s, !rt->running);
 	}
 	if (!was_locked)
-		emf_share__unlock(rt);
+		emf__share_unlock(rt);
 }
 
-void emf_slots__unlock(struct emf_runtime *rt)
+void emf__slots_unlock(struct emf_runtime *rt)
 {
-	emf_share__unlock(rt);
+	emf__share_unlock(rt);
 }
 
 /* Wait, up to 2 s, for the kernel to free the programs of @only (NULL: all) of the run. */
@@ -910,15 +924,15 @@ static void collect_slots(struct emf_runtime *rt, const uint32_t *used, size_t n
 		struct emf_slot_table *t = &sh->tables[i];
 		int pin;
 
-		if (table_needed(sh, i) || emf_share__id_used(used, n, t->map_id) ||
+		if (table_needed(sh, i) || emf__share_id_used(used, n, t->map_id) ||
 		    !table_empty(t->fd)) {
 			i++;
 			continue;
 		}
 		/* Only the pin of the table this run used. */
-		pin = bpf_obj_get(emf_share__path(rt, "slots", t->kind, path, sizeof(path)));
-		if (pin >= 0 && emf_share__map_id(pin) == t->map_id && !sh->keep_pins)
-			emf_share__unpin(rt, "slots", t->kind);
+		pin = bpf_obj_get(emf__share_path(rt, "slots", t->kind, path, sizeof(path)));
+		if (pin >= 0 && emf__share_map_id(pin) == t->map_id && !sh->keep_pins)
+			emf__share_unpin(rt, "slots", t->kind);
 		if (pin >= 0)
 			close(pin);
 		close(t->fd);
@@ -934,18 +948,17 @@ static void collect_slots(struct emf_runtime *rt, const uint32_t *used, size_t n
 	}
 	if (sh->names_fd < 0 || sh->n_tables || sh->n_slots)
 		return;
-	dir = opendir(emf_share__path(rt, "slots", NULL, path, sizeof(path)));
+	dir = opendir(emf__share_path(rt, "slots", NULL, path, sizeof(path)));
 	while (dir && (de = readdir(dir)))
 		if (de->d_name[0] != '.' && strcmp(de->d_name, "names") &&
 		    strcmp(de->d_name, "missed"))
 			tables_left = true;
 	if (dir)
 		closedir(dir);
-	if (dir && !tables_left && !emf_share__id_used(used, n, sh->missed_id) &&
-	    !sh->keep_pins) {
-		emf_share__unpin(rt, "slots", "names");
-		emf_share__unpin(rt, "slots", "missed");
-		emf_share__rmdir(rt, "slots");
+	if (dir && !tables_left && !emf__share_id_used(used, n, sh->missed_id) && !sh->keep_pins) {
+		emf__share_unpin(rt, "slots", "names");
+		emf__share_unpin(rt, "slots", "missed");
+		emf__share_rmdir(rt, "slots");
 	}
 	close(sh->names_fd);
 	close(sh->missed_fd);
@@ -980,7 +993,7 @@ static void compact_slots(struct emf_share *sh)
 	}
 }
 
-void emf_slots__forget(struct emf_runtime *rt, struct emf_plugin *only)
+void emf__slots_forget(struct emf_runtime *rt, struct emf_plugin *only)
 {
 	struct emf_share *sh = &rt->share;
 	bool was_locked = sh->locked;
@@ -996,7 +1009,7 @@ void emf_slots__forget(struct emf_runtime *rt, struct emf_plugin *only)
 		if (only && s->filler != only)
 			continue;
 		if (s->prog_id) {
-			emf_share__lock(rt, false);
+			emf__share_lock(rt, false);
 			unfill(rt, s, !rt->running);
 		}
 		s->filler = NULL;
@@ -1013,18 +1026,18 @@ void emf_slots__forget(struct emf_runtime *rt, struct emf_plugin *only)
 	compact_slots(sh);
 	/* Unused pins go, once the kernel has freed the programs that used them. */
 	if (sh->n_tables || sh->names_fd >= 0 || sh->n_maps) {
-		if (!emf_share__lock(rt, false)) {
+		if (!emf__share_lock(rt, false)) {
 			wait_programs_freed(sh, only);
-			used = emf_share__used_map_ids(&n);
+			used = emf__share_used_map_ids(&n);
 			if (!used)
 				pr_warn("slots: keeping the pins under %s: failed to list the programs in the kernel: %s\n",
-					emf_share__root(rt), emf_strerror(-errno));
+					emf__share_root(rt), emf_strerror(-errno));
 		}
 		if (used)
 			collect_slots(rt, used, n);
-		emf_maps__forget(rt, only, used, n);
+		emf__shmap_forget(rt, only, used, n);
 		if (used && !sh->keep_pins)
-			emf_share__rmdir(rt, "maps");
+			emf__share_rmdir(rt, "maps");
 		free(used);
 	}
 	for (i = j = 0; i < sh->n_progs; i++)
@@ -1033,7 +1046,7 @@ void emf_slots__forget(struct emf_runtime *rt, struct emf_plugin *only)
 	sh->n_progs = j;
 	/* The lock of a start in progress stays with the start. */
 	if (!was_locked)
-		emf_share__unlock(rt);
+		emf__share_unlock(rt);
 	if (only && (sh->n_slots || sh->n_maps || sh->n_tables || sh->names_fd >= 0 || was_locked))
 		return;
 	/* Nothing of the run is left: back to the state of a new runtime. */
@@ -1043,8 +1056,8 @@ void emf_slots__forget(struct emf_runtime *rt, struct emf_plugin *only)
 		close(sh->names_fd);
 	if (sh->missed_fd >= 0)
 		close(sh->missed_fd);
-	emf_share__disown(rt);
-	emf_share__unlock(rt);
+	emf__share_disown(rt);
+	emf__share_unlock(rt);
 	free(sh->slots);
 	free(sh->sites);
 	free(sh->users);

@@ -23,6 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Everything declared below is private to libemfsdk: hidden. */
+#pragma GCC visibility push(hidden)
+
 struct emf_runtime;
 struct emf_plugin;
 struct bpf_program;
@@ -115,7 +118,7 @@ struct emf_share {
 	bool active;
 	bool locked;
 	int lock_fd; /* the root's parent, flocked exclusively while locked */
-	bool claimed; /* this runtime holds the root, see emf_share__lock() */
+	bool claimed; /* this runtime holds the root, see emf__share_lock() */
 	int root_fd, slots_fd, maps_fd; /* checked directories, -1 when not open */
 	int names_fd; /* -1 until a plugin uses slots */
 	int missed_fd;
@@ -142,54 +145,56 @@ struct emf_share {
  */
 
 /* After @p is open, before it loads: resolve and check its slots and maps, share them. */
-int emf_slots__prepare(struct emf_plugin *p);
+int emf__slots_prepare(struct emf_plugin *p);
 /* First part of @p's attach step: put its programs in their slots. */
-int emf_slots__fill(struct emf_plugin *p);
+int emf__slots_fill(struct emf_plugin *p);
 /* Before @p detaches (or after its attach failed): empty the slots it fills. */
-void emf_slots__release(struct emf_plugin *p);
+void emf__slots_release(struct emf_plugin *p);
 /* After the attach step of a start: let other processes change the shared pins. */
-void emf_slots__unlock(struct emf_runtime *rt);
+void emf__slots_unlock(struct emf_runtime *rt);
 /*
  * After @only (NULL: every plugin) is destroyed: drop what it held, remove
  * the pins nothing uses any more.
  */
-void emf_slots__forget(struct emf_runtime *rt, struct emf_plugin *only);
+void emf__slots_forget(struct emf_runtime *rt, struct emf_plugin *only);
 
 /* share.c: the pin root, its lock and the removal of unused pins, for slots.c and maps.c. */
-const char *emf_share__root(const struct emf_runtime *rt);
+const char *emf__share_root(const struct emf_runtime *rt);
 /*
  * Lock the root's parent; with @report (a start) also claim the root for this
  * process: check it (ours, mode 0700, no symlink) or create it, remove what a
  * dead owner left, and refuse a root a live process owns.
  */
-int emf_share__lock(struct emf_runtime *rt, bool report);
-void emf_share__unlock(struct emf_runtime *rt);
+int emf__share_lock(struct emf_runtime *rt, bool report);
+void emf__share_unlock(struct emf_runtime *rt);
 /* Open (or create) ROOT/@sub, "slots" or "maps", and check it; holding the lock. */
-int emf_share__mkdir(struct emf_runtime *rt, const char *sub);
+int emf__share_mkdir(struct emf_runtime *rt, const char *sub);
 /* The path the kernel gets for ROOT/@sub/@name (@name NULL: the directory), through its fd. */
-const char *emf_share__path(struct emf_runtime *rt, const char *sub, const char *name, char *buf,
+const char *emf__share_path(struct emf_runtime *rt, const char *sub, const char *name, char *buf,
 			    size_t n);
 /* Remove ROOT/@sub when it is empty. */
-void emf_share__rmdir(struct emf_runtime *rt, const char *sub);
+void emf__share_rmdir(struct emf_runtime *rt, const char *sub);
 /* Let go of the root: the last runtime using it removes the owner record (and the root). */
-void emf_share__disown(struct emf_runtime *rt);
+void emf__share_disown(struct emf_runtime *rt);
 /* The next BTF decl tag "PREFIX..." of @p's object from *cursor; *target names what it tags. */
-const char *emf_share__tag(struct emf_plugin *p, int *cursor, const char *prefix,
+const char *emf__share_tag(struct emf_plugin *p, int *cursor, const char *prefix,
 			   const char **target);
 /* Record an error of the start, naming the plugin, and warn. */
-__attribute__((format(printf, 3, 4))) int emf_share__error(struct emf_runtime *rt, int err,
+__attribute__((format(printf, 3, 4))) int emf__share_error(struct emf_runtime *rt, int err,
 							   const char *fmt, ...);
-uint32_t emf_share__map_id(int fd);
+uint32_t emf__share_map_id(int fd);
 /* Every map id some program in the kernel uses, sorted; NULL with errno on failure. */
-uint32_t *emf_share__used_map_ids(size_t *n);
-bool emf_share__id_used(const uint32_t *used, size_t n, uint32_t id);
-void emf_share__unpin(struct emf_runtime *rt, const char *sub, const char *name);
+uint32_t *emf__share_used_map_ids(size_t *n);
+bool emf__share_id_used(const uint32_t *used, size_t n, uint32_t id);
+void emf__share_unpin(struct emf_runtime *rt, const char *sub, const char *name);
 
 /* maps.c: @p's shared maps, then (holding the lock) the pinned maps they use. */
-int emf_maps__prepare(struct emf_plugin *p);
+int emf__shmap_prepare(struct emf_plugin *p);
 /* Forget @only's (NULL: every) use; unpin the maps no program in @used uses. */
-void emf_maps__forget(struct emf_runtime *rt, struct emf_plugin *only, const uint32_t *used,
-		      size_t n_used);
-bool emf_maps__uses(const struct emf_runtime *rt, const struct emf_plugin *p);
+void emf__shmap_forget(struct emf_runtime *rt, struct emf_plugin *only, const uint32_t *used,
+		       size_t n_used);
+bool emf__shmap_uses(const struct emf_runtime *rt, const struct emf_plugin *p);
+
+#pragma GCC visibility pop
 
 #endif /* __EMF_SLOTS_INTERNAL_H */

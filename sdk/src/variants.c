@@ -241,7 +241,7 @@ static bool real_probe(void *ctx, const struct emf_hook *h)
 	return false;
 }
 
-int emf_variants__choose(struct emf_runtime *rt, struct emf_plugin *p)
+int emf__variants_choose(struct emf_runtime *rt, struct emf_plugin *p)
 {
 	struct bpf_object *obj = emf_plugin__object(p);
 	struct probe_ctx pc = {};

@@ -256,6 +256,30 @@ static int arg_text(struct emf_runtime *rt, struct emf_plugin *p, const struct d
 	return 0;
 }
 
+/*
+ * The interface option 0 of @d names, into @ifname (IF_NAMESIZE + 1 bytes) and
+ * @ifindex. Returns 1 when there is one; 0 or -EMF_ERRNO__IDLE when the option
+ * is empty (the program stays idle, see idle_opt()); or a negative errno.
+ */
+static int arg_iface(struct emf_runtime *rt, struct emf_plugin *p, const struct decl *d,
+		     char *ifname, unsigned int *ifindex)
+{
+	int err = arg_text(rt, p, d, 0, ifname, IF_NAMESIZE + 1);
+
+	if (err)
+		return err;
+	if (!ifname[0])
+		return idle_opt(rt, p, d, d->args[0], "the interface");
+	*ifindex = if_nametoindex(ifname);
+	if (!*ifindex) {
+		err = -errno;
+		return fail(rt, p, err, "program %s: no network interface '%s' (option %s.%s): %s",
+			    bpf_program__name(d->prog), ifname, p->desc->name, d->args[0],
+			    emf_strerror(err));
+	}
+	return 1;
+}
+
 static int attach_tc(struct emf_runtime *rt, struct emf_plugin *p, const struct decl *d,
 		     bool egress)
 {
@@ -265,16 +289,9 @@ static int attach_tc(struct emf_runtime *rt, struct emf_plugin *p, const struct 
 	unsigned int ifindex;
 	int err, fd;
 
-	err = arg_text(rt, p, d, 0, ifname, sizeof(ifname));
-	if (err)
+	err = arg_iface(rt, p, d, ifname, &ifindex);
+	if (err <= 0)
 		return err;
-	if (!ifname[0])
-		return idle_opt(rt, p, d, d->args[0], "the interface");
-	ifindex = if_nametoindex(ifname);
-	if (!ifindex)
-		return fail(rt, p, -errno, "program %s: no network interface '%s' (option %s.%s): %s",
-			    bpf_program__name(d->prog), ifname, p->desc->name, d->args[0],
-			    emf_strerror(-errno));
 	a = add_att(p, d->prog);
 	if (!a)
 		return -ENOMEM;
@@ -338,17 +355,10 @@ static int attach_xdp(struct emf_runtime *rt, struct emf_plugin *p, const struct
 	char ifname[IF_NAMESIZE + 1], where[64];
 	struct bpf_link *link;
 	unsigned int ifindex;
-	int err = arg_text(rt, p, d, 0, ifname, sizeof(ifname));
+	int err = arg_iface(rt, p, d, ifname, &ifindex);
 
-	if (err)
+	if (err <= 0)
 		return err;
-	if (!ifname[0])
-		return idle_opt(rt, p, d, d->args[0], "the interface");
-	ifindex = if_nametoindex(ifname);
-	if (!ifindex)
-		return fail(rt, p, -errno, "program %s: no network interface '%s' (option %s.%s): %s",
-			    bpf_program__name(d->prog), ifname, p->desc->name, d->args[0],
-			    emf_strerror(-errno));
 	link = bpf_program__attach_xdp(d->prog, ifindex);
 	err = link ? 0 : -errno;
 	snprintf(where, sizeof(where), "XDP of %s", ifname);

@@ -562,6 +562,9 @@ static void emit_value(struct cg_emitter *e, __u32 id, const char *expr, const c
 }
 
 /* Column width of a top-level field in text output. */
+/* Widest enum column: longer names overflow it rather than widen every row. */
+#define CG_ENUM_WIDTH_MAX 24
+
 static int text_width(struct cg_emitter *e, __u32 id, const char *name)
 {
 	const struct btf_type *t = cg_type_of(e, id);
@@ -572,7 +575,19 @@ static int text_width(struct cg_emitter *e, __u32 id, const char *name)
 	case BTF_KIND_INT:
 		w = btf_int_encoding(t) & BTF_INT_BOOL ? 5 : t->size <= 2 ? 5 : t->size <= 4 ? 7 : 10;
 		break;
-	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM: {
+		const struct btf_enum *v = btf_enum(t);
+
+		/* As wide as its longest name, so that names stay in their column. */
+		w = 7;
+		for (cnt = 0; cnt < btf_vlen(t); cnt++, v++) {
+			int l = strlen(btf__name_by_offset(e->btf, v->name_off));
+
+			if (l > w)
+				w = l < CG_ENUM_WIDTH_MAX ? l : CG_ENUM_WIDTH_MAX;
+		}
+		break;
+	}
 	case BTF_KIND_ENUM64:
 		w = 10;
 		break;

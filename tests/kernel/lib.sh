@@ -135,6 +135,16 @@ make_veth_pair() {
 		fail "failed to set up veth pair $1 <-> $3/$2 with $net.1 and $net.2"
 }
 
+# Wait up to 5 s until the agent's output ($TMPD/out) has a line matching $1; returns
+# non-zero otherwise, for the caller's own check to say what is missing.
+wait_out() {
+	for _ in $(seq 1 50); do
+		grep -q -- "$1" "$TMPD/out" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # Wait up to 5 s until the agent's stderr holds $2 (default 1) lines matching $1;
 # otherwise show it and fail with $3.
 wait_err() {

@@ -30,10 +30,7 @@ child="emfdeg$$"
 cp /bin/true "$TMPD/$child"
 start_agent --json -x bashreadline --plugin-dir "$dir"
 for _ in 1 2 3; do "$TMPD/$child"; done
-for _ in $(seq 1 50); do
-	grep -q "\"comm\":\"$child\"" "$TMPD/out" && break
-	sleep 0.1
-done
+wait_out "\"comm\":\"$child\""
 stop_agent
 [ "$AGENT_RC" = 3 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC, want 3 (a plugin skipped)"; }
 grep -q "^{\"plugin\":\"execsnoop\",.*\"comm\":\"$child\"" "$TMPD/out" ||

@@ -42,10 +42,7 @@ grep -q 1 "$inst/events/bpf_trace/bpf_trace_printk/enable" || fail "bpf_trace_pr
 bash -c 'for i in 1 2 3; do echo x > /dev/null; sleep 0.1; done' &
 writer=$!
 wait $writer
-for _ in $(seq 1 50); do
-	grep -q "^PRINTK .*bpf_trace_printk: BPF triggered from PID $writer\.$" "$TMPD/out" && break
-	sleep 0.1
-done
+wait_out "^PRINTK .*bpf_trace_printk: BPF triggered from PID $writer\.$"
 stop_agent
 [ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent --printk exited with $AGENT_RC"; }
 grep -q "^PRINTK .*bpf_trace_printk: BPF triggered from PID $writer\.$" "$TMPD/out" ||

@@ -27,10 +27,7 @@ grep -A1 " name stacks " "$TMPD/maps" | grep -q "value 1016B" || { cat "$TMPD/ma
 "$(type -P true)" &
 child=$!
 wait $child
-for _ in $(seq 1 50); do
-	grep -q "\"pid\":$child," "$TMPD/out" && break
-	sleep 0.1
-done
+wait_out "\"pid\":$child,"
 stop_agent
 [ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }
 grep -q "^{\"plugin\":\"usersized\",\"event\":\"sized\",\"time\":\"[^\"]*\",\"pid\":$child,\"in_seen\":1,\"has_slot_63\":1,\"stack_id\":[0-9]" "$TMPD/out" ||

@@ -40,10 +40,7 @@ nsenter --net=/run/netns/$NSB bash -c "echo x > /dev/udp/$IPA/9"
 # A -> B: UDP comes in on emfvb and finds slot xdp_udp empty.
 for _ in 1 2 3; do nsenter --net=/run/netns/$NSA bash -c "echo x > /dev/udp/$IPB/9"; done
 want="\"saddr\":\"$IPA\",\"daddr\":\"$IPB\",\"family\":4,\"type\":3,\"code\":3"
-for _ in $(seq 1 50); do
-	grep -q "$want" "$TMPD/out" && break
-	sleep 0.1
-done
+wait_out "$want"
 grep -q "$want" "$TMPD/out" || { cat "$TMPD/out"; fail "no icmpsnoop event for the port unreachable from $IPA"; }
 stop_agent
 [ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }

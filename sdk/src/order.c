@@ -83,7 +83,7 @@ int emf__order_flush(struct emf_order *o, emf_event_fn cb, void *ctx)
 
 	if (o->n > 1)
 		qsort(o->evs, o->n, sizeof(*o->evs), cmp_ev);
-	for (i = 0; i < o->n && !err; i++) {
+	for (i = 0; i < o->n && err >= 0; i++) {
 		ev.plugin = o->evs[i].plugin;
 		ev.type = o->evs[i].type;
 		ev.data = o->arena + o->evs[i].off;
@@ -91,9 +91,14 @@ int emf__order_flush(struct emf_order *o, emf_event_fn cb, void *ctx)
 		ev.time_ns = o->evs[i].time_ns;
 		err = cb(ctx, &ev);
 	}
-	/* On an error the host asked to stop: the rest of the batch is dropped. */
-	o->n = 0;
-	o->arena_len = 0;
+	/*
+	 * The host asked to stop: the rest waits for the next flush, still in
+	 * the arena, as unread records wait in a ring.
+	 */
+	o->n -= i;
+	memmove(o->evs, o->evs + i, o->n * sizeof(*o->evs));
+	if (!o->n)
+		o->arena_len = 0;
 	return err < 0 ? err : 0;
 }
 

@@ -675,6 +675,12 @@ void emf__reader_plugin_drain(struct emf_runtime *rt, struct emf_plugin *p)
 	int saved = rt->cb_err, round;
 	uint32_t j;
 
+	/*
+	 * A poll the host stopped may have left ordered events (of any plugin)
+	 * waiting: deliver them now, before this plugin's types can go away.
+	 */
+	while (rt->order.n)
+		emf__order_flush(&rt->order, rt->event_cb, rt->ctx);
 	if (!p->outs)
 		return;
 	for (j = 0; j < p->desc->n_outputs; j++) {

@@ -73,6 +73,9 @@ static void test_grow_and_reuse(void)
 
 	/* Past the first arena and index sizes, twice: nothing of the first batch stays. */
 	for (round = 0; round < 2; round++) {
+		uint64_t next = 0;
+		char want[8];
+
 		for (i = 0; i < 6000; i++) {
 			char tag[8];
 
@@ -85,7 +88,16 @@ static void test_grow_and_reuse(void)
 		CU_ASSERT_EQUAL(s.n, 64);
 		CU_ASSERT_EQUAL(s.time[0], 0);
 		CU_ASSERT_STRING_EQUAL(s.tag[63], "63");
-		/* What the host did not take is dropped, not handed over next time. */
+		/* What the host did not take waits for the next flush, in order. */
+		CU_ASSERT_EQUAL(o.n, 6000 - 64);
+		for (next = 64; o.n && next < 6000; next += s.n) {
+			s.n = 0;
+			emf__order_flush(&o, on_event, &s);
+			CU_ASSERT_EQUAL(s.time[0], next);
+			snprintf(want, sizeof(want), "%d", (int)next);
+			CU_ASSERT_STRING_EQUAL(s.tag[0], want);
+		}
+		CU_ASSERT_EQUAL(next, 6000);
 		CU_ASSERT_EQUAL(o.n, 0);
 	}
 	emf__order_free(&o);

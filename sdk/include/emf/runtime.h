@@ -151,7 +151,8 @@ struct emf_runtime_opts {
 	 * of this poll's. That bound is the delay between an event's timestamp
 	 * and its submit plus one drain period (drain_ms) for outputs read on
 	 * the drain timer. If event_cb stops a poll, the rest of the batch is
-	 * dropped. Default: each event as it is read, with no copy.
+	 * delivered by the next one. Default: each event as it is read, with no
+	 * copy.
 	 */
 	bool ordered;
 	/*

@@ -46,19 +46,23 @@ static __attribute__((format(printf, 2, 0))) int
 capture_print(enum emf_print_level level, const char *fmt, va_list args)
 {
 	if (capture && level == EMF_WARN) {
-		/* The caller's message has its own prefix. */
-		const char *f = strncmp(fmt, "emf: ", 5) ? fmt : fmt + 5;
 		va_list copy;
 		char *p = emf_buf__reserve(capture, 512);
 
 		if (p) {
-			int n;
+			int n, len;
 
 			va_copy(copy, args);
-			n = vsnprintf(p, 512, f, copy);
+			n = vsnprintf(p, 512, fmt, copy);
 			va_end(copy);
-			if (n > 0)
-				emf_buf__commit(capture, p + (n < 512 ? n : 511));
+			len = n < 512 ? n : 511;
+			/* The caller's message has its own prefix. */
+			if (len >= 5 && !strncmp(p, "emf: ", 5)) {
+				memmove(p, p + 5, len - 5 + 1);
+				len -= 5;
+			}
+			if (len > 0)
+				emf_buf__commit(capture, p + len);
 		}
 	}
 	return capture_prev ? capture_prev(level, fmt, args) : 0;

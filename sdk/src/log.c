@@ -56,7 +56,8 @@ void emf__log_capture_end(void)
 	capture = NULL;
 }
 
-static void capture_add(struct emf_log_capture *c, const char *fmt, va_list args)
+static __attribute__((format(printf, 2, 0))) void
+capture_add(struct emf_log_capture *c, const char *fmt, va_list args)
 {
 	va_list ap;
 	size_t cap;
@@ -97,7 +98,8 @@ void emf__log_capture_free(struct emf_log_capture *c)
 	c->len = c->cap = 0;
 }
 
-static int libbpf_bridge(enum libbpf_print_level level, const char *fmt, va_list args)
+static __attribute__((format(printf, 2, 0))) int
+libbpf_bridge(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	emf_print_fn_t fn = __atomic_load_n(&print_fn, __ATOMIC_ACQUIRE);
 	enum emf_print_level l = level == LIBBPF_WARN ? EMF_WARN :

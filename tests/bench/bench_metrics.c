@@ -56,7 +56,8 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int quiet_print(enum emf_print_level level, const char *fmt, va_list ap)
+static __attribute__((format(printf, 2, 0))) int
+quiet_print(enum emf_print_level level, const char *fmt, va_list ap)
 {
 	return level == EMF_WARN ? vfprintf(stderr, fmt, ap) : 0;
 }

@@ -447,7 +447,8 @@ static double ratio(const struct result *a, const struct result *b)
 	return rs[ROUNDS / 2];
 }
 
-static int quiet_print(enum emf_print_level level, const char *fmt, va_list args)
+static __attribute__((format(printf, 2, 0))) int
+quiet_print(enum emf_print_level level, const char *fmt, va_list args)
 {
 	return level == EMF_WARN ? vfprintf(stderr, fmt, args) : 0;
 }

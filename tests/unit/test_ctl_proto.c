@@ -22,7 +22,7 @@ static void test_roundtrip(void)
 	CU_ASSERT_FATAL(in != NULL);
 	CU_ASSERT_EQUAL(emf_ctl_frame__encode(in, &b), 0);
 	CU_ASSERT_EQUAL((unsigned char)b.data[0], 0);
-	CU_ASSERT_EQUAL(((unsigned char)b.data[2] << 8 | (unsigned char)b.data[3]) + 4, b.len);
+	CU_ASSERT_EQUAL((size_t)((unsigned char)b.data[2] << 8 | (unsigned char)b.data[3]) + 4, b.len);
 	/* Every cut of the frame is "need more", the whole of it one frame. */
 	for (size_t n = 0; n < b.len; n++)
 		CU_ASSERT_EQUAL(emf_ctl_frame__decode(b.data, n, &out), 0);

@@ -25,7 +25,8 @@
 static char top[32]; /* the test's own directory, under /tmp */
 static char msg[8192]; /* messages since the last reset */
 
-static int capture(enum emf_print_level level, const char *fmt, va_list args)
+static __attribute__((format(printf, 2, 0))) int
+capture(enum emf_print_level level, const char *fmt, va_list args)
 {
 	size_t len = strlen(msg);
 

@@ -74,7 +74,6 @@ struct cg_plugin {
 struct cg_opts {
 	const char *clang;
 	const char *bpftool;
-	const char *clang_format; /* NULL: leave generated code as emitted */
 	const char *vmlinux_h; /* a vmlinux.h to use; NULL to generate one into outdir */
 	const char *btf_file; /* BTF to generate vmlinux.h from */
 	const char **incs; /* extra -I directories for the BPF compile */
@@ -104,7 +103,6 @@ int cg_shim_defs(struct cg_plugin *p, const struct cg_opts *opts, const char *vm
 		 const char *obj, const char *src_out, const char *obj_out, bool *linked);
 int cg_skeleton(const struct cg_opts *opts, const char *obj, const char *name, const char *out);
 int cg_vmlinux_h(const struct cg_opts *opts, const char *out);
-int cg_format(const struct cg_opts *opts, const char *path);
 char *cg_path(const char *dir, const char *name, const char *suffix);
 char *cg_tmp_path(const char *final);
 

@@ -16,30 +16,166 @@
 #include "codegen.h"
 #include "emit.h"
 
-/* Print to the output; indentation given as spaces becomes tabs, kernel style. */
-void cg_out(struct cg_emitter *e, const char *fmt, ...)
+#define CG_COLUMNS 100
+
+/* The column after @s written from column @col, tabs to the next multiple of 8. */
+static int columns(int col, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && s[i]; i++)
+		col = s[i] == '\t' ? (col | 7) + 1 : col + 1;
+	return col;
+}
+
+bool cg_fits(int col, const char *s)
+{
+	return columns(col, s, strlen(s)) <= CG_COLUMNS;
+}
+
+static void put_indent(struct cg_emitter *e, int col)
+{
+	for (; col >= 8; col -= 8)
+		fputc('\t', e->f);
+	for (; col > 0; col--)
+		fputc(' ', e->f);
+}
+
+/*
+ * Where to break @s, written from column @ind: after a ", " outside literals
+ * that still fits (the last of those least deep in parentheses), or before a
+ * string literal that follows " = ".
+ * Sets *@cont to the column the rest continues at. Returns the length of the
+ * first part, or 0 when the line cannot be broken.
+ */
+static size_t break_at(const char *s, int ind, int *cont)
+{
+	int open[32], depth = 0, best_depth = 0, c = ind;
+	size_t i, best = 0;
+	char quote = 0;
+
+	for (i = 0; s[i]; i++) {
+		if (quote) {
+			if (s[i] == '\\' && s[i + 1])
+				i++, c++;
+			else if (s[i] == quote)
+				quote = 0;
+		} else if (s[i] == '"' || s[i] == '\'') {
+			quote = s[i];
+			if (s[i] == '"' && i >= 3 && !strncmp(s + i - 3, " = ", 3) &&
+			    c <= CG_COLUMNS && (!best || depth <= best_depth)) {
+				best = i - 1;
+				best_depth = depth;
+				*cont = ind + 8;
+			}
+		} else if (s[i] == '(' && depth < 32) {
+			open[depth++] = c + 1;
+		} else if (s[i] == ')' && depth) {
+			depth--;
+		} else if (s[i] == ',' && s[i + 1] == ' ' && c + 1 <= CG_COLUMNS &&
+			   (!best || depth <= best_depth)) {
+			/* The last comma that fits, of those least deep in parentheses. */
+			best = i + 1;
+			best_depth = depth;
+			*cont = depth ? open[depth - 1] : ind + 8;
+		}
+		c = s[i] == '\t' ? (c | 7) + 1 : c + 1;
+	}
+	return best;
+}
+
+/* Write one line (without its newline), broken where it is too long. */
+static void put_line(struct cg_emitter *e, const char *s)
+{
+	int ind = 0, cont = 0;
+	size_t n;
+
+	for (; *s == '\t' || *s == ' '; s++)
+		ind = *s == '\t' ? (ind | 7) + 1 : ind + 1;
+	if (!*s) {
+		/* A blank line waits for the next line, and never repeats. */
+		if (!e->blank)
+			e->pending = true;
+		e->blank = true;
+		return;
+	}
+	if (e->pending)
+		fputc('\n', e->f);
+	e->pending = false;
+	e->blank = false;
+	put_indent(e, ind);
+	/* Preprocessor lines and comments are written as they are. */
+	if (*s == '#' || !strncmp(s, "/*", 2) || !strncmp(s, "* ", 2)) {
+		fprintf(e->f, "%s\n", s);
+		return;
+	}
+	while (columns(ind, s, strlen(s)) > CG_COLUMNS && (n = break_at(s, ind, &cont))) {
+		/* A part ends without its trailing space; the rest starts at cont. */
+		fwrite(s, 1, s[n - 1] == ' ' ? n - 1 : n, e->f);
+		fputc('\n', e->f);
+		s += n;
+		while (*s == ' ')
+			s++;
+		/* A continuation that cannot fit under its parenthesis goes one tab in. */
+		if (cont > ind + 8 && !cg_fits(cont, s) && cg_fits(ind + 8, s))
+			cont = ind + 8;
+		put_indent(e, cont);
+		ind = cont;
+	}
+	fprintf(e->f, "%s\n", s);
+}
+
+static __attribute__((format(printf, 2, 0))) void vout(struct cg_emitter *e, const char *fmt,
+						       va_list ap)
 {
 	char *s, *c;
-	va_list ap;
-	int n;
 
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
+	if (vasprintf(&s, fmt, ap) < 0) {
 		e->err = -ENOMEM;
 		return;
 	}
-	for (c = s; *c;) {
-		if (e->bol && !strncmp(c, "        ", 8)) {
-			fputc('\t', e->f);
-			c += 8;
+	for (c = s; *c; c++) {
+		if (e->len + 1 >= e->cap) {
+			size_t cap = e->cap ? e->cap * 2 : 256;
+			char *l = realloc(e->line, cap);
+
+			if (!l) {
+				e->err = -ENOMEM;
+				break;
+			}
+			e->line = l;
+			e->cap = cap;
+		}
+		if (*c != '\n') {
+			e->line[e->len++] = *c;
 			continue;
 		}
-		e->bol = *c == '\n' || (e->bol && *c == '\t');
-		fputc(*c++, e->f);
+		e->line[e->len] = '\0';
+		put_line(e, e->line);
+		e->len = 0;
 	}
 	free(s);
+}
+
+void cg_out(struct cg_emitter *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vout(e, fmt, ap);
+	va_end(ap);
+}
+
+int cg_out_end(struct cg_emitter *e)
+{
+	if (e->len) {
+		e->line[e->len] = '\0';
+		put_line(e, e->line);
+	}
+	free(e->line);
+	e->line = NULL;
+	e->len = e->cap = 0;
+	return e->err;
 }
 
 const struct btf_type *cg_type_of(const struct cg_emitter *e, __u32 id)
@@ -754,8 +890,9 @@ static void emit_jansson_value(struct cg_emitter *e, __u32 id, const char *expr,
 		    value_max(e, id, CG_JSON) + 1, tmp, tmp);
 		emit_enum(e, t, expr, CG_TEXT, ind);
 		cg_out(e, "%*s*p = '\\0';\n", ind, "");
-		cg_out(e, "%*s%s = (*q >= '0' && *q <= '9') || *q == '-' ? json_integer(strtoll(q, NULL, 10)) : json_string(q);\n",
-		    ind, "", dst);
+		cg_out(e, "%*sif ((*q >= '0' && *q <= '9') || *q == '-')\n", ind, "");
+		cg_out(e, "%*s%s = json_integer(strtoll(q, NULL, 10));\n", ind + 8, "", dst);
+		cg_out(e, "%*selse\n%*s%s = json_string(q);\n", ind, "", ind + 8, "", dst);
 		return;
 	}
 	case BTF_KIND_FLOAT:
@@ -799,10 +936,17 @@ static void emit_jansson_value(struct cg_emitter *e, __u32 id, const char *expr,
 
 static void emit_jansson(struct cg_emitter *e, struct cg_type *ct)
 {
+	char head[sizeof(ct->fname) + sizeof(ct->cname) + 80];
+
 	/* Every type gets a body function taking the typed value, for when it is nested. */
 	/* Unused unless the type is nested somewhere: clang warns about that without the attribute. */
-	cg_out(e, "static inline __attribute__((unused)) json_t *%s__jansson_body(const %s *v)\n{\n",
-	       ct->fname, ct->cname);
+	snprintf(head, sizeof(head), "static inline __attribute__((unused)) json_t *%s__jansson_body(const %s *v)",
+		 ct->fname, ct->cname);
+	if (cg_fits(0, head))
+		cg_out(e, "%s\n{\n", head);
+	else
+		cg_out(e, "static inline __attribute__((unused)) json_t *\n%s__jansson_body(const %s *v)\n{\n",
+		       ct->fname, ct->cname);
 	cg_out(e, "\tjson_t *o = json_object();\n\n\tif (!o)\n\t\treturn NULL;\n");
 	emit_jansson_members(e, ct->id, "(*v)", 8, 0, "o");
 	cg_out(e, "\treturn o;\nerr:\n\tjson_decref(o);\n\treturn NULL;\n}\n\n");
@@ -1009,7 +1153,6 @@ static int setup(struct cg_emitter *e, struct cg_plugin *p, FILE *f)
 	e->p = p;
 	e->btf = p->btf;
 	e->f = f;
-	e->bol = true;
 	for (i = 0; i < p->n_events; i++) {
 		struct cg_type *ct;
 
@@ -1133,13 +1276,13 @@ int cg_emit_header(struct cg_plugin *p, FILE *f)
 	cg_out(&e, "extern const struct emf_plugin_desc %s__plugin;\n\n", p->name);
 	cg_out(&e, "#ifdef __cplusplus\n}\n#endif\n\n#endif /* __EMF_GEN_%s_EMF_H */\n", guard);
 	free(e.types);
-	return e.err;
+	return cg_out_end(&e);
 }
 
 static __attribute__((format(printf, 2, 0))) void dump_printf(void *ctx, const char *fmt,
 								va_list args)
 {
-	vfprintf(((struct cg_emitter *)ctx)->f, fmt, args);
+	vout(ctx, fmt, args);
 }
 
 /*
@@ -1210,8 +1353,10 @@ int cg_emit_source(struct cg_plugin *p, FILE *f)
 	cg_out(&e, "#include <jansson.h>\n#include <bpf/libbpf.h>\n\n");
 	cg_out(&e, "#include <emf/fmt.h>\n#include <emf/json.h>\n#include <emf/plugin.h>\n\n");
 	err = emit_skel_types(&e);
-	if (err)
+	if (err) {
+		cg_out_end(&e);
 		return err;
+	}
 	cg_out(&e, "#include \"%s.skel.h\"\n#include \"%s.emf.h\"\n\n", p->file, p->file);
 	cg_out(&e, "static inline __attribute__((unused)) size_t emf_min_size(size_t a, size_t b)\n{\n\treturn a < b ? a : b;\n}\n\n");
 	for (i = 0; i < e.n_types; i++) {
@@ -1285,5 +1430,5 @@ int cg_emit_source(struct cg_plugin *p, FILE *f)
 	cg_out(&e, "/* What emf_runtime__load_file() looks up when this is built as a shared object. */\n");
 	cg_out(&e, "EMF_PLUGIN_ENTRY(%s__plugin);\n", n);
 	free(e.types);
-	return e.err;
+	return cg_out_end(&e);
 }

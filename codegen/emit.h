@@ -23,13 +23,26 @@ struct cg_emitter {
 	FILE *f;
 	struct cg_type *types; /* dependency order: nested before nesting */
 	int n_types;
-	bool bol; /* at the beginning of a line */
+	char *line; /* the line being written, until its newline */
+	size_t len, cap;
+	bool blank; /* the last line was blank: another blank one is dropped */
+	bool pending; /* a blank line held back until a line follows (none at the end) */
 	bool bitfield; /* the value being rendered is a bitfield: it has no address */
 	int err;
 };
 
-/* Print to the output; indentation given as spaces becomes tabs, kernel style. */
+/*
+ * Print to the output, laid out in kernel style by emf-codegen itself, so the
+ * bytes never depend on other tools: leading spaces become tabs, a line over
+ * 100 columns is broken after a comma (continued under its open parenthesis,
+ * or one tab deeper) or before a string literal after '=', blank lines do not
+ * repeat and none ends the file.
+ */
 void cg_out(struct cg_emitter *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Write what is left of the output; the emitter's error, or 0. */
+int cg_out_end(struct cg_emitter *e);
+/* Does "@s" fit on a line indented to column @col? */
+bool cg_fits(int col, const char *s);
 const struct btf_type *cg_type_of(const struct cg_emitter *e, __u32 id);
 const char *cg_name_of(const struct cg_emitter *e, const struct btf_type *t);
 /* Is @id (resolved) a char: rendered as text when in an array? */

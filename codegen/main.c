@@ -84,9 +84,6 @@ static void usage(FILE *f)
 		"      --btf FILE       kernel BTF for vmlinux.h (default /sys/kernel/btf/vmlinux)\n"
 		"      --clang PATH     clang to use (default %s)\n"
 		"      --bpftool PATH   bpftool to use (default %s)\n"
-		"      --clang-format PATH  clang-format that lays out the generated code in\n"
-		"                       kernel style (default clang-format, when installed)\n"
-		"      --no-format      leave the generated code as emitted\n"
 		"  -v, --verbose        show the commands run\n"
 		"  -h, --help           this help\n"
 		"      --version        print the version\n",
@@ -281,10 +278,6 @@ static int generate(struct cg_plugin *p, struct cg_opts *opts, bool describe)
 	err = emit_file(p, o.tmp[2], cg_emit_header);
 	if (!err)
 		err = emit_file(p, o.tmp[3], cg_emit_source);
-	if (!err)
-		err = cg_format(opts, o.tmp[2]);
-	if (!err)
-		err = cg_format(opts, o.tmp[3]);
 	if (err)
 		goto out;
 	for (i = 0; i < o.n; i++) {
@@ -330,7 +323,6 @@ int main(int argc, char **argv)
 	struct cg_opts opts = {
 		.clang = EMF_CLANG,
 		.bpftool = EMF_BPFTOOL,
-		.clang_format = "clang-format",
 		.btf_file = "/sys/kernel/btf/vmlinux",
 	};
 	const char *incs[64], *defs[64];
@@ -376,10 +368,8 @@ int main(int argc, char **argv)
 			opts.btf_file = optarg;
 			break;
 		case OPT_CLANG_FORMAT:
-			opts.clang_format = optarg;
-			break;
 		case OPT_NO_FORMAT:
-			opts.clang_format = NULL;
+			/* The output no longer depends on clang-format: kept for old Makefiles. */
 			break;
 		case OPT_DESCRIBE:
 			describe = true;

@@ -179,8 +179,9 @@ void cg_emit_setters(struct cg_emitter *e)
 
 		if (!option_type(e, g, &kind, &ctype, &count, &el))
 			continue;
-		cg_out(e, "/* %s__set_%s - set option %s before the plugin is loaded; 0 or -errno */\n",
-		    p->name, g->name, g->name);
+		cg_out(e, "/*\n * %s__set_%s - set option %s before the plugin is loaded\n", p->name,
+		       g->name, g->name);
+		cg_out(e, " *\n * Returns 0 or a negative errno.\n */\n");
 		if (count) {
 			cg_out(e, "static inline int %s__set_%s(struct emf_plugin *plugin, const char *v)\n{\n",
 			    p->name, g->name);

@@ -650,8 +650,10 @@ alltypes__event__jansson_body(const struct alltypes__event *v)
 			p = emf_fmt_u64(p, (*v).color);
 		}
 		*p = '\0';
-		v0 = (*q >= '0' && *q <= '9') || *q == '-' ? json_integer(strtoll(q, NULL, 10)) :
-							     json_string(q);
+		if ((*q >= '0' && *q <= '9') || *q == '-')
+			v0 = json_integer(strtoll(q, NULL, 10));
+		else
+			v0 = json_string(q);
 		if (!v0 || json_object_set_new(o, "color", v0))
 			goto err;
 	}
@@ -928,8 +930,10 @@ static json_t *alltypes__event__jansson(const void *data, size_t size)
 			p = emf_fmt_u64(p, e->color);
 		}
 		*p = '\0';
-		v0 = (*q >= '0' && *q <= '9') || *q == '-' ? json_integer(strtoll(q, NULL, 10)) :
-							     json_string(q);
+		if ((*q >= '0' && *q <= '9') || *q == '-')
+			v0 = json_integer(strtoll(q, NULL, 10));
+		else
+			v0 = json_string(q);
 		if (!v0 || json_object_set_new(o, "color", v0))
 			goto err;
 	}

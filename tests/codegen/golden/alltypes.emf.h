@@ -245,31 +245,51 @@ static inline const struct alltypes__sem_event *alltypes__sem_event__from(const 
 	return size >= 52 ? (const struct alltypes__sem_event *)data : NULL;
 }
 
-/* alltypes__set_level - set option level before the plugin is loaded; 0 or -errno */
+/*
+ * alltypes__set_level - set option level before the plugin is loaded
+ *
+ * Returns 0 or a negative errno.
+ */
 static inline int alltypes__set_level(struct emf_plugin *plugin, int32_t v)
 {
 	return emf_plugin__set_option_raw(plugin, "level", &v, sizeof(v));
 }
 
-/* alltypes__set_limit - set option limit before the plugin is loaded; 0 or -errno */
+/*
+ * alltypes__set_limit - set option limit before the plugin is loaded
+ *
+ * Returns 0 or a negative errno.
+ */
 static inline int alltypes__set_limit(struct emf_plugin *plugin, uint64_t v)
 {
 	return emf_plugin__set_option_raw(plugin, "limit", &v, sizeof(v));
 }
 
-/* alltypes__set_verbose - set option verbose before the plugin is loaded; 0 or -errno */
+/*
+ * alltypes__set_verbose - set option verbose before the plugin is loaded
+ *
+ * Returns 0 or a negative errno.
+ */
 static inline int alltypes__set_verbose(struct emf_plugin *plugin, bool v)
 {
 	return emf_plugin__set_option_raw(plugin, "verbose", &v, sizeof(v));
 }
 
-/* alltypes__set_label - set option label before the plugin is loaded; 0 or -errno */
+/*
+ * alltypes__set_label - set option label before the plugin is loaded
+ *
+ * Returns 0 or a negative errno.
+ */
 static inline int alltypes__set_label(struct emf_plugin *plugin, const char *v)
 {
 	return emf_plugin__set_option(plugin, "label", v);
 }
 
-/* alltypes__set_shade - set option shade before the plugin is loaded; 0 or -errno */
+/*
+ * alltypes__set_shade - set option shade before the plugin is loaded
+ *
+ * Returns 0 or a negative errno.
+ */
 static inline int alltypes__set_shade(struct emf_plugin *plugin, uint32_t v)
 {
 	return emf_plugin__set_option_raw(plugin, "shade", &v, sizeof(v));

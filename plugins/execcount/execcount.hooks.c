@@ -7,10 +7,12 @@
  * by_comm, by_uid (read from the BPF map) and reset. On detach it withdraws
  * both. The bus signals pause and resume stop and restart the counting.
  * Everything runs on the host's loop (emf_runtime__poll()), so the
- * counts need no lock.
+ * counts need no lock. The counts belong to the plugin instance
+ * (emf_plugin__set_priv()): two runtimes count apart.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 #include <bpf/bpf.h>
@@ -23,7 +25,7 @@
 
 #define MAX_COMMS 512
 
-static struct {
+struct execcount_state {
 	char comm[MAX_COMMS][16];
 	unsigned long long execs[MAX_COMMS];
 	int n;
@@ -31,42 +33,44 @@ static struct {
 	struct emf_bus_sub *sub;
 	struct emf_bus_svc *svc;
 	bool paused; /* by the bus signal "pause", until "resume" */
-} st;
+};
 
 static void on_exec(void *ctx, struct emf_bus_sub *sub, struct emf_msg *msg)
 {
+	struct execcount_state *st = ctx;
 	const struct emf_event_type *t = emf_msg__type(msg);
 	const struct emf_field *f = t ? emf_event_type__field(t, "comm") : NULL;
 	const char *comm;
 	int i;
 
-	if (st.paused || !f || f->kind != EMF_FIELD_STRING ||
+	if (st->paused || !f || f->kind != EMF_FIELD_STRING ||
 	    f->offset + f->size > emf_msg__size(msg))
 		return;
 	comm = (const char *)emf_msg__data(msg) + f->offset;
-	for (i = 0; i < st.n; i++) {
-		if (!strncmp(st.comm[i], comm, sizeof(st.comm[i]))) {
-			st.execs[i]++;
+	for (i = 0; i < st->n; i++) {
+		if (!strncmp(st->comm[i], comm, sizeof(st->comm[i]))) {
+			st->execs[i]++;
 			return;
 		}
 	}
-	if (st.n == MAX_COMMS) {
-		st.other++;
+	if (st->n == MAX_COMMS) {
+		st->other++;
 		return;
 	}
-	snprintf(st.comm[st.n], sizeof(st.comm[st.n]), "%.*s", (int)f->size, comm);
-	st.execs[st.n++] = 1;
+	snprintf(st->comm[st->n], sizeof(st->comm[st->n]), "%.*s", (int)f->size, comm);
+	st->execs[st->n++] = 1;
 }
 
 static int by_comm(void *ctx, struct emf_bus_req *req, json_t *args)
 {
+	const struct execcount_state *st = emf_plugin__priv(ctx);
 	json_t *o = json_object();
 	int i;
 
-	for (i = 0; o && i < st.n; i++)
-		json_object_set_new(o, st.comm[i], json_integer((json_int_t)st.execs[i]));
-	if (o && st.other)
-		json_object_set_new(o, "(other)", json_integer((json_int_t)st.other));
+	for (i = 0; o && i < st->n; i++)
+		json_object_set_new(o, st->comm[i], json_integer((json_int_t)st->execs[i]));
+	if (o && st->other)
+		json_object_set_new(o, "(other)", json_integer((json_int_t)st->other));
 	return o ? emf_bus_req__reply(req, o) : -ENOMEM;
 }
 
@@ -97,8 +101,10 @@ static int by_uid(void *ctx, struct emf_bus_req *req, json_t *args)
 
 static int reset(void *ctx, struct emf_bus_req *req, json_t *args)
 {
-	st.n = 0;
-	st.other = 0;
+	struct execcount_state *st = emf_plugin__priv(ctx);
+
+	st->n = 0;
+	st->other = 0;
 	return emf_bus_req__reply(req, json_object());
 }
 
@@ -110,42 +116,54 @@ static int execcount_attach(struct emf_plugin *plugin)
 		{ "reset", reset },
 	};
 	struct emf_bus *bus = emf_runtime__bus(emf_plugin__runtime(plugin));
+	struct execcount_state *st;
+	int err;
 
 	if (!bus)
 		return -errno;
-	st.n = 0;
-	st.other = 0;
-	st.paused = false;
-	st.sub = emf_bus__subscribe(bus, "execsnoop.event", on_exec, NULL, NULL);
-	if (!st.sub)
-		return -errno;
-	st.svc = emf_bus__add_service(bus, "execcount", methods, 3, plugin, NULL);
-	if (!st.svc) {
-		int err = -errno;
-
-		emf_bus__unsubscribe(bus, st.sub);
-		st.sub = NULL;
-		return err;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	emf_plugin__set_priv(plugin, st);
+	st->sub = emf_bus__subscribe(bus, "execsnoop.event", on_exec, st, NULL);
+	if (!st->sub) {
+		err = -errno;
+		goto err;
+	}
+	st->svc = emf_bus__add_service(bus, "execcount", methods, 3, plugin, NULL);
+	if (!st->svc) {
+		err = -errno;
+		emf_bus__unsubscribe(bus, st->sub);
+		goto err;
 	}
 	return 0;
+err:
+	emf_plugin__set_priv(plugin, NULL);
+	free(st);
+	return err;
 }
 
 static void execcount_detach(struct emf_plugin *plugin)
 {
 	struct emf_bus *bus = emf_runtime__bus(emf_plugin__runtime(plugin));
+	struct execcount_state *st = emf_plugin__priv(plugin);
 
-	emf_bus__remove_service(bus, st.svc);
-	emf_bus__unsubscribe(bus, st.sub);
-	st.svc = NULL;
-	st.sub = NULL;
+	emf_bus__remove_service(bus, st->svc);
+	emf_bus__unsubscribe(bus, st->sub);
+	emf_plugin__set_priv(plugin, NULL);
+	free(st);
 }
 
 static void execcount_signal(struct emf_plugin *plugin, int signo, const char *name)
 {
+	struct execcount_state *st = emf_plugin__priv(plugin);
+
+	if (!st)
+		return;
 	if (signo == EMF_BUS_SIG_PAUSE)
-		st.paused = true;
+		st->paused = true;
 	else if (signo == EMF_BUS_SIG_RESUME)
-		st.paused = false;
+		st->paused = false;
 }
 
 const struct emf_plugin_hooks execcount__hooks = {

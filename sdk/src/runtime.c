@@ -368,6 +368,19 @@ enum emf_plugin_state emf_plugin__state(const struct emf_plugin *plugin)
 	return plugin->state;
 }
 
+int emf_plugin__set_priv(struct emf_plugin *plugin, void *priv)
+{
+	if (!plugin)
+		return emf_err(-EINVAL);
+	plugin->priv = priv;
+	return 0;
+}
+
+void *emf_plugin__priv(const struct emf_plugin *plugin)
+{
+	return plugin ? plugin->priv : NULL;
+}
+
 int emf_plugin__set_priority(struct emf_plugin *plugin, int priority)
 {
 	if (!plugin)

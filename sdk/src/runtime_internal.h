@@ -74,6 +74,7 @@ struct emf_plugin {
 	size_t n_atts;
 	struct emf_map_size *map_sizes; /* emf_plugin__set_map_size(), mapsize.c */
 	size_t n_map_sizes;
+	void *priv; /* emf_plugin__set_priv(): the hooks' own, never freed here */
 };
 
 /* Events of one poll waiting to be delivered in time order (order.c). */

@@ -156,6 +156,27 @@ static void test_null_handles(void)
 	CU_ASSERT_EQUAL(emf_plugin__set_priority(NULL, 1), -EINVAL);
 	CU_ASSERT_EQUAL(emf_plugin__set_required(NULL, true), -EINVAL);
 	CU_ASSERT_EQUAL(emf_plugin__output_stats(NULL, 0, &os), -EINVAL);
+	CU_ASSERT_EQUAL(emf_plugin__set_priv(NULL, &os), -EINVAL);
+	CU_ASSERT_PTR_NULL(emf_plugin__priv(NULL));
+}
+
+/* Each instance of one descriptor keeps its own private data. */
+static void test_priv_per_instance(void)
+{
+	static const struct emf_plugin_desc d = DESC("d", 1);
+	struct emf_runtime *r1 = emf_runtime__new(NULL), *r2 = emf_runtime__new(NULL);
+	struct emf_plugin *p1 = emf_runtime__add(r1, &d), *p2 = emf_runtime__add(r2, &d);
+	int a, b;
+
+	CU_ASSERT_PTR_NULL(emf_plugin__priv(p1));
+	CU_ASSERT_EQUAL(emf_plugin__set_priv(p1, &a), 0);
+	CU_ASSERT_EQUAL(emf_plugin__set_priv(p2, &b), 0);
+	CU_ASSERT_PTR_EQUAL(emf_plugin__priv(p1), &a);
+	CU_ASSERT_PTR_EQUAL(emf_plugin__priv(p2), &b);
+	CU_ASSERT_EQUAL(emf_plugin__set_priv(p1, NULL), 0);
+	CU_ASSERT_PTR_NULL(emf_plugin__priv(p1));
+	emf_runtime__destroy(r1);
+	emf_runtime__destroy(r2);
 }
 
 static int libbpf_msgs, libbpf_msgs_before_emf;
@@ -199,6 +220,7 @@ int main(void)
 	CU_add_test(s, "priority order and tie-break by name", test_order_and_tie_break);
 	CU_add_test(s, "bad descriptors are refused", test_refusals);
 	CU_add_test(s, "NULL handles are refused", test_null_handles);
+	CU_add_test(s, "private data per plugin instance", test_priv_per_instance);
 	CU_add_test(s, "libbpf's print callback is the host's until it uses emf",
 		    test_libbpf_print_untouched);
 	CU_basic_set_mode(CU_BRM_VERBOSE);

@@ -471,6 +471,21 @@ const char *emf_plugin_state_str(enum emf_plugin_state state);
 const char *emf_step_str(enum emf_step step);
 
 /*
+ * emf_plugin__set_priv - attach the plugin's own data to this instance
+ * @priv: owned by the caller (typically allocated by the plugin's create hook
+ *	  and freed by its destroy hook); NULL to clear
+ *
+ * State a plugin's hooks keep belongs to the emf_plugin, not to globals, so
+ * two runtimes running the same descriptor do not share it. Kept until set
+ * again; the runtime never reads or frees it. Returns 0, or -EINVAL for a
+ * NULL plugin.
+ */
+int emf_plugin__set_priv(struct emf_plugin *plugin, void *priv);
+
+/* emf_plugin__priv - the data given to emf_plugin__set_priv(); NULL when none or for NULL. */
+void *emf_plugin__priv(const struct emf_plugin *plugin);
+
+/*
  * emf_plugin__set_priority - override the descriptor's priority
  *
  * Reorders the runtime. Returns 0, -EINVAL for a NULL plugin, or

@@ -17,6 +17,7 @@
 #include <emf/bus.h>
 #include <emf/errno.h>
 #include <emf/runtime.h>
+#include <emf/slots.h>
 
 #include "log_internal.h"
 #include "opts_internal.h"
@@ -59,6 +60,14 @@ struct emf_runtime *emf_runtime__new(const struct emf_runtime_opts *opts)
 		pr_warn("runtime: failed to create epoll fd: %s\n", emf_strerror(err));
 		free(rt);
 		return emf_err_ptr(err);
+	}
+	if (OPTS_GET(opts, pin, NULL)) {
+		int err = emf_runtime__set_pin_opts(rt, OPTS_GET(opts, pin, NULL));
+
+		if (err) {
+			emf_runtime__destroy(rt);
+			return emf_err_ptr(err);
+		}
 	}
 	return rt;
 }

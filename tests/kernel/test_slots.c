@@ -63,13 +63,11 @@ static struct emf_runtime *runtime(bool keep, const struct emf_plugin_desc *firs
 	struct emf_runtime *rt;
 	va_list ap;
 
-	rt = emf_runtime__new(NULL);
+	EMF_OPTS(emf_pin_opts, pin, .root = root, .keep_pins = keep);
+	EMF_OPTS(emf_runtime_opts, opts, .pin = &pin);
+
+	rt = emf_runtime__new(&opts);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
-	CU_ASSERT_EQUAL_FATAL(emf_runtime__set_pin_opts(rt, &(struct emf_pin_opts){
-						    .sz = sizeof(struct emf_pin_opts),
-						    .root = root,
-						    .keep_pins = keep }),
-			      0);
 	va_start(ap, first);
 	for (d = first; d; d = va_arg(ap, const struct emf_plugin_desc *)) {
 		struct emf_plugin *p = emf_runtime__add(rt, d);

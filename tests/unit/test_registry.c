@@ -13,6 +13,7 @@
 #include <emf/errno.h>
 #include <emf/log.h>
 #include <emf/runtime.h>
+#include <emf/slots.h>
 
 static int noop_open(void **skel, const struct bpf_object_open_opts *opts)
 {
@@ -135,6 +136,14 @@ static void test_refusals(void)
 	CU_ASSERT_PTR_NULL(emf_runtime__find(rt, NULL));
 	CU_ASSERT_EQUAL(errno, EINVAL);
 	CU_ASSERT_EQUAL(emf_runtime__plugin_cnt(rt), 1);
+	{
+		EMF_OPTS(emf_pin_opts, pin, .root = "relative/dir");
+		EMF_OPTS(emf_runtime_opts, opts, .pin = &pin);
+
+		errno = 0;
+		CU_ASSERT_PTR_NULL(emf_runtime__new(&opts));
+		CU_ASSERT_EQUAL(errno, EINVAL);
+	}
 	CU_ASSERT_STRING_EQUAL(emf_strerror(-EMF_ERRNO__ABI), "plugin built for another emf ABI version");
 	CU_ASSERT_STRING_EQUAL(emf_strerror(ENOENT), "No such file or directory");
 	emf_runtime__destroy(rt);

@@ -28,6 +28,7 @@ extern "C" {
 
 struct emf_runtime;
 struct emf_plugin;
+struct emf_pin_opts;
 struct bpf_object;
 
 enum emf_plugin_state {
@@ -162,6 +163,13 @@ struct emf_runtime_opts {
 	 * they see it like any other.
 	 */
 	bool exclude_host;
+	/*
+	 * Where shared tail-call slots and maps are pinned, and whether the
+	 * pins outlive the runtime (struct emf_pin_opts of <emf/slots.h>);
+	 * NULL for the defaults. The same as emf_runtime__set_pin_opts() right
+	 * after creation; a bad value fails emf_runtime__new() with EINVAL.
+	 */
+	const struct emf_pin_opts *pin;
 	size_t :0;
 };
 

@@ -408,11 +408,14 @@ struct bpf_object *emf_plugin__object(const struct emf_plugin *plugin)
 	return plugin->desc->ops->object(plugin->skel);
 }
 
-void emf_plugin__stats(const struct emf_plugin *plugin, struct emf_plugin_stats *stats)
+int emf_plugin__stats(const struct emf_plugin *plugin, struct emf_plugin_stats *stats)
 {
+	if (!plugin || !stats)
+		return emf_err(-EINVAL);
 	/* The counters are a cache of the kernel's: bringing them up to date is not a change. */
 	emf__reader_sync_lost((struct emf_plugin *)plugin);
 	*stats = plugin->stats;
+	return 0;
 }
 
 const char *emf_plugin_state_str(enum emf_plugin_state state)

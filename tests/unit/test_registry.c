@@ -153,6 +153,7 @@ static void test_refusals(void)
 static void test_null_handles(void)
 {
 	struct emf_output_stats os;
+	struct emf_plugin_stats ps;
 
 	emf_runtime__destroy(NULL);
 	errno = 0;
@@ -165,6 +166,7 @@ static void test_null_handles(void)
 	CU_ASSERT_EQUAL(emf_plugin__set_priority(NULL, 1), -EINVAL);
 	CU_ASSERT_EQUAL(emf_plugin__set_required(NULL, true), -EINVAL);
 	CU_ASSERT_EQUAL(emf_plugin__output_stats(NULL, 0, &os), -EINVAL);
+	CU_ASSERT_EQUAL(emf_plugin__stats(NULL, &ps), -EINVAL);
 	CU_ASSERT_EQUAL(emf_plugin__set_priv(NULL, &os), -EINVAL);
 	CU_ASSERT_PTR_NULL(emf_plugin__priv(NULL));
 }

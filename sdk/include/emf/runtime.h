@@ -550,9 +550,10 @@ struct emf_plugin_stats {
  * While the plugin runs, this first reads the kernel's count of events its BPF
  * code could not reserve (emf_reserve()/emf_output() of <emf/emf.bpf.h>, or the
  * plain bpf_ringbuf_*() helpers through emf-codegen's <emf/shim.bpf.h>), so
- * @stats->lost is current. Counters add up over stops and starts.
+ * @stats->lost is current. Counters add up over stops and starts. Returns 0,
+ * or -EINVAL for a NULL argument (as emf_plugin__output_stats()).
  */
-void emf_plugin__stats(const struct emf_plugin *plugin, struct emf_plugin_stats *stats);
+int emf_plugin__stats(const struct emf_plugin *plugin, struct emf_plugin_stats *stats);
 
 /* Counters of one event output (map) of a plugin. */
 struct emf_output_stats {

@@ -32,6 +32,20 @@ const struct emf_plugin_desc *const *emf_static_plugins(size_t *cnt)
 	return start;
 }
 
+/* Are the bytes of @desc from @from to @to all zero? */
+static bool zero_tail(const struct emf_plugin_desc *desc, size_t from, size_t to)
+{
+	const unsigned char *b = (const unsigned char *)desc;
+
+	/* A size past any sane descriptor is not a descriptor. */
+	if (to > 4096)
+		return false;
+	for (; from < to; from++)
+		if (b[from])
+			return false;
+	return true;
+}
+
 int emf_plugin_desc__check(const struct emf_plugin_desc *desc, const char *origin)
 {
 	const char *name;
@@ -41,6 +55,16 @@ int emf_plugin_desc__check(const struct emf_plugin_desc *desc, const char *origi
 	if (desc->abi_version != EMF_PLUGIN_ABI_VERSION) {
 		pr_warn("registry: refusing plugin from %s: built for ABI version %u, this SDK has %u; rebuild it against this SDK\n",
 			origin ?: "the program", desc->abi_version, EMF_PLUGIN_ABI_VERSION);
+		return emf_err(-EMF_ERRNO__ABI);
+	}
+	/*
+	 * A descriptor from a newer build of this ABI may be longer: the fields
+	 * it appends are unknown here, so they must be unused (zero).
+	 */
+	if (desc->desc_size > sizeof(*desc) &&
+	    !zero_tail(desc, sizeof(*desc), desc->desc_size)) {
+		pr_warn("registry: refusing plugin from %s: it uses descriptor fields this SDK does not know (built against a newer SDK); rebuild it against this SDK\n",
+			origin ?: "the program");
 		return emf_err(-EMF_ERRNO__ABI);
 	}
 	name = desc->name;

@@ -144,6 +144,20 @@ static void test_refusals(void)
 		CU_ASSERT_PTR_NULL(emf_runtime__new(&opts));
 		CU_ASSERT_EQUAL(errno, EINVAL);
 	}
+	{
+		/* A newer build's longer descriptor loads while its extra fields are unused. */
+		static struct {
+			struct emf_plugin_desc d;
+			uint64_t next_field;
+		} newer = { DESC("newer", 1) };
+
+		newer.d.desc_size = sizeof(newer);
+		newer.next_field = 1;
+		CU_ASSERT_PTR_NULL(emf_runtime__add(rt, &newer.d));
+		CU_ASSERT_EQUAL(errno, EMF_ERRNO__ABI);
+		newer.next_field = 0;
+		CU_ASSERT_PTR_NOT_NULL(emf_runtime__add(rt, &newer.d));
+	}
 	CU_ASSERT_STRING_EQUAL(emf_strerror(-EMF_ERRNO__ABI), "plugin built for another emf ABI version");
 	CU_ASSERT_STRING_EQUAL(emf_strerror(ENOENT), "No such file or directory");
 	emf_runtime__destroy(rt);

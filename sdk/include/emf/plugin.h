@@ -23,7 +23,13 @@ extern "C" {
 struct bpf_object;
 struct bpf_object_open_opts;
 
-/* Bumped whenever struct emf_plugin_desc or what it points to changes layout. */
+/*
+ * Bumped whenever what struct emf_plugin_desc points to changes layout, or its
+ * own fields change other than by appending. Fields are only appended to the
+ * descriptor itself: desc_size says which a descriptor has, and a plugin built
+ * against a newer SDK of the same ABI version loads here as long as it leaves
+ * the fields this SDK does not know zero.
+ */
 #define EMF_PLUGIN_ABI_VERSION 2
 
 #define EMF_PLUGIN_DEFAULT_PRIORITY 50
@@ -162,8 +168,9 @@ const struct emf_plugin_desc *const *emf_static_plugins(size_t *cnt);
  * @desc: the descriptor
  * @origin: where it came from (file name), for messages; may be NULL
  *
- * Returns 0, or -EMF_ERRNO__ABI for another ABI version and -EMF_ERRNO__NOTPLUGIN
- * for a descriptor missing a name or operations; a warning names the plugin.
+ * Returns 0, or -EMF_ERRNO__ABI for another ABI version (or a longer descriptor
+ * that sets fields this SDK does not know) and -EMF_ERRNO__NOTPLUGIN for a
+ * descriptor missing a name or operations; a warning names the plugin.
  */
 int emf_plugin_desc__check(const struct emf_plugin_desc *desc, const char *origin);
 

@@ -35,6 +35,7 @@ struct bpf_map;
 #define EMF_SLOT_NAME_MAX 32 /* with the NUL */
 #define EMF_SLOT_KIND_MAX 64 /* with the NUL */
 #define EMF_SHARED_NAME_MAX 64 /* with the NUL */
+#define EMF_SLOTS_MAX 256 /* entries of each shared prog array and of the registry */
 
 /* One record of ROOT/slots/names; an empty name is a free index. */
 struct emf_slot_rec {
@@ -157,6 +158,12 @@ void emf__slots_unlock(struct emf_runtime *rt);
  * the pins nothing uses any more.
  */
 void emf__slots_forget(struct emf_runtime *rt, struct emf_plugin *only);
+/*
+ * Put back what the fill of @s replaced (@restore, a failed reload), or empty
+ * the slot; nothing when another instance took it over since (slots.c, for
+ * slots_end.c).
+ */
+void emf__slots_unfill(struct emf_runtime *rt, struct emf_slot *s, bool restore);
 
 /* share.c: the pin root, its lock and the removal of unused pins, for slots.c and maps.c. */
 const char *emf__share_root(const struct emf_runtime *rt);

@@ -67,7 +67,7 @@ static int load_one(struct agent_dyn *d, struct emf_runtime *rt, const char *pat
 		fprintf(stderr, "emf-agent: cannot load plugin %s: %s\n", path, emf_strerror(err));
 		return err;
 	}
-	p = emf_runtime__load_file(rt, path);
+	p = emf_runtime__add_file(rt, path);
 	if (!p) /* the SDK said which file and why */
 		return -errno;
 	if (start && d->selected && !d->selected(d->ctx, p)) {

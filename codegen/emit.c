@@ -1427,7 +1427,7 @@ int cg_emit_source(struct cg_plugin *p, FILE *f)
 		cg_out(&e, "\t.n_samples = %d,\n\t.samples = %s__samples,\n", p->n_samples, n);
 	cg_out(&e, "};\n\n");
 	cg_out(&e, "#ifndef EMF_PLUGIN_NO_REGISTER\nEMF_PLUGIN_REGISTER(%s, %s__plugin);\n#endif\n\n", n, n);
-	cg_out(&e, "/* What emf_runtime__load_file() looks up when this is built as a shared object. */\n");
+	cg_out(&e, "/* What emf_runtime__add_file() looks up when this is built as a shared object. */\n");
 	cg_out(&e, "EMF_PLUGIN_ENTRY(%s__plugin);\n", n);
 	free(e.types);
 	return cg_out_end(&e);

@@ -237,7 +237,7 @@ static int load_start(struct emf_ctl_services *s, struct emf_bus_req *req, const
 	int err;
 
 	capture_start(&msgs);
-	p = emf_runtime__load_file(s->rt, path);
+	p = emf_runtime__add_file(s->rt, path);
 	err = p ? 0 : -errno;
 	capture_stop();
 	if (!p)

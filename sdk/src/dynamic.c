@@ -73,7 +73,7 @@ const char *emf_plugin__path(const struct emf_plugin *plugin)
 	return plugin->dl_path;
 }
 
-struct emf_plugin *emf_runtime__load_file(struct emf_runtime *rt, const char *path)
+struct emf_plugin *emf_runtime__add_file(struct emf_runtime *rt, const char *path)
 {
 	const struct emf_plugin_desc *const *entry;
 	struct emf_plugin *p, *other;
@@ -145,7 +145,7 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int emf_runtime__load_dir(struct emf_runtime *rt, const char *dir)
+int emf_runtime__add_dir(struct emf_runtime *rt, const char *dir)
 {
 	struct dirent *de;
 	char **names = NULL;
@@ -182,7 +182,7 @@ int emf_runtime__load_dir(struct emf_runtime *rt, const char *dir)
 		char path[PATH_MAX];
 
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		if (emf_runtime__load_file(rt, path))
+		if (emf_runtime__add_file(rt, path))
 			loaded++;
 		else
 			err = -errno;
@@ -204,4 +204,14 @@ int emf_runtime__load_dir(struct emf_runtime *rt, const char *dir)
 		free(names[i]);
 	free(names);
 	return err ? emf_err(err) : loaded;
+}
+
+struct emf_plugin *emf_runtime__load_file(struct emf_runtime *rt, const char *path)
+{
+	return emf_runtime__add_file(rt, path);
+}
+
+int emf_runtime__load_dir(struct emf_runtime *rt, const char *dir)
+{
+	return emf_runtime__add_dir(rt, dir);
 }

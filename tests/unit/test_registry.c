@@ -185,6 +185,23 @@ static void test_null_handles(void)
 	CU_ASSERT_PTR_NULL(emf_plugin__priv(NULL));
 }
 
+/* The old names of add_file/add_dir still work, for one release. */
+static void test_old_names(void)
+{
+	struct emf_runtime *rt = emf_runtime__new(NULL);
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+	errno = 0;
+	CU_ASSERT_PTR_NULL(emf_runtime__load_file(rt, "/nonexistent/emf-test.so"));
+	CU_ASSERT_EQUAL(errno, ENOENT);
+	CU_ASSERT_EQUAL(emf_runtime__load_dir(rt, "/nonexistent/emf-test.d"), -ENOENT);
+#pragma GCC diagnostic pop
+	CU_ASSERT_PTR_NULL(emf_runtime__add_file(rt, "/nonexistent/emf-test.so"));
+	CU_ASSERT_EQUAL(errno, ENOENT);
+	emf_runtime__destroy(rt);
+}
+
 /* Each instance of one descriptor keeps its own private data. */
 static void test_priv_per_instance(void)
 {
@@ -246,6 +263,7 @@ int main(void)
 	CU_add_test(s, "bad descriptors are refused", test_refusals);
 	CU_add_test(s, "NULL handles are refused", test_null_handles);
 	CU_add_test(s, "private data per plugin instance", test_priv_per_instance);
+	CU_add_test(s, "load_file and load_dir still work", test_old_names);
 	CU_add_test(s, "libbpf's print callback is the host's until it uses emf",
 		    test_libbpf_print_untouched);
 	CU_basic_set_mode(CU_BRM_VERBOSE);

@@ -147,7 +147,7 @@ struct emf_plugin_desc {
 /*
  * EMF_PLUGIN_ENTRY - the descriptor of a plugin built as a shared object
  *
- * Defines emf_plugin_entry, the symbol emf_runtime__load_file() looks up. It
+ * Defines emf_plugin_entry, the symbol emf_runtime__add_file() looks up. It
  * is weak, so that any number of plugins can be linked into one program
  * statically as well.
  */

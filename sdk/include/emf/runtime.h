@@ -267,7 +267,7 @@ int emf_runtime__start(struct emf_runtime *rt);
 void emf_runtime__stop(struct emf_runtime *rt);
 
 /*
- * emf_runtime__load_file - add a dynamic plugin from a shared object
+ * emf_runtime__add_file - add a dynamic plugin from a shared object
  * @path: a .so built from a plugin directory (it defines emf_plugin_entry)
  *
  * @path is walked once, a component at a time, without letting the kernel
@@ -296,16 +296,26 @@ void emf_runtime__stop(struct emf_runtime *rt);
  * while it was read), or a system error; the message names the file and the
  * reason.
  */
-struct emf_plugin *emf_runtime__load_file(struct emf_runtime *rt, const char *path);
+struct emf_plugin *emf_runtime__add_file(struct emf_runtime *rt, const char *path);
 
 /*
- * emf_runtime__load_dir - add every *.so of a directory, in name order
+ * emf_runtime__add_dir - add every *.so of a directory, in name order
  *
  * All or nothing: when one file is refused, the plugins added from the
  * directory so far are removed again. Returns the number added, or a
- * negative errno (see emf_runtime__load_file()).
+ * negative errno (see emf_runtime__add_file()).
  */
-int emf_runtime__load_dir(struct emf_runtime *rt, const char *dir);
+int emf_runtime__add_dir(struct emf_runtime *rt, const char *dir);
+
+/*
+ * The names of emf_runtime__add_file() and emf_runtime__add_dir() before
+ * they matched emf_runtime__add(): they load no BPF (that is the load step
+ * of a start), they add plugins. Kept for one release.
+ */
+struct emf_plugin *emf_runtime__load_file(struct emf_runtime *rt, const char *path)
+	__attribute__((deprecated("use emf_runtime__add_file()")));
+int emf_runtime__load_dir(struct emf_runtime *rt, const char *dir)
+	__attribute__((deprecated("use emf_runtime__add_dir()")));
 
 /*
  * emf_runtime__start_plugin - start one plugin while the others run

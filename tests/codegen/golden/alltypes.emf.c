@@ -2182,5 +2182,5 @@ const struct emf_plugin_desc alltypes__plugin = {
 EMF_PLUGIN_REGISTER(alltypes, alltypes__plugin);
 #endif
 
-/* What emf_runtime__load_file() looks up when this is built as a shared object. */
+/* What emf_runtime__add_file() looks up when this is built as a shared object. */
 EMF_PLUGIN_ENTRY(alltypes__plugin);

@@ -109,12 +109,12 @@ enum agent_time {
 struct agent_clock {
 	enum agent_time fmt;
 	uint64_t start_ns; /* wall clock at start, for AGENT_TIME_REL */
-	time_t local_sec, utc_sec; /* the second the cached text is of */
-	char local[32], utc[32], zone[8];
-	size_t local_len, utc_len;
+	time_t local_sec; /* the second the cached text is of */
+	char local[32], zone[8];
+	size_t local_len;
 };
 
-/* The longest text agent_time_text() or agent_time_json() writes. */
+/* The longest text agent_time_text() writes. */
 #define AGENT_TIME_MAX 48
 
 /* Parse a --time name into @t; returns 0, or -1 for an unknown name. */
@@ -123,7 +123,5 @@ int agent_time_parse(const char *s, enum agent_time *t);
 int agent_time_width(const struct agent_clock *c);
 /* Write wall-clock time @ns (ns since the epoch) as @c's format; returns the end. */
 char *agent_time_text(struct agent_clock *c, char *p, uint64_t ns);
-/* Write @ns as a quoted RFC 3339 UTC time with nanoseconds; returns the end. */
-char *agent_time_json(struct agent_clock *c, char *p, uint64_t ns);
 
 #endif /* __EMF_AGENT_H */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * emf-agent's output: the time of an event as the TIME column of text lines
- * (--time=FMT) and as the "time" member of JSON lines (RFC 3339, UTC, ns).
- * Calendar conversion is cached per second: a line costs a few copies.
+ * (--time=FMT; JSON lines carry emf_fmt_time()'s). Calendar conversion is
+ * cached per second: a line costs a few copies.
  */
 #include <stdio.h>
 #include <string.h>
@@ -92,23 +92,4 @@ char *agent_time_text(struct agent_clock *c, char *p, uint64_t ns)
 	default:
 		return p;
 	}
-}
-
-char *agent_time_json(struct agent_clock *c, char *p, uint64_t ns)
-{
-	time_t sec = ns / 1000000000ULL;
-
-	if (sec != c->utc_sec || !c->utc_len) {
-		struct tm tm;
-
-		gmtime_r(&sec, &tm);
-		c->utc_sec = sec;
-		c->utc_len = strftime(c->utc, sizeof(c->utc), "%Y-%m-%dT%H:%M:%S.", &tm);
-	}
-	*p++ = '"';
-	memcpy(p, c->utc, c->utc_len);
-	p = digits(p + c->utc_len, ns % 1000000000ULL, 9);
-	*p++ = 'Z';
-	*p++ = '"';
-	return p;
 }

@@ -418,10 +418,10 @@ static int put_header(struct agent *a, const struct emf_event_type *t)
 static int on_event(void *ctx, const struct emf_event *ev)
 {
 	struct agent *a = ctx;
-	const char *pname = emf_plugin__name(ev->plugin);
-	size_t pl = strlen(pname), el = strlen(ev->type->name);
-	size_t need = (a->json ? ev->type->json_max : ev->type->text_max) + pl + el + 64 +
-		      AGENT_TIME_MAX + a->name_width + 2 * AGENT_COLOR_LEN;
+	size_t need = a->json ? emf_event__json_max(ev) + 1 :
+				ev->type->text_max + strlen(emf_plugin__name(ev->plugin)) +
+					strlen(ev->type->name) + 64 + AGENT_TIME_MAX +
+					a->name_width + 2 * AGENT_COLOR_LEN;
 	char *p = emf_buf__reserve(&a->out, need), *start;
 
 	emf_metrics__event(a->metrics.m, ev);
@@ -429,19 +429,7 @@ static int on_event(void *ctx, const struct emf_event *ev)
 		return -ENOMEM;
 	start = p;
 	if (a->json) {
-		memcpy(p, "{\"plugin\":\"", 11);
-		p += 11;
-		memcpy(p, pname, pl);
-		p += pl;
-		memcpy(p, "\",\"event\":\"", 11);
-		p += 11;
-		memcpy(p, ev->type->name, el);
-		p += el;
-		memcpy(p, "\",\"time\":", 9);
-		p = agent_time_json(&a->clock, p + 9, ev->time_ns);
-		*p++ = ',';
-		p = ev->type->render_json(p, ev->data, ev->size);
-		*p++ = '}';
+		p = emf_event__json_line(p, ev);
 	} else {
 		if (needs_header(a, ev->type)) {
 			if (put_header(a, ev->type))

@@ -16,6 +16,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/ctl_services.c \
 	sdk/src/errno.c \
 	sdk/src/event.c \
+	sdk/src/event_json.c \
 	sdk/src/explain.c \
 	sdk/src/fmt.c \
 	sdk/src/fmt_sem.c \

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <arpa/inet.h>
 
@@ -172,6 +173,36 @@ char *emf_fmt_ipaddr(char *p, const uint8_t *a)
 	if (!inet_ntop(AF_INET6, a, p, INET6_ADDRSTRLEN))
 		return p;
 	return p + strlen(p);
+}
+
+/* Digits of @v, zero-padded to @n. */
+static char *fixed(char *p, unsigned long v, int n)
+{
+	int i;
+
+	for (i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = '0' + v % 10;
+	return p + n;
+}
+
+char *emf_fmt_time(char *p, uint64_t ns)
+{
+	static __thread time_t cached_sec = -1;
+	static __thread char cached[24];
+	static __thread size_t cached_len;
+	time_t sec = ns / 1000000000ULL;
+
+	if (sec != cached_sec) {
+		struct tm tm;
+
+		gmtime_r(&sec, &tm);
+		cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S.", &tm);
+		cached_sec = sec;
+	}
+	memcpy(p, cached, cached_len);
+	p = fixed(p + cached_len, ns % 1000000000ULL, 9);
+	*p++ = 'Z';
+	return p;
 }
 
 char *emf_fmt_pad(char *start, char *end, size_t width)

@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <CUnit/Basic.h>
 #include <bpf/libbpf.h>
@@ -185,6 +186,44 @@ static void test_null_handles(void)
 	CU_ASSERT_PTR_NULL(emf_plugin__priv(NULL));
 }
 
+static char *render_x(char *p, const void *data, size_t size)
+{
+	(void)size;
+	return p + sprintf(p, "\"x\":%d", *(const int *)data);
+}
+
+static char *render_none(char *p, const void *data, size_t size)
+{
+	(void)data, (void)size;
+	return p;
+}
+
+/* The JSON line every host writes: names, the time in RFC 3339 UTC, the fields. */
+static void test_json_line(void)
+{
+	static const struct emf_plugin_desc d = DESC("jl", 1);
+	struct emf_event_type with = { .name = "ev", .json_max = 16, .render_json = render_x },
+			      without = { .name = "bare", .json_max = 0, .render_json = render_none };
+	struct emf_runtime *rt = emf_runtime__new(NULL);
+	int x = -7;
+	struct emf_event ev = { .plugin = emf_runtime__add(rt, &d), .type = &with, .data = &x,
+				.size = sizeof(x), .time_ns = 1764695999123456789ULL };
+	char buf[256], *end;
+
+	end = emf_event__json_line(buf, &ev);
+	CU_ASSERT((size_t)(end - buf) <= emf_event__json_max(&ev));
+	*end = '\0';
+	CU_ASSERT_STRING_EQUAL(buf, "{\"plugin\":\"jl\",\"event\":\"ev\","
+				    "\"time\":\"2025-12-02T17:19:59.123456789Z\",\"x\":-7}");
+	ev.type = &without;
+	ev.time_ns = 5;
+	end = emf_event__json_line(buf, &ev);
+	*end = '\0';
+	CU_ASSERT_STRING_EQUAL(buf, "{\"plugin\":\"jl\",\"event\":\"bare\","
+				    "\"time\":\"1970-01-01T00:00:00.000000005Z\"}");
+	emf_runtime__destroy(rt);
+}
+
 /* The old names of add_file/add_dir still work, for one release. */
 static void test_old_names(void)
 {
@@ -264,6 +303,7 @@ int main(void)
 	CU_add_test(s, "NULL handles are refused", test_null_handles);
 	CU_add_test(s, "private data per plugin instance", test_priv_per_instance);
 	CU_add_test(s, "load_file and load_dir still work", test_old_names);
+	CU_add_test(s, "an event as a JSON line", test_json_line);
 	CU_add_test(s, "libbpf's print callback is the host's until it uses emf",
 		    test_libbpf_print_untouched);
 	CU_basic_set_mode(CU_BRM_VERBOSE);

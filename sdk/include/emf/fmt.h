@@ -84,6 +84,15 @@ char *emf_fmt_argv(char *p, const char *s, size_t max, bool json);
 
 /* Pad with spaces from @start to at least @width characters; returns the new end. */
 char *emf_fmt_pad(char *start, char *end, size_t width);
+
+/*
+ * emf_fmt_time - wall-clock time @ns (ns since the epoch) in RFC 3339, UTC,
+ * with nanoseconds: "2026-12-02T17:20:01.123456789Z" (no quotes). Writes at
+ * most EMF_FMT_TIME_MAX bytes; returns the end. The calendar conversion is
+ * cached per thread and second, so a line costs a few copies.
+ */
+#define EMF_FMT_TIME_MAX 32
+char *emf_fmt_time(char *p, uint64_t ns);
 /*
  * emf_fmt_str - copy a bounded C string (stops at NUL or after @max bytes)
  * Valid UTF-8 is kept; control characters and bytes that are not valid UTF-8

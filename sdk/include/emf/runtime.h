@@ -63,6 +63,19 @@ struct emf_event {
 };
 
 /*
+ * emf_event__json_line - write @ev as one JSON object, the line format of
+ * emf-agent --json: {"plugin":"NAME","event":"TYPE","time":"RFC 3339",FIELDS}
+ * @p: room for emf_event__json_max(@ev) bytes
+ *
+ * The time is emf_fmt_time() of @ev->time_ns; the fields are the type's JSON
+ * renderer's. Neither a newline nor a NUL is written: add your framing.
+ * Returns the end of what was written.
+ */
+char *emf_event__json_line(char *p, const struct emf_event *ev);
+/* The most bytes emf_event__json_line() writes for @ev. */
+size_t emf_event__json_max(const struct emf_event *ev);
+
+/*
  * Called for every event read from a plugin's outputs, on the thread calling
  * emf_runtime__poll() (or __drain(), or __stop_plugin(), __stop() and
  * __destroy(), which deliver what a plugin's outputs still hold once its

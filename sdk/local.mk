@@ -37,6 +37,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/opts_internal.h \
 	sdk/src/reader.c \
 	sdk/src/registry.c \
+	sdk/src/plugin.c \
 	sdk/src/runtime.c \
 	sdk/src/runtime_internal.h \
 	sdk/src/slots.c \

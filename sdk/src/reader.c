@@ -1032,3 +1032,13 @@ int emf_plugin__output_stats(const struct emf_plugin *plugin, size_t idx,
 	*stats = plugin->outs[idx].stats;
 	return 0;
 }
+
+int emf_plugin__stats(const struct emf_plugin *plugin, struct emf_plugin_stats *stats)
+{
+	if (!plugin || !stats)
+		return emf_err(-EINVAL);
+	/* The counters are a cache of the kernel's: bringing them up to date is not a change. */
+	emf__reader_sync_lost((struct emf_plugin *)plugin);
+	*stats = plugin->stats;
+	return 0;
+}

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Lifecycle of a runtime's plugins: every phase (open, load, attach) runs over
- * all plugins in priority order before the next phase starts, so no program is
- * attached until every plugin is loaded. Teardown runs in exact reverse, and a
- * failure anywhere unwinds what was done.
+ * The runtime: the set of plugins a host runs, their order, their bus, and the
+ * poll loop the host drives. The phases a plugin goes through are lifecycle.c's.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -22,8 +20,6 @@
 #include "log_internal.h"
 #include "opts_internal.h"
 #include "runtime_internal.h"
-
-
 
 struct emf_runtime *emf_runtime__new(const struct emf_runtime_opts *opts)
 {
@@ -259,19 +255,6 @@ const char *emf_runtime__last_error(const struct emf_runtime *rt)
 	return rt ? rt->errmsg : "";
 }
 
-const char *emf_plugin__last_error(const struct emf_plugin *plugin)
-{
-	return plugin && plugin->last_error ? plugin->last_error : "";
-}
-
-int emf_plugin__set_required(struct emf_plugin *plugin, bool required)
-{
-	if (!plugin)
-		return emf_err(-EINVAL);
-	plugin->required = required;
-	return 0;
-}
-
 /* Bus signals go to the signal hook of every running plugin, in lifecycle order. */
 static void forward_signal(void *ctx, int signo, const char *name)
 {
@@ -333,11 +316,6 @@ err_destroy:
 	return emf_err_ptr(err);
 }
 
-struct emf_runtime *emf_plugin__runtime(const struct emf_plugin *plugin)
-{
-	return plugin->rt;
-}
-
 int emf_runtime__epoll_fd(const struct emf_runtime *rt)
 {
 	return rt ? rt->epfd : emf_err(-EINVAL);
@@ -352,44 +330,6 @@ int emf_runtime__poll(struct emf_runtime *rt, int timeout_ms)
 	return emf__reader_poll(rt, timeout_ms);
 }
 
-const char *emf_plugin__name(const struct emf_plugin *plugin)
-{
-	return plugin->desc->name;
-}
-
-const char *emf_plugin__description(const struct emf_plugin *plugin)
-{
-	return plugin->desc->description ?: "";
-}
-
-const struct emf_plugin_desc *emf_plugin__desc(const struct emf_plugin *plugin)
-{
-	return plugin->desc;
-}
-
-int emf_plugin__priority(const struct emf_plugin *plugin)
-{
-	return plugin->priority;
-}
-
-enum emf_plugin_state emf_plugin__state(const struct emf_plugin *plugin)
-{
-	return plugin->state;
-}
-
-int emf_plugin__set_priv(struct emf_plugin *plugin, void *priv)
-{
-	if (!plugin)
-		return emf_err(-EINVAL);
-	plugin->priv = priv;
-	return 0;
-}
-
-void *emf_plugin__priv(const struct emf_plugin *plugin)
-{
-	return plugin ? plugin->priv : NULL;
-}
-
 int emf_plugin__set_priority(struct emf_plugin *plugin, int priority)
 {
 	if (!plugin)
@@ -399,55 +339,4 @@ int emf_plugin__set_priority(struct emf_plugin *plugin, int priority)
 	plugin->priority = priority;
 	emf__runtime_sort(plugin->rt);
 	return 0;
-}
-
-struct bpf_object *emf_plugin__object(const struct emf_plugin *plugin)
-{
-	if (!plugin->skel || !plugin->desc->ops->object)
-		return NULL;
-	return plugin->desc->ops->object(plugin->skel);
-}
-
-int emf_plugin__stats(const struct emf_plugin *plugin, struct emf_plugin_stats *stats)
-{
-	if (!plugin || !stats)
-		return emf_err(-EINVAL);
-	/* The counters are a cache of the kernel's: bringing them up to date is not a change. */
-	emf__reader_sync_lost((struct emf_plugin *)plugin);
-	*stats = plugin->stats;
-	return 0;
-}
-
-const char *emf_plugin_state_str(enum emf_plugin_state state)
-{
-	switch (state) {
-	case EMF_PLUGIN_NEW:
-		return "new";
-	case EMF_PLUGIN_OPENED:
-		return "opened";
-	case EMF_PLUGIN_LOADED:
-		return "loaded";
-	case EMF_PLUGIN_ATTACHED:
-		return "attached";
-	case EMF_PLUGIN_FAILED:
-		return "failed";
-	}
-	return "unknown";
-}
-
-const char *emf_step_str(enum emf_step step)
-{
-	switch (step) {
-	case EMF_STEP_OPEN:
-		return "open";
-	case EMF_STEP_LOAD:
-		return "load";
-	case EMF_STEP_ATTACH:
-		return "attach";
-	case EMF_STEP_DETACH:
-		return "detach";
-	case EMF_STEP_DESTROY:
-		return "destroy";
-	}
-	return "unknown";
 }

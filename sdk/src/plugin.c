@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * What a plugin is: the accessors of struct emf_plugin. Every other part of the
+ * runtime uses them, so they depend on nothing but the struct itself.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <bpf/libbpf.h>
+
+#include <emf/errno.h>
+#include <emf/runtime.h>
+
+#include "runtime_internal.h"
+
+const char *emf_plugin__last_error(const struct emf_plugin *plugin)
+{
+	return plugin && plugin->last_error ? plugin->last_error : "";
+}
+
+int emf_plugin__set_required(struct emf_plugin *plugin, bool required)
+{
+	if (!plugin)
+		return emf_err(-EINVAL);
+	plugin->required = required;
+	return 0;
+}
+
+struct emf_runtime *emf_plugin__runtime(const struct emf_plugin *plugin)
+{
+	return plugin->rt;
+}
+
+const char *emf_plugin__name(const struct emf_plugin *plugin)
+{
+	return plugin->desc->name;
+}
+
+const char *emf_plugin__description(const struct emf_plugin *plugin)
+{
+	return plugin->desc->description ?: "";
+}
+
+const struct emf_plugin_desc *emf_plugin__desc(const struct emf_plugin *plugin)
+{
+	return plugin->desc;
+}
+
+int emf_plugin__priority(const struct emf_plugin *plugin)
+{
+	return plugin->priority;
+}
+
+enum emf_plugin_state emf_plugin__state(const struct emf_plugin *plugin)
+{
+	return plugin->state;
+}
+
+int emf_plugin__set_priv(struct emf_plugin *plugin, void *priv)
+{
+	if (!plugin)
+		return emf_err(-EINVAL);
+	plugin->priv = priv;
+	return 0;
+}
+
+void *emf_plugin__priv(const struct emf_plugin *plugin)
+{
+	return plugin ? plugin->priv : NULL;
+}
+
+struct bpf_object *emf_plugin__object(const struct emf_plugin *plugin)
+{
+	if (!plugin->skel || !plugin->desc->ops->object)
+		return NULL;
+	return plugin->desc->ops->object(plugin->skel);
+}
+
+const char *emf_plugin_state_str(enum emf_plugin_state state)
+{
+	switch (state) {
+	case EMF_PLUGIN_NEW:
+		return "new";
+	case EMF_PLUGIN_OPENED:
+		return "opened";
+	case EMF_PLUGIN_LOADED:
+		return "loaded";
+	case EMF_PLUGIN_ATTACHED:
+		return "attached";
+	case EMF_PLUGIN_FAILED:
+		return "failed";
+	}
+	return "unknown";
+}
+
+const char *emf_step_str(enum emf_step step)
+{
+	switch (step) {
+	case EMF_STEP_OPEN:
+		return "open";
+	case EMF_STEP_LOAD:
+		return "load";
+	case EMF_STEP_ATTACH:
+		return "attach";
+	case EMF_STEP_DETACH:
+		return "detach";
+	case EMF_STEP_DESTROY:
+		return "destroy";
+	}
+	return "unknown";
+}

@@ -42,6 +42,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/runtime_internal.h \
 	sdk/src/slots.c \
 	sdk/src/slots_end.c \
+	sdk/src/slots_rec.c \
 	sdk/src/slots_internal.h \
 	sdk/src/sample.c \
 	sdk/src/share.c \

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include <emf/errno.h>
@@ -675,4 +676,27 @@ void emf__share_unpin(struct emf_runtime *rt, const char *sub, const char *name)
 			name, emf_strerror(-errno));
 	else
 		pr_debug("slots: removed %s/%s/%s\n", emf__share_root(rt), sub, name);
+}
+
+const char *emf__share_tag(struct emf_plugin *p, int *cursor, const char *prefix,
+			   const char **target)
+{
+	struct bpf_object *obj = emf_plugin__object(p);
+	struct btf *btf = obj ? bpf_object__btf(obj) : NULL;
+	int n = btf ? (int)btf__type_cnt(btf) : 0;
+
+	for (; btf && *cursor < n; (*cursor)++) {
+		const struct btf_type *t = btf__type_by_id(btf, *cursor);
+		const char *name;
+
+		if (!btf_is_decl_tag(t) || btf_decl_tag(t)->component_idx != -1)
+			continue;
+		name = btf__name_by_offset(btf, t->name_off);
+		if (strncmp(name, prefix, strlen(prefix)))
+			continue;
+		*target = btf__name_by_offset(btf, btf__type_by_id(btf, t->type)->name_off);
+		(*cursor)++;
+		return name + strlen(prefix);
+	}
+	return NULL;
 }

@@ -5,7 +5,7 @@
  *
  * At start, after every plugin is open and before any loads, the runtime
  * reads each object's BTF once: the programs that fill slots (decl tag
- * emf.slot:NAME), the calls (static .rodata variables named __emf_slot__NAME
+ * emf.slot:NAME), the calls (.rodata variables named __emf_slot__NAME
  * made by emf_tail_call()) and the programs marked as callers. It checks that
  * each slot has one filler and one program kind, then, holding the pin
  * root's lock, gives each slot name an index in the shared registry, writes
@@ -36,29 +36,6 @@
 #define TAG_CALLER "emf.caller"
 #define TABLE_MAP "emf_slots"
 #define MISSED_MAP "emf_slot_missed"
-
-const char *emf__share_tag(struct emf_plugin *p, int *cursor, const char *prefix,
-			   const char **target)
-{
-	struct bpf_object *obj = emf_plugin__object(p);
-	struct btf *btf = obj ? bpf_object__btf(obj) : NULL;
-	int n = btf ? (int)btf__type_cnt(btf) : 0;
-
-	for (; btf && *cursor < n; (*cursor)++) {
-		const struct btf_type *t = btf__type_by_id(btf, *cursor);
-		const char *name;
-
-		if (!btf_is_decl_tag(t) || btf_decl_tag(t)->component_idx != -1)
-			continue;
-		name = btf__name_by_offset(btf, t->name_off);
-		if (strncmp(name, prefix, strlen(prefix)))
-			continue;
-		*target = btf__name_by_offset(btf, btf__type_by_id(btf, t->type)->name_off);
-		(*cursor)++;
-		return name + strlen(prefix);
-	}
-	return NULL;
-}
 
 /*
  * What the kernel matches when it puts a program in a prog array, as a name:
@@ -524,44 +501,15 @@ out:
 	return err;
 }
 
-static uint32_t slot_prog_id(const struct emf_runtime *rt, const struct emf_slot *s)
-{
-	uint32_t id = 0;
-
-	if (s->table < 0 || bpf_map_lookup_elem(rt->share.tables[s->table].fd, &s->index, &id))
-		return 0;
-	return id;
-}
-
-static int read_rec(struct emf_runtime *rt, uint32_t idx, struct emf_slot_rec *rec)
-{
-	if (bpf_map_lookup_elem(rt->share.names_fd, &idx, rec))
-		return -errno;
-	rec->owner[EMF_SLOT_NAME_MAX - 1] = '\0';
-	return 0;
-}
-
-static void set_owner(struct emf_runtime *rt, uint32_t idx, const char *owner)
-{
-	struct emf_slot_rec rec;
-
-	if (read_rec(rt, idx, &rec))
-		return;
-	snprintf(rec.owner, sizeof(rec.owner), "%s", owner);
-	if (bpf_map_update_elem(rt->share.names_fd, &idx, &rec, BPF_ANY))
-		pr_warn("slots: failed to record the owner of slot '%s': %s\n", rec.name,
-			emf_strerror(-errno));
-}
-
 /* A slot filled by a plugin of another name (another runtime or process) is not ours to take. */
 static int check_taken(struct emf_runtime *rt, struct emf_slot *s)
 {
 	struct emf_slot_rec rec = {};
-	uint32_t id = slot_prog_id(rt, s);
+	uint32_t id = emf__slot_prog_id(rt, s);
 
 	if (!id)
 		return 0;
-	read_rec(rt, s->index, &rec);
+	emf__slot_rec_read(rt, s->index, &rec);
 	if (!strcmp(rec.owner, emf_plugin__name(s->filler)))
 		return 0; /* a reload: the fill replaces it in one update */
 	if (rec.owner[0])
@@ -746,27 +694,6 @@ static void record_programs(struct emf_runtime *rt, struct emf_plugin *p)
 	}
 }
 
-void emf__slots_unfill(struct emf_runtime *rt, struct emf_slot *s, bool restore)
-{
-	int fd = s->table >= 0 ? rt->share.tables[s->table].fd : -1;
-	int prev = restore && s->prev_id ? bpf_prog_get_fd_by_id(s->prev_id) : -1;
-
-	if (fd < 0 || slot_prog_id(rt, s) != s->prog_id)
-		goto out; /* another instance took it over since */
-	if (prev >= 0 && !bpf_map_update_elem(fd, &s->index, &prev, BPF_ANY)) {
-		pr_info("slots: slot '%s' holds program id %u again\n", s->name, s->prev_id);
-		goto out;
-	}
-	if (bpf_map_delete_elem(fd, &s->index) && errno != ENOENT)
-		pr_warn("slots: failed to empty slot '%s': %s\n", s->name, emf_strerror(-errno));
-	set_owner(rt, s->index, "");
-out:
-	if (prev >= 0)
-		close(prev);
-	s->prog_id = 0;
-	s->prev_id = 0;
-}
-
 int emf__slots_fill(struct emf_plugin *p)
 {
 	struct emf_runtime *rt = p->rt;
@@ -798,7 +725,7 @@ int emf__slots_fill(struct emf_plugin *p)
 				emf_strerror(-errno));
 			goto err_unfill;
 		}
-		s->prev_id = slot_prog_id(rt, s);
+		s->prev_id = emf__slot_prog_id(rt, s);
 		if (bpf_map_update_elem(sh->tables[s->table].fd, &s->index, &prog_fd, BPF_ANY)) {
 			err = -errno;
 			emf__share_error(
@@ -812,7 +739,7 @@ int emf__slots_fill(struct emf_plugin *p)
 			goto err_unfill;
 		}
 		s->prog_id = info.id;
-		set_owner(rt, s->index, emf_plugin__name(p));
+		emf__slot_set_owner(rt, s->index, emf_plugin__name(p));
 		pr_debug("slots: plugin '%s' fills slot '%s' with program id %u%s\n",
 			 emf_plugin__name(p), s->name, info.id, s->prev_id ? " (replaced)" : "");
 	}
@@ -880,7 +807,7 @@ int emf_runtime__slot(const struct emf_runtime *rt, size_t idx, struct emf_slot_
 	info->caller = s->caller;
 	if (s->table < 0 || sh->missed_fd < 0)
 		return 0; /* not registered yet */
-	info->prog_id = slot_prog_id(rt, s);
+	info->prog_id = emf__slot_prog_id(rt, s);
 	vals = calloc(sh->ncpus, sizeof(*vals));
 	if (!vals)
 		return emf_err(-ENOMEM);

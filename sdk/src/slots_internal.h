@@ -160,10 +160,16 @@ void emf__slots_unlock(struct emf_runtime *rt);
 void emf__slots_forget(struct emf_runtime *rt, struct emf_plugin *only);
 /*
  * Put back what the fill of @s replaced (@restore, a failed reload), or empty
- * the slot; nothing when another instance took it over since (slots.c, for
- * slots_end.c).
+ * the slot; nothing when another instance took it over since (slots_rec.c).
  */
 void emf__slots_unfill(struct emf_runtime *rt, struct emf_slot *s, bool restore);
+
+/* slots_rec.c: the id of the program @s's table holds (0: none or unreadable). */
+uint32_t emf__slot_prog_id(const struct emf_runtime *rt, const struct emf_slot *s);
+/* Read the name record of slot @idx; negative errno if the kernel has none. */
+int emf__slot_rec_read(struct emf_runtime *rt, uint32_t idx, struct emf_slot_rec *rec);
+/* Record @owner ("" for none) as what fills slot @idx; a failure is only warned of. */
+void emf__slot_set_owner(struct emf_runtime *rt, uint32_t idx, const char *owner);
 
 /* share.c: the pin root, its lock and the removal of unused pins, for slots.c and maps.c. */
 const char *emf__share_root(const struct emf_runtime *rt);

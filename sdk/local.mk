@@ -9,6 +9,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/bus_svc.c \
 	sdk/src/bus_topic.c \
 	sdk/src/ctl_client.c \
+	sdk/src/ctl_err.c \
 	sdk/src/ctl_internal.h \
 	sdk/src/ctl_maps.c \
 	sdk/src/ctl_proto.c \

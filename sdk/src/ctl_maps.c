@@ -27,7 +27,7 @@
 #define MAPS_DUMP_MAX 100000 /* entries one dump returns at most */
 
 struct maps_ctx {
-	struct emf_ctl_services *s;
+	struct emf_ctl_err *fails; /* where a failed call leaves its message */
 	struct emf_runtime *rt;
 	struct emf_bus *bus;
 	struct emf_bus_svc *svc;
@@ -363,25 +363,25 @@ static int maps_get(void *ctx, struct emf_bus_req *req, json_t *args)
 	int err = map_find(c, req, args, &r, msg, sizeof(msg));
 
 	if (err)
-		return emf__ctl_fail(c->s, req, err, "%s", msg);
+		return emf__ctl_fail(c->fails, req, err, "%s", msg);
 	key = calloc(1, r.key_size);
 	val = calloc(r.ncpus ?: 1, r.val_stride);
 	c->err = NULL;
 	err = !key || !val ? -ENOMEM : key_from(c, &r, json_object_get(args, "key"), key);
 	if (err) {
-		err = emf__ctl_fail(c->s, req, err, "key of %s: %s", json_string_value(json_object_get(args, "map")),
+		err = emf__ctl_fail(c->fails, req, err, "key of %s: %s", json_string_value(json_object_get(args, "map")),
 				    c->err ?: emf_strerror(err));
 		goto out;
 	}
 	if (bpf_map_lookup_elem(r.fd, key, val)) {
 		err = -errno;
-		err = emf__ctl_fail(c->s, req, err, "%s: %s", json_string_value(json_object_get(args, "map")),
+		err = emf__ctl_fail(c->fails, req, err, "%s: %s", json_string_value(json_object_get(args, "map")),
 				    err == -ENOENT ? "no such key" : emf_strerror(err));
 		goto out;
 	}
 	v = val_to(&r, val);
 	if (!v) {
-		err = emf__ctl_fail(c->s, req, -EOPNOTSUPP, "value of %s: a type emf.maps cannot convert",
+		err = emf__ctl_fail(c->fails, req, -EOPNOTSUPP, "value of %s: a type emf.maps cannot convert",
 				    json_string_value(json_object_get(args, "map")));
 		goto out;
 	}
@@ -403,17 +403,17 @@ static int maps_set(void *ctx, struct emf_bus_req *req, json_t *args)
 	int err = map_find(c, req, args, &r, msg, sizeof(msg));
 
 	if (err)
-		return emf__ctl_fail(c->s, req, err, "%s", msg);
+		return emf__ctl_fail(c->fails, req, err, "%s", msg);
 	if (r.ncpus)
-		return emf__ctl_fail(c->s, req, -EOPNOTSUPP, "%s: per-CPU values cannot be set", name);
+		return emf__ctl_fail(c->fails, req, -EOPNOTSUPP, "%s: per-CPU values cannot be set", name);
 	if (!jv)
-		return emf__ctl_fail(c->s, req, -EINVAL, "give {\"map\":\"PLUGIN.MAP\",\"key\":K,\"value\":V}");
+		return emf__ctl_fail(c->fails, req, -EINVAL, "give {\"map\":\"PLUGIN.MAP\",\"key\":K,\"value\":V}");
 	key = calloc(1, r.key_size);
 	val = calloc(1, r.val_size);
 	c->err = NULL;
 	err = !key || !val ? -ENOMEM : key_from(c, &r, json_object_get(args, "key"), key);
 	if (err) {
-		err = emf__ctl_fail(c->s, req, err, "key of %s: %s", name, c->err ?: emf_strerror(err));
+		err = emf__ctl_fail(c->fails, req, err, "key of %s: %s", name, c->err ?: emf_strerror(err));
 		goto out;
 	}
 	/* Fields not given keep their value; a new entry starts from zero. */
@@ -421,12 +421,12 @@ static int maps_set(void *ctx, struct emf_bus_req *req, json_t *args)
 		memset(val, 0, r.val_size);
 	err = from_json(c, r.btf, r.val_id, jv, val, r.val_size);
 	if (err) {
-		err = emf__ctl_fail(c->s, req, err, "value of %s: %s", name, c->err ?: emf_strerror(err));
+		err = emf__ctl_fail(c->fails, req, err, "value of %s: %s", name, c->err ?: emf_strerror(err));
 		goto out;
 	}
 	if (bpf_map_update_elem(r.fd, key, val, BPF_ANY)) {
 		err = -errno;
-		err = emf__ctl_fail(c->s, req, err, "%s: failed to update: %s", name, emf_strerror(err));
+		err = emf__ctl_fail(c->fails, req, err, "%s: failed to update: %s", name, emf_strerror(err));
 		goto out;
 	}
 	emf_bus_req__reply(req, val_to(&r, val));
@@ -447,7 +447,7 @@ static int maps_dump(void *ctx, struct emf_bus_req *req, json_t *args)
 	int err = map_find(c, req, args, &r, msg, sizeof(msg)), n = 0;
 
 	if (err)
-		return emf__ctl_fail(c->s, req, err, "%s", msg);
+		return emf__ctl_fail(c->fails, req, err, "%s", msg);
 	key = calloc(1, r.key_size);
 	next = calloc(1, r.key_size);
 	val = calloc(r.ncpus ?: 1, r.val_stride);
@@ -481,14 +481,14 @@ static const struct emf_bus_method maps_methods[] = {
 	{ "dump", maps_dump },
 };
 
-struct maps_ctx *emf__ctl_maps_new(struct emf_ctl_services *s, struct emf_runtime *rt,
+struct maps_ctx *emf__ctl_maps_new(struct emf_ctl_err *fails, struct emf_runtime *rt,
 				   struct emf_bus *bus)
 {
 	struct maps_ctx *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return emf_err_ptr(-ENOMEM);
-	c->s = s;
+	c->fails = fails;
 	c->rt = rt;
 	c->bus = bus;
 	c->svc = emf_bus__add_service(bus, "emf.maps", maps_methods, 3, c, NULL);

@@ -888,7 +888,7 @@ struct emf_ctl_server *emf_ctl_server__new(struct emf_runtime *rt,
 		err = -errno;
 		goto err_free;
 	}
-	srv->svcs = emf__ctl_services_new(srv, rt, srv->bus);
+	srv->svcs = emf__ctl_services_new(srv, rt, srv->bus, emf_ctl_server__stats);
 	if (!srv->svcs) {
 		err = -errno;
 		goto err_free;

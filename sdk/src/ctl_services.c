@@ -33,8 +33,8 @@ struct emf_ctl_services {
 	struct emf_bus *bus;
 	struct emf_bus_svc *plugins, *businfo, *stats;
 	struct maps_ctx *maps;
-	char *err_method; /* the last failed call, and what went wrong */
-	char *err_text;
+	struct emf_ctl_err err; /* the last failed call, and what went wrong */
+	emf__ctl_stats_fn server_stats;
 };
 
 /* --- errors ------------------------------------------------------------- */
@@ -81,40 +81,11 @@ static void capture_stop(void)
 	capture = NULL;
 }
 
-int emf__ctl_fail(struct emf_ctl_services *s, struct emf_bus_req *req, int err, const char *fmt,
-		  ...)
-{
-	char *text = NULL;
-	va_list ap;
-	size_t n;
-
-	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		text = NULL;
-	va_end(ap);
-	/* One line: the SDK's messages end in newlines. */
-	for (n = text ? strlen(text) : 0; n && text[n - 1] == '\n'; n--)
-		text[n - 1] = '\0';
-	free(s->err_method);
-	free(s->err_text);
-	s->err_method = strdup(emf_bus_req__method(req));
-	s->err_text = text;
-	return err < 0 ? err : -EIO;
-}
-
-#define fail emf__ctl_fail
+#define fail(svcs, rq, e, ...) emf__ctl_fail(&(svcs)->err, rq, e, __VA_ARGS__)
 
 char *emf__ctl_services_take_error(struct emf_ctl_services *s, const char *method)
 {
-	char *text;
-
-	if (!s->err_method || strcmp(s->err_method, method))
-		return NULL;
-	text = s->err_text;
-	free(s->err_method);
-	s->err_method = NULL;
-	s->err_text = NULL;
-	return text;
+	return emf__ctl_err_take(&s->err, method);
 }
 
 static const char *arg_str(json_t *args, const char *key)
@@ -463,7 +434,7 @@ static int stats_get(void *ctx, struct emf_bus_req *req, json_t *args)
 						       "prog_id", (int)si.prog_id, "missed",
 						       (json_int_t)si.missed));
 	}
-	emf_ctl_server__stats(s->srv, &cs);
+	s->server_stats(s->srv, &cs);
 	o = json_pack("{s:o?,s:o?,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "plugins", plugins, "slots",
 		      slots, "control", "accepted", (json_int_t)cs.accepted, "refused",
 		      (json_int_t)cs.refused, "clients", (json_int_t)cs.clients, "bad_frames",
@@ -486,7 +457,7 @@ static const struct emf_bus_method bus_methods[] = { { "list", bus_list } };
 static const struct emf_bus_method stats_methods[] = { { "get", stats_get } };
 
 struct emf_ctl_services *emf__ctl_services_new(struct emf_ctl_server *srv, struct emf_runtime *rt,
-					       struct emf_bus *bus)
+					       struct emf_bus *bus, emf__ctl_stats_fn server_stats)
 {
 	struct emf_ctl_services *s = calloc(1, sizeof(*s));
 	int err;
@@ -494,6 +465,7 @@ struct emf_ctl_services *emf__ctl_services_new(struct emf_ctl_server *srv, struc
 	if (!s)
 		return emf_err_ptr(-ENOMEM);
 	s->srv = srv;
+	s->server_stats = server_stats;
 	s->rt = rt;
 	s->bus = bus;
 	s->plugins = emf_bus__add_service(bus, "emf.plugins", plugin_methods,
@@ -503,7 +475,7 @@ struct emf_ctl_services *emf__ctl_services_new(struct emf_ctl_server *srv, struc
 				: NULL;
 	s->stats = s->businfo ? emf_bus__add_service(bus, "emf.stats", stats_methods, 1, s, NULL)
 			      : NULL;
-	s->maps = s->stats ? emf__ctl_maps_new(s, rt, bus) : NULL;
+	s->maps = s->stats ? emf__ctl_maps_new(&s->err, rt, bus) : NULL;
 	if (!s->maps) {
 		err = -errno;
 		pr_warn("ctl: failed to add the built-in services: %s\n", emf_strerror(err));
@@ -521,7 +493,6 @@ void emf__ctl_services_free(struct emf_ctl_services *s)
 	emf_bus__remove_service(s->bus, s->stats);
 	emf_bus__remove_service(s->bus, s->businfo);
 	emf_bus__remove_service(s->bus, s->plugins);
-	free(s->err_method);
-	free(s->err_text);
+	emf__ctl_err_free(&s->err);
 	free(s);
 }

@@ -4,6 +4,7 @@ lib_LIBRARIES += sdk/libemfsdk.a
 sdk_libemfsdk_a_SOURCES = \
 	sdk/src/attach.c \
 	sdk/src/bus.c \
+	sdk/src/bus_exec.c \
 	sdk/src/bus_internal.h \
 	sdk/src/bus_msg.c \
 	sdk/src/bus_svc.c \

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Private parts of the ebus: bus.c (the bus, its executors and the host loop),
+ * Private parts of the ebus: bus_exec.c (executors, the host loop, helpers),
  * bus_msg.c (messages and their pool), bus_topic.c (subscriptions, queues,
- * publishing, signals) and bus_svc.c (services and calls).
+ * publishing, signals), bus_svc.c (services and calls) and bus.c (the bus,
+ * which creates and destroys all of them). Each depends only on those before
+ * it in this list.
  *
  * Lock order, outermost first; no bus lock is held while a callback runs:
  *   bus->sub_lock -> sub->lock -> exec->lock
@@ -30,16 +32,16 @@
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 #endif
 
-/* Unit of work of an executor: a receiver with queued messages or requests, or a reply. */
-enum bus_task_kind {
-	BUS_TASK_SUB,
-	BUS_TASK_SVC,
-	BUS_TASK_REPLY,
-};
+#define BUS_MAX_WORKERS 64
 
+/*
+ * Unit of work of an executor: a receiver with queued messages or requests, or
+ * a reply. @run, set by whoever schedules it, runs up to @budget callbacks and
+ * returns how many it ran.
+ */
 struct bus_task {
 	struct bus_task *next;
-	enum bus_task_kind kind;
+	int (*run)(struct emf_bus *bus, struct bus_task *t, int budget);
 };
 
 /*
@@ -83,6 +85,8 @@ struct emf_bus {
 	struct bus_exec host;
 	struct bus_exec thread;
 	pthread_mutex_t start_lock; /* starting worker threads */
+	/* fails the calls past their deadline, returns the next deadline (bus_svc.c) */
+	uint64_t (*expire_calls)(struct emf_bus *bus);
 	bool workers_started;
 	/* the last thread to dispatch; 0 before any (pthread_t is an integer on Linux) */
 	pthread_t host_tid;
@@ -241,7 +245,7 @@ static inline unsigned long bus_ring_count(struct bus_ring *r)
 	return n > 0 ? n : 0;
 }
 
-/* bus.c */
+/* bus_exec.c */
 EMF_HIDDEN uint64_t emf__bus_now_ns(void);
 EMF_HIDDEN void emf__bus_deadline(struct timespec *ts, uint64_t ns);
 EMF_HIDDEN int emf__bus_cond_init(pthread_cond_t *cond);
@@ -251,6 +255,13 @@ EMF_HIDDEN int emf__bus_start_workers(struct emf_bus *bus);
 EMF_HIDDEN bool emf__bus_is_host_thread(struct emf_bus *bus);
 EMF_HIDDEN bool emf__bus_is_worker(struct emf_bus *bus);
 EMF_HIDDEN int emf__bus_check_name(const char *name, size_t max_len);
+EMF_HIDDEN int emf__bus_exec_init(struct bus_exec *ex, bool host);
+EMF_HIDDEN void emf__bus_exec_fini(struct bus_exec *ex);
+/* Run what is left on @ex's ready list (destroy, after the workers stopped). */
+EMF_HIDDEN void emf__bus_exec_drain(struct emf_bus *bus, struct bus_exec *ex);
+EMF_HIDDEN void emf__bus_stop_workers(struct emf_bus *bus);
+/* Is the current thread inside a callback of @bus (a worker or a dispatch)? */
+EMF_HIDDEN bool emf__bus_in_callback(struct emf_bus *bus);
 
 /* bus_msg.c */
 EMF_HIDDEN struct bus_msg_pool *emf__bus_pool_new(void);
@@ -267,7 +278,7 @@ EMF_HIDDEN void emf__bus_topic_release(struct emf_bus *bus);
 
 /* bus_svc.c */
 EMF_HIDDEN int emf__bus_run_svc(struct emf_bus *bus, struct bus_task *t, int budget);
-EMF_HIDDEN int emf__bus_run_reply(struct emf_bus *bus, struct bus_task *t);
+EMF_HIDDEN int emf__bus_run_reply(struct emf_bus *bus, struct bus_task *t, int budget);
 EMF_HIDDEN uint64_t emf__bus_expire_calls(struct emf_bus *bus);
 EMF_HIDDEN void emf__bus_svc_shutdown(struct emf_bus *bus);
 EMF_HIDDEN void emf__bus_svc_release(struct emf_bus *bus);

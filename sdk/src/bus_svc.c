@@ -323,7 +323,7 @@ struct emf_bus_svc *emf_bus__add_service(struct emf_bus *bus, const char *name,
 		m->full_len = sprintf(m->full, "%s.%s", name, m->name);
 		m->hash = name_hash(m->full, m->full_len);
 	}
-	svc->task.kind = BUS_TASK_SVC;
+	svc->task.run = emf__bus_run_svc;
 	svc->bus = bus;
 	svc->ctx = ctx;
 	svc->exec = deliver == EMF_BUS_DELIVER_THREAD ? &bus->thread : &bus->host;
@@ -437,7 +437,7 @@ static struct emf_bus_req *req_new(const char *name, size_t len)
 		return NULL;
 	/* field by field: the lock and cond stay initialised, the name is copied */
 	req->task.next = NULL;
-	req->task.kind = BUS_TASK_REPLY;
+	req->task.run = emf__bus_run_reply;
 	req->bus = NULL;
 	req->refs = 1;
 	req->async = false;
@@ -767,13 +767,14 @@ int emf__bus_run_svc(struct emf_bus *bus, struct bus_task *t, int budget)
 	return done;
 }
 
-int emf__bus_run_reply(struct emf_bus *bus, struct bus_task *t)
+int emf__bus_run_reply(struct emf_bus *bus, struct bus_task *t, int budget)
 {
 	struct emf_bus_req *req = container_of(t, struct emf_bus_req, task);
 	json_t *reply;
 	int err;
 
 	(void)bus;
+	(void)budget; /* one reply is one callback */
 	/* written before the task was queued: the executor's lock orders them */
 	err = req->err;
 	reply = req->reply;

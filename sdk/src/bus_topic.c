@@ -190,7 +190,7 @@ static struct emf_bus_sub *sub_new(struct emf_bus *bus, enum sub_kind kind,
 		goto err_destroy_lock;
 	if (emf__bus_cond_init(&sub->idle))
 		goto err_destroy_not_full;
-	sub->task.kind = BUS_TASK_SUB;
+	sub->task.run = emf__bus_run_sub;
 	sub->bus = bus;
 	sub->exec = deliver == EMF_BUS_DELIVER_THREAD ? &bus->thread : &bus->host;
 	sub->kind = kind;

@@ -91,7 +91,9 @@ BUILT_SOURCES += plugins/execsnoop/execsnoop.emf.c
 
 # Only emf_* symbols are global in libemfsdk.a.
 TESTS += tests/unit/test_exports.sh
+TESTS += tests/unit/test_layers.sh
 EXTRA_DIST += tests/unit/test_exports.sh
+EXTRA_DIST += tests/unit/test_layers.sh
 
 # emf-codegen's refusals of bad plugin directories, and its golden output.
 TESTS += tests/codegen/test_codegen.sh

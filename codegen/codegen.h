@@ -43,6 +43,7 @@ struct cg_global {
 	__u32 type_id;
 	__u32 offset;
 	__u32 size;
+	char doc[512]; /* the comment beside or above its declaration in the .bpf.c, one line */
 };
 
 struct cg_plugin {
@@ -109,6 +110,8 @@ char *cg_tmp_path(const char *final);
 /* model.c: what the header and the object's BTF say. */
 int cg_header_structs(const char *hdr, char ***names, int *cnt);
 int cg_model_build(struct cg_plugin *p);
+/* The comment of global @name in source text @src, as one line into @buf ("" when none). */
+void cg_global_doc(const char *src, const char *name, char *buf, size_t n);
 void cg_model_free(struct cg_plugin *p);
 /* Skip typedefs and modifiers; returns the resolved id. */
 __u32 cg_resolve(const struct btf *btf, __u32 id);

@@ -1131,7 +1131,7 @@ static void emit_banner(struct cg_emitter *e)
 }
 
 /* @s as the inside of a C string literal, whatever bytes it holds. */
-static void emit_cstr(struct cg_emitter *e, const char *s)
+void cg_emit_cstr(struct cg_emitter *e, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char c = *s;
@@ -1410,7 +1410,7 @@ int cg_emit_source(struct cg_plugin *p, FILE *f)
 	cg_out(&e, "\t.desc_size = sizeof(struct emf_plugin_desc),\n");
 	cg_out(&e, "\t.name = \"%s\",\n", p->file);
 	cg_out(&e, "\t.description = \"");
-	emit_cstr(&e, p->description);
+	cg_emit_cstr(&e, p->description);
 	cg_out(&e, "\",\n\t.priority = %d,\n", p->priority);
 	cg_out(&e, "\t.ops = &%s__ops,\n", n);
 	if (p->n_outputs)
@@ -1420,11 +1420,13 @@ int cg_emit_source(struct cg_plugin *p, FILE *f)
 	if (p->n_options)
 		cg_out(&e, "\t.n_options = %d,\n\t.options = %s__options,\n", p->n_options, n);
 	cg_out(&e, "\t.source = \"");
-	emit_cstr(&e, p->src);
+	cg_emit_cstr(&e, p->src);
 	cg_out(&e, "\",\n");
 	cg_out(&e, "\t.hooks = &%s__hooks,\n", n);
 	if (p->n_samples)
 		cg_out(&e, "\t.n_samples = %d,\n\t.samples = %s__samples,\n", p->n_samples, n);
+	if (p->n_options)
+		cg_out(&e, "\t.option_size = sizeof(struct emf_option),\n");
 	cg_out(&e, "};\n\n");
 	cg_out(&e, "#ifndef EMF_PLUGIN_NO_REGISTER\nEMF_PLUGIN_REGISTER(%s, %s__plugin);\n#endif\n\n", n, n);
 	cg_out(&e, "/* What emf_runtime__add_file() looks up when this is built as a shared object. */\n");

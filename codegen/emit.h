@@ -55,6 +55,8 @@ const char *cg_field_kind(struct cg_emitter *e, __u32 id);
 const char *cg_scalar_ctype(struct cg_emitter *e, __u32 id, const char *where);
 void cg_emit_enum_table(struct cg_emitter *e, const char *prefix, int i, __u32 id);
 
+/* Write @s as the inside of a C string literal. */
+void cg_emit_cstr(struct cg_emitter *e, const char *s);
 /* Emit code that writes literal @s at @p. */
 void cg_emit_lit(struct cg_emitter *e, int ind, const char *s);
 

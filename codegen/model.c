@@ -534,9 +534,13 @@ out:
 static int build_globals(struct cg_plugin *p, const struct btf_type *sec)
 {
 	const struct btf_var_secinfo *vs = btf_var_secinfos(sec);
+	size_t len;
+	char *src;
 	int i;
 
 	p->rodata = read_section(p->obj_path, ".rodata", &p->rodata_size);
+	/* Descriptions are comments, which BTF does not keep: read them from the source. */
+	src = read_file(p->src, &len);
 
 	for (i = 0; i < btf_vlen(sec); i++, vs++) {
 		const struct btf_type *var = btf__type_by_id(p->btf, vs->type);
@@ -547,15 +551,19 @@ static int build_globals(struct cg_plugin *p, const struct btf_type *sec)
 		    !strncmp(name, "__", 2))
 			continue;
 		g = realloc(p->globals, (p->n_globals + 1) * sizeof(*g));
-		if (!g)
+		if (!g) {
+			free(src);
 			return -ENOMEM;
+		}
 		p->globals = g;
 		g = &p->globals[p->n_globals++];
 		snprintf(g->name, sizeof(g->name), "%s", name);
 		g->type_id = var->type;
 		g->offset = vs->offset;
 		g->size = vs->size;
+		cg_global_doc(src ?: "", name, g->doc, sizeof(g->doc));
 	}
+	free(src);
 	return 0;
 }
 

@@ -1,9 +1,133 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* emf-codegen: plugin options from the const volatile globals of .rodata. */
+#include <ctype.h>
 #include <string.h>
 #include <bpf/btf.h>
 
 #include "emit.h"
+
+static bool is_ident(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* Comment text [@b, @e) as one line: markers, leading '*' and runs of blanks dropped. */
+static void squeeze(const char *b, const char *e, char *buf, size_t n)
+{
+	size_t len = 0;
+	bool bol = true, space = false;
+
+	for (; b < e && len + 1 < n; b++) {
+		if (*b == '\n' || *b == '\r') {
+			bol = true;
+			space = len > 0;
+			continue;
+		}
+		if (bol && (*b == ' ' || *b == '\t'))
+			continue;
+		if (bol && (*b == '*' || (*b == '/' && b + 1 < e && b[1] == '/'))) {
+			while (b + 1 < e && (b[1] == '*' || b[1] == '/'))
+				b++;
+			continue;
+		}
+		bol = false;
+		if (*b == ' ' || *b == '\t') {
+			space = len > 0;
+			continue;
+		}
+		if ((unsigned char)*b < 0x20)
+			continue;
+		if (space && len + 2 < n)
+			buf[len++] = ' ';
+		space = false;
+		buf[len++] = *b;
+	}
+	buf[len] = '\0';
+}
+
+/*
+ * The declaration of const volatile global @name: where its name is, or NULL.
+ * It is the line holding "volatile" before the name and '=' or ';' after it
+ * (past an array size); a mention in a comment or an expression is neither.
+ */
+static const char *find_decl(const char *src, const char *name)
+{
+	size_t len = strlen(name);
+	const char *s;
+
+	for (s = strstr(src, name); s; s = strstr(s + 1, name)) {
+		const char *bol = s, *q = s + len;
+
+		if ((s > src && is_ident(s[-1])) || is_ident(*q))
+			continue;
+		while (bol > src && bol[-1] != '\n')
+			bol--;
+		if (!memmem(bol, s - bol, "volatile", 8) || memmem(bol, s - bol, "/*", 2) ||
+		    memmem(bol, s - bol, "//", 2))
+			continue;
+		q += strspn(q, " \t");
+		if (*q == '[') {
+			q = strchr(q, ']');
+			if (!q)
+				continue;
+			q += 1 + strspn(q + 1, " \t");
+		}
+		if (*q == '=' || *q == ';')
+			return s;
+	}
+	return NULL;
+}
+
+void cg_global_doc(const char *src, const char *name, char *buf, size_t n)
+{
+	const char *s = find_decl(src, name), *end, *bol, *b;
+
+	buf[0] = '\0';
+	if (!s)
+		return;
+	/* Beside it: a comment after the ';' on the same line. */
+	end = s + strcspn(s, ";\n");
+	if (*end == ';') {
+		b = end + 1 + strspn(end + 1, " \t");
+		if (!strncmp(b, "/*", 2)) {
+			const char *close = strstr(b + 2, "*/");
+
+			squeeze(b + 2, close ?: b + strlen(b), buf, n);
+		} else if (!strncmp(b, "//", 2)) {
+			squeeze(b + 2, b + strcspn(b, "\n"), buf, n);
+		}
+		if (buf[0])
+			return;
+	}
+	/* Above it: a block comment ending on the line before, or a run of // lines. */
+	bol = s;
+	while (bol > src && bol[-1] != '\n')
+		bol--;
+	if (bol == src)
+		return;
+	end = bol - 1;
+	while (end > src && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		end--;
+	if (end - src >= 2 && end[-1] == '/' && end[-2] == '*') {
+		for (b = end - 2; b > src && !(b[-1] == '/' && b[0] == '*'); b--)
+			;
+		if (b > src)
+			squeeze(b + 1, end - 2, buf, n);
+		return;
+	}
+	for (b = bol; b > src;) {
+		const char *prev = b - 1, *text;
+
+		while (prev > src && prev[-1] != '\n')
+			prev--;
+		text = prev + strspn(prev, " \t");
+		if (strncmp(text, "//", 2))
+			break;
+		b = prev;
+	}
+	if (b < bol)
+		squeeze(b, bol, buf, n);
+}
 
 /* What an option is: its kind, C type and element count; false when not settable from text. */
 static bool option_type(struct cg_emitter *e, const struct cg_global *g, const char **kind,
@@ -104,6 +228,93 @@ static void default_text(struct cg_emitter *e, const struct cg_global *g, __u32 
 	}
 }
 
+/* Is a typedef named @name on the way from @id to its resolved type? */
+static bool has_typedef(const struct cg_emitter *e, __u32 id, const char *const *names)
+{
+	const struct btf_type *t = btf__type_by_id(e->btf, id);
+	int i;
+
+	while (t && (btf_is_typedef(t) || btf_is_mod(t))) {
+		for (i = 0; btf_is_typedef(t) && names[i]; i++)
+			if (!strcmp(cg_name_of(e, t), names[i]))
+				return true;
+		t = btf__type_by_id(e->btf, t->type);
+	}
+	return false;
+}
+
+/* The type as a command line shows it: pid, uid, bool, string(15), u16 0-65535, s32... */
+static void friendly_type(struct cg_emitter *e, const struct cg_global *g, __u32 el, __u32 count,
+			  char *buf, size_t n)
+{
+	static const char *const pid[] = { "pid_t", "__kernel_pid_t", NULL };
+	static const char *const uid[] = { "uid_t", "__kernel_uid32_t", "__kernel_uid_t",
+					   "emf_uid_t", NULL };
+	static const char *const gid[] = { "gid_t", "__kernel_gid32_t", "__kernel_gid_t",
+					   "emf_gid_t", NULL };
+	const struct btf_type *t = cg_type_of(e, el);
+	size_t len = 0;
+	int i;
+
+	if (count) {
+		snprintf(buf, n, "string(%u)", count - 1);
+	} else if (has_typedef(e, g->type_id, pid)) {
+		snprintf(buf, n, "pid");
+	} else if (has_typedef(e, g->type_id, uid)) {
+		snprintf(buf, n, "uid");
+	} else if (has_typedef(e, g->type_id, gid)) {
+		snprintf(buf, n, "gid");
+	} else if (btf_is_any_enum(t)) {
+		/* Its names, as a choice: RED|GREEN|BLUE. */
+		buf[0] = '\0';
+		for (i = 0; i < btf_vlen(t) && len < n; i++) {
+			__u32 off = btf_kind(t) == BTF_KIND_ENUM64 ? btf_enum64(t)[i].name_off :
+								     btf_enum(t)[i].name_off;
+
+			len += snprintf(buf + len, n - len, "%s%s", i ? "|" : "",
+					btf__name_by_offset(e->btf, off));
+		}
+	} else if (btf_is_float(t)) {
+		snprintf(buf, n, "%s", t->size == 4 ? "float" : "double");
+	} else if (btf_int_encoding(t) & BTF_INT_BOOL) {
+		snprintf(buf, n, "bool");
+	} else if (btf_int_encoding(t) & BTF_INT_SIGNED) {
+		snprintf(buf, n, "s%u", 8 * t->size);
+	} else if (t->size <= 2) {
+		snprintf(buf, n, "u%u 0-%u", 8 * t->size, (1U << (8 * t->size)) - 1);
+	} else {
+		snprintf(buf, n, "u%u", 8 * t->size);
+	}
+}
+
+/*
+ * The long option of global @i: its name without a target_ or targ_ prefix
+ * (libbpf-tools' targ_pid is --pid) unless another option has that name,
+ * with '-' for '_'.
+ */
+static void long_name(struct cg_emitter *e, int i, char *buf, size_t n)
+{
+	static const char *const prefixes[] = { "target_", "targ_" };
+	const char *name = e->p->globals[i].name, *s = name;
+	const char *kind, *ctype;
+	__u32 count, el;
+	size_t k;
+	int j;
+
+	for (k = 0; k < 2 && s == name; k++)
+		if (!strncmp(name, prefixes[k], strlen(prefixes[k])) &&
+		    name[strlen(prefixes[k])])
+			s = name + strlen(prefixes[k]);
+	for (j = 0; s != name && j < e->p->n_globals; j++)
+		if (j != i && !strcmp(e->p->globals[j].name, s) &&
+		    option_type(e, &e->p->globals[j], &kind, &ctype, &count, &el))
+			s = name;
+	snprintf(buf, n, "%s", s);
+	for (k = 0; buf[k]; k++)
+		if (buf[k] == '_')
+			buf[k] = '-';
+}
+
 bool cg_option_info(struct cg_emitter *e, const struct cg_global *g, const char **kind,
 		    const char **ctype, __u32 *count, __u32 *el, const char **type_name,
 		    char *defval, size_t n)
@@ -142,7 +353,7 @@ void cg_emit_options(struct cg_emitter *e)
 	for (i = 0; i < p->n_globals; i++) {
 		struct cg_global *g = &p->globals[i];
 		const char *kind, *ctype;
-		char def[512];
+		char def[512], friendly[256], lname[CG_NAME_MAX];
 		__u32 count, el;
 
 		if (!option_type(e, g, &kind, &ctype, &count, &el)) {
@@ -151,6 +362,8 @@ void cg_emit_options(struct cg_emitter *e)
 			continue;
 		}
 		default_text(e, g, el, count, def, sizeof(def));
+		friendly_type(e, g, el, count, friendly, sizeof(friendly));
+		long_name(e, i, lname, sizeof(lname));
 		cg_out(e, "\t{\n\t\t.name = \"%s\",\n\t\t.type_name = \"%s\",\n", g->name,
 		    declared_name(e, g->type_id));
 		cg_out(e, "\t\t.kind = %s,\n", kind);
@@ -161,6 +374,11 @@ void cg_emit_options(struct cg_emitter *e)
 		if (btf_is_any_enum(cg_type_of(e, el)))
 			cg_out(e, "\t\t.n_enum_values = %d,\n\t\t.enum_values = %s_opt__enum%d,\n",
 			    btf_vlen(cg_type_of(e, el)), p->name, i);
+		cg_out(e, "\t\t.description = \"");
+		cg_emit_cstr(e, g->doc);
+		cg_out(e, "\",\n");
+		cg_out(e, "\t\t.friendly_type = \"%s\",\n\t\t.long_name = \"%s\",\n", friendly,
+		       lname);
 		cg_out(e, "\t},\n");
 	}
 	cg_out(e, "};\n\n");

@@ -20,13 +20,28 @@
 #include "log_internal.h"
 #include "runtime_internal.h"
 
+/* Is @a the same name as @b, '-' and '_' alike? */
+static bool same_name(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (*a != *b && !((*a == '-' || *a == '_') && (*b == '-' || *b == '_')))
+			return false;
+	return !*a && !*b;
+}
+
 const struct emf_option *emf_plugin__option(const struct emf_plugin *plugin, const char *name)
 {
+	const struct emf_plugin_desc *d = plugin->desc;
 	uint32_t i;
 
-	for (i = 0; i < plugin->desc->n_options; i++)
-		if (!strcmp(plugin->desc->options[i].name, name))
-			return &plugin->desc->options[i];
+	for (i = 0; i < d->n_options; i++)
+		if (!strcmp(d->options[i].name, name))
+			return &d->options[i];
+	/* Its command-line spelling: "uid" or "failed-only" as emf-agent PLUGIN --help shows. */
+	for (i = 0; i < d->n_options; i++)
+		if (same_name(d->options[i].name, name) ||
+		    (d->options[i].long_name && same_name(d->options[i].long_name, name)))
+			return &d->options[i];
 	return emf_err_ptr(-ENOENT);
 }
 
@@ -102,14 +117,45 @@ static int parse_bool(const char *s, uint8_t *v)
 	return -EINVAL;
 }
 
+static bool is_signed(const struct emf_option *o)
+{
+	return o->kind == EMF_FIELD_INT || o->kind == EMF_FIELD_CHAR;
+}
+
+/* The values an integer option takes, for messages: "an integer from 0 to 65535". */
+static const char *int_range(const struct emf_option *o, char *buf, size_t n)
+{
+	unsigned int bits = o->size * 8;
+
+	if (is_signed(o))
+		snprintf(buf, n, "an integer from %lld to %lld",
+			 bits == 64 ? INT64_MIN : -(1LL << (bits - 1)),
+			 bits == 64 ? INT64_MAX : (1LL << (bits - 1)) - 1);
+	else
+		snprintf(buf, n, "an integer from 0 to %llu",
+			 bits == 64 ? UINT64_MAX : (1ULL << bits) - 1);
+	return buf;
+}
+
+/* "option target_uid (--uid, uid) of plugin 'execsnoop'" */
+static const char *option_what(const struct emf_plugin *p, const struct emf_option *o, char *buf,
+			       size_t n)
+{
+	const char *ln = o->long_name && strcmp(o->long_name, o->name) ? o->long_name : NULL;
+	const char *ft = o->friendly_type ?: o->type_name;
+
+	snprintf(buf, n, "option %s (%s%s%s%s) of plugin '%s'", o->name, ln ? "--" : "",
+		 ln ?: "", ln ? ", " : "", ft, p->desc->name);
+	return buf;
+}
+
 static int parse_int(const struct emf_option *o, const char *s, uint64_t *out)
 {
-	bool is_signed = o->kind == EMF_FIELD_INT || o->kind == EMF_FIELD_CHAR;
 	unsigned int bits = o->size * 8;
 	char *end;
 
 	errno = 0;
-	if (is_signed) {
+	if (is_signed(o)) {
 		long long v = strtoll(s, &end, 0);
 		long long max = bits == 64 ? INT64_MAX : (1LL << (bits - 1)) - 1;
 
@@ -119,6 +165,12 @@ static int parse_int(const struct emf_option *o, const char *s, uint64_t *out)
 	} else {
 		unsigned long long v = strtoull(s, &end, 0);
 		unsigned long long max = bits == 64 ? UINT64_MAX : (1ULL << bits) - 1;
+
+		/* (uid_t)-1 and the like: all ones, as C converts it. */
+		if (!strcmp(s, "-1")) {
+			*out = max;
+			return 0;
+		}
 
 		if (errno || *end || !*s || v > max || strchr(s, '-'))
 			return -ERANGE;
@@ -131,12 +183,14 @@ int emf_plugin__set_option(struct emf_plugin *plugin, const char *name, const ch
 {
 	const struct emf_option *o;
 	unsigned char buf[64] = {};
+	char what[256], range[64];
 	uint64_t v = 0;
 	uint32_t i;
 	int err = lookup(plugin, name, &o);
 
 	if (err)
 		return emf_err(err);
+	option_what(plugin, o, what, sizeof(what));
 	if (o->size > sizeof(buf) && o->kind != EMF_FIELD_STRING)
 		return emf_err(-EINVAL);
 	switch (o->kind) {
@@ -145,8 +199,8 @@ int emf_plugin__set_option(struct emf_plugin *plugin, const char *name, const ch
 		char *s;
 
 		if (n >= o->count) {
-			pr_warn("options: value of %s.%s is %zu characters long; at most %u fit\n",
-				plugin->desc->name, name, n, o->count - 1);
+			pr_warn("options: invalid value for %s: it is %zu characters long; at most %u fit\n",
+				what, n, o->count - 1);
 			return emf_err(-ERANGE);
 		}
 		s = calloc(1, o->size);
@@ -159,8 +213,8 @@ int emf_plugin__set_option(struct emf_plugin *plugin, const char *name, const ch
 	}
 	case EMF_FIELD_BOOL:
 		if (parse_bool(value, buf)) {
-			pr_warn("options: value '%s' of %s.%s is not a bool (true/false, 1/0, yes/no, on/off)\n",
-				value, plugin->desc->name, name);
+			pr_warn("options: invalid value '%s' for %s: expected true or false (or 1/0, yes/no, on/off)\n",
+				value, what);
 			return emf_err(-EINVAL);
 		}
 		break;
@@ -171,8 +225,8 @@ int emf_plugin__set_option(struct emf_plugin *plugin, const char *name, const ch
 		errno = 0;
 		d = strtod(value, &end);
 		if (errno || *end || !*value) {
-			pr_warn("options: value '%s' of %s.%s is not a number\n", value,
-				plugin->desc->name, name);
+			pr_warn("options: invalid value '%s' for %s: expected a number\n", value,
+				what);
 			return emf_err(-EINVAL);
 		}
 		if (o->size == 4) {
@@ -192,8 +246,8 @@ int emf_plugin__set_option(struct emf_plugin *plugin, const char *name, const ch
 			}
 		}
 		if (i == o->n_enum_values && parse_int(o, value, &v)) {
-			pr_warn("options: value '%s' of %s.%s is neither a name of %s nor a number in range\n",
-				value, plugin->desc->name, name, o->type_name);
+			pr_warn("options: invalid value '%s' for %s: expected a name of %s or %s\n",
+				value, what, o->type_name, int_range(o, range, sizeof(range)));
 			return emf_err(-EINVAL);
 		}
 		memcpy(buf, &v, o->size);
@@ -202,9 +256,8 @@ int emf_plugin__set_option(struct emf_plugin *plugin, const char *name, const ch
 	case EMF_FIELD_UINT:
 	case EMF_FIELD_CHAR:
 		if (parse_int(o, value, &v)) {
-			pr_warn("options: value '%s' of %s.%s is not %s integer that fits in %u bytes\n",
-				value, plugin->desc->name, name,
-				o->kind == EMF_FIELD_UINT ? "a non-negative" : "an", o->size);
+			pr_warn("options: invalid value '%s' for %s: expected %s\n", value, what,
+				int_range(o, range, sizeof(range)));
 			return emf_err(-ERANGE);
 		}
 		memcpy(buf, &v, o->size); /* little endian, as the BPF target here */

@@ -68,6 +68,14 @@ int emf_plugin_desc__check(const struct emf_plugin_desc *desc, const char *origi
 		return emf_err(-EMF_ERRNO__ABI);
 	}
 	name = desc->name;
+	/* Options are read as an array of this SDK's struct emf_option. */
+	if (desc->desc_size >= sizeof(*desc) && desc->n_options &&
+	    desc->option_size != sizeof(struct emf_option)) {
+		pr_warn("registry: refusing plugin '%s' from %s: its options are %u bytes each, this SDK's %zu; rebuild it against this SDK\n",
+			name ?: "(unnamed)", origin ?: "the program", desc->option_size,
+			sizeof(struct emf_option));
+		return emf_err(-EMF_ERRNO__ABI);
+	}
 	if (desc->desc_size < sizeof(*desc) || !name || !name[0] || !desc->ops ||
 	    !desc->ops->open || !desc->ops->load || !desc->ops->attach || !desc->ops->destroy ||
 	    (desc->n_outputs && !desc->outputs)) {

@@ -352,7 +352,8 @@ static void test_options(void)
 	const struct emf_option *o;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-	CU_ASSERT_EQUAL(alltypes__plugin.n_options, 5);
+	CU_ASSERT_EQUAL(alltypes__plugin.n_options, 7);
+	CU_ASSERT_EQUAL(alltypes__plugin.option_size, sizeof(struct emf_option));
 	o = emf_plugin__option(p, "level");
 	CU_ASSERT_STRING_EQUAL(o->defval, "-3");
 	CU_ASSERT_STRING_EQUAL(o->type_name, "int");
@@ -362,7 +363,8 @@ static void test_options(void)
 	CU_ASSERT_STRING_EQUAL(emf_plugin__option(p, "shade")->defval, "BLUE");
 	CU_ASSERT_EQUAL(emf_plugin__set_option(p, "level", "-2147483648"), 0);
 	CU_ASSERT_EQUAL(emf_plugin__set_option(p, "level", "2147483648"), -ERANGE);
-	CU_ASSERT_EQUAL(emf_plugin__set_option(p, "limit", "-1"), -ERANGE);
+	CU_ASSERT_EQUAL(emf_plugin__set_option(p, "limit", "-2"), -ERANGE);
+	CU_ASSERT_EQUAL(emf_plugin__set_option(p, "limit", "-1"), 0); /* all ones */
 	CU_ASSERT_EQUAL(emf_plugin__set_option(p, "limit", "0x10"), 0);
 	CU_ASSERT_EQUAL(emf_plugin__set_option(p, "verbose", "off"), 0);
 	CU_ASSERT_EQUAL(emf_plugin__set_option(p, "verbose", "maybe"), -EINVAL);
@@ -371,6 +373,31 @@ static void test_options(void)
 	CU_ASSERT_EQUAL(emf_plugin__set_option(p, "shade", "GREEN"), 0);
 	CU_ASSERT_EQUAL(emf_plugin__set_option(p, "shade", "PURPLE"), -EINVAL);
 	CU_ASSERT_EQUAL(emf_plugin__set_option(p, "nope", "1"), -ENOENT);
+	/* Descriptions, friendly types and long names, from the .bpf.c. */
+	o = emf_plugin__option(p, "level");
+	CU_ASSERT_STRING_EQUAL(o->description, "a \"level\", quoted, with a \\ in it?");
+	CU_ASSERT_STRING_EQUAL(o->friendly_type, "s32");
+	o = emf_plugin__option(p, "limit");
+	CU_ASSERT_STRING_EQUAL(o->description, "the largest value, told in two line comments");
+	CU_ASSERT_STRING_EQUAL(o->friendly_type, "u64");
+	o = emf_plugin__option(p, "verbose");
+	CU_ASSERT_STRING_EQUAL(o->description, "A block comment above: print more.");
+	CU_ASSERT_STRING_EQUAL(o->friendly_type, "bool");
+	o = emf_plugin__option(p, "label");
+	CU_ASSERT_STRING_EQUAL(o->description, "a label; limit = 1 here is no declaration");
+	CU_ASSERT_STRING_EQUAL(o->friendly_type, "string(7)");
+	o = emf_plugin__option(p, "shade");
+	CU_ASSERT_STRING_EQUAL(o->description, "");
+	CU_ASSERT_STRING_EQUAL(o->friendly_type, "RED|GREEN|BLUE|CRIMSON");
+	o = emf_plugin__option(p, "target_pid");
+	CU_ASSERT_STRING_EQUAL(o->friendly_type, "pid");
+	CU_ASSERT_STRING_EQUAL(o->long_name, "pid");
+	CU_ASSERT_PTR_EQUAL(emf_plugin__option(p, "pid"), o);
+	CU_ASSERT_EQUAL(emf_plugin__set_option(p, "pid", "42"), 0);
+	o = emf_plugin__option(p, "port");
+	CU_ASSERT_STRING_EQUAL(o->description, "blanks squeezed");
+	CU_ASSERT_STRING_EQUAL(o->friendly_type, "u16 0-65535");
+	CU_ASSERT_EQUAL(emf_plugin__set_option(p, "port", "65536"), -ERANGE);
 	CU_ASSERT_EQUAL(alltypes__set_level(p, 7), 0);
 	CU_ASSERT_EQUAL(alltypes__set_label(p, "xyz"), 0);
 	CU_ASSERT_EQUAL(emf_plugin__set_option_raw(p, "level", "ab", 2), -EINVAL);

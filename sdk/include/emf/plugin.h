@@ -60,6 +60,10 @@ struct emf_option {
 	const char *defval; /* default, rendered as text */
 	uint32_t n_enum_values;
 	const struct emf_enum_value *enum_values; /* EMF_FIELD_ENUM only */
+	/* Appended in ABI 2: present when the descriptor's option_size says so. */
+	const char *description; /* the comment beside its declaration in the .bpf.c; "" for none */
+	const char *friendly_type; /* for people: "pid", "bool", "string(15)", "u16 0-65535" */
+	const char *long_name; /* command-line spelling: "uid" for target_uid, '-' for '_' */
 };
 
 /*
@@ -130,6 +134,11 @@ struct emf_plugin_desc {
 	const struct emf_plugin_hooks *hooks; /* NAME__hooks when the plugin defines it */
 	uint32_t n_samples;
 	const struct emf_sample *samples;
+	/*
+	 * sizeof(struct emf_option) at build time, when there are options: the
+	 * SDK reads options of exactly its own layout and refuses others.
+	 */
+	uint32_t option_size;
 };
 
 /*

@@ -534,13 +534,16 @@ struct bpf_object *emf_plugin__object(const struct emf_plugin *plugin);
 /*
  * emf_plugin__option - the option (const volatile global) named @name
  *
- * Returns the option (owned by the descriptor), or NULL with errno ENOENT.
+ * @name is its C name, or its long name (struct emf_option .long_name: "uid"
+ * for target_uid); '-' and '_' are alike. Returns the option (owned by the
+ * descriptor), or NULL with errno ENOENT.
  */
 const struct emf_option *emf_plugin__option(const struct emf_plugin *plugin, const char *name);
 
 /*
  * emf_plugin__set_option - set an option from text, before the plugin loads
- * @value: "42", "0x2a", "true", an enum's name, or a string
+ * @value: "42", "0x2a", "true", an enum's name, or a string; "-1" for an
+ *         unsigned option is its largest value, as (uid_t)-1 in C
  *
  * The value is checked against the option's type and range, kept, and
  * written into the plugin's .rodata at every open. Returns 0, -ENOENT for an

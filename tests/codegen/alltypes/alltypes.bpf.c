@@ -9,11 +9,20 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 EMF_PLUGIN_INFO("codegen test: every field kind", 70);
 
-const volatile int level = -3;
+/* Option descriptions come from the comment beside or just above each. */
+const volatile int level = -3; /* a "level", quoted, with a \ in it? */
+// the largest value, told in
+// two line comments
 const volatile unsigned long long limit = 1000;
+/*
+ * A block comment above:
+ * print more.
+ */
 const volatile bool verbose = true;
-const volatile char label[8] = "abc";
+const volatile char label[8] = "abc"; // a label; limit = 1 here is no declaration
 const volatile enum color shade = BLUE;
+const volatile pid_t target_pid = 0; /* only this process; the long option is --pid */
+const volatile __u16 port = 0;	 /*   blanks    squeezed	*/
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

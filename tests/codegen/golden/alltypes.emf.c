@@ -19,6 +19,12 @@ enum color {
 	CRIMSON = 0,
 };
 
+typedef int __kernel_pid_t;
+
+typedef __kernel_pid_t pid_t;
+
+typedef unsigned short __u16;
+
 #include "alltypes.skel.h"
 #include "alltypes.emf.h"
 
@@ -2076,6 +2082,9 @@ static const struct emf_option alltypes__options[] = {
 		.offset = 0,
 		.size = 4,
 		.defval = "-3",
+		.description = "a \"level\", quoted, with a \\ in it\?",
+		.friendly_type = "s32",
+		.long_name = "level",
 	},
 	{
 		.name = "limit",
@@ -2084,6 +2093,9 @@ static const struct emf_option alltypes__options[] = {
 		.offset = 8,
 		.size = 8,
 		.defval = "1000",
+		.description = "the largest value, told in two line comments",
+		.friendly_type = "u64",
+		.long_name = "limit",
 	},
 	{
 		.name = "verbose",
@@ -2092,6 +2104,9 @@ static const struct emf_option alltypes__options[] = {
 		.offset = 16,
 		.size = 1,
 		.defval = "true",
+		.description = "A block comment above: print more.",
+		.friendly_type = "bool",
+		.long_name = "verbose",
 	},
 	{
 		.name = "label",
@@ -2101,6 +2116,9 @@ static const struct emf_option alltypes__options[] = {
 		.size = 8,
 		.count = 8,
 		.defval = "abc",
+		.description = "a label; limit = 1 here is no declaration",
+		.friendly_type = "string(7)",
+		.long_name = "label",
 	},
 	{
 		.name = "shade",
@@ -2111,6 +2129,31 @@ static const struct emf_option alltypes__options[] = {
 		.defval = "BLUE",
 		.n_enum_values = 4,
 		.enum_values = alltypes_opt__enum4,
+		.description = "",
+		.friendly_type = "RED|GREEN|BLUE|CRIMSON",
+		.long_name = "shade",
+	},
+	{
+		.name = "target_pid",
+		.type_name = "pid_t",
+		.kind = EMF_FIELD_INT,
+		.offset = 32,
+		.size = 4,
+		.defval = "0",
+		.description = "only this process; the long option is --pid",
+		.friendly_type = "pid",
+		.long_name = "pid",
+	},
+	{
+		.name = "port",
+		.type_name = "__u16",
+		.kind = EMF_FIELD_UINT,
+		.offset = 36,
+		.size = 2,
+		.defval = "0",
+		.description = "blanks squeezed",
+		.friendly_type = "u16 0-65535",
+		.long_name = "port",
 	},
 };
 
@@ -2172,10 +2215,11 @@ const struct emf_plugin_desc alltypes__plugin = {
 	.outputs = alltypes__outputs,
 	.n_events = sizeof(alltypes__events) / sizeof(alltypes__events[0]),
 	.events = alltypes__events,
-	.n_options = 5,
+	.n_options = 7,
 	.options = alltypes__options,
 	.source = "tests/codegen/alltypes/alltypes.bpf.c",
 	.hooks = &alltypes__hooks,
+	.option_size = sizeof(struct emf_option),
 };
 
 #ifndef EMF_PLUGIN_NO_REGISTER

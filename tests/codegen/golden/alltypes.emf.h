@@ -295,6 +295,26 @@ static inline int alltypes__set_shade(struct emf_plugin *plugin, uint32_t v)
 	return emf_plugin__set_option_raw(plugin, "shade", &v, sizeof(v));
 }
 
+/*
+ * alltypes__set_target_pid - set option target_pid before the plugin is loaded
+ *
+ * Returns 0 or a negative errno.
+ */
+static inline int alltypes__set_target_pid(struct emf_plugin *plugin, int32_t v)
+{
+	return emf_plugin__set_option_raw(plugin, "target_pid", &v, sizeof(v));
+}
+
+/*
+ * alltypes__set_port - set option port before the plugin is loaded
+ *
+ * Returns 0 or a negative errno.
+ */
+static inline int alltypes__set_port(struct emf_plugin *plugin, uint16_t v)
+{
+	return emf_plugin__set_option_raw(plugin, "port", &v, sizeof(v));
+}
+
 /* The plugin's descriptor, registered with the SDK when linked in. */
 extern const struct emf_plugin_desc alltypes__plugin;
 

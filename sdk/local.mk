@@ -9,6 +9,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/bus_msg.c \
 	sdk/src/bus_svc.c \
 	sdk/src/bus_topic.c \
+	sdk/src/cli.c \
 	sdk/src/ctl_client.c \
 	sdk/src/ctl_err.c \
 	sdk/src/ctl_internal.h \
@@ -75,6 +76,7 @@ sdk/src/syscall_names.h: Makefile
 emfincludedir = $(includedir)/emf
 emfinclude_HEADERS = \
 	sdk/include/emf/bus.h \
+	sdk/include/emf/cli.h \
 	sdk/include/emf/ctl.h \
 	sdk/include/emf/attach.bpf.h \
 	sdk/include/emf/emf.bpf.h \

@@ -24,6 +24,8 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/fmt.c \
 	sdk/src/fmt_sem.c \
 	sdk/src/json.c \
+	sdk/src/kernel.c \
+	sdk/src/kernel.h \
 	sdk/src/lifecycle.c \
 	sdk/src/dynamic.c \
 	sdk/src/log.c \

@@ -36,7 +36,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +47,7 @@
 #include <emf/errno.h>
 #include <emf/runtime.h>
 
+#include "kernel.h"
 #include "log_internal.h"
 #include "opts_internal.h"
 #include "runtime_internal.h"
@@ -243,9 +243,9 @@ static int consume_output(struct emf_runtime *rt, struct emf_output_rt *o)
 	o->budget = EMF_READ_BUDGET;
 	o->pending = false;
 	if (o->rb)
-		ret = ring_buffer__consume(o->rb);
+		ret = rt->kernel->ringbuf_consume(o->rb);
 	else if (o->pb)
-		ret = perf_buffer__consume(o->pb);
+		ret = rt->kernel->perfbuf_consume(o->pb);
 	else
 		return 0;
 	if (o->stats.events != before) {
@@ -286,15 +286,15 @@ void emf__reader_sync_lost(struct emf_plugin *p)
 
 	if (!p->lost_map || !rt->pcpu_vals || !p->outs)
 		return;
-	fd = bpf_map__fd(p->lost_map);
+	fd = rt->kernel->map_fd(p->lost_map);
 	for (j = 0; j < p->desc->n_outputs; j++)
 		p->outs[j].lost_scan = 0;
-	while (!bpf_map_get_next_key(fd, prev, next)) {
+	while (!rt->kernel->map_next_key(fd, prev, next)) {
 		uint64_t sum = 0;
 
 		memcpy(key, next, sizeof(key));
 		prev = key;
-		if (bpf_map_lookup_elem(fd, key, rt->pcpu_vals))
+		if (rt->kernel->map_lookup(fd, key, rt->pcpu_vals))
 			continue;
 		for (cpu = 0; cpu < rt->ncpus; cpu++)
 			sum += rt->pcpu_vals[cpu];
@@ -458,8 +458,8 @@ static int setup_perfbuf(struct emf_output_rt *o, int fd)
 		.wakeup_watermark = (uint32_t)(bytes / 4),
 	};
 
-	o->pb = perf_buffer__new_raw(fd, bytes < page ? 1 : bytes / page, &attr, on_perf_event, o,
-				     NULL);
+	o->pb = o->plugin->rt->kernel->perfbuf_new(fd, bytes < page ? 1 : bytes / page, &attr,
+						   on_perf_event, o);
 	return o->pb ? 0 : -errno;
 }
 
@@ -470,9 +470,9 @@ static int setup_perfbuf(struct emf_output_rt *o, int fd)
 static int map_positions(struct emf_output_rt *o, const struct bpf_map *map)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	void *pos = mmap(NULL, 2 * page, PROT_READ, MAP_SHARED, o->map_fd, 0);
+	const void *pos = o->plugin->rt->kernel->ringbuf_positions(o->map_fd, page);
 
-	if (pos == MAP_FAILED)
+	if (!pos)
 		return -errno;
 	o->rb_pos = pos;
 	/* Below what emf_submit() forces a wake-up at, so that its wake-up is read. */
@@ -483,7 +483,7 @@ static int map_positions(struct emf_output_rt *o, const struct bpf_map *map)
 static void unmap_positions(struct emf_output_rt *o)
 {
 	if (o->rb_pos)
-		munmap((void *)o->rb_pos, 2 * (size_t)sysconf(_SC_PAGESIZE));
+		o->plugin->rt->kernel->ringbuf_unmap(o->rb_pos, (size_t)sysconf(_SC_PAGESIZE));
 	o->rb_pos = NULL;
 }
 
@@ -508,10 +508,10 @@ static int setup_output(struct emf_runtime *rt, struct emf_output_rt *o)
 			p->desc->name, o->out->map_name);
 		return -ENOENT;
 	}
-	fd = bpf_map__fd(map);
+	fd = rt->kernel->map_fd(map);
 	switch (o->out->kind) {
 	case EMF_OUTPUT_RINGBUF:
-		o->rb = ring_buffer__new(fd, on_ringbuf_sample, o, NULL);
+		o->rb = rt->kernel->ringbuf_new(fd, on_ringbuf_sample, o);
 		if (!o->rb) {
 			err = -errno;
 			break;
@@ -524,7 +524,7 @@ static int setup_output(struct emf_runtime *rt, struct emf_output_rt *o)
 	case EMF_OUTPUT_PERFBUF:
 		err = setup_perfbuf(o, fd);
 		if (!err)
-			err = watch(rt, perf_buffer__epoll_fd(o->pb), o, EPOLLIN);
+			err = watch(rt, rt->kernel->perfbuf_epoll_fd(o->pb), o, EPOLLIN);
 		if (!err)
 			rt->n_perf++;
 		break;
@@ -556,7 +556,7 @@ static void setup_lost(struct emf_runtime *rt, struct emf_plugin *p)
 		if (p->outs[j].out->kind != EMF_OUTPUT_RINGBUF)
 			continue;
 		lost_key(key, p->outs[j].out->map_name);
-		bpf_map_update_elem(bpf_map__fd(map), key, rt->pcpu_vals, BPF_NOEXIST);
+		rt->kernel->map_update(rt->kernel->map_fd(map), key, rt->pcpu_vals, BPF_NOEXIST);
 	}
 }
 
@@ -588,7 +588,7 @@ static int setup_common(struct emf_runtime *rt)
 	if (rt->pcpu_vals)
 		return 0;
 	rt->next_sync_ns = 0;
-	rt->ncpus = libbpf_num_possible_cpus();
+	rt->ncpus = rt->kernel->possible_cpus();
 	if (rt->ncpus <= 0) {
 		err = rt->ncpus ?: -EINVAL;
 		pr_warn("reader: failed to count the possible CPUs: %s\n", emf_strerror(err));
@@ -711,13 +711,13 @@ void emf__reader_plugin_teardown(struct emf_runtime *rt, struct emf_plugin *p)
 		o->lost_run = 0;
 		if (o->rb) {
 			epoll_ctl(rt->epfd, EPOLL_CTL_DEL, o->map_fd, NULL);
-			ring_buffer__free(o->rb);
+			rt->kernel->ringbuf_free(o->rb);
 			o->rb = NULL;
 		}
 		unmap_positions(o);
 		if (o->pb) {
-			epoll_ctl(rt->epfd, EPOLL_CTL_DEL, perf_buffer__epoll_fd(o->pb), NULL);
-			perf_buffer__free(o->pb);
+			epoll_ctl(rt->epfd, EPOLL_CTL_DEL, rt->kernel->perfbuf_epoll_fd(o->pb), NULL);
+			rt->kernel->perfbuf_free(o->pb);
 			o->pb = NULL;
 			rt->n_perf--;
 		}

@@ -17,6 +17,7 @@
 #include <emf/runtime.h>
 #include <emf/slots.h>
 
+#include "kernel.h"
 #include "log_internal.h"
 #include "opts_internal.h"
 #include "runtime_internal.h"
@@ -33,6 +34,7 @@ struct emf_runtime *emf_runtime__new(const struct emf_runtime_opts *opts)
 		return emf_err_ptr(-ENOMEM);
 	rt->event_cb = OPTS_GET(opts, event_cb, NULL);
 	rt->ctx = OPTS_GET(opts, ctx, NULL);
+	rt->kernel = &emf__kernel_libbpf;
 	rt->drain_ms = OPTS_GET(opts, drain_ms, 0);
 	rt->keep_going = OPTS_GET(opts, keep_going, false);
 	rt->jobs = OPTS_GET(opts, jobs, 0);

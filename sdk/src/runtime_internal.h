@@ -97,7 +97,10 @@ __attribute__((visibility("hidden"))) int emf__order_flush(struct emf_order *o, 
 							    void *ctx);
 __attribute__((visibility("hidden"))) void emf__order_free(struct emf_order *o);
 
+struct emf__kernel_ops;
+
 struct emf_runtime {
+	const struct emf__kernel_ops *kernel; /* maps and event buffers, kernel.h */
 	struct emf_plugin **plugins; /* lifecycle order */
 	size_t cnt;
 	size_t cap;

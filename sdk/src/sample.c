@@ -20,6 +20,7 @@
 #include <emf/fmt.h>
 #include <emf/runtime.h>
 
+#include "kernel.h"
 #include "log_internal.h"
 #include "opts_internal.h"
 #include "runtime_internal.h"
@@ -529,7 +530,8 @@ static int read_map(struct emf_runtime *rt, struct emf_plugin *p, struct emf_sam
 	bool array = type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY;
 	size_t ksz = s->key.size, vsz = s->value.size, cpus = percpu ? rt->ncpus : 1;
 	size_t vstride = percpu ? (vsz + 7) / 8 * 8 : vsz, cap = bpf_map__max_entries(sr->map);
-	int fd = bpf_map__fd(sr->map), err = 0;
+	const struct emf__kernel_ops *k = rt->kernel;
+	int fd = k->map_fd(sr->map), err = 0;
 	char *raw, *key, *next, *zero;
 	bool first = true;
 	size_t c, n = 0;
@@ -548,7 +550,7 @@ static int read_map(struct emf_runtime *rt, struct emf_plugin *p, struct emf_sam
 	 * The keys first, then each value: deleting while walking would restart
 	 * the walk and read entries re-created meanwhile twice.
 	 */
-	while (n < cap && !bpf_map_get_next_key(fd, first ? NULL : key, next)) {
+	while (n < cap && !k->map_next_key(fd, first ? NULL : key, next)) {
 		first = false;
 		memcpy(key, next, ksz);
 		memcpy(*keys + n++ * ksz, key, ksz);
@@ -556,12 +558,12 @@ static int read_map(struct emf_runtime *rt, struct emf_plugin *p, struct emf_sam
 	cap = n;
 	for (size_t i = n = 0; i < cap; i++) {
 		memcpy(key, *keys + i * ksz, ksz);
-		if (bpf_map_lookup_elem(fd, key, raw))
+		if (k->map_lookup(fd, key, raw))
 			continue;
 		if (!array && s->clear)
-			bpf_map_delete_elem(fd, key);
+			k->map_delete(fd, key);
 		else if (array && s->clear)
-			bpf_map_update_elem(fd, key, zero, BPF_ANY);
+			k->map_update(fd, key, zero, BPF_ANY);
 		memcpy(*vals + n * vsz, raw, vsz);
 		for (c = 1; c < cpus; c++)
 			add_values(&s->value, *vals + n * vsz, raw + c * vstride);

@@ -7,11 +7,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 
 #include <emf/errno.h>
 #include <emf/slots.h>
 
+#include "kernel.h"
 #include "log_internal.h"
 #include "runtime_internal.h"
 
@@ -19,14 +19,14 @@ uint32_t emf__slot_prog_id(const struct emf_runtime *rt, const struct emf_slot *
 {
 	uint32_t id = 0;
 
-	if (s->table < 0 || bpf_map_lookup_elem(rt->share.tables[s->table].fd, &s->index, &id))
+	if (s->table < 0 || rt->kernel->map_lookup(rt->share.tables[s->table].fd, &s->index, &id))
 		return 0;
 	return id;
 }
 
 int emf__slot_rec_read(struct emf_runtime *rt, uint32_t idx, struct emf_slot_rec *rec)
 {
-	if (bpf_map_lookup_elem(rt->share.names_fd, &idx, rec))
+	if (rt->kernel->map_lookup(rt->share.names_fd, &idx, rec))
 		return -errno;
 	rec->owner[EMF_SLOT_NAME_MAX - 1] = '\0';
 	return 0;
@@ -39,7 +39,7 @@ void emf__slot_set_owner(struct emf_runtime *rt, uint32_t idx, const char *owner
 	if (emf__slot_rec_read(rt, idx, &rec))
 		return;
 	snprintf(rec.owner, sizeof(rec.owner), "%s", owner);
-	if (bpf_map_update_elem(rt->share.names_fd, &idx, &rec, BPF_ANY))
+	if (rt->kernel->map_update(rt->share.names_fd, &idx, &rec, BPF_ANY))
 		pr_warn("slots: failed to record the owner of slot '%s': %s\n", rec.name,
 			emf_strerror(-errno));
 }
@@ -47,15 +47,15 @@ void emf__slot_set_owner(struct emf_runtime *rt, uint32_t idx, const char *owner
 void emf__slots_unfill(struct emf_runtime *rt, struct emf_slot *s, bool restore)
 {
 	int fd = s->table >= 0 ? rt->share.tables[s->table].fd : -1;
-	int prev = restore && s->prev_id ? bpf_prog_get_fd_by_id(s->prev_id) : -1;
+	int prev = restore && s->prev_id ? rt->kernel->prog_fd_by_id(s->prev_id) : -1;
 
 	if (fd < 0 || emf__slot_prog_id(rt, s) != s->prog_id)
 		goto out; /* another instance took it over since */
-	if (prev >= 0 && !bpf_map_update_elem(fd, &s->index, &prev, BPF_ANY)) {
+	if (prev >= 0 && !rt->kernel->map_update(fd, &s->index, &prev, BPF_ANY)) {
 		pr_info("slots: slot '%s' holds program id %u again\n", s->name, s->prev_id);
 		goto out;
 	}
-	if (bpf_map_delete_elem(fd, &s->index) && errno != ENOENT)
+	if (rt->kernel->map_delete(fd, &s->index) && errno != ENOENT)
 		pr_warn("slots: failed to empty slot '%s': %s\n", s->name, emf_strerror(-errno));
 	emf__slot_set_owner(rt, s->index, "");
 out:

@@ -19,7 +19,9 @@ EMF_UNIT_TESTS = \
 	tests/unit/test_lifecycle \
 	tests/unit/test_metrics \
 	tests/unit/test_order \
+	tests/unit/test_reader \
 	tests/unit/test_registry \
+	tests/unit/test_samples \
 	tests/unit/test_trusted \
 	tests/unit/test_variants \
 	$(NULL)
@@ -304,6 +306,18 @@ BUILT_SOURCES += $(EMF_EVGEN).emf.c
 CLEANFILES += $(addprefix $(EMF_EVGEN),.emf.c .emf.h .skel.h .bpf.o .emf.o)
 EXTRA_DIST += $(EMF_EVGEN).bpf.c $(EMF_EVGEN).h
 EMF_EVGEN_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/evgen -I$(srcdir)/tests/plugins/evgen
+
+# The reader, the sampled maps and the slot records on a fake kernel (no root).
+EMF_FAKE_KERNEL = tests/unit/fake_kernel.c tests/unit/fake_kernel.h
+EMF_FAKE_CPPFLAGS = -I$(srcdir)/sdk/src -I$(srcdir)/tests/unit
+tests_unit_test_reader_SOURCES = tests/unit/test_reader.c $(EMF_FAKE_KERNEL)
+tests_unit_test_reader_CPPFLAGS = $(EMF_EVGEN_CPPFLAGS) $(EMF_FAKE_CPPFLAGS)
+tests_unit_test_reader_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_reader_LDADD = $(EMF_EVGEN).emf.o $(EMF_TEST_LIBS)
+tests_unit_test_samples_SOURCES = tests/unit/test_samples.c $(EMF_FAKE_KERNEL)
+tests_unit_test_samples_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/smp $(EMF_FAKE_CPPFLAGS)
+tests_unit_test_samples_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_samples_LDADD = tests/plugins/smp/smp.emf.o $(EMF_TEST_LIBS)
 
 # The control socket against D-Bus and under a storm, every peer a process.
 EMF_BENCHES += tests/bench/bench_ctl

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The fake kernel of fake_kernel.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <linux/perf_event.h>
+#include <bpf/libbpf.h>
+
+#include "kernel.h"
+#include "fake_kernel.h"
+
+#define FK_MAPS 16
+#define FK_RECS 64
+#define FK_PAGE 4096
+
+struct fk_rec {
+	size_t size;
+	_Alignas(8) unsigned char data[256];
+};
+
+/* A ring or perf buffer: the map it reads and its queued records. */
+struct fk_buf {
+	struct fk_map *map;
+	bool perf;
+	int efd; /* perf: what the reader waits on */
+	ring_buffer_sample_fn ring_cb;
+	perf_buffer_event_fn perf_cb;
+	void *ctx;
+	struct fk_rec recs[FK_RECS];
+	size_t head, tail;
+};
+
+static struct fk_map maps[FK_MAPS];
+static size_t n_maps;
+static struct fk_buf bufs[FK_MAPS];
+static size_t n_bufs;
+static _Alignas(4096) uint64_t positions[2 * FK_PAGE / 8];
+
+static int fail(int err)
+{
+	errno = -err;
+	return err;
+}
+
+void fk_reset(void)
+{
+	size_t i;
+
+	for (i = 0; i < n_maps; i++)
+		close(maps[i].fd);
+	for (i = 0; i < n_bufs; i++)
+		if (bufs[i].perf)
+			close(bufs[i].efd);
+	memset(maps, 0, sizeof(maps));
+	memset(bufs, 0, sizeof(bufs));
+	n_maps = n_bufs = 0;
+}
+
+struct fk_map *fk_map(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n_maps; i++)
+		if (!strcmp(maps[i].name, name))
+			return &maps[i];
+	return NULL;
+}
+
+static struct fk_map *by_fd(int fd)
+{
+	size_t i;
+
+	for (i = 0; i < n_maps; i++)
+		if (maps[i].fd == fd)
+			return &maps[i];
+	return NULL;
+}
+
+static bool percpu(const struct fk_map *m)
+{
+	return m->type == BPF_MAP_TYPE_PERCPU_HASH || m->type == BPF_MAP_TYPE_PERCPU_ARRAY;
+}
+
+/* The kernel pads each CPU's value to 8 bytes. */
+static size_t stride(const struct fk_map *m)
+{
+	return (m->value_size + 7) / 8 * 8;
+}
+
+/* A real fd per map, so that the reader can wait on a ring's. */
+static int fk_map_fd(const struct bpf_map *map)
+{
+	const char *name = bpf_map__name(map);
+	struct fk_map *m = fk_map(name);
+
+	if (m)
+		return m->fd;
+	if (n_maps == FK_MAPS)
+		return fail(-ENOSPC);
+	m = &maps[n_maps];
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	m->type = bpf_map__type(map);
+	m->key_size = bpf_map__key_size(map);
+	m->value_size = bpf_map__value_size(map);
+	m->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (m->fd < 0 || m->key_size > 64 || m->value_size > 64)
+		return fail(-EINVAL);
+	n_maps++;
+	/* An array holds every index from the start. */
+	if (m->type == BPF_MAP_TYPE_ARRAY || m->type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		for (uint32_t k = 0; k < bpf_map__max_entries(map) && k < FK_MAX_ENTRIES; k++)
+			memcpy(m->keys[m->n++], &k, sizeof(k));
+	}
+	return m->fd;
+}
+
+struct fk_map *fk_map_of(const struct emf_plugin *plugin, const char *name)
+{
+	struct bpf_object *obj = emf_plugin__object(plugin);
+	struct bpf_map *map = obj ? bpf_object__find_map_by_name(obj, name) : NULL;
+
+	return map && fk_map_fd(map) >= 0 ? fk_map(name) : NULL;
+}
+
+static long find(const struct fk_map *m, const void *key)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (!memcmp(m->keys[i], key, m->key_size))
+			return (long)i;
+	return -1;
+}
+
+static int fk_map_lookup(int fd, const void *key, void *value)
+{
+	struct fk_map *m = by_fd(fd);
+	long i = m ? find(m, key) : -1;
+
+	if (!m)
+		return fail(-EBADF);
+	m->lookups++;
+	if (i < 0)
+		return fail(-ENOENT);
+	memcpy(value, m->vals[i], percpu(m) ? FK_CPUS * stride(m) : m->value_size);
+	return 0;
+}
+
+static int fk_map_update(int fd, const void *key, const void *value, uint64_t flags)
+{
+	struct fk_map *m = by_fd(fd);
+	long i = m ? find(m, key) : -1;
+
+	if (!m)
+		return fail(-EBADF);
+	m->updates++;
+	if (i >= 0 && flags == BPF_NOEXIST)
+		return fail(-EEXIST);
+	if (i < 0) {
+		if (m->n == FK_MAX_ENTRIES)
+			return fail(-E2BIG);
+		i = (long)m->n++;
+		memcpy(m->keys[i], key, m->key_size);
+	}
+	memcpy(m->vals[i], value, percpu(m) ? FK_CPUS * stride(m) : m->value_size);
+	return 0;
+}
+
+void fk_map_put(struct fk_map *m, const void *key, const void *val, size_t n_cpus)
+{
+	unsigned char buf[FK_CPUS * 64] = {};
+	size_t c;
+
+	for (c = 0; c < n_cpus && c < FK_CPUS; c++)
+		memcpy(buf + c * stride(m), (const char *)val + c * m->value_size, m->value_size);
+	fk_map_update(m->fd, key, buf, BPF_ANY);
+	m->updates--; /* the test's, not the runtime's */
+}
+
+static int fk_map_delete(int fd, const void *key)
+{
+	struct fk_map *m = by_fd(fd);
+	long i = m ? find(m, key) : -1;
+
+	if (!m)
+		return fail(-EBADF);
+	if (m->type == BPF_MAP_TYPE_ARRAY || m->type == BPF_MAP_TYPE_PERCPU_ARRAY)
+		return fail(-EINVAL);
+	m->deletes++;
+	if (i < 0)
+		return fail(-ENOENT);
+	memmove(m->keys[i], m->keys[i + 1], (m->n - i - 1) * sizeof(m->keys[0]));
+	memmove(m->vals[i], m->vals[i + 1], (m->n - i - 1) * sizeof(m->vals[0]));
+	m->n--;
+	return 0;
+}
+
+static int fk_map_next_key(int fd, const void *key, void *next_key)
+{
+	struct fk_map *m = by_fd(fd);
+	/* A key that is gone restarts the walk (find() + 1 == 0), as the kernel's hash does. */
+	long i = !m ? -1 : key ? find(m, key) + 1 : 0;
+
+	if (!m)
+		return fail(-EBADF);
+	if (i >= (long)m->n)
+		return fail(-ENOENT);
+	memcpy(next_key, m->keys[i], m->key_size);
+	return 0;
+}
+
+static int fk_possible_cpus(void)
+{
+	return FK_CPUS;
+}
+
+static int fk_prog_fd_by_id(uint32_t id)
+{
+	(void)id;
+	return fail(-ENOENT);
+}
+
+static struct fk_buf *buf_of(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n_bufs; i++)
+		if (!strcmp(bufs[i].map->name, name))
+			return &bufs[i];
+	return NULL;
+}
+
+static struct fk_buf *buf_new(int fd, bool perf)
+{
+	struct fk_map *m = by_fd(fd);
+	struct fk_buf *b;
+
+	if (!m || n_bufs == FK_MAPS) {
+		errno = EINVAL;
+		return NULL;
+	}
+	b = &bufs[n_bufs++];
+	b->map = m;
+	b->perf = perf;
+	b->efd = perf ? eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC) : m->fd;
+	return b;
+}
+
+static struct ring_buffer *fk_ringbuf_new(int fd, ring_buffer_sample_fn cb, void *ctx)
+{
+	struct fk_buf *b = buf_new(fd, false);
+
+	if (b) {
+		b->ring_cb = cb;
+		b->ctx = ctx;
+	}
+	return (struct ring_buffer *)b;
+}
+
+static void push(struct fk_buf *b, const void *data, size_t size)
+{
+	uint64_t one = 1;
+
+	if (!b || b->tail - b->head == FK_RECS || size > sizeof(b->recs[0].data))
+		abort();
+	memcpy(b->recs[b->tail % FK_RECS].data, data, size);
+	b->recs[b->tail++ % FK_RECS].size = size;
+	if (write(b->efd, &one, sizeof(one)) != sizeof(one))
+		abort();
+}
+
+void fk_ring_push(const char *name, const void *data, size_t size)
+{
+	push(buf_of(name), data, size);
+}
+
+/* As libbpf: a callback's error stops the read after that record and is returned. */
+static int fk_ringbuf_consume(struct ring_buffer *rb)
+{
+	struct fk_buf *b = (struct fk_buf *)rb;
+	uint64_t cnt;
+	int n = 0, err;
+
+	while (b->head != b->tail) {
+		struct fk_rec *r = &b->recs[b->head++ % FK_RECS];
+
+		n++;
+		err = b->ring_cb(b->ctx, r->data, r->size);
+		if (err < 0)
+			return err;
+	}
+	if (read(b->efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+		abort();
+	return n;
+}
+
+static void fk_ringbuf_free(struct ring_buffer *rb)
+{
+	(void)rb;
+}
+
+static const void *fk_ringbuf_positions(int fd, size_t page)
+{
+	(void)fd;
+	if (page > FK_PAGE) {
+		errno = EINVAL;
+		return NULL;
+	}
+	memset(positions, 0, sizeof(positions));
+	return positions;
+}
+
+static void fk_ringbuf_unmap(const void *pos, size_t page)
+{
+	(void)pos;
+	(void)page;
+}
+
+static struct perf_buffer *fk_perfbuf_new(int fd, size_t pages, struct perf_event_attr *attr,
+					  perf_buffer_event_fn cb, void *ctx)
+{
+	struct fk_buf *b = buf_new(fd, true);
+
+	(void)pages;
+	(void)attr;
+	if (b) {
+		b->perf_cb = cb;
+		b->ctx = ctx;
+	}
+	return (struct perf_buffer *)b;
+}
+
+void fk_perf_push(const char *name, const void *data, uint32_t size)
+{
+	unsigned char rec[256];
+	struct perf_event_header hdr = { .type = PERF_RECORD_SAMPLE };
+
+	hdr.size = (uint16_t)(sizeof(hdr) + 4 + size);
+	memcpy(rec, &hdr, sizeof(hdr));
+	memcpy(rec + sizeof(hdr), &size, 4);
+	memcpy(rec + sizeof(hdr) + 4, data, size);
+	push(buf_of(name), rec, hdr.size);
+}
+
+void fk_perf_lost(const char *name, uint64_t lost)
+{
+	unsigned char rec[sizeof(struct perf_event_header) + 16];
+	struct perf_event_header hdr = { .type = PERF_RECORD_LOST, .size = sizeof(rec) };
+	uint64_t id = 1;
+
+	memcpy(rec, &hdr, sizeof(hdr));
+	memcpy(rec + sizeof(hdr), &id, 8);
+	memcpy(rec + sizeof(hdr) + 8, &lost, 8);
+	push(buf_of(name), rec, sizeof(rec));
+}
+
+static int fk_perfbuf_consume(struct perf_buffer *pb)
+{
+	struct fk_buf *b = (struct fk_buf *)pb;
+	uint64_t cnt;
+
+	while (b->head != b->tail) {
+		struct fk_rec *r = &b->recs[b->head++ % FK_RECS];
+
+		if (b->perf_cb(b->ctx, 0, (struct perf_event_header *)r->data) !=
+		    LIBBPF_PERF_EVENT_CONT)
+			break;
+	}
+	if (read(b->efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+		abort();
+	return 0;
+}
+
+static int fk_perfbuf_epoll_fd(const struct perf_buffer *pb)
+{
+	return ((const struct fk_buf *)pb)->efd;
+}
+
+static void fk_perfbuf_free(struct perf_buffer *pb)
+{
+	(void)pb;
+}
+
+const struct emf__kernel_ops fk_ops = {
+	.map_fd = fk_map_fd,
+	.map_lookup = fk_map_lookup,
+	.map_update = fk_map_update,
+	.map_delete = fk_map_delete,
+	.map_next_key = fk_map_next_key,
+	.possible_cpus = fk_possible_cpus,
+	.prog_fd_by_id = fk_prog_fd_by_id,
+	.ringbuf_new = fk_ringbuf_new,
+	.ringbuf_consume = fk_ringbuf_consume,
+	.ringbuf_free = fk_ringbuf_free,
+	.ringbuf_positions = fk_ringbuf_positions,
+	.ringbuf_unmap = fk_ringbuf_unmap,
+	.perfbuf_new = fk_perfbuf_new,
+	.perfbuf_consume = fk_perfbuf_consume,
+	.perfbuf_epoll_fd = fk_perfbuf_epoll_fd,
+	.perfbuf_free = fk_perfbuf_free,
+};
+
+/* --- plugins opened for real, loaded and attached nowhere -------------------- */
+
+static const struct emf_plugin_ops *real_ops[8];
+static struct emf_plugin_ops fake_ops[8];
+static size_t n_ops;
+
+static int no_load(void *skel)
+{
+	(void)skel;
+	return 0;
+}
+
+static void no_detach(void *skel)
+{
+	(void)skel;
+}
+
+const struct emf_plugin_desc *fk_desc(const struct emf_plugin_desc *desc,
+				      struct emf_plugin_desc *buf)
+{
+	size_t i;
+
+	for (i = 0; i < n_ops && real_ops[i] != desc->ops; i++)
+		;
+	if (i == n_ops) {
+		if (n_ops == 8)
+			abort();
+		real_ops[i] = desc->ops;
+		fake_ops[i] = (struct emf_plugin_ops){
+			.open = desc->ops->open,
+			.load = no_load,
+			.attach = no_load,
+			.detach = no_detach,
+			.destroy = desc->ops->destroy,
+			.object = desc->ops->object,
+		};
+		n_ops++;
+	}
+	*buf = *desc;
+	buf->ops = &fake_ops[i];
+	return buf;
+}

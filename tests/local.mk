@@ -18,10 +18,12 @@ EMF_UNIT_TESTS = \
 	tests/unit/test_explain \
 	tests/unit/test_lifecycle \
 	tests/unit/test_metrics \
+	tests/unit/test_options \
 	tests/unit/test_order \
 	tests/unit/test_reader \
 	tests/unit/test_registry \
 	tests/unit/test_samples \
+	tests/unit/test_slot_rec \
 	tests/unit/test_trusted \
 	tests/unit/test_variants \
 	$(NULL)
@@ -314,6 +316,16 @@ tests_unit_test_reader_SOURCES = tests/unit/test_reader.c $(EMF_FAKE_KERNEL)
 tests_unit_test_reader_CPPFLAGS = $(EMF_EVGEN_CPPFLAGS) $(EMF_FAKE_CPPFLAGS)
 tests_unit_test_reader_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_reader_LDADD = $(EMF_EVGEN).emf.o $(EMF_TEST_LIBS)
+tests_unit_test_options_SOURCES = tests/unit/test_options.c $(EMF_FAKE_KERNEL)
+tests_unit_test_options_CPPFLAGS = $(AM_CPPFLAGS) -Itests/codegen/alltypes -Iplugins/execsnoop \
+	$(EMF_FAKE_CPPFLAGS)
+tests_unit_test_options_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_options_LDADD = tests/codegen/alltypes/alltypes.emf.o \
+	plugins/execsnoop/execsnoop.emf.o $(EMF_TEST_LIBS)
+tests_unit_test_slot_rec_SOURCES = tests/unit/test_slot_rec.c $(EMF_FAKE_KERNEL)
+tests_unit_test_slot_rec_CPPFLAGS = $(AM_CPPFLAGS) $(EMF_FAKE_CPPFLAGS)
+tests_unit_test_slot_rec_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_slot_rec_LDADD = $(EMF_TEST_LIBS)
 tests_unit_test_samples_SOURCES = tests/unit/test_samples.c $(EMF_FAKE_KERNEL)
 tests_unit_test_samples_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/smp $(EMF_FAKE_CPPFLAGS)
 tests_unit_test_samples_CFLAGS = $(EMF_TEST_CFLAGS)

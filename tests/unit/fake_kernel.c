@@ -34,6 +34,11 @@ struct fk_buf {
 };
 
 static struct fk_map maps[FK_MAPS];
+static struct {
+	uint32_t id;
+	int fd; /* the last fd prog_fd_by_id() opened for it, the caller's */
+} progs[FK_MAPS];
+static size_t n_progs;
 static size_t n_maps;
 static struct fk_buf bufs[FK_MAPS];
 static size_t n_bufs;
@@ -54,6 +59,7 @@ void fk_reset(void)
 	for (i = 0; i < n_bufs; i++)
 		if (bufs[i].perf)
 			close(bufs[i].efd);
+	n_progs = 0;
 	memset(maps, 0, sizeof(maps));
 	memset(bufs, 0, sizeof(bufs));
 	n_maps = n_bufs = 0;
@@ -91,30 +97,46 @@ static size_t stride(const struct fk_map *m)
 }
 
 /* A real fd per map, so that the reader can wait on a ring's. */
-static int fk_map_fd(const struct bpf_map *map)
+static struct fk_map *map_new(const char *name, uint32_t type, size_t key_size, size_t value_size,
+			      uint32_t max_entries)
 {
-	const char *name = bpf_map__name(map);
-	struct fk_map *m = fk_map(name);
+	struct fk_map *m;
 
-	if (m)
-		return m->fd;
-	if (n_maps == FK_MAPS)
-		return fail(-ENOSPC);
+	bool pcpu = type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_ARRAY;
+
+	/* Each entry holds FK_CPUS * 64 bytes: one value that long, or 64 per CPU. */
+	if (n_maps == FK_MAPS || key_size > 64 || value_size > (pcpu ? 64 : FK_CPUS * 64))
+		return NULL;
 	m = &maps[n_maps];
 	snprintf(m->name, sizeof(m->name), "%s", name);
-	m->type = bpf_map__type(map);
-	m->key_size = bpf_map__key_size(map);
-	m->value_size = bpf_map__value_size(map);
+	m->type = type;
+	m->key_size = key_size;
+	m->value_size = value_size;
 	m->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (m->fd < 0 || m->key_size > 64 || m->value_size > 64)
-		return fail(-EINVAL);
+	if (m->fd < 0)
+		return NULL;
 	n_maps++;
 	/* An array holds every index from the start. */
-	if (m->type == BPF_MAP_TYPE_ARRAY || m->type == BPF_MAP_TYPE_PERCPU_ARRAY) {
-		for (uint32_t k = 0; k < bpf_map__max_entries(map) && k < FK_MAX_ENTRIES; k++)
+	if (type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		for (uint32_t k = 0; k < max_entries && k < FK_MAX_ENTRIES; k++)
 			memcpy(m->keys[m->n++], &k, sizeof(k));
 	}
-	return m->fd;
+	return m;
+}
+
+struct fk_map *fk_map_new(const char *name, uint32_t type, size_t key_size, size_t value_size)
+{
+	return map_new(name, type, key_size, value_size, FK_MAX_ENTRIES);
+}
+
+static int fk_map_fd(const struct bpf_map *map)
+{
+	struct fk_map *m = fk_map(bpf_map__name(map));
+
+	if (!m)
+		m = map_new(bpf_map__name(map), bpf_map__type(map), bpf_map__key_size(map),
+			    bpf_map__value_size(map), bpf_map__max_entries(map));
+	return m ? m->fd : fail(-EINVAL);
 }
 
 struct fk_map *fk_map_of(const struct emf_plugin *plugin, const char *name)
@@ -153,9 +175,20 @@ static int fk_map_update(int fd, const void *key, const void *value, uint64_t fl
 {
 	struct fk_map *m = by_fd(fd);
 	long i = m ? find(m, key) : -1;
+	uint32_t id = 0;
+	size_t k;
 
 	if (!m)
 		return fail(-EBADF);
+	/* A prog array takes a program fd and holds its id. */
+	if (m->type == BPF_MAP_TYPE_PROG_ARRAY) {
+		for (k = 0; k < n_progs && progs[k].fd != *(const int *)value; k++)
+			;
+		if (k == n_progs)
+			return fail(-EBADF);
+		id = progs[k].id;
+		value = &id;
+	}
 	m->updates++;
 	if (i >= 0 && flags == BPF_NOEXIST)
 		return fail(-EEXIST);
@@ -171,13 +204,19 @@ static int fk_map_update(int fd, const void *key, const void *value, uint64_t fl
 
 void fk_map_put(struct fk_map *m, const void *key, const void *val, size_t n_cpus)
 {
-	unsigned char buf[FK_CPUS * 64] = {};
+	long i = find(m, key);
 	size_t c;
 
+	if (i < 0) {
+		if (m->n == FK_MAX_ENTRIES)
+			abort();
+		i = (long)m->n++;
+		memcpy(m->keys[i], key, m->key_size);
+	}
+	memset(m->vals[i], 0, sizeof(m->vals[i]));
 	for (c = 0; c < n_cpus && c < FK_CPUS; c++)
-		memcpy(buf + c * stride(m), (const char *)val + c * m->value_size, m->value_size);
-	fk_map_update(m->fd, key, buf, BPF_ANY);
-	m->updates--; /* the test's, not the runtime's */
+		memcpy(m->vals[i] + c * stride(m), (const char *)val + c * m->value_size,
+		       m->value_size);
 }
 
 static int fk_map_delete(int fd, const void *key)
@@ -217,9 +256,25 @@ static int fk_possible_cpus(void)
 	return FK_CPUS;
 }
 
+void fk_prog_add(uint32_t id)
+{
+	if (n_progs == FK_MAPS)
+		abort();
+	progs[n_progs].id = id;
+	progs[n_progs++].fd = -1;
+}
+
 static int fk_prog_fd_by_id(uint32_t id)
 {
-	(void)id;
+	size_t i;
+
+	for (i = 0; i < n_progs; i++) {
+		if (progs[i].id != id)
+			continue;
+		/* The caller owns and closes it. */
+		progs[i].fd = eventfd(0, EFD_CLOEXEC);
+		return progs[i].fd >= 0 ? progs[i].fd : fail(-EMFILE);
+	}
 	return fail(-ENOENT);
 }
 

@@ -47,6 +47,14 @@ struct fk_map *fk_map(const char *name);
 /* Map @name of @plugin's object, created now if the runtime did not use it yet. */
 struct fk_map *fk_map_of(const struct emf_plugin *plugin, const char *name);
 
+/* A map the runtime did not get from an object (a pinned one, say). */
+struct fk_map *fk_map_new(const char *name, uint32_t type, size_t key_size, size_t value_size);
+/*
+ * A program of id @id the fake kernel knows: prog_fd_by_id() opens it, and a
+ * prog array updated with that fd holds @id, as the kernel's does.
+ */
+void fk_prog_add(uint32_t id);
+
 /* Put @val (@n_cpus per-CPU values one after the other) under @key of @m. */
 void fk_map_put(struct fk_map *m, const void *key, const void *val, size_t n_cpus);
 

@@ -17,7 +17,7 @@
 #include "opts_internal.h"
 
 #define HELP_WIDTH 80
-#define HELP_COLUMN 28 /* where descriptions start, as libbpf-tools' argp help */
+#define HELP_COLUMN 25 /* where descriptions start, as in emf-agent --help */
 
 struct emf_cli {
 	const struct emf_plugin_desc *desc;
@@ -198,8 +198,9 @@ int emf_cli__print_options(const struct emf_cli *cli, FILE *f, const struct emf_
 		if (OPTS_GET(opts, arg_form, false))
 			len = snprintf(left, sizeof(left), "  -a %s.%s=%s", d->name, o->name, type);
 		else if (cli->names[i])
-			len = snprintf(left, sizeof(left), "  --%s%s%s%s", cli->names[i],
-				       bool_opt ? "[=" : "=", type, bool_opt ? "]" : "");
+			/* A flag: given alone it is true (--OPTION=false is taken too). */
+			len = snprintf(left, sizeof(left), "      --%s%s%s", cli->names[i],
+				       bool_opt ? "" : "=", bool_opt ? "" : type);
 		else
 			len = snprintf(left, sizeof(left), "  -a %s.%s=%s", d->name, o->name, type);
 		if (len < 0)

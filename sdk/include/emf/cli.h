@@ -78,8 +78,9 @@ struct emf_cli_help_opts {
 /*
  * emf_cli__print_options - one entry per option, as --help shows them
  *
- * "  --uid=uid    only this user's (default: ...)": the long option and its
- * friendly type, then the description and the default, aligned in one
+ * "      --uid=uid      only this user's": the long option and its
+ * friendly type (a bool is a flag, "--failed-only"; it takes =false too),
+ * then the description and the default, aligned in one
  * column and wrapped at the width. @opts may be NULL. Returns the number of
  * options printed, or -EINVAL for bad @opts, -EIO when @f fails.
  */

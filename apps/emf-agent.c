@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include <emf/bus.h>
+#include <emf/cli.h>
 #include <emf/ctl.h>
 #include <emf/errno.h>
 #include <emf/fmt.h>
@@ -67,6 +68,7 @@ enum {
 	OPT_SORT,
 	OPT_COLOR,
 	OPT_INCLUDE_SELF,
+	OPT_PLUGIN_FIRST = 1000, /* the options of "emf-agent PLUGIN", see emf_cli__new() */
 };
 
 static volatile sig_atomic_t exiting, rescan;
@@ -120,6 +122,10 @@ struct agent {
 	const struct emf_event_type **headed;
 	size_t n_headed;
 	bool write_failed;
+	/* "emf-agent PLUGIN ..." or a link named PLUGIN: that plugin's command line. */
+	struct emf_cli *cli;
+	char prog[96]; /* the command as run, for its --help and messages */
+	const struct option *long_opts; /* the agent's own, for the names --list shows */
 };
 
 static void on_signal(int sig)
@@ -134,9 +140,12 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: emf-agent [OPTIONS]\n"
+		"       emf-agent PLUGIN [PLUGIN-OPTIONS] [OPTIONS]\n"
 		"\n"
 		"Run the eBPF plugins built into this agent and print their events, one per\n"
 		"line, until interrupted (Ctrl-C) or until --duration has passed. Needs root.\n"
+		"Given a plugin's name first, run only that plugin, with its options as long\n"
+		"options ('emf-agent PLUGIN --help' lists them).\n"
 		"\n"
 		"Options:\n"
 		"  -j, --json             print one JSON object per event, with its \"time\"\n"
@@ -213,6 +222,7 @@ static void usage(FILE *f)
 		"  emf-agent --json -d 5          five seconds of JSON lines\n"
 		"  emf-agent -p execsnoop         exec events only\n"
 		"  emf-agent -p opensnoop -a opensnoop.failed_only=true\n"
+		"  emf-agent execsnoop --uid 1000 execsnoop alone, execs of uid 1000 only\n"
 		"  emf-agent --stats=5 --ring-size execsnoop=1m\n"
 		"  emf-agent --metrics 9437 --metric 'opens_total=opensnoop.event:count by comm'\n"
 		"\n"
@@ -541,27 +551,33 @@ static void size_labels(struct agent *a, struct emf_runtime *rt)
 		a->name_width = 6;
 }
 
-static void list_plugins(struct emf_runtime *rt)
+/*
+ * Each plugin and its options as "emf-agent PLUGIN --help" shows them; a
+ * dynamic plugin's in the -a form, the only one it takes.
+ */
+static void list_plugins(struct agent *a, struct emf_runtime *rt)
 {
+	bool any = false;
 	size_t i;
 
 	printf("%-5s %-16s %s\n", "PRIO", "NAME", "DESCRIPTION");
 	for (i = 0; i < emf_runtime__plugin_cnt(rt); i++) {
 		struct emf_plugin *p = emf_runtime__plugin(rt, i);
-
-		const struct emf_plugin_desc *d = emf_plugin__desc(p);
-		uint32_t j;
+		struct emf_cli *cli = emf_cli__new(emf_plugin__desc(p), a->long_opts,
+						   OPT_PLUGIN_FIRST);
 
 		printf("%-5d %-16s %s\n", emf_plugin__priority(p), emf_plugin__name(p),
 		       emf_plugin__description(p));
-		for (j = 0; j < d->n_options; j++) {
-			const struct emf_option *o = &d->options[j];
-
-			printf("      --arg %s.%s=<%s> (default %s%s%s)\n", d->name, o->name,
-			       o->type_name, o->kind == EMF_FIELD_STRING ? "\"" : "", o->defval,
-			       o->kind == EMF_FIELD_STRING ? "\"" : "");
-		}
+		if (cli)
+			any |= emf_cli__print_options(cli, stdout, &(struct emf_cli_help_opts){
+				.sz = sizeof(struct emf_cli_help_opts),
+				.arg_form = emf_plugin__path(p) != NULL,
+			}) > 0;
+		emf_cli__free(cli);
 	}
+	if (any)
+		printf("\nSet an option after the plugin's name, 'emf-agent PLUGIN --OPTION=VALUE',\n"
+		       "or with -a PLUGIN.OPTION=VALUE; 'emf-agent PLUGIN --help' shows them.\n");
 }
 
 /* The SDK's limit on an event buffer (reader.c). */
@@ -754,6 +770,64 @@ static int apply_args(struct agent *a, struct emf_runtime *rt)
 	return 0;
 }
 
+/*
+ * The agent options that apply to one plugin run as a tool: those entries of
+ * usage(), so that the two never disagree.
+ */
+static void usage_agent_options(FILE *f)
+{
+	static const char *const keep[] = {
+		"--json", "--time", "-T ", "--top", "--sort", "--color", "--include-self",
+		"--duration", "--filter", "--fields", "--arg", "--ring-size", "--map-size",
+		"--drain-ms", "--stats", "--printk", "--verbose", "--help", NULL,
+	};
+	char *buf = NULL, *line, *next;
+	bool in_opts = false, on = false;
+	size_t len, i;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m)
+		return;
+	usage(m);
+	fclose(m);
+	fprintf(f, "\nAgent options:\n");
+	for (line = buf; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!strcmp(line, "Options:")) {
+			in_opts = true;
+			continue;
+		}
+		if (!in_opts)
+			continue;
+		if (!*line)
+			break;
+		/* An entry starts with its option; its other lines are indented to the text. */
+		if (!strncmp(line, "  -", 3) || !strncmp(line, "      --", 8)) {
+			on = false;
+			for (i = 0; keep[i]; i++)
+				on |= memmem(line, strnlen(line, 24), keep[i], strlen(keep[i])) != NULL;
+		}
+		if (on)
+			fprintf(f, "%s\n", line);
+	}
+	free(buf);
+}
+
+/* A built-in plugin named @name: "emf-agent NAME", or the agent linked as NAME. */
+static const struct emf_plugin_desc *builtin(const char *name)
+{
+	const struct emf_plugin_desc *const *d;
+	size_t i, n;
+
+	d = emf_static_plugins(&n);
+	for (i = 0; i < n; i++)
+		if (!strcmp(d[i]->name, name))
+			return d[i];
+	return NULL;
+}
+
 static int parse_args(struct agent *a, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -789,12 +863,53 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{},
 	};
+	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	const struct emf_plugin_desc *tool = builtin(base);
+	const struct option *table = opts;
 	char *end;
 	int c;
 
 	a->clock.fmt = AGENT_TIME_MS;
 	a->top = 10;
-	while ((c = getopt_long(argc, argv, "jld:p:x:a:TvhV", opts, NULL)) != -1) {
+	a->long_opts = opts;
+	snprintf(a->prog, sizeof(a->prog), "emf-agent");
+	if (tool) {
+		snprintf(a->prog, sizeof(a->prog), "%s", base);
+	} else if (argc > 1 && argv[1][0] && argv[1][0] != '-') {
+		/* "emf-agent PLUGIN [OPTIONS]": only PLUGIN runs, its options are long options. */
+		tool = builtin(argv[1]);
+		if (!tool) {
+			fprintf(stderr, "emf-agent: no built-in plugin named '%s'; 'emf-agent --list' shows them\n",
+				argv[1]);
+			return -ENOENT;
+		}
+		snprintf(a->prog, sizeof(a->prog), "emf-agent %s", tool->name);
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
+	if (tool) {
+		a->cli = emf_cli__new(tool, opts, OPT_PLUGIN_FIRST);
+		if (!a->cli) {
+			fprintf(stderr, "%s: failed to build the command line of plugin '%s': %s\n",
+				a->prog, tool->name, emf_strerror(-errno));
+			return -EINVAL;
+		}
+		table = emf_cli__long_options(a->cli);
+		a->only[a->n_only++] = tool->name;
+	}
+	while ((c = getopt_long(argc, argv, "jld:p:x:a:TvhV", table, NULL)) != -1) {
+		if (c >= OPT_PLUGIN_FIRST && a->cli) {
+			if (a->n_args == MAX_NAMES) {
+				fprintf(stderr, "%s: too many plugin options (at most %d)\n", a->prog,
+					MAX_NAMES);
+				return -EINVAL;
+			}
+			a->args[a->n_args] = emf_cli__arg(a->cli, c, optarg);
+			if (!a->args[a->n_args++])
+				return -ENOMEM;
+			continue;
+		}
 		switch (c) {
 		case 'T':
 			a->clock.fmt = AGENT_TIME_CLOCK;
@@ -958,13 +1073,18 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			emf_set_print(verbose_print);
 			break;
 		case 'h':
-			usage(stdout);
+			if (a->cli) {
+				emf_cli__print_help(a->cli, stdout, a->prog, NULL);
+				usage_agent_options(stdout);
+			} else {
+				usage(stdout);
+			}
 			exit(0);
 		case 'V':
 			printf("emf-agent %s\n", PACKAGE_VERSION);
 			exit(0);
 		default:
-			fprintf(stderr, "Try 'emf-agent --help'.\n");
+			fprintf(stderr, "Try '%s --help'.\n", a->prog);
 			return -EINVAL;
 		}
 	}
@@ -977,8 +1097,10 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		return -EINVAL;
 	}
 	if (optind < argc) {
-		fprintf(stderr, "emf-agent: unexpected argument '%s'\nTry 'emf-agent --help'.\n",
-			argv[optind]);
+		fprintf(stderr, "%s: unexpected argument '%s'%s\nTry '%s --help'.\n", a->prog,
+			argv[optind],
+			a->cli ? " (a bool option takes its value after '=': --OPTION=false)" : "",
+			a->prog);
 		return -EINVAL;
 	}
 	return 0;
@@ -1295,7 +1417,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (a.list) {
-		list_plugins(rt);
+		list_plugins(&a, rt);
 		ret = 0;
 		goto out;
 	}
@@ -1435,5 +1557,6 @@ out:
 	agent_dyn_free(&dyn);
 	emf_buf__free(&a.out);
 	free(a.headed);
+	emf_cli__free(a.cli);
 	return ret;
 }

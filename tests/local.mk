@@ -97,6 +97,9 @@ BUILT_SOURCES += plugins/execsnoop/execsnoop.emf.c
 TESTS += tests/unit/test_exports.sh
 TESTS += tests/unit/test_layers.sh
 EXTRA_DIST += tests/unit/test_exports.sh
+# Every bundled plugin's "emf-agent PLUGIN --help" lists its options, described.
+TESTS += tests/unit/test_plugin_help.sh
+EXTRA_DIST += tests/unit/test_plugin_help.sh
 EXTRA_DIST += tests/unit/test_layers.sh
 
 # emf-codegen's refusals of bad plugin directories, and its golden output.
@@ -224,6 +227,7 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_bus_agent.sh \
 	tests/kernel/test_ctl.sh \
 	tests/kernel/test_agent_exec.sh \
+	tests/kernel/test_agent_plugin_cli.sh \
 	tests/kernel/test_agent_time.sh \
 	tests/kernel/test_agent_self.sh \
 	tests/kernel/test_agent_tty.sh \

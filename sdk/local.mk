@@ -29,6 +29,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/lifecycle.c \
 	sdk/src/dynamic.c \
 	sdk/src/log.c \
+	sdk/src/loop.c \
 	sdk/src/log_internal.h \
 	sdk/src/maps.c \
 	sdk/src/mapsize.c \

@@ -498,6 +498,8 @@ int emf_runtime__start(struct emf_runtime *rt)
 		pr_warn("runtime: %s\n", rt->errmsg);
 		goto err_free;
 	}
+	/* Perf buffers and sampled maps may need the drain timer from the start. */
+	emf__loop_rearm(rt);
 	free(ps);
 	rt->running = true;
 	return 0;
@@ -564,6 +566,7 @@ int emf_runtime__start_plugin(struct emf_runtime *rt, struct emf_plugin *p)
 		pr_warn("runtime: %s\n", rt->errmsg);
 		goto err_detach;
 	}
+	emf__loop_rearm(rt);
 	emf__slots_unlock(rt);
 	pr_info("runtime: started plugin '%s'\n", p->desc->name);
 	return 0;

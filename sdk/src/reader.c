@@ -54,20 +54,11 @@
 
 #define EMF_PERFBUF_BYTES (256 * 1024) /* per CPU */
 #define EMF_READ_BUDGET 4096 /* events of one output per read */
-#define EMF_DRAIN_ROUNDS 256 /* budgets per output in one emf_runtime__drain() */
-#define EMF_LOST_SYNC_MS 1000
 #define EMF_LOST_WARN_S 10
-#define EMF_RUN_TICK_MS 100 /* tick_cb's promise */
-#define EMF_RUN_MAX_WAIT_MS 1000 /* a look at *stop, in case a signal lands before the wait */
-#define EMF_POLL_EVENTS 32
-#define EMF_BURST_ARM 2 /* events in one idle poll that start the drain timer */
-#define EMF_BURST_STAY 4 /* events per drain that keep it running */
-#define EMF_TIMER_PERIODIC UINT64_MAX
 
 /* As declared by <emf/emf.bpf.h>. */
 #define EMF_LOST_MAP "emf_lost"
 #define EMF_MAP_NAME_LEN 16
-
 
 struct emf_perf_sample {
 	struct perf_event_header header;
@@ -89,13 +80,13 @@ static uint64_t clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static uint64_t now_ns(void)
+uint64_t emf__reader_now_ns(void)
 {
 	return clock_ns(CLOCK_MONOTONIC);
 }
 
 /* At the start of a poll: its read time, and how far each BPF clock is from the wall clock. */
-static void stamp_clocks(struct emf_runtime *rt)
+void emf__reader_stamp_clocks(struct emf_runtime *rt)
 {
 	uint64_t real = clock_ns(CLOCK_REALTIME);
 
@@ -184,7 +175,7 @@ static void warn_loss(struct emf_output_rt *o)
 		rt->lost_cb(rt->ctx, o->plugin, (size_t)(o - o->plugin->outs), n, o->stats.lost);
 		return;
 	}
-	now = now_ns();
+	now = emf__reader_now_ns();
 	if (o->warned_ns && now - o->warned_ns < EMF_LOST_WARN_S * 1000000000ULL)
 		return;
 	pr_warn("reader: plugin '%s' lost %" PRIu64 " events on map '%s' (%s full; %" PRIu64 " lost in all): the host reads slower than the plugin sends; read faster or enlarge the buffer with emf_plugin__set_ring_size()\n",
@@ -235,7 +226,7 @@ static enum bpf_perf_event_ret on_perf_event(void *ctx, int cpu, struct perf_eve
 }
 
 /* Read one output, up to EMF_READ_BUDGET events. Returns 0 or a negative errno. */
-static int consume_output(struct emf_runtime *rt, struct emf_output_rt *o)
+int emf__reader_consume(struct emf_runtime *rt, struct emf_output_rt *o)
 {
 	uint64_t before = o->stats.events;
 	int ret;
@@ -496,6 +487,11 @@ static uint64_t ring_unread(const struct emf_output_rt *o)
 	return __atomic_load_n(prod, __ATOMIC_ACQUIRE) - __atomic_load_n(cons, __ATOMIC_ACQUIRE);
 }
 
+bool emf__reader_wakeup_due(const struct emf_output_rt *o)
+{
+	return !o->rb_pos || ring_unread(o) >= o->rb_thresh;
+}
+
 static int setup_output(struct emf_runtime *rt, struct emf_output_rt *o)
 {
 	struct emf_plugin *p = o->plugin;
@@ -600,8 +596,6 @@ static int setup_common(struct emf_runtime *rt)
 	return 0;
 }
 
-static void update_timer(struct emf_runtime *rt, bool drained);
-
 int emf__reader_plugin_setup(struct emf_runtime *rt, struct emf_plugin *p)
 {
 	uint32_t j;
@@ -629,8 +623,6 @@ int emf__reader_plugin_setup(struct emf_runtime *rt, struct emf_plugin *p)
 			goto err_teardown;
 		}
 	}
-	/* Its perf buffers and sampled maps may need the timer now. */
-	update_timer(rt, false);
 	return 0;
 
 err_teardown:
@@ -686,7 +678,7 @@ void emf__reader_plugin_drain(struct emf_runtime *rt, struct emf_plugin *p)
 	for (j = 0; j < p->desc->n_outputs; j++) {
 		rt->cb_err = 0;
 		for (round = 0; round < EMF_DRAIN_ROUNDS; round++)
-			if (consume_output(rt, &p->outs[j]) || !p->outs[j].pending)
+			if (emf__reader_consume(rt, &p->outs[j]) || !p->outs[j].pending)
 				break;
 	}
 	/* A callback that asked to stop stops this drain only, not the stop. */
@@ -734,286 +726,6 @@ void emf__reader_teardown(struct emf_runtime *rt)
 	close_watched(rt, &rt->kickfd);
 	free(rt->pcpu_vals);
 	rt->pcpu_vals = NULL;
-}
-
-/* Make the epoll fd readable again while an output has events left over its budget. */
-static void kick_if_pending(struct emf_runtime *rt)
-{
-	uint64_t one = 1;
-
-	if (!rt->kick || rt->kickfd < 0)
-		return;
-	rt->kick = false;
-	if (write(rt->kickfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		pr_warn("reader: failed to signal pending events: %s\n", emf_strerror(-errno));
-}
-
-static void sync_all(struct emf_runtime *rt)
-{
-	size_t i;
-
-	for (i = 0; i < rt->cnt; i++)
-		emf__reader_sync_lost(rt->plugins[i]);
-}
-
-/* While busy: whether a wake-up of output @o is read now rather than at the next drain. */
-static bool wakeup_due(const struct emf_output_rt *o)
-{
-	return !o->rb_pos || ring_unread(o) >= o->rb_thresh;
-}
-
-static void set_timer(struct emf_runtime *rt, uint64_t want)
-{
-	unsigned int ms = rt->drain_ms ?: EMF_DRAIN_MS_DEFAULT;
-	struct itimerspec its = {};
-	int flags = 0;
-
-	if (want == rt->timer_armed)
-		return;
-	if (want == EMF_TIMER_PERIODIC) {
-		its.it_interval.tv_sec = ms / 1000;
-		its.it_interval.tv_nsec = (ms % 1000) * 1000000L;
-		its.it_value = its.it_interval;
-	} else if (want) {
-		its.it_value.tv_sec = want / 1000;
-		its.it_value.tv_nsec = (want % 1000) * 1000000L;
-		flags = TFD_TIMER_ABSTIME;
-	}
-	if (timerfd_settime(rt->timerfd, flags, &its, NULL) < 0) {
-		/* timer_armed stays as it was: the next poll tries again. */
-		pr_warn("reader: failed to set the drain timer: %s\n", emf_strerror(-errno));
-		return;
-	}
-	rt->timer_armed = want;
-}
-
-/*
- * After a poll: go busy when events pile up, idle when a drain finds few;
- * count losses each EMF_LOST_SYNC_MS while busy and when going idle; arm the
- * timer for what is left to do.
- */
-static void update_timer(struct emf_runtime *rt, bool drained)
-{
-	uint64_t now = now_ns();
-
-	if (rt->timerfd < 0)
-		return;
-	if (!rt->busy && (rt->burst >= EMF_BURST_ARM || rt->kick)) {
-		rt->busy = true;
-		rt->burst = 0;
-	} else if (rt->busy && drained) {
-		if (rt->burst < EMF_BURST_STAY && !rt->kick) {
-			rt->busy = false;
-			rt->next_sync_ns = 0;
-		}
-		rt->burst = 0;
-	}
-	if (drained && now >= rt->next_sync_ns) {
-		sync_all(rt);
-		rt->next_sync_ns = now + EMF_LOST_SYNC_MS * 1000000ULL;
-	}
-	set_timer(rt, rt->busy || rt->n_perf ? EMF_TIMER_PERIODIC : emf__samples_next_ms(rt));
-}
-
-/* Read every output (or only those left pending); stop on the first error. */
-static int consume_all(struct emf_runtime *rt, bool pending_only)
-{
-	size_t i;
-	uint32_t j;
-	int err;
-
-	for (i = 0; i < rt->cnt; i++) {
-		struct emf_plugin *p = rt->plugins[i];
-
-		if (!p->outs)
-			continue;
-		for (j = 0; j < p->desc->n_outputs; j++) {
-			if (pending_only && !p->outs[j].pending)
-				continue;
-			err = consume_output(rt, &p->outs[j]);
-			if (err)
-				return err;
-		}
-	}
-	return 0;
-}
-
-int emf__reader_poll(struct emf_runtime *rt, int timeout_ms)
-{
-	struct epoll_event evs[EMF_POLL_EVENTS];
-	uint64_t before = rt->delivered, val;
-	bool drain = false, kicked = false, bus = false, watched = false;
-	int n, i, err = 0;
-
-	n = epoll_wait(rt->epfd, evs, EMF_POLL_EVENTS, timeout_ms);
-	if (n < 0)
-		return emf_err(-errno);
-	rt->cb_err = 0;
-	rt->kick = false;
-	if (!rt->busy)
-		rt->burst = 0;
-	stamp_clocks(rt);
-	rt->batching = true;
-	for (i = 0; i < n && !err; i++) {
-		void *tag = evs[i].data.ptr;
-
-		if (tag == &rt->timerfd) {
-			if (read(rt->timerfd, &val, sizeof(val)) < 0 && errno != EAGAIN)
-				pr_warn("reader: failed to read the drain timer: %s\n",
-					emf_strerror(-errno));
-			/* A one-shot that fired is armed no more, whatever this poll does next. */
-			if (rt->timer_armed != EMF_TIMER_PERIODIC)
-				rt->timer_armed = 0;
-			drain = true;
-		} else if (tag == &rt->bus) {
-			bus = true;
-		} else if (emf__watch_of(rt, tag)) {
-			watched = true;
-		} else if (tag == &rt->kickfd) {
-			if (read(rt->kickfd, &val, sizeof(val)) < 0 && errno != EAGAIN)
-				pr_warn("reader: failed to read the pending-events eventfd: %s\n",
-					emf_strerror(-errno));
-			kicked = true;
-		} else if (!rt->busy || wakeup_due(tag)) {
-			err = consume_output(rt, tag);
-		}
-	}
-	if (!err && (drain || kicked))
-		err = consume_all(rt, !drain);
-	rt->batching = false;
-	/* Before anything below can stop a plugin these events belong to. */
-	if (rt->order.n) {
-		int ferr = emf__order_flush(&rt->order, rt->event_cb, rt->ctx);
-
-		err = err ?: ferr;
-	}
-	if (!err && drain)
-		err = emf__samples_poll(rt);
-	/*
-	 * A poll stopped by an error may leave events in a ring whose
-	 * edge-triggered wake-up it has taken: keep draining them on the timer.
-	 */
-	if (err)
-		rt->busy = true;
-	update_timer(rt, drain && !err);
-	/*
-	 * Host fds and the bus's host-loop deliveries (messages, calls,
-	 * signals) last: their callbacks may stop plugins whose outputs evs[]
-	 * still names, and they see this poll's events already published.
-	 */
-	for (i = 0; i < n && watched; i++) {
-		struct emf_watch *w = emf__watch_of(rt, evs[i].data.ptr);
-
-		if (w)
-			emf__watch_run(w);
-	}
-	if (bus || watched)
-		emf_bus__dispatch(rt->bus, 0);
-	kick_if_pending(rt);
-	if (err)
-		return emf_err(err);
-	return (int)(rt->delivered - before);
-}
-
-int emf_runtime__drain(struct emf_runtime *rt)
-{
-	uint64_t before;
-	size_t i;
-	uint32_t j;
-	int round, err = 0;
-
-	if (!rt || !rt->running)
-		return emf_err(-EMF_ERRNO__STATE);
-	before = rt->delivered;
-	rt->cb_err = 0;
-	rt->kick = false;
-	stamp_clocks(rt);
-	rt->batching = true;
-	for (i = 0; i < rt->cnt && !err; i++) {
-		struct emf_plugin *p = rt->plugins[i];
-
-		if (!p->outs)
-			continue;
-		for (j = 0; j < p->desc->n_outputs && !err; j++) {
-			for (round = 0; round < EMF_DRAIN_ROUNDS; round++) {
-				err = consume_output(rt, &p->outs[j]);
-				if (err || !p->outs[j].pending)
-					break;
-			}
-		}
-	}
-	rt->batching = false;
-	if (rt->order.n) {
-		int ferr = emf__order_flush(&rt->order, rt->event_cb, rt->ctx);
-
-		err = err ?: ferr;
-	}
-	sync_all(rt);
-	kick_if_pending(rt);
-	if (err) {
-		/* What the error left in the rings is drained on the timer. */
-		rt->busy = true;
-		update_timer(rt, false);
-		return emf_err(err);
-	}
-	return (int)(rt->delivered - before);
-}
-
-int emf_runtime__run(struct emf_runtime *rt, const struct emf_run_opts *opts)
-{
-	const volatile sig_atomic_t *stop;
-	unsigned int duration_ms;
-	int (*tick_cb)(void *);
-	void *tick_ctx;
-	uint64_t deadline = 0;
-	int err;
-
-	if (!OPTS_VALID(opts, emf_run_opts))
-		return emf_err(-EINVAL);
-	if (!rt || !rt->running)
-		return emf_err(-EMF_ERRNO__STATE);
-	stop = OPTS_GET(opts, stop, NULL);
-	duration_ms = OPTS_GET(opts, duration_ms, 0);
-	tick_cb = OPTS_GET(opts, tick_cb, NULL);
-	tick_ctx = OPTS_GET(opts, tick_ctx, NULL);
-	if (duration_ms)
-		deadline = now_ns() + duration_ms * 1000000ULL;
-
-	for (;;) {
-		int timeout = tick_cb ? EMF_RUN_TICK_MS : EMF_RUN_MAX_WAIT_MS;
-
-		/* Atomic: another thread may set it, not only a signal handler. */
-		if (stop && __atomic_load_n(stop, __ATOMIC_ACQUIRE))
-			break;
-		if (deadline) {
-			uint64_t now = now_ns();
-
-			if (now >= deadline)
-				break;
-			if ((deadline - now) / 1000000 < (uint64_t)timeout)
-				timeout = (int)((deadline - now + 999999) / 1000000);
-		}
-		err = emf__reader_poll(rt, timeout);
-		if (err < 0 && err != -EINTR)
-			return err;
-		if (tick_cb) {
-			err = tick_cb(tick_ctx);
-			if (err < 0)
-				return emf_err(err);
-			if (err > 0)
-				break;
-		}
-	}
-	/* What was sent before the stop is still delivered. */
-	err = emf_runtime__drain(rt);
-	if (err < 0)
-		return err;
-	if (tick_cb) {
-		err = tick_cb(tick_ctx);
-		if (err < 0)
-			return emf_err(err);
-	}
-	return 0;
 }
 
 int emf_plugin__output_stats(const struct emf_plugin *plugin, size_t idx,

@@ -329,7 +329,7 @@ int emf_runtime__poll(struct emf_runtime *rt, int timeout_ms)
 		return emf_err(-EINVAL);
 	if (!rt->running)
 		return emf_err(-EMF_ERRNO__STATE);
-	return emf__reader_poll(rt, timeout_ms);
+	return emf__loop_poll(rt, timeout_ms);
 }
 
 int emf_plugin__set_priority(struct emf_plugin *plugin, int priority)

@@ -231,7 +231,20 @@ void emf__reader_plugin_teardown(struct emf_runtime *rt, struct emf_plugin *p);
  * before its programs were detached.
  */
 void emf__reader_plugin_drain(struct emf_runtime *rt, struct emf_plugin *p);
-int emf__reader_poll(struct emf_runtime *rt, int timeout_ms);
+#define EMF_DRAIN_ROUNDS 256 /* budgets per output in one drain */
+
+/* Read output @o, up to its budget; 0 or a negative errno (reader.c, for the loop). */
+int emf__reader_consume(struct emf_runtime *rt, struct emf_output_rt *o);
+/* While busy: whether a wake-up of @o is read now rather than at the next drain. */
+bool emf__reader_wakeup_due(const struct emf_output_rt *o);
+/* At the start of a read: its wall-clock time, and each BPF clock's offset from it. */
+void emf__reader_stamp_clocks(struct emf_runtime *rt);
+uint64_t emf__reader_now_ns(void);
+
+/* loop.c: one wait and what it found; emf_runtime__poll(). */
+int emf__loop_poll(struct emf_runtime *rt, int timeout_ms);
+/* After outputs or sampled maps came or went: arm the drain timer for them. */
+void emf__loop_rearm(struct emf_runtime *rt);
 /* Between open and load: apply the plugin's ring sizes to its maps. */
 int emf__reader_prepare(struct emf_plugin *plugin);
 /* Fold the kernel's counts of failed reserves into the plugin's stats. */

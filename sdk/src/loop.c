@@ -15,7 +15,6 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include <emf/bus.h>
 #include <emf/errno.h>
 #include <emf/runtime.h>
 
@@ -196,8 +195,8 @@ int emf__loop_poll(struct emf_runtime *rt, int timeout_ms)
 		if (w)
 			emf__watch_run(w);
 	}
-	if (bus || watched)
-		emf_bus__dispatch(rt->bus, 0);
+	if ((bus || watched) && rt->tee.dispatch)
+		rt->tee.dispatch(rt->tee.ctx);
 	kick_if_pending(rt);
 	if (err)
 		return emf_err(err);

@@ -43,7 +43,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include <emf/bus.h>
 #include <emf/errno.h>
 #include <emf/runtime.h>
 
@@ -126,8 +125,8 @@ static int deliver(struct emf_output_rt *o, const void *data, size_t size)
 	p->stats.events++;
 	rt->delivered++;
 	/* Zero copy for the host; the bus copies once for its subscribers. */
-	if (rt->bus && o->topic)
-		emf_bus__publish(rt->bus, o->topic, type, data, size);
+	if (rt->tee.event && o->topic)
+		rt->tee.event(rt->tee.ctx, o->topic, type, data, size);
 	if (!rt->event_cb)
 		return 0;
 	ev.plugin = p;

@@ -287,6 +287,17 @@ int emf_plugin__signal(struct emf_plugin *plugin, int signo, const char *name)
 	return 0;
 }
 
+static void tee_event(void *bus, const char *topic, const struct emf_event_type *type,
+		      const void *data, size_t size)
+{
+	emf_bus__publish(bus, topic, type, data, size);
+}
+
+static void tee_dispatch(void *bus)
+{
+	emf_bus__dispatch(bus, 0);
+}
+
 struct emf_bus *emf_runtime__bus(struct emf_runtime *rt)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &rt->bus };
@@ -310,6 +321,9 @@ struct emf_bus *emf_runtime__bus(struct emf_runtime *rt)
 		goto err_destroy;
 	}
 	rt->bus = bus;
+	rt->tee.event = tee_event;
+	rt->tee.dispatch = tee_dispatch;
+	rt->tee.ctx = bus;
 	return bus;
 
 err_destroy:

@@ -122,6 +122,17 @@ struct emf_runtime {
 	bool running;
 	int cb_err; /* what the event callback returned to stop a poll */
 	struct emf_bus *bus; /* created by emf_runtime__bus(), NULL until then */
+	/*
+	 * What the bus taps of the event stream, installed with it: every event
+	 * and sampled-map reading (JSON, @type NULL) under its topic, and the
+	 * bus's own host-loop deliveries once per poll. Unset without a bus.
+	 */
+	struct {
+		void (*event)(void *ctx, const char *topic, const struct emf_event_type *type,
+			      const void *data, size_t size);
+		void (*dispatch)(void *ctx);
+		void *ctx;
+	} tee;
 	emf_sample_fn sample_cb; /* sampled maps, each interval */
 	emf_lost_fn lost_cb; /* lost events; NULL: warn_loss() of reader.c warns */
 	struct emf_bus_sub *sig_sub; /* forwards bus signals to the plugins' hooks */

@@ -15,7 +15,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include <emf/bus.h>
 #include <emf/errno.h>
 #include <emf/fmt.h>
 #include <emf/runtime.h>
@@ -601,11 +600,11 @@ static int sample_one(struct emf_runtime *rt, struct emf_plugin *p, struct emf_s
 	}
 	if (rt->sample_cb)
 		err = rt->sample_cb(rt->ctx, &d);
-	if (rt->bus && sr->topic) {
+	if (rt->tee.event && sr->topic) {
 		struct emf_buf b = {};
 
 		if (!emf_sample_data__json(&d, &b))
-			emf_bus__publish(rt->bus, sr->topic, NULL, b.data, b.len);
+			rt->tee.event(rt->tee.ctx, sr->topic, NULL, b.data, b.len);
 		emf_buf__free(&b);
 	}
 out:

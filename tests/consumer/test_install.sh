@@ -114,7 +114,7 @@ trigger() {
 
 step "run tiny (links hello.o) and see hello's event"
 AGENT="$WORK/tiny/tiny"
-"$AGENT" > "$TMPD/out" 2> "$TMPD/err" 9>&- &
+"$AGENT" --json > "$TMPD/out" 2> "$TMPD/err" 9>&- &
 AGENT_PID=$!
 for _ in $(seq 1 300); do
 	grep -q "^tiny: running 1 plugin" "$TMPD/err" && break

@@ -96,7 +96,7 @@ port=$((20000 + $$ % 20000))
 run_agent() {
 	local agent=$1 h line prog="$TMPD/emfhk$$_$1"
 	shift
-	"$W/$agent/$agent" "$@" > "$TMPD/out" 2> "$TMPD/err" 9>&- &
+	"$W/$agent/$agent" --json "$@" > "$TMPD/out" 2> "$TMPD/err" 9>&- &
 	AGENT_PID=$!
 	for _ in $(seq 1 300); do
 		grep -q "^$agent: running $n plugins" "$TMPD/err" && break

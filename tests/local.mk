@@ -360,6 +360,7 @@ EMF_SCAFFOLD_TESTS = \
 	tests/consumer/test_man_example.sh \
 	tests/consumer/test_man_pages.sh \
 	tests/headers/test_headers.sh \
+	tests/scaffold/test_agent_cli.sh \
 	tests/scaffold/test_emf_new.sh \
 	tests/scaffold/test_hooks.sh \
 	tests/scaffold/test_paths.sh \

@@ -9,7 +9,11 @@ apps_emf_agent_SOURCES = \
 	apps/agent_printk.c \
 	apps/emf-agent.c \
 	$(NULL)
-apps_emf_agent_CPPFLAGS = $(AM_CPPFLAGS) -DEMF_PLUGIN_DIR='"$(libdir)/emf/plugins"'
+# The default plugin directory emf-agent runs *.so from; make install creates it.
+emfpluginsdir = $(libdir)/emf/plugins
+apps_emf_agent_CPPFLAGS = $(AM_CPPFLAGS) -DEMF_PLUGIN_DIR='"$(emfpluginsdir)"'
+install-exec-hook:
+	$(MKDIR_P) '$(DESTDIR)$(emfpluginsdir)'
 apps_emf_agent_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS)
 # -rdynamic: dynamic plugins use the SDK linked into the agent.
 apps_emf_agent_LDFLAGS = $(AM_LDFLAGS) -rdynamic $(EMF_STATIC_PLUGINS)

@@ -54,6 +54,8 @@ step "installed files"
 for f in bin/emf-codegen bin/emf-new bin/emf-agent; do
 	[ -x "$PREFIX/$f" ] || fail "$f is not installed (or not executable)"
 done
+# The default plugin directory emf-agent runs *.so from, ready for a plugin to go in.
+[ -d "$PREFIX/lib/emf/plugins" ] || fail "make install did not create lib/emf/plugins"
 for f in lib/libemfsdk.a lib/pkgconfig/libemfsdk.pc include/emf/emf.bpf.h include/emf/runtime.h \
 	share/emf/templates/plugin/Makefile.tmpl share/emf/templates/agent/agent.c.tmpl \
 	share/man/man1/emf-agent.1 share/man/man1/emf-codegen.1 share/man/man1/emf-new.1 \

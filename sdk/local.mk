@@ -7,6 +7,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/bus_exec.c \
 	sdk/src/bus_internal.h \
 	sdk/src/bus_msg.c \
+	sdk/src/bus_req.c \
 	sdk/src/bus_svc.c \
 	sdk/src/bus_topic.c \
 	sdk/src/cli.c \

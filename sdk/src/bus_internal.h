@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Private parts of the ebus: bus_exec.c (executors, the host loop, helpers),
- * bus_msg.c (messages and their pool), bus_topic.c (subscriptions, queues,
- * publishing, signals), bus_svc.c (services and calls) and bus.c (the bus,
- * which creates and destroys all of them). Each depends only on those before
- * it in this list.
+ * bus_msg.c (messages and their pool), bus_req.c (requests and their
+ * outcomes), bus_topic.c (subscriptions, queues, publishing, signals),
+ * bus_svc.c (services and calls) and bus.c (the bus, which creates and
+ * destroys all of them). Each depends only on those before it in this list.
  *
  * Lock order, outermost first; no bus lock is held while a callback runs:
  *   bus->sub_lock -> sub->lock -> exec->lock
@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+
+#include <jansson.h>
 
 #include <emf/bus.h>
 
@@ -245,6 +247,62 @@ static inline unsigned long bus_ring_count(struct bus_ring *r)
 	return n > 0 ? n : 0;
 }
 
+/*
+ * A request's outcome is settled without a lock: whoever moves it out of
+ * PENDING with a CAS writes it (COMPLETING, then DONE), or the synchronous
+ * caller gives up (ABANDONED). req->lock and req->cond only serve a caller
+ * that sleeps, flagged by "waiting".
+ */
+enum req_state {
+	REQ_PENDING,
+	REQ_COMPLETING, /* being completed: DONE follows at once */
+	REQ_DONE, /* completed: err and reply are the outcome */
+	REQ_ABANDONED, /* a synchronous caller stopped waiting */
+};
+
+enum req_phase {
+	PH_QUEUED, /* in svc's queue */
+	PH_RUNNING, /* its handler is running */
+	PH_RETURNED, /* its handler returned (replied or deferred), or it was skipped */
+};
+
+struct emf_bus_req {
+	struct bus_task task; /* async: delivers the reply */
+	struct emf_bus *bus; /* async only: see req_complete() */
+	int refs; /* atomic: the caller's side, the service's side, the handler's */
+	bool async;
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* sync caller waits here */
+	int state; /* atomic, enum req_state */
+	bool replied; /* atomic: the handler completed it */
+	bool waiting; /* atomic: a synchronous caller sleeps on cond */
+	int err;
+	json_t *reply;
+
+	json_t *args; /* valid while the handler runs */
+	bool args_owned; /* a copy, freed after the handler; otherwise the caller's */
+	const struct bus_method *method; /* valid while svc is (set) */
+	/* under svc_lock */
+	struct emf_bus_svc *svc; /* while queued or running: holds a reference */
+	struct emf_bus_req *q_next;
+	struct emf_bus_req *c_next; /* lists of requests to cancel */
+	enum req_phase phase;
+	/* async only, under svc_lock */
+	struct emf_bus_req *p_next, *p_prev;
+	bool p_linked;
+	uint64_t deadline;
+	emf_bus_reply_fn cb;
+	void *cb_ctx;
+	struct bus_exec *reply_exec;
+
+	char name[EMF_BUS_NAME_MAX + 1]; /* "svc.method"; fixed size, so requests can be reused */
+};
+
+static inline int emf__bus_req_state(const struct emf_bus_req *req)
+{
+	return __atomic_load_n(&req->state, __ATOMIC_ACQUIRE);
+}
+
 /* bus_exec.c */
 EMF_HIDDEN uint64_t emf__bus_now_ns(void);
 EMF_HIDDEN void emf__bus_deadline(struct timespec *ts, uint64_t ns);
@@ -276,9 +334,28 @@ EMF_HIDDEN int emf__bus_run_sub(struct emf_bus *bus, struct bus_task *t, int bud
 EMF_HIDDEN void emf__bus_topic_shutdown(struct emf_bus *bus);
 EMF_HIDDEN void emf__bus_topic_release(struct emf_bus *bus);
 
+/* bus_req.c */
+/* A request for method @name (@len bytes), one reference: the caller's. NULL on ENOMEM. */
+EMF_HIDDEN struct emf_bus_req *emf__bus_req_new(const char *name, size_t len);
+EMF_HIDDEN int emf__bus_req_copy_args(struct emf_bus_req *req, const json_t *args);
+EMF_HIDDEN void emf__bus_req_drop_args(struct emf_bus_req *req);
+EMF_HIDDEN void emf__bus_req_get(struct emf_bus_req *req);
+EMF_HIDDEN void emf__bus_req_put(struct emf_bus_req *req);
+/* The bus's list of pending async calls, by deadline; under svc_lock. */
+EMF_HIDDEN void emf__bus_pending_link_locked(struct emf_bus *bus, struct emf_bus_req *req);
+EMF_HIDDEN void emf__bus_pending_unlink_locked(struct emf_bus *bus, struct emf_bus_req *req);
+EMF_HIDDEN int emf__bus_req_settled(struct emf_bus_req *req);
+/*
+ * Record the outcome once; @reply is stolen. Returns 0, or the error the
+ * caller got when it had given up (the outcome is dropped then).
+ */
+EMF_HIDDEN int emf__bus_req_complete(struct emf_bus_req *req, int err, json_t *reply,
+				     bool by_handler);
+/* The reply task of an async call: its callback, then the request's last reference. */
+EMF_HIDDEN int emf__bus_run_reply(struct emf_bus *bus, struct bus_task *t, int budget);
+
 /* bus_svc.c */
 EMF_HIDDEN int emf__bus_run_svc(struct emf_bus *bus, struct bus_task *t, int budget);
-EMF_HIDDEN int emf__bus_run_reply(struct emf_bus *bus, struct bus_task *t, int budget);
 EMF_HIDDEN uint64_t emf__bus_expire_calls(struct emf_bus *bus);
 EMF_HIDDEN void emf__bus_svc_shutdown(struct emf_bus *bus);
 EMF_HIDDEN void emf__bus_svc_release(struct emf_bus *bus);

@@ -5,8 +5,8 @@
  *
  * All service state (queues, "busy" and its runner, the waiting callers, the
  * pending async calls) is under bus->svc_lock, so the deadlock check sees one
- * consistent wait-for graph. A request settles its outcome with a CAS, so it
- * can be completed from any thread, even after the bus is gone.
+ * consistent wait-for graph. Requests themselves, and how their outcome
+ * settles, are bus_req.c's.
  */
 #include <errno.h>
 #include <limits.h>
@@ -52,57 +52,6 @@ struct emf_bus_svc {
 	bool scheduled;
 	bool dead;
 	pthread_t runner;
-};
-
-/*
- * A request's outcome is settled without a lock: whoever moves it out of
- * PENDING with a CAS writes it (COMPLETING, then DONE), or the synchronous
- * caller gives up (ABANDONED). req->lock and req->cond only serve a caller
- * that sleeps, flagged by "waiting".
- */
-enum req_state {
-	REQ_PENDING,
-	REQ_COMPLETING, /* being completed: DONE follows at once */
-	REQ_DONE, /* completed: err and reply are the outcome */
-	REQ_ABANDONED, /* a synchronous caller stopped waiting */
-};
-
-enum req_phase {
-	PH_QUEUED, /* in svc's queue */
-	PH_RUNNING, /* its handler is running */
-	PH_RETURNED, /* its handler returned (replied or deferred), or it was skipped */
-};
-
-struct emf_bus_req {
-	struct bus_task task; /* async: delivers the reply */
-	struct emf_bus *bus; /* async only: see req_complete() */
-	int refs; /* atomic: the caller's side, the service's side, the handler's */
-	bool async;
-	pthread_mutex_t lock;
-	pthread_cond_t cond; /* sync caller waits here */
-	int state; /* atomic, enum req_state */
-	bool replied; /* atomic: the handler completed it */
-	bool waiting; /* atomic: a synchronous caller sleeps on cond */
-	int err;
-	json_t *reply;
-
-	json_t *args; /* valid while the handler runs */
-	bool args_owned; /* a copy, freed after the handler; otherwise the caller's */
-	const struct bus_method *method; /* valid while svc is (set) */
-	/* under svc_lock */
-	struct emf_bus_svc *svc; /* while queued or running: holds a reference */
-	struct emf_bus_req *q_next;
-	struct emf_bus_req *c_next; /* lists of requests to cancel */
-	enum req_phase phase;
-	/* async only, under svc_lock */
-	struct emf_bus_req *p_next, *p_prev;
-	bool p_linked;
-	uint64_t deadline;
-	emf_bus_reply_fn cb;
-	void *cb_ctx;
-	struct bus_exec *reply_exec;
-
-	char name[EMF_BUS_NAME_MAX + 1]; /* "svc.method"; fixed size, so requests can be reused */
 };
 
 /* A thread sleeping in emf_bus__call(), for the deadlock check. */
@@ -356,284 +305,12 @@ err_free:
 	return emf_err_ptr(-ENOMEM);
 }
 
-/* --- requests -------------------------------------------------------- */
-
-/*
- * One spare request per thread, so that a thread making calls allocates none
- * after the first: the last one to drop a request keeps it if it has no spare
- * yet. The key only frees the spare when the thread exits.
- */
-static pthread_key_t req_cache_key;
-static pthread_once_t req_cache_once = PTHREAD_ONCE_INIT;
-static __thread struct emf_bus_req *req_cache;
-static __thread bool req_cache_registered;
-
-static void req_destroy(struct emf_bus_req *req)
-{
-	pthread_cond_destroy(&req->cond);
-	pthread_mutex_destroy(&req->lock);
-	free(req);
-}
-
-static void req_cache_dtor(void *slot)
-{
-	struct emf_bus_req **cache = slot;
-
-	if (*cache)
-		req_destroy(*cache);
-	*cache = NULL;
-}
-
-static void req_cache_init(void)
-{
-	if (pthread_key_create(&req_cache_key, req_cache_dtor))
-		pr_warn("bus: failed to create the request cache key: requests are not reused\n");
-}
-
-static struct emf_bus_req *req_alloc(void)
-{
-	struct emf_bus_req *req = req_cache;
-
-	if (req) {
-		req_cache = NULL;
-		return req;
-	}
-	req = malloc(sizeof(*req));
-	if (!req)
-		return NULL;
-	if (pthread_mutex_init(&req->lock, NULL))
-		goto err_free;
-	if (emf__bus_cond_init(&req->cond))
-		goto err_destroy_lock;
-	return req;
-
-err_destroy_lock:
-	pthread_mutex_destroy(&req->lock);
-err_free:
-	free(req);
-	return NULL;
-}
-
-static void req_free(struct emf_bus_req *req)
-{
-	if (!req_cache) {
-		if (!req_cache_registered) {
-			pthread_once(&req_cache_once, req_cache_init);
-			req_cache_registered = !pthread_setspecific(req_cache_key, &req_cache);
-		}
-		if (req_cache_registered) {
-			req_cache = req;
-			return;
-		}
-	}
-	req_destroy(req);
-}
-
-static struct emf_bus_req *req_new(const char *name, size_t len)
-{
-	struct emf_bus_req *req = req_alloc();
-
-	if (!req)
-		return NULL;
-	/* field by field: the lock and cond stay initialised, the name is copied */
-	req->task.next = NULL;
-	req->task.run = emf__bus_run_reply;
-	req->bus = NULL;
-	req->refs = 1;
-	req->async = false;
-	req->state = REQ_PENDING;
-	req->replied = false;
-	req->waiting = false;
-	req->err = 0;
-	req->reply = NULL;
-	req->args = NULL;
-	req->args_owned = false;
-	req->method = NULL;
-	req->svc = NULL;
-	req->q_next = req->c_next = req->p_next = req->p_prev = NULL;
-	req->phase = PH_QUEUED;
-	req->p_linked = false;
-	req->deadline = 0;
-	req->cb = NULL;
-	req->cb_ctx = NULL;
-	req->reply_exec = NULL;
-	memcpy(req->name, name, len);
-	req->name[len] = 0;
-	return req;
-}
-
-/* A copy of the caller's arguments, for a handler that runs while the caller goes on. */
-static int req_copy_args(struct emf_bus_req *req, const json_t *args)
-{
-	if (!args)
-		return 0;
-	req->args = json_deep_copy(args);
-	if (!req->args)
-		return -ENOMEM;
-	req->args_owned = true;
-	return 0;
-}
-
-static void req_drop_args(struct emf_bus_req *req)
-{
-	if (req->args_owned)
-		json_decref(req->args);
-	req->args = NULL;
-	req->args_owned = false;
-}
-
-static void req_get(struct emf_bus_req *req)
-{
-	__atomic_add_fetch(&req->refs, 1, __ATOMIC_RELAXED);
-}
-
-/*
- * Never touches the bus: requests may outlive it. A sole owner needs no
- * atomic write: nobody takes a reference to a request without holding one.
- */
-static void req_put(struct emf_bus_req *req)
-{
-	if (__atomic_load_n(&req->refs, __ATOMIC_ACQUIRE) != 1 &&
-	    __atomic_sub_fetch(&req->refs, 1, __ATOMIC_ACQ_REL))
-		return;
-	req_drop_args(req);
-	json_decref(req->reply);
-	req_free(req);
-}
-
-static inline int req_state(const struct emf_bus_req *req)
-{
-	return __atomic_load_n(&req->state, __ATOMIC_ACQUIRE);
-}
-
-static void pending_unlink_locked(struct emf_bus *bus, struct emf_bus_req *req)
-{
-	if (!req->p_linked)
-		return;
-	if (req->p_prev)
-		req->p_prev->p_next = req->p_next;
-	else
-		bus->pending = req->p_next;
-	if (req->p_next)
-		req->p_next->p_prev = req->p_prev;
-	req->p_linked = false;
-}
-
-/* Sorted by deadline; new calls usually have the latest one, so search from the tail. */
-static void pending_link_locked(struct emf_bus *bus, struct emf_bus_req *req)
-{
-	struct emf_bus_req *pos = bus->pending, *last = NULL;
-
-	for (; pos; pos = pos->p_next)
-		last = pos;
-	while (last && last->deadline > req->deadline)
-		last = last->p_prev;
-	req->p_prev = last;
-	req->p_next = last ? last->p_next : bus->pending;
-	if (req->p_next)
-		req->p_next->p_prev = req;
-	if (last)
-		last->p_next = req;
-	else
-		bus->pending = req;
-	req->p_linked = true;
-}
-
-/* Wait out a completion in progress; it is a few instructions away from DONE. */
-static int req_settled(struct emf_bus_req *req)
-{
-	int st;
-
-	while ((st = req_state(req)) == REQ_COMPLETING)
-		emf__bus_cpu_relax();
-	return st;
-}
-
-/*
- * Record the outcome once. @reply is stolen. An async outcome is handed to
- * the reply executor before the request is DONE: the bus's destroy, which
- * cancels every pending request, waits for DONE before it drains the
- * executors. Returns 0, or the error the caller got when it had given up
- * (the outcome is dropped then).
- */
-static int req_complete(struct emf_bus_req *req, int err, json_t *reply, bool by_handler)
-{
-	struct emf_bus *bus = req->bus;
-	int st = REQ_PENDING;
-
-	if (by_handler)
-		__atomic_store_n(&req->replied, true, __ATOMIC_RELEASE);
-	if (!__atomic_compare_exchange_n(&req->state, &st, REQ_COMPLETING, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE)) {
-		json_decref(reply);
-		if (st == REQ_COMPLETING)
-			st = req_settled(req);
-		if (st == REQ_ABANDONED || req->err == -ETIMEDOUT)
-			return -ETIMEDOUT;
-		return -ECANCELED;
-	}
-	req->err = err;
-	req->reply = reply;
-	if (req->async) {
-		emf__bus_exec_schedule(req->reply_exec, &req->task);
-		pthread_mutex_lock(&bus->svc_lock);
-		pending_unlink_locked(bus, req);
-		pthread_mutex_unlock(&bus->svc_lock);
-		__atomic_store_n(&req->state, REQ_DONE, __ATOMIC_SEQ_CST);
-		return 0;
-	}
-	/* pairs with req_wait(): either it sees DONE or we see it waiting */
-	__atomic_store_n(&req->state, REQ_DONE, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&req->waiting, __ATOMIC_SEQ_CST)) {
-		pthread_mutex_lock(&req->lock);
-		pthread_cond_signal(&req->cond);
-		pthread_mutex_unlock(&req->lock);
-	}
-	return 0;
-}
-
-const char *emf_bus_req__method(const struct emf_bus_req *req)
-{
-	if (!req)
-		return emf_err_ptr(-EINVAL);
-	return req->name;
-}
-
-struct json_t *emf_bus_req__args(const struct emf_bus_req *req)
-{
-	return req ? req->args : NULL;
-}
-
-int emf_bus_req__reply(struct emf_bus_req *req, struct json_t *reply)
-{
-	int ret;
-
-	if (!req) {
-		json_decref(reply);
-		return emf_err(-EINVAL);
-	}
-	ret = req_complete(req, 0, reply, true);
-	req_put(req); /* the handler's reference */
-	return emf_err(ret);
-}
-
-int emf_bus_req__fail(struct emf_bus_req *req, int err)
-{
-	int ret;
-
-	if (!req)
-		return emf_err(-EINVAL);
-	ret = req_complete(req, err < 0 ? err : -EIO, NULL, true);
-	req_put(req);
-	return emf_err(ret);
-}
-
 /* --- running handlers ------------------------------------------------ */
 
 /* Under svc_lock; the request takes a reference on @svc while it is queued or running. */
 static void svc_enqueue_locked(struct emf_bus_svc *svc, struct emf_bus_req *req)
 {
-	req_get(req); /* the service's side */
+	emf__bus_req_get(req); /* the service's side */
 	req->svc = svc;
 	svc->refs++;
 	req->phase = PH_QUEUED;
@@ -669,8 +346,8 @@ static void cancel_stolen(struct emf_bus_req *list)
 
 	for (req = list; req; req = next) {
 		next = req->q_next;
-		req_complete(req, -ECANCELED, NULL, false);
-		req_put(req);
+		emf__bus_req_complete(req, -ECANCELED, NULL, false);
+		emf__bus_req_put(req);
 	}
 }
 
@@ -688,10 +365,10 @@ static void run_handler(struct emf_bus_svc *svc, struct emf_bus_req *req)
 
 	ret = req->method->handler(svc->ctx, req, req->args);
 	/* the arguments were lent for the handler's run only */
-	req_drop_args(req);
+	emf__bus_req_drop_args(req);
 	if (ret < 0 && !__atomic_load_n(&req->replied, __ATOMIC_ACQUIRE)) {
-		req_complete(req, ret, NULL, true);
-		req_put(req);
+		emf__bus_req_complete(req, ret, NULL, true);
+		emf__bus_req_put(req);
 	}
 }
 
@@ -699,13 +376,13 @@ static void run_req_locked(struct emf_bus *bus, struct emf_bus_svc *svc, struct 
 {
 	req->phase = PH_RUNNING;
 	pthread_mutex_unlock(&bus->svc_lock);
-	if (req_state(req) == REQ_PENDING) {
-		req_get(req); /* the handler's */
+	if (emf__bus_req_state(req) == REQ_PENDING) {
+		emf__bus_req_get(req); /* the handler's */
 		run_handler(svc, req);
 	}
 	pthread_mutex_lock(&bus->svc_lock);
 	req_detach_locked(req);
-	req_put(req); /* the service's side */
+	emf__bus_req_put(req); /* the service's side */
 }
 
 /*
@@ -765,24 +442,6 @@ int emf__bus_run_svc(struct emf_bus *bus, struct bus_task *t, int budget)
 	svc_put_locked(svc); /* the executor's */
 	pthread_mutex_unlock(&bus->svc_lock);
 	return done;
-}
-
-int emf__bus_run_reply(struct emf_bus *bus, struct bus_task *t, int budget)
-{
-	struct emf_bus_req *req = container_of(t, struct emf_bus_req, task);
-	json_t *reply;
-	int err;
-
-	(void)bus;
-	(void)budget; /* one reply is one callback */
-	/* written before the task was queued: the executor's lock orders them */
-	err = req->err;
-	reply = req->reply;
-	req->reply = NULL;
-	/* the callback owns the reply: the bus must not touch it afterwards */
-	req->cb(req->cb_ctx, err, reply);
-	req_put(req);
-	return 1;
 }
 
 /* --- calls ----------------------------------------------------------- */
@@ -932,11 +591,11 @@ static int req_wait(struct emf_bus_req *req, int timeout_ms, json_t **reply)
 	int err = 0, st = REQ_PENDING;
 	struct timespec ts;
 
-	if (timeout_ms && req_state(req) != REQ_DONE) {
+	if (timeout_ms && emf__bus_req_state(req) != REQ_DONE) {
 		if (timeout_ms > 0)
 			emf__bus_deadline(&ts, emf__bus_now_ns() + timeout_ms * 1000000ULL);
 		pthread_mutex_lock(&req->lock);
-		/* pairs with req_complete(): either we see DONE or it sees us waiting */
+		/* pairs with emf__bus_req_complete(): either we see DONE or it sees us waiting */
 		__atomic_store_n(&req->waiting, true, __ATOMIC_SEQ_CST);
 		while (__atomic_load_n(&req->state, __ATOMIC_SEQ_CST) != REQ_DONE &&
 		       err != ETIMEDOUT) {
@@ -953,7 +612,7 @@ static int req_wait(struct emf_bus_req *req, int timeout_ms, json_t **reply)
 		pr_debug("bus: call %s timed out after %d ms\n", req->name, timeout_ms);
 		return -ETIMEDOUT;
 	}
-	req_settled(req);
+	emf__bus_req_settled(req);
 	return req_take(req, reply);
 }
 
@@ -975,7 +634,7 @@ int emf_bus__call(struct emf_bus *bus, const char *method, const struct json_t *
 		warn_bad_call_name(method);
 		return emf_err(-EINVAL);
 	}
-	req = req_new(method, cn.len);
+	req = emf__bus_req_new(method, cn.len);
 	if (!req)
 		return emf_err(-ENOMEM);
 
@@ -1013,7 +672,7 @@ int emf_bus__call(struct emf_bus *bus, const char *method, const struct json_t *
 		pthread_mutex_unlock(&bus->svc_lock);
 
 		/* replied while it ran here: the outcome is final, no lock needed */
-		if (req_state(req) == REQ_DONE) {
+		if (emf__bus_req_state(req) == REQ_DONE) {
 			ret = req_take(req, reply);
 			goto out;
 		}
@@ -1021,7 +680,7 @@ int emf_bus__call(struct emf_bus *bus, const char *method, const struct json_t *
 		pthread_mutex_lock(&bus->svc_lock);
 	} else {
 		/* queued: the handler gets a copy of the arguments */
-		ret = req_copy_args(req, args);
+		ret = emf__bus_req_copy_args(req, args);
 		if (ret)
 			goto err_unlock;
 		svc_enqueue_locked(svc, req);
@@ -1040,12 +699,12 @@ int emf_bus__call(struct emf_bus *bus, const char *method, const struct json_t *
 	waiter_del_locked(bus, &waiter);
 	pthread_mutex_unlock(&bus->svc_lock);
 out:
-	req_put(req);
+	emf__bus_req_put(req);
 	return emf_err(ret);
 
 err_unlock:
 	pthread_mutex_unlock(&bus->svc_lock);
-	req_put(req);
+	emf__bus_req_put(req);
 	return emf_err(ret);
 }
 
@@ -1072,11 +731,11 @@ int emf_bus__call_async(struct emf_bus *bus, const char *method, const struct js
 		if (ret)
 			return emf_err(ret);
 	}
-	req = req_new(method, cn.len);
+	req = emf__bus_req_new(method, cn.len);
 	if (!req)
 		return emf_err(-ENOMEM);
-	if (req_copy_args(req, args)) {
-		req_put(req);
+	if (emf__bus_req_copy_args(req, args)) {
+		emf__bus_req_put(req);
 		return emf_err(-ENOMEM);
 	}
 	req->async = true;
@@ -1090,11 +749,11 @@ int emf_bus__call_async(struct emf_bus *bus, const char *method, const struct js
 	svc = call_lookup_locked(bus, req, &cn, &ret);
 	if (!svc) {
 		pthread_mutex_unlock(&bus->svc_lock);
-		req_put(req);
+		emf__bus_req_put(req);
 		return emf_err(ret);
 	}
 	/* the caller's reference now belongs to the pending list, then to the reply */
-	pending_link_locked(bus, req);
+	emf__bus_pending_link_locked(bus, req);
 	svc_enqueue_locked(svc, req);
 	if (!svc->busy && !svc->scheduled) {
 		svc->scheduled = true;
@@ -1115,8 +774,8 @@ uint64_t emf__bus_expire_calls(struct emf_bus *bus)
 
 	pthread_mutex_lock(&bus->svc_lock);
 	while ((req = bus->pending) && req->deadline <= now) {
-		pending_unlink_locked(bus, req);
-		req_get(req);
+		emf__bus_pending_unlink_locked(bus, req);
+		emf__bus_req_get(req);
 		req->c_next = expired;
 		expired = req;
 	}
@@ -1126,8 +785,8 @@ uint64_t emf__bus_expire_calls(struct emf_bus *bus)
 	for (req = expired; req; req = next) {
 		next = req->c_next;
 		pr_debug("bus: async call %s timed out\n", req->name);
-		req_complete(req, -ETIMEDOUT, NULL, false);
-		req_put(req);
+		emf__bus_req_complete(req, -ETIMEDOUT, NULL, false);
+		emf__bus_req_put(req);
 	}
 	return ret;
 }
@@ -1186,13 +845,13 @@ void emf__bus_svc_shutdown(struct emf_bus *bus)
 		}
 	}
 	while ((req = bus->pending)) {
-		pending_unlink_locked(bus, req);
-		req_get(req);
+		emf__bus_pending_unlink_locked(bus, req);
+		emf__bus_req_get(req);
 		req->c_next = cancel;
 		cancel = req;
 	}
 	for (w = bus->waiters; w; w = w->next) {
-		req_get(w->req);
+		emf__bus_req_get(w->req);
 		w->req->c_next = cancel;
 		cancel = w->req;
 	}
@@ -1201,8 +860,8 @@ void emf__bus_svc_shutdown(struct emf_bus *bus)
 	cancel_stolen(stolen);
 	for (req = cancel; req; req = next) {
 		next = req->c_next;
-		req_complete(req, -ECANCELED, NULL, false);
-		req_put(req);
+		emf__bus_req_complete(req, -ECANCELED, NULL, false);
+		emf__bus_req_put(req);
 	}
 }
 

@@ -188,7 +188,7 @@ const char *cg_name_of(const struct cg_emitter *e, const struct btf_type *t)
 	return btf__name_by_offset(e->btf, t->name_off);
 }
 
-static struct cg_type *find_type(struct cg_emitter *e, __u32 id)
+struct cg_type *cg_find_type(struct cg_emitter *e, __u32 id)
 {
 	int i;
 
@@ -253,7 +253,7 @@ static int collect(struct cg_emitter *e, __u32 id, const char *name, int event)
 	struct cg_type *ct;
 	int i, err;
 
-	if (find_type(e, id))
+	if (cg_find_type(e, id))
 		return 0;
 	for (i = 0; i < btf_vlen(t); i++, m++) {
 		__u32 cnt, mid = cg_array_elem(e, cg_resolve(e->btf, m->type), &cnt);
@@ -359,14 +359,14 @@ static void emit_decl(struct cg_emitter *e, __u32 id, const char *name, const ch
 		t = cg_type_of(e, id);
 	}
 	if (btf_is_struct(t) || btf_is_union(t)) {
-		cg_out(e, "%s %s%s", find_type(e, id)->cname, name, dims);
+		cg_out(e, "%s %s%s", cg_find_type(e, id)->cname, name, dims);
 		return;
 	}
 	cg_out(e, "%s %s%s", cg_scalar_ctype(e, id, where) ?: "int", name, dims);
 }
 
-static const char *member_name(const struct cg_emitter *e, const struct btf_member *m, int i,
-			       char *buf, size_t n)
+const char *cg_member_name(const struct cg_emitter *e, const struct btf_member *m, int i,
+			   char *buf, size_t n)
 {
 	const char *s = btf__name_by_offset(e->btf, m->name_off);
 
@@ -415,7 +415,7 @@ static void emit_type_def(struct cg_emitter *e, struct cg_type *ct)
 		__u32 id = cg_resolve(e->btf, m->type);
 		__u32 al = btf__align_of(e->btf, id);
 		char nb[32];
-		const char *mn = member_name(e, m, i, nb, sizeof(nb));
+		const char *mn = cg_member_name(e, m, i, nb, sizeof(nb));
 
 		snprintf(where, sizeof(where), "member '%s' of %s", mn, ct->cname);
 		if (!is_union && !bsz && !bits) {
@@ -453,7 +453,7 @@ static void emit_type_def(struct cg_emitter *e, struct cg_type *ct)
 	m = btf_members(t);
 	for (i = 0; i < btf_vlen(t); i++, m++) {
 		char nb[32];
-		const char *mn = member_name(e, m, i, nb, sizeof(nb));
+		const char *mn = cg_member_name(e, m, i, nb, sizeof(nb));
 
 		if (btf_member_bitfield_size(t, i))
 			continue;
@@ -462,517 +462,6 @@ static void emit_type_def(struct cg_emitter *e, struct cg_type *ct)
 		    btf_member_bit_offset(t, i) / 8);
 	}
 	cg_out(e, "\n");
-}
-
-/* ---- renderers ---------------------------------------------------------- */
-
-enum cg_mode { CG_JSON, CG_TEXT };
-
-/* Emit code that writes a literal. */
-void cg_emit_lit(struct cg_emitter *e, int ind, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 1) {
-		cg_out(e, "%*s*p++ = '%s';\n", ind, "", s[0] == '\'' ? "\\'" : s);
-		return;
-	}
-	cg_out(e, "%*smemcpy(p, \"", ind, "");
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			cg_out(e, "\\");
-		cg_out(e, "%c", *s);
-	}
-	cg_out(e, "\", %zu);\n%*sp += %zu;\n", n, ind, "", n);
-}
-
-/* Upper bound of the rendered size of a value of type @id. */
-static size_t value_max(struct cg_emitter *e, __u32 id, enum cg_mode mode)
-{
-	const struct btf_type *t = cg_type_of(e, id);
-	size_t n = 0, m;
-	__u32 cnt;
-	int i;
-
-	switch (btf_kind(t)) {
-	case BTF_KIND_INT:
-		return t->size == 16 ? 41 : 21;
-	case BTF_KIND_FLOAT:
-		return 25;
-	case BTF_KIND_PTR:
-		return 20;
-	case BTF_KIND_ENUM:
-	case BTF_KIND_ENUM64:
-		n = 21;
-		for (i = 0; i < btf_vlen(t); i++) {
-			__u32 off = btf_is_enum(t) ? btf_enum(t)[i].name_off : btf_enum64(t)[i].name_off;
-
-			m = strlen(btf__name_by_offset(e->btf, off)) + 2;
-			if (m > n)
-				n = m;
-		}
-		return n;
-	case BTF_KIND_ARRAY: {
-		__u32 el = cg_array_elem(e, id, &cnt);
-
-		if (cg_is_char(e, el) && btf_is_int(cg_type_of(e, el)))
-			return (size_t)cnt * 6 + 2;
-		return cnt * (value_max(e, el, mode) + 1) + 2;
-	}
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION: {
-		const struct btf_member *mb = btf_members(t);
-
-		n = 2;
-		for (i = 0; i < btf_vlen(t); i++, mb++)
-			n += strlen(btf__name_by_offset(e->btf, mb->name_off)) + 16 +
-			     cg_special_max(e, id, i, mode == CG_JSON,
-					    value_max(e, cg_resolve(e->btf, mb->type), mode));
-		return n;
-	}
-	}
-	return 64;
-}
-
-static void emit_value(struct cg_emitter *e, __u32 id, const char *expr, const char *limit,
-		       enum cg_mode mode, int ind, int depth);
-
-/* A timestamp: shown in text as the agent's TIME column, not as a field of its own. */
-static bool is_time(const struct cg_emitter *e, __u32 sid, int i)
-{
-	enum cg_special sp = cg_special_of(e, sid, i);
-
-	return sp == CG_KTIME || sp == CG_BOOTTIME;
-}
-
-static void emit_enum(struct cg_emitter *e, const struct btf_type *t, const char *expr,
-		      enum cg_mode mode, int ind)
-{
-	bool sign = btf_kflag(t), is64 = btf_kind(t) == BTF_KIND_ENUM64;
-	int i, j;
-
-	cg_out(e, "%*sswitch ((%s)%s) {\n", ind, "", sign ? "int64_t" : "uint64_t", expr);
-	for (i = 0; i < btf_vlen(t); i++) {
-		__u32 off = is64 ? btf_enum64(t)[i].name_off : btf_enum(t)[i].name_off;
-		__u64 v = is64 ? btf_enum64_value(&btf_enum64(t)[i]) :
-				 (sign ? (__u64)(__s64)btf_enum(t)[i].val : (__u32)btf_enum(t)[i].val);
-		const char *n = btf__name_by_offset(e->btf, off);
-		char lit[CG_NAME_MAX + 4];
-		bool dup = false;
-
-		/* Several names for one value: the first wins, C forbids duplicate cases. */
-		for (j = 0; j < i && !dup; j++) {
-			__u64 w = is64 ? btf_enum64_value(&btf_enum64(t)[j]) :
-					 (sign ? (__u64)(__s64)btf_enum(t)[j].val :
-						 (__u32)btf_enum(t)[j].val);
-			dup = w == v;
-		}
-		if (dup)
-			continue;
-		if (sign)
-			cg_out(e, "%*scase %lldLL:\n", ind, "", (long long)v);
-		else
-			cg_out(e, "%*scase %lluULL:\n", ind, "", (unsigned long long)v);
-		snprintf(lit, sizeof(lit), mode == CG_JSON ? "\"%s\"" : "%s", n);
-		cg_emit_lit(e, ind + 8, lit);
-		cg_out(e, "%*sbreak;\n", ind + 8, "");
-	}
-	cg_out(e, "%*sdefault:\n", ind, "");
-	cg_out(e, "%*sp = %s(p, %s);\n", ind + 8, "", sign ? "emf_fmt_i64" : "emf_fmt_u64", expr);
-	cg_out(e, "%*s}\n", ind, "");
-}
-
-/*
- * A bool as the byte it is: the BPF side may send any value in it, and reading
- * a _Bool holding other than 0 or 1 is undefined. A bitfield has no address,
- * but its one bit can only hold 0 or 1.
- */
-static const char *bool_read(const struct cg_emitter *e, const char *expr, char *buf, size_t n)
-{
-	if (e->bitfield)
-		return expr;
-	snprintf(buf, n, "*(const uint8_t *)&%s != 0", expr);
-	return buf;
-}
-
-static void emit_members(struct cg_emitter *e, __u32 id, const char *base, enum cg_mode mode,
-			 int ind, int depth)
-{
-	const struct btf_type *t = cg_type_of(e, id);
-	const struct btf_member *m = btf_members(t);
-	int i;
-
-	for (i = 0; i < btf_vlen(t); i++, m++) {
-		char nb[32], expr[512], lit[CG_NAME_MAX + 8];
-		const char *mn = member_name(e, m, i, nb, sizeof(nb));
-		__u32 mid = cg_resolve(e->btf, m->type);
-
-		snprintf(expr, sizeof(expr), "%s.%s", base, mn);
-		if (i)
-			cg_emit_lit(e, ind, mode == CG_JSON ? "," : " ");
-		snprintf(lit, sizeof(lit), mode == CG_JSON ? "\"%s\":" : "%s=", mn);
-		cg_emit_lit(e, ind, lit);
-		e->bitfield = btf_member_bitfield_size(t, i);
-		if (!cg_emit_special(e, id, i, expr, NULL, mode == CG_JSON, ind))
-			emit_value(e, mid, expr, NULL, mode, ind, depth + 1);
-		e->bitfield = false;
-		if (mode == CG_JSON)
-			cg_emit_special_name(e, id, i, mn, expr, ind);
-	}
-}
-
-/*
- * Emit code rendering the value @expr of type @id. @limit, when set, is a C
- * expression bounding how many array elements (or string bytes) arrived.
- */
-static void emit_value(struct cg_emitter *e, __u32 id, const char *expr, const char *limit,
-		       enum cg_mode mode, int ind, int depth)
-{
-	const struct btf_type *t = cg_type_of(e, id);
-	char sub[600];
-
-	switch (btf_kind(t)) {
-	case BTF_KIND_INT:
-		if (btf_int_encoding(t) & BTF_INT_BOOL) {
-			cg_out(e, "%*sif (%s) {\n", ind, "", bool_read(e, expr, sub, sizeof(sub)));
-			cg_emit_lit(e, ind + 8, "true");
-			cg_out(e, "%*s} else {\n", ind, "");
-			cg_emit_lit(e, ind + 8, "false");
-			cg_out(e, "%*s}\n", ind, "");
-		} else if (t->size == 16) {
-			cg_out(e, "%*sp = %s(p, %s);\n", ind, "",
-			    btf_int_encoding(t) & BTF_INT_SIGNED ? "emf_fmt_i128" : "emf_fmt_u128",
-			    expr);
-		} else {
-			bool sign = (btf_int_encoding(t) & BTF_INT_SIGNED) ||
-				    (cg_is_char(e, id) && !strcmp(cg_name_of(e, t), "char"));
-
-			cg_out(e, "%*sp = %s(p, %s);\n", ind, "", sign ? "emf_fmt_i64" : "emf_fmt_u64",
-			    expr);
-		}
-		return;
-	case BTF_KIND_ENUM:
-	case BTF_KIND_ENUM64:
-		emit_enum(e, t, expr, mode, ind);
-		return;
-	case BTF_KIND_FLOAT:
-		cg_out(e, "%*sp = emf_fmt_double(p, %s);\n", ind, "", expr);
-		return;
-	case BTF_KIND_PTR:
-		if (mode == CG_JSON)
-			cg_emit_lit(e, ind, "\"");
-		cg_out(e, "%*sp = emf_fmt_hex(p, %s);\n", ind, "", expr);
-		if (mode == CG_JSON)
-			cg_emit_lit(e, ind, "\"");
-		return;
-	case BTF_KIND_ARRAY: {
-		__u32 n = btf_array(t)->nelems, el = cg_resolve(e->btf, btf_array(t)->type);
-		char lim[128];
-
-		if (cg_is_char(e, el) && btf_is_int(cg_type_of(e, el))) {
-			cg_out(e, "%*sp = %s(p, %s, %s);\n", ind, "",
-			    mode == CG_JSON ? "emf_fmt_json_str" : "emf_fmt_str", expr,
-			    limit ?: (snprintf(lim, sizeof(lim), "%u", n), lim));
-			return;
-		}
-		cg_emit_lit(e, ind, "[");
-		cg_out(e, "%*sfor (size_t i%d = 0; i%d < %s; i%d++) {\n", ind, "", depth, depth,
-		    limit ?: (snprintf(lim, sizeof(lim), "%u", n), lim), depth);
-		cg_out(e, "%*sif (i%d)\n", ind + 8, "", depth);
-		cg_emit_lit(e, ind + 16, ",");
-		snprintf(sub, sizeof(sub), "%s[i%d]", expr, depth);
-		emit_value(e, el, sub, NULL, mode, ind + 8, depth + 1);
-		cg_out(e, "%*s}\n", ind, "");
-		cg_emit_lit(e, ind, "]");
-		return;
-	}
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		cg_emit_lit(e, ind, "{");
-		emit_members(e, id, expr, mode, ind, depth);
-		cg_emit_lit(e, ind, "}");
-		return;
-	}
-	cg_err("cannot render '%s': unsupported BTF kind %d\n", expr, btf_kind(t));
-	e->err = -EINVAL;
-}
-
-/* Column width of a top-level field in text output. */
-/* Widest enum column: longer names overflow it rather than widen every row. */
-#define CG_ENUM_WIDTH_MAX 24
-
-static int text_width(struct cg_emitter *e, __u32 id, const char *name)
-{
-	const struct btf_type *t = cg_type_of(e, id);
-	int w = 0, n = strlen(name);
-	__u32 cnt;
-
-	switch (btf_kind(t)) {
-	case BTF_KIND_INT:
-		w = btf_int_encoding(t) & BTF_INT_BOOL ? 5 : t->size <= 2 ? 5 : t->size <= 4 ? 7 : 10;
-		break;
-	case BTF_KIND_ENUM: {
-		const struct btf_enum *v = btf_enum(t);
-
-		/* As wide as its longest name, so that names stay in their column. */
-		w = 7;
-		for (cnt = 0; cnt < btf_vlen(t); cnt++, v++) {
-			int l = strlen(btf__name_by_offset(e->btf, v->name_off));
-
-			if (l > w)
-				w = l < CG_ENUM_WIDTH_MAX ? l : CG_ENUM_WIDTH_MAX;
-		}
-		break;
-	}
-	case BTF_KIND_ENUM64:
-		w = 10;
-		break;
-	case BTF_KIND_FLOAT:
-		w = 10;
-		break;
-	case BTF_KIND_PTR:
-		w = 18;
-		break;
-	case BTF_KIND_ARRAY:
-		if (cg_is_char(e, cg_array_elem(e, id, &cnt)))
-			w = cnt > 16 ? 16 : cnt;
-		break;
-	}
-	return w > n ? w : n;
-}
-
-/* Is the last member a trailing array the BPF side may submit cut short? */
-static bool trailing_array(struct cg_emitter *e, const struct btf_type *t, int i)
-{
-	const struct btf_member *m = btf_members(t) + i;
-
-	return btf_is_struct(t) && i == btf_vlen(t) - 1 && !btf_member_bitfield_size(t, i) &&
-	       btf_is_array(cg_type_of(e, cg_resolve(e->btf, m->type)));
-}
-
-/* Index of the last member text shows (time fields are the agent's TIME column); -1 if none. */
-static int last_shown(const struct cg_emitter *e, __u32 sid)
-{
-	int i;
-
-	for (i = btf_vlen(cg_type_of(e, sid)) - 1; i >= 0; i--)
-		if (!is_time(e, sid, i))
-			break;
-	return i;
-}
-
-/* Text column width of member @i of struct @sid. */
-static int col_width(struct cg_emitter *e, __u32 sid, int i, const char *mn)
-{
-	const struct btf_member *m = btf_members(cg_type_of(e, sid)) + i;
-	int w = text_width(e, cg_resolve(e->btf, m->type), mn), sw = cg_special_width(e, sid, i);
-	int n = strlen(mn);
-
-	if (!sw)
-		return w;
-	return sw > n ? sw : n;
-}
-
-static void emit_renderer(struct cg_emitter *e, struct cg_type *ct, enum cg_mode mode)
-{
-	const struct btf_type *t = cg_type_of(e, ct->id);
-	const struct btf_member *m = btf_members(t);
-	int i;
-
-	cg_out(e, "static char *%s__%s(char *p, const void *data, size_t size)\n{\n", ct->fname,
-	    mode == CG_JSON ? "json" : "text");
-	cg_out(e, "\tconst %s *e = (const %s *)data;\n", ct->cname, ct->cname);
-	if (mode == CG_TEXT && last_shown(e, ct->id) > 0)
-		cg_out(e, "\tchar *col;\n");
-	cg_out(e, "\n\t(void)size;\n");
-	for (i = 0; i < btf_vlen(t); i++, m++) {
-		__u32 mid = cg_resolve(e->btf, m->type);
-		char nb[32], expr[300], lim[300], lit[CG_NAME_MAX + 8];
-		const char *mn = member_name(e, m, i, nb, sizeof(nb));
-		const char *limit = NULL;
-		bool last = i >= last_shown(e, ct->id);
-
-		if (mode == CG_TEXT && is_time(e, ct->id, i))
-			continue;
-		if (trailing_array(e, t, i)) {
-			const struct btf_type *at = cg_type_of(e, mid);
-			__u32 el = cg_resolve(e->btf, btf_array(at)->type);
-			__u32 esz = btf__resolve_size(e->btf, el);
-
-			snprintf(lim, sizeof(lim), "emf_min_size((size - %u) / %u, %u)",
-				 btf_member_bit_offset(t, i) / 8, esz ?: 1, btf_array(at)->nelems);
-			limit = lim;
-		}
-		snprintf(expr, sizeof(expr), "e->%s", mn);
-		e->bitfield = btf_member_bitfield_size(t, i);
-		if (mode == CG_JSON) {
-			snprintf(lit, sizeof(lit), "%s\"%s\":", i ? "," : "", mn);
-			cg_emit_lit(e, 8, lit);
-			if (!cg_emit_special(e, ct->id, i, expr, limit, true, 8))
-				emit_value(e, mid, expr, limit, mode, 8, 0);
-			cg_emit_special_name(e, ct->id, i, mn, expr, 8);
-		} else {
-			if (!last)
-				cg_out(e, "\tcol = p;\n");
-			if (!cg_emit_special(e, ct->id, i, expr, limit, false, 8))
-				emit_value(e, mid, expr, limit, mode, 8, 0);
-			if (!last) {
-				cg_out(e, "\tp = emf_fmt_pad(col, p, %d);\n", col_width(e, ct->id, i, mn));
-				cg_emit_lit(e, 8, " ");
-			}
-		}
-		e->bitfield = false;
-	}
-	cg_out(e, "\treturn p;\n}\n\n");
-}
-
-static void emit_jansson_value(struct cg_emitter *e, __u32 id, const char *expr,
-			       const char *limit, int ind, int depth, const char *dst);
-
-static void emit_jansson_members(struct cg_emitter *e, __u32 id, const char *base, int ind,
-				 int depth, const char *obj)
-{
-	const struct btf_type *t = cg_type_of(e, id);
-	const struct btf_member *m = btf_members(t);
-	int i;
-
-	for (i = 0; i < btf_vlen(t); i++, m++) {
-		char nb[32], expr[512], dst[64];
-		const char *mn = member_name(e, m, i, nb, sizeof(nb));
-
-		snprintf(expr, sizeof(expr), "%s%s%s", base, base[0] ? "." : "", mn);
-		if (!base[0])
-			snprintf(expr, sizeof(expr), "e->%s", mn);
-		snprintf(dst, sizeof(dst), "v%d", depth);
-		if (cg_emit_special_jansson(e, id, i, mn, expr,
-					    !base[0] && trailing_array(e, t, i) ? "lim" : NULL, obj,
-					    ind))
-			continue;
-		cg_out(e, "%*s{\n", ind, "");
-		cg_out(e, "%*sjson_t *%s;\n\n", ind + 8, "", dst);
-		e->bitfield = btf_member_bitfield_size(t, i);
-		emit_jansson_value(e, cg_resolve(e->btf, m->type), expr,
-				   !base[0] && trailing_array(e, t, i) ? "lim" : NULL, ind + 8,
-				   depth + 1, dst);
-		e->bitfield = false;
-		cg_out(e, "%*sif (!%s || json_object_set_new(%s, \"%s\", %s))\n", ind + 8, "", dst, obj,
-		    mn, dst);
-		cg_out(e, "%*sgoto err;\n", ind + 16, "");
-		cg_out(e, "%*s}\n", ind, "");
-	}
-}
-
-static void emit_jansson_value(struct cg_emitter *e, __u32 id, const char *expr,
-			       const char *limit, int ind, int depth, const char *dst)
-{
-	const struct btf_type *t = cg_type_of(e, id);
-	char sub[600], lim[64];
-
-	switch (btf_kind(t)) {
-	case BTF_KIND_INT:
-		if (btf_int_encoding(t) & BTF_INT_BOOL)
-			cg_out(e, "%*s%s = json_boolean(%s);\n", ind, "", dst,
-			       bool_read(e, expr, sub, sizeof(sub)));
-		else if (t->size == 16 && (btf_int_encoding(t) & BTF_INT_SIGNED))
-			cg_out(e, "%*s%s = emf_json_int(%s);\n", ind, "", dst, expr);
-		else if (t->size == 16 || (t->size == 8 && !(btf_int_encoding(t) & BTF_INT_SIGNED)))
-			cg_out(e, "%*s%s = emf_json_uint(%s);\n", ind, "", dst, expr);
-		else
-			cg_out(e, "%*s%s = json_integer((json_int_t)%s);\n", ind, "", dst, expr);
-		return;
-	case BTF_KIND_ENUM:
-	case BTF_KIND_ENUM64: {
-		char tmp[64];
-
-		/* Render through the JSON writer, then parse: one source of truth for names. */
-		snprintf(tmp, sizeof(tmp), "buf%d", depth);
-		cg_out(e, "%*schar %s[%zu], *q = %s, *p = %s;\n\n", ind, "", tmp,
-		    value_max(e, id, CG_JSON) + 1, tmp, tmp);
-		emit_enum(e, t, expr, CG_TEXT, ind);
-		cg_out(e, "%*s*p = '\\0';\n", ind, "");
-		cg_out(e, "%*sif ((*q >= '0' && *q <= '9') || *q == '-')\n", ind, "");
-		cg_out(e, "%*s%s = json_integer(strtoll(q, NULL, 10));\n", ind + 8, "", dst);
-		cg_out(e, "%*selse\n%*s%s = json_string(q);\n", ind, "", ind + 8, "", dst);
-		return;
-	}
-	case BTF_KIND_FLOAT:
-		cg_out(e, "%*s%s = isfinite(%s) ? json_real(%s) : json_null();\n", ind, "", dst, expr,
-		    expr);
-		return;
-	case BTF_KIND_PTR:
-		cg_out(e, "%*s{\n%*schar a[24], *p = emf_fmt_hex(a, %s);\n\n", ind, "", ind + 8, "",
-		    expr);
-		cg_out(e, "%*s%s = json_stringn(a, p - a);\n%*s}\n", ind + 8, "", dst, ind, "");
-		return;
-	case BTF_KIND_ARRAY: {
-		__u32 n = btf_array(t)->nelems, el = cg_resolve(e->btf, btf_array(t)->type);
-
-		snprintf(lim, sizeof(lim), "%u", n);
-		if (cg_is_char(e, el) && btf_is_int(cg_type_of(e, el))) {
-			cg_out(e, "%*s%s = emf_json_str(%s, %s);\n", ind, "", dst, expr, limit ?: lim);
-			return;
-		}
-		cg_out(e, "%*s%s = json_array();\n", ind, "", dst);
-		cg_out(e, "%*sfor (size_t i%d = 0; %s && i%d < %s; i%d++) {\n", ind, "", depth, dst,
-		    depth, limit ?: lim, depth);
-		cg_out(e, "%*sjson_t *x%d;\n\n", ind + 8, "", depth);
-		snprintf(sub, sizeof(sub), "%s[i%d]", expr, depth);
-		snprintf(lim, sizeof(lim), "x%d", depth);
-		emit_jansson_value(e, el, sub, NULL, ind + 8, depth + 1, lim);
-		cg_out(e, "%*sif (!x%d || json_array_append_new(%s, x%d)) {\n", ind + 8, "", depth, dst,
-		    depth);
-		cg_out(e, "%*sjson_decref(%s);\n%*s%s = NULL;\n", ind + 16, "", dst, ind + 16, "", dst);
-		cg_out(e, "%*s}\n%*s}\n", ind + 8, "", ind, "");
-		return;
-	}
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		cg_out(e, "%*s%s = %s__jansson_body(&%s);\n", ind, "", dst, find_type(e, id)->fname,
-		    expr);
-		return;
-	}
-	cg_out(e, "%*s%s = NULL;\n", ind, "", dst);
-}
-
-static void emit_jansson(struct cg_emitter *e, struct cg_type *ct)
-{
-	char head[sizeof(ct->fname) + sizeof(ct->cname) + 80];
-
-	/* Every type gets a body function taking the typed value, for when it is nested. */
-	/* Unused unless the type is nested somewhere: clang warns about that without the attribute. */
-	snprintf(head, sizeof(head), "static inline __attribute__((unused)) json_t *%s__jansson_body(const %s *v)",
-		 ct->fname, ct->cname);
-	if (cg_fits(0, head))
-		cg_out(e, "%s\n{\n", head);
-	else
-		cg_out(e, "static inline __attribute__((unused)) json_t *\n%s__jansson_body(const %s *v)\n{\n",
-		       ct->fname, ct->cname);
-	cg_out(e, "\tjson_t *o = json_object();\n\n\tif (!o)\n\t\treturn NULL;\n");
-	emit_jansson_members(e, ct->id, "(*v)", 8, 0, "o");
-	cg_out(e, "\treturn o;\nerr:\n\tjson_decref(o);\n\treturn NULL;\n}\n\n");
-	if (ct->event < 0)
-		return;
-	cg_out(e, "static json_t *%s__jansson(const void *data, size_t size)\n{\n", ct->fname);
-	cg_out(e, "\tconst %s *e = (const %s *)data;\n", ct->cname, ct->cname);
-	cg_out(e, "\tjson_t *o = json_object();\n");
-	{
-		const struct btf_type *t = cg_type_of(e, ct->id);
-		int last = btf_vlen(t) - 1;
-
-		if (last >= 0 && trailing_array(e, t, last)) {
-			const struct btf_type *at =
-				cg_type_of(e, cg_resolve(e->btf, btf_members(t)[last].type));
-			__u32 el = cg_resolve(e->btf, btf_array(at)->type);
-
-			cg_out(e, "\tsize_t lim = emf_min_size((size - %u) / %u, %u);\n",
-			    btf_member_bit_offset(t, last) / 8,
-			    (__u32)(btf__resolve_size(e->btf, el) ?: 1),
-			    btf_array(at)->nelems);
-		}
-	}
-	cg_out(e, "\n\t(void)size;\n\tif (!o)\n\t\treturn NULL;\n");
-	emit_jansson_members(e, ct->id, "", 8, 0, "o");
-	cg_out(e, "\treturn o;\nerr:\n\tjson_decref(o);\n\treturn NULL;\n}\n\n");
 }
 
 const char *cg_field_kind(struct cg_emitter *e, __u32 id)
@@ -1041,7 +530,7 @@ static void emit_fields(struct cg_emitter *e, struct cg_type *ct)
 		char nb[32];
 		bool str = btf_is_array(cg_type_of(e, id)) && cg_is_char(e, el) && btf_is_int(et);
 
-		cg_out(e, "\t{\n\t\t.name = \"%s\",\n", member_name(e, m, i, nb, sizeof(nb)));
+		cg_out(e, "\t{\n\t\t.name = \"%s\",\n", cg_member_name(e, m, i, nb, sizeof(nb)));
 		cg_out(e, "\t\t.kind = %s,\n",
 		       cg_special_of(e, ct->id, i) == CG_IPV4   ? "EMF_FIELD_IPV4" :
 		       cg_special_of(e, ct->id, i) == CG_IPADDR ? "EMF_FIELD_IPADDR" :
@@ -1057,7 +546,7 @@ static void emit_fields(struct cg_emitter *e, struct cg_type *ct)
 			cg_out(e, "\t\t.n_enum_values = %d,\n\t\t.enum_values = %s__enum%d,\n",
 			    btf_vlen(et), ct->fname, i);
 		if (btf_is_composite(et))
-			cg_out(e, "\t\t.type = &%s__type,\n", find_type(e, el)->fname);
+			cg_out(e, "\t\t.type = &%s__type,\n", cg_find_type(e, el)->fname);
 		if (cg_special_sem(e, ct->id, i))
 			cg_out(e, "\t\t.semantic = %s,\n", cg_special_sem(e, ct->id, i));
 		cg_out(e, "\t},\n");
@@ -1069,27 +558,27 @@ static void emit_type_table(struct cg_emitter *e, struct cg_type *ct)
 {
 	const struct btf_type *t = cg_type_of(e, ct->id);
 	const struct btf_member *m = btf_members(t);
-	int i, last = btf_vlen(t) - 1, shown = last_shown(e, ct->id), time_field = -1;
+	int i, last = btf_vlen(t) - 1, shown = cg_last_shown(e, ct->id), time_field = -1;
 	__u32 min = t->size;
 	size_t tmax = 1, jmax = 1;
 	char header[4096];
 	size_t hl = 0;
 
-	if (last >= 0 && trailing_array(e, t, last))
+	if (last >= 0 && cg_trailing_array(e, t, last))
 		min = btf_member_bit_offset(t, last) / 8;
 	for (i = 0; i <= last; i++, m++) {
 		char nb[32];
-		const char *mn = member_name(e, m, i, nb, sizeof(nb));
+		const char *mn = cg_member_name(e, m, i, nb, sizeof(nb));
 		__u32 id = cg_resolve(e->btf, m->type);
-		int w = col_width(e, ct->id, i, mn), j;
+		int w = cg_col_width(e, ct->id, i, mn), j;
 
-		jmax += strlen(mn) + 4 + cg_special_max(e, ct->id, i, true, value_max(e, id, CG_JSON));
-		if (is_time(e, ct->id, i)) {
+		jmax += strlen(mn) + 4 + cg_special_max(e, ct->id, i, true, cg_value_max(e, id, CG_JSON));
+		if (cg_is_time(e, ct->id, i)) {
 			if (time_field < 0 && !btf_member_bitfield_size(t, i))
 				time_field = i;
 			continue;
 		}
-		tmax += w + 2 + cg_special_max(e, ct->id, i, false, value_max(e, id, CG_TEXT));
+		tmax += w + 2 + cg_special_max(e, ct->id, i, false, cg_value_max(e, id, CG_TEXT));
 		for (j = 0; mn[j] && hl + 2 < sizeof(header); j++)
 			header[hl++] = toupper((unsigned char)mn[j]);
 		for (; i < shown && j < w && hl + 2 < sizeof(header); j++)
@@ -1160,7 +649,7 @@ static int setup(struct cg_emitter *e, struct cg_plugin *p, FILE *f)
 		if (err)
 			return err;
 		/* A header struct met first as a nested one keeps its header name. */
-		ct = find_type(e, p->events[i].type_id);
+		ct = cg_find_type(e, p->events[i].type_id);
 		ct->event = i;
 	}
 	/* Struct keys and values of sampled maps get layouts and field tables too. */
@@ -1205,7 +694,7 @@ static void emit_field_literal(struct cg_emitter *e, const char *name, __u32 id)
 	if (sem)
 		cg_out(e, "\t\t\t.semantic = %s,\n", sem);
 	if (btf_is_composite(cg_type_of(e, el)))
-		cg_out(e, "\t\t\t.type = &%s__type,\n", find_type(e, el)->fname);
+		cg_out(e, "\t\t\t.type = &%s__type,\n", cg_find_type(e, el)->fname);
 	cg_out(e, "\t\t},\n");
 }
 
@@ -1263,7 +752,7 @@ int cg_emit_header(struct cg_plugin *p, FILE *f)
 		cg_out(&e, "static inline const %s *%s__from(const void *data, size_t size)\n{\n",
 		    ct->cname, ct->fname);
 		cg_out(&e, "\treturn size >= %u ? (const %s *)data : NULL;\n}\n\n",
-		    btf_vlen(cg_type_of(&e, ct->id)) && trailing_array(&e, cg_type_of(&e, ct->id),
+		    btf_vlen(cg_type_of(&e, ct->id)) && cg_trailing_array(&e, cg_type_of(&e, ct->id),
 								      btf_vlen(cg_type_of(&e, ct->id)) - 1) ?
 			    btf_member_bit_offset(cg_type_of(&e, ct->id),
 						  btf_vlen(cg_type_of(&e, ct->id)) - 1) / 8 :
@@ -1363,10 +852,10 @@ int cg_emit_source(struct cg_plugin *p, FILE *f)
 		struct cg_type *ct = &e.types[i];
 
 		if (ct->event >= 0) {
-			emit_renderer(&e, ct, CG_TEXT);
-			emit_renderer(&e, ct, CG_JSON);
+			cg_emit_renderer(&e, ct, false);
+			cg_emit_renderer(&e, ct, true);
 		}
-		emit_jansson(&e, ct);
+		cg_emit_jansson(&e, ct);
 	}
 	/* Field tables refer to nested types: declare before defining. */
 	for (i = 0; i < e.n_types; i++) {
@@ -1378,14 +867,14 @@ int cg_emit_source(struct cg_plugin *p, FILE *f)
 		for (i = 0; i < p->n_outputs; i++)
 			cg_out(&e, "\t{ \"%s\", %s, &%s__type },\n", p->outputs[i].map,
 			    p->outputs[i].perf ? "EMF_OUTPUT_PERFBUF" : "EMF_OUTPUT_RINGBUF",
-			    find_type(&e, p->events[p->outputs[i].event].type_id)->fname);
+			    cg_find_type(&e, p->events[p->outputs[i].event].type_id)->fname);
 		cg_out(&e, "};\n\n");
 	}
 	if (p->n_events) {
 		cg_out(&e, "static const struct emf_event_type *const %s__events[] = {\n", n);
 		for (i = 0; i < p->n_events; i++)
 			if (!p->events[i].nested)
-				cg_out(&e, "\t&%s__type,\n", find_type(&e, p->events[i].type_id)->fname);
+				cg_out(&e, "\t&%s__type,\n", cg_find_type(&e, p->events[i].type_id)->fname);
 		cg_out(&e, "};\n\n");
 	}
 	cg_emit_options(&e);

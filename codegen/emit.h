@@ -59,6 +59,27 @@ void cg_emit_enum_table(struct cg_emitter *e, const char *prefix, int i, __u32 i
 void cg_emit_cstr(struct cg_emitter *e, const char *s);
 /* Emit code that writes literal @s at @p. */
 void cg_emit_lit(struct cg_emitter *e, int ind, const char *s);
+/* The mirror emitted for BTF type @id, or NULL. */
+struct cg_type *cg_find_type(struct cg_emitter *e, __u32 id);
+/* Member @i's name; an anonymous one gets a generated name in @buf. */
+const char *cg_member_name(const struct cg_emitter *e, const struct btf_member *m, int i,
+			   char *buf, size_t n);
+
+/* render.c */
+enum cg_mode { CG_JSON, CG_TEXT };
+/* The most bytes the renderer of @mode writes for a value of type @id. */
+size_t cg_value_max(struct cg_emitter *e, __u32 id, enum cg_mode mode);
+/* Whether member @i of struct @sid is the event's time (shown in the TIME column). */
+bool cg_is_time(const struct cg_emitter *e, __u32 sid, int i);
+/* Whether member @i of @t is a flexible or zero-length trailing array. */
+bool cg_trailing_array(struct cg_emitter *e, const struct btf_type *t, int i);
+/* The last member of @sid the text renderer shows; columns before it are padded. */
+int cg_last_shown(const struct cg_emitter *e, __u32 sid);
+/* The text column width of member @i (named @mn) of @sid. */
+int cg_col_width(struct cg_emitter *e, __u32 sid, int i, const char *mn);
+/* The text (@json false) or JSON-lines renderer of @ct, and its jansson builder. */
+void cg_emit_renderer(struct cg_emitter *e, struct cg_type *ct, bool json);
+void cg_emit_jansson(struct cg_emitter *e, struct cg_type *ct);
 
 /* semantic.c: members whose type (<emf/types.h>) says what they mean. */
 enum cg_special {

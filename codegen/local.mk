@@ -5,6 +5,7 @@ codegen_emf_codegen_SOURCES = \
 	codegen/codegen.h \
 	codegen/describe.c \
 	codegen/emit.c \
+	codegen/render.c \
 	codegen/emit.h \
 	codegen/main.c \
 	codegen/model.c \

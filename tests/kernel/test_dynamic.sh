@@ -29,7 +29,9 @@ expect_refusal() {
 # Static plugins first, whatever the dynamic one's priority (1).
 cp "$DYN" "$PD/dyntest.so"
 "$AGENT" --plugin "$PD/dyntest.so" --list > "$TMPD/list" || fail "--list with a dynamic plugin"
-tail -n 1 "$TMPD/list" | grep -q "^1 .*dyntest" || { cat "$TMPD/list"; fail "dyntest is not last"; }
+# The plugin rows start with the priority; option rows and the closing hint do not.
+grep -E '^[0-9]+ ' "$TMPD/list" | tail -n 1 | grep -q "^1 .*dyntest" ||
+	{ cat "$TMPD/list"; fail "dyntest is not last"; }
 
 # Refusals.
 cp "$DYN" "$PD/gw.so" && chmod 664 "$PD/gw.so"

@@ -7,7 +7,10 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <linux/perf_event.h>
+#include <CUnit/Basic.h>
 #include <bpf/libbpf.h>
+
+#include <emf/log.h>
 
 #include "kernel.h"
 #include "fake_kernel.h"
@@ -499,4 +502,22 @@ const struct emf_plugin_desc *fk_desc(const struct emf_plugin_desc *desc,
 	*buf = *desc;
 	buf->ops = &fake_ops[i];
 	return buf;
+}
+
+int fk_main(const char *suite, const struct fk_test *tests)
+{
+	unsigned int failed;
+	CU_pSuite s;
+
+	emf_set_print(NULL); /* the refusals the tests provoke are expected */
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite(suite, NULL, NULL);
+	for (; s && tests->name; tests++)
+		CU_add_test(s, tests->name, tests->fn);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return failed || !s ? 1 : 0;
 }

@@ -65,4 +65,13 @@ void fk_ring_push(const char *name, const void *data, size_t size);
 void fk_perf_push(const char *name, const void *data, uint32_t size);
 void fk_perf_lost(const char *name, uint64_t lost);
 
+/* A test of a suite: a name and its function; the list ends with { NULL }. */
+struct fk_test {
+	const char *name;
+	void (*fn)(void);
+};
+
+/* Run @tests as CUnit suite @suite, SDK messages silenced; returns main()'s status. */
+int fk_main(const char *suite, const struct fk_test *tests);
+
 #endif /* __EMF_FAKE_KERNEL_H */

@@ -14,7 +14,6 @@
 #include <bpf/libbpf.h>
 
 #include <emf/errno.h>
-#include <emf/log.h>
 #include <emf/runtime.h>
 
 #include "alltypes.emf.h"
@@ -146,21 +145,14 @@ static void test_host_filter(void)
 	emf_runtime__destroy(rt);
 }
 
+static const struct fk_test tests[] = {
+	{ "set values land in .rodata", test_values_in_rodata },
+	{ "binary values", test_raw_value },
+	{ "the host filter's process id", test_host_filter },
+	{ NULL },
+};
+
 int main(void)
 {
-	CU_pSuite s;
-	unsigned int failed;
-
-	emf_set_print(NULL);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("options", NULL, NULL);
-	CU_add_test(s, "set values land in .rodata", test_values_in_rodata);
-	CU_add_test(s, "binary values", test_raw_value);
-	CU_add_test(s, "the host filter's process id", test_host_filter);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return fk_main("options", tests);
 }

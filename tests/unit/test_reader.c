@@ -11,7 +11,6 @@
 #include <CUnit/Basic.h>
 
 #include <emf/errno.h>
-#include <emf/log.h>
 #include <emf/runtime.h>
 
 #include "evgen.emf.h"
@@ -232,24 +231,17 @@ static void test_callback_stops_poll(void)
 	emf_runtime__destroy(rt);
 }
 
+static const struct fk_test tests[] = {
+	{ "ring buffer events in order", test_ring_events },
+	{ "a short record is a decode error", test_short_record },
+	{ "ring buffer loss counted once", test_ring_lost_counted_once },
+	{ "loss under a stray key", test_ring_lost_stray_key },
+	{ "perf buffer events and in-band loss", test_perf_events_and_lost },
+	{ "a callback error stops the poll", test_callback_stops_poll },
+	{ NULL },
+};
+
 int main(void)
 {
-	CU_pSuite s;
-	unsigned int failed;
-
-	emf_set_print(NULL);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("reader", NULL, NULL);
-	CU_add_test(s, "ring buffer events in order", test_ring_events);
-	CU_add_test(s, "a short record is a decode error", test_short_record);
-	CU_add_test(s, "ring buffer loss counted once", test_ring_lost_counted_once);
-	CU_add_test(s, "loss under a stray key", test_ring_lost_stray_key);
-	CU_add_test(s, "perf buffer events and in-band loss", test_perf_events_and_lost);
-	CU_add_test(s, "a callback error stops the poll", test_callback_stops_poll);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return fk_main("reader", tests);
 }

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <CUnit/Basic.h>
 
-#include <emf/log.h>
 #include <emf/runtime.h>
 
 #include "fake_kernel.h"
@@ -161,21 +160,14 @@ static void test_histogram_slots(void)
 	emf_runtime__destroy(rt);
 }
 
+static const struct fk_test tests[] = {
+	{ "per-CPU hash summed, then cleared", test_hash_summed_and_cleared },
+	{ "array: only counted slots, kept", test_array_nonzero_kept },
+	{ "log2 histogram slots", test_histogram_slots },
+	{ NULL },
+};
+
 int main(void)
 {
-	CU_pSuite s;
-	unsigned int failed;
-
-	emf_set_print(NULL);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("samples", NULL, NULL);
-	CU_add_test(s, "per-CPU hash summed, then cleared", test_hash_summed_and_cleared);
-	CU_add_test(s, "array: only counted slots, kept", test_array_nonzero_kept);
-	CU_add_test(s, "log2 histogram slots", test_histogram_slots);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return fk_main("samples", tests);
 }

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <CUnit/Basic.h>
 
-#include <emf/log.h>
 #include <emf/runtime.h>
 
 #include "fake_kernel.h"
@@ -128,23 +127,16 @@ static void test_owner_record(void)
 	teardown();
 }
 
+static const struct fk_test tests[] = {
+	{ "a slot this run filled is emptied", test_ours_emptied },
+	{ "a slot taken over is left alone", test_taken_over_left_alone },
+	{ "a failed reload restores the previous program", test_restore_previous },
+	{ "restoring a program gone empties the slot", test_restore_gone_empties },
+	{ "the owner record", test_owner_record },
+	{ NULL },
+};
+
 int main(void)
 {
-	CU_pSuite s;
-	unsigned int failed;
-
-	emf_set_print(NULL);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("slot records", NULL, NULL);
-	CU_add_test(s, "a slot this run filled is emptied", test_ours_emptied);
-	CU_add_test(s, "a slot taken over is left alone", test_taken_over_left_alone);
-	CU_add_test(s, "a failed reload restores the previous program", test_restore_previous);
-	CU_add_test(s, "restoring a program gone empties the slot", test_restore_gone_empties);
-	CU_add_test(s, "the owner record", test_owner_record);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return fk_main("slot records", tests);
 }

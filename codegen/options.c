@@ -89,11 +89,11 @@ void cg_global_doc(const char *src, const char *name, char *buf, size_t n)
 	end = s + strcspn(s, ";\n");
 	if (*end == ';') {
 		b = end + 1 + strspn(end + 1, " \t");
-		if (!strncmp(b, "/*", 2)) {
-			const char *close = strstr(b + 2, "*/");
+		if (b[0] == '/' && b[1] == '*') {
+			const char *text = b + 2, *close = strstr(text, "*/");
 
-			squeeze(b + 2, close ?: b + strlen(b), buf, n);
-		} else if (!strncmp(b, "//", 2)) {
+			squeeze(text, close ?: text + strlen(text), buf, n);
+		} else if (b[0] == '/' && b[1] == '/') {
 			squeeze(b + 2, b + strcspn(b, "\n"), buf, n);
 		}
 		if (buf[0])

@@ -200,17 +200,24 @@ static int plugin_load(struct emf_plugin *p)
 	return err ? (err < 0 ? err : -EINVAL) : 0;
 }
 
-static int plugin_attach(struct emf_runtime *rt, struct emf_plugin *p)
+/* The message says which slot and why. */
+static int plugin_fill(struct emf_runtime *rt, struct emf_plugin *p)
 {
-	const struct emf_plugin_hooks *h = p->desc->hooks;
-	/* Its slots first: the message says which slot and why. */
 	int err = emf__slots_fill(p);
 
 	if (err) {
 		p->step_err = err;
 		note_failure(rt, p);
-		return err;
 	}
+	return err;
+}
+
+/* After plugin_fill(): the plugin's slots hold its programs. */
+static int plugin_attach(struct emf_runtime *rt, struct emf_plugin *p)
+{
+	const struct emf_plugin_hooks *h = p->desc->hooks;
+	int err;
+
 	capture_begin(p);
 	err = p->desc->ops->attach(p->skel);
 	emf__log_capture_end();
@@ -471,7 +478,23 @@ int emf_runtime__start(struct emf_runtime *rt)
 	if (stop)
 		goto err_free;
 
-	/* Attach in priority order, one at a time: events start in that order. */
+	/*
+	 * Every slot is filled before the first program attaches: a dispatcher
+	 * of lower priority that attaches first must not see an empty slot.
+	 * Then attach in priority order, one at a time: events start in that
+	 * order.
+	 */
+	for (i = 0; i < rt->cnt; i++) {
+		struct emf_plugin *p = rt->plugins[i];
+
+		if (p->state != EMF_PLUGIN_LOADED || !plugin_fill(rt, p))
+			continue;
+		err = err ?: p->step_err;
+		plugin_detach_hook(p);
+		plugin_fail(p);
+		if (fatal(rt, p))
+			goto err_free;
+	}
 	for (i = 0; i < rt->cnt; i++) {
 		struct emf_plugin *p = rt->plugins[i];
 
@@ -556,7 +579,7 @@ int emf_runtime__start_plugin(struct emf_runtime *rt, struct emf_plugin *p)
 		goto err_fail;
 	}
 	p->state = EMF_PLUGIN_LOADED;
-	err = plugin_attach(rt, p);
+	err = plugin_fill(rt, p) ?: plugin_attach(rt, p);
 	if (err)
 		goto err_detach;
 	err = emf__reader_plugin_setup(rt, p);

@@ -147,7 +147,7 @@ struct emf_share {
 
 /* After @p is open, before it loads: resolve and check its slots and maps, share them. */
 int emf__slots_prepare(struct emf_plugin *p);
-/* First part of @p's attach step: put its programs in their slots. */
+/* Before any plugin of a start attaches (or before @p alone does): put its programs in its slots. */
 int emf__slots_fill(struct emf_plugin *p);
 /* Before @p detaches (or after its attach failed): empty the slots it fills. */
 void emf__slots_release(struct emf_plugin *p);

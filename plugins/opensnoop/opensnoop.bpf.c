@@ -19,6 +19,8 @@ EMF_PLUGIN_INFO("Trace openat() of files: pid, comm, path, flags, fd or -errno",
 
 /* Options: the defaults trace every open. */
 const volatile pid_t target_pid = 0; /* only this process (tgid) */
+const volatile pid_t target_tid = 0; /* only this thread */
+const volatile uid_t target_uid = (uid_t)-1; /* only this user's opens; -1 for all */
 const volatile bool failed_only = false; /* only opens that failed */
 
 EMF_HOST_FILTER;
@@ -48,7 +50,11 @@ int handle_openat_enter(struct trace_event_raw_sys_enter *ctx)
 	__u32 tid = (__u32)id;
 	struct args args;
 
-	if ((target_pid && (pid_t)(id >> 32) != target_pid) || emf_from_host())
+	if ((target_pid && (pid_t)(id >> 32) != target_pid) || (target_tid && (pid_t)tid != target_tid))
+		return 0;
+	if (target_uid != (uid_t)-1 && (uid_t)bpf_get_current_uid_gid() != target_uid)
+		return 0;
+	if (emf_from_host())
 		return 0;
 	/* openat(int dfd, const char *path, int flags, umode_t mode) */
 	args.path = (const char *)ctx->args[1];

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # opensnoop decodes openat() of three unique paths by one child: an existing file read
 # (O_RDONLY, an fd), a new file created (O_WRONLY|O_CREAT|O_TRUNC, mode 0666, an fd)
-# and a missing file read (-ENOENT); then, with the option failed_only, only the last.
+# and a missing file read (-ENOENT); then, with the option failed_only, only the last;
+# with target_tid and target_uid, only the opens of that thread or user.
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -54,6 +55,35 @@ line=$(grep "\"pid\":$pid2,.*\"ret\":-2,.*\"path\":\"$missing\"}$" "$TMPD/out")
 [ -n "$line" ] || { head -5 "$TMPD/out"; fail "failed_only did not report the open of $missing"; }
 check_no_leak
 
+# target_tid: two processes open the same path; only the thread named is reported.
+mkfifo "$TMPD/go"
+bash -c 'read -r _ < "$1"; : < "$2"' sh "$TMPD/go" "$missing" 2> /dev/null &
+pid3=$!
+start_agent --json -p opensnoop --arg opensnoop.target_tid=$pid3
+bash -c ': < "$1"' sh "$missing" 2> /dev/null
+echo go > "$TMPD/go"
+wait $pid3
+sleep 0.5
+stop_agent
+[ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent with target_tid exited with $AGENT_RC"; }
+grep -q "\"path\":\"$missing\"}$" "$TMPD/out" || fail "target_tid=$pid3: its open of $missing is missing"
+grep "\"path\":\"$missing\"}$" "$TMPD/out" | grep -v "\"tid\":$pid3," &&
+	fail "target_tid=$pid3 reported other threads' opens"
+check_no_leak
+
+# target_uid: root and nobody open the same path; only nobody's is reported.
+start_agent --json -p opensnoop --arg opensnoop.target_uid=65534
+bash -c ': < "$1"' sh "$missing" 2> /dev/null
+setpriv --reuid=65534 --regid=65534 --clear-groups bash -c ': < "$1"' sh "$missing" 2> /dev/null
+sleep 0.5
+stop_agent
+[ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent with target_uid exited with $AGENT_RC"; }
+grep "\"path\":\"$missing\"}$" "$TMPD/out" | grep -q '"uid":65534,"uid_name":"nobody",' ||
+	fail "target_uid=65534: nobody's open of $missing is missing"
+grep '"uid":' "$TMPD/out" | grep -v '"uid":65534,' && fail "target_uid=65534 reported other users' opens"
+check_no_leak
+
 echo "PASS: openat() of $exist, $created and $missing by pid $pid decoded:$passed"
 echo "PASS: with failed_only, only the failed open by pid $pid2:
   $line"
+echo "PASS: target_tid=$pid3 and target_uid=65534 keep only that thread's and user's opens"

@@ -17,6 +17,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 EMF_PLUGIN_INFO("Signals sent with kill/tkill/tgkill: sender, target, signal, result (behind sysdispatch, slot sys_signal)",
 		30);
 
+/* Options: the defaults trace every signal sent. */
+const volatile pid_t target_pid = 0; /* only signals this process (tgid) sends */
+const volatile bool failed_only = false; /* only sends that failed */
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
@@ -40,6 +44,9 @@ int killsnoop_exit(struct bpf_raw_tracepoint_args *ctx)
 
 	if (!in)
 		return 0;
+	if ((target_pid && (pid_t)(id >> 32) != target_pid) ||
+	    (failed_only && (long)ctx->args[1] >= 0))
+		goto out;
 	e = emf_reserve(&events, sizeof(*e));
 	if (e) {
 		e->ts = in->ts; /* when the syscall was entered */
@@ -62,6 +69,7 @@ int killsnoop_exit(struct bpf_raw_tracepoint_args *ctx)
 		bpf_get_current_comm(e->comm, sizeof(e->comm));
 		emf_submit(&events, e);
 	}
+out:
 	bpf_map_delete_elem(&inflight, &tid);
 	return 0;
 }

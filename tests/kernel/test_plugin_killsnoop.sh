@@ -3,7 +3,8 @@
 # The bundled slot pair through emf-agent: sysdispatch calls slot sys_signal at the
 # exit of kill(), killsnoop fills it and reads the arguments sysdispatch left in the
 # shared map sys_inflight. Without killsnoop, the calls miss and --stats counts
-# them; killsnoop alone is refused. Nothing is left in the kernel or on bpffs.
+# them; killsnoop alone is refused; its options target_pid and failed_only keep
+# only one sender's signals and only the sends that failed. Nothing is left in the kernel or on bpffs.
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
 need_root
 PINS="$PIN_ROOT"
@@ -47,7 +48,30 @@ grep -Eq '^sys_signal +raw_tracepoint +[0-9]+ killsnoop +[0-9]+ +0$' "$TMPD/err"
 	{ cat "$TMPD/err"; fail "--stats does not show slot sys_signal filled by killsnoop with no miss"; }
 check_no_leak
 
-# 2. The dispatcher alone: its calls miss and are counted.
+# 2. Options: failed_only keeps kill(999999, 0) = -ESRCH and drops kill($$, 0) = 0;
+# target_pid keeps the signals of the process named, not this shell's.
+start_agent --json --pin-root "$PINS" -p sysdispatch -p killsnoop --arg killsnoop.failed_only=true
+kill -0 $$
+kill -0 999999 2> /dev/null
+wait_for '"target":999999,' || { cat "$TMPD/out"; fail "failed_only: no event for kill(999999, 0) = -ESRCH"; }
+stop_agent
+[ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent with failed_only exited with $AGENT_RC"; }
+grep -q "\"target\":$$," "$TMPD/out" && fail "failed_only reported the successful kill($$, 0)"
+check_no_leak
+mkfifo "$TMPD/go"
+bash -c 'read -r _ < "$1"; kill -0 999998' sh "$TMPD/go" 2> /dev/null &
+sender=$!
+start_agent --json --pin-root "$PINS" -p sysdispatch -p killsnoop --arg killsnoop.target_pid=$sender
+kill -0 999997 2> /dev/null
+echo go > "$TMPD/go"
+wait $sender
+wait_for '"target":999998,' || { cat "$TMPD/out"; fail "target_pid=$sender: no event for its kill(999998, 0)"; }
+stop_agent
+[ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent with target_pid exited with $AGENT_RC"; }
+grep -q '"target":999997,' "$TMPD/out" && fail "target_pid=$sender reported this shell's kill(999997, 0)"
+check_no_leak
+
+# 3. The dispatcher alone: its calls miss and are counted.
 start_agent --pin-root "$PINS" -p sysdispatch --stats
 for _ in 1 2 3; do kill -0 $$; done
 stop_agent
@@ -59,7 +83,7 @@ grep -Eq '^sys_signal +raw_tracepoint +[0-9]+ - +0 ' "$TMPD/err" ||
 	{ cat "$TMPD/err"; fail "--stats shows slot sys_signal filled while no plugin fills it"; }
 check_no_leak
 
-# 3. The handler alone: refused, saying what is missing.
+# 4. The handler alone: refused, saying what is missing.
 "$AGENT" --pin-root "$PINS" -p killsnoop -d 1 > /dev/null 2> "$TMPD/err3" 9>&-
 rc=$?
 [ "$rc" = 1 ] || fail "killsnoop without sysdispatch: exit $rc, expected 1"
@@ -67,4 +91,4 @@ grep -q "plugin 'killsnoop' failed to import map 'sys_inflight': no plugin expor
 	{ cat "$TMPD/err3"; fail "killsnoop without sysdispatch: no clear refusal"; }
 
 [ -e "$PINS" ] && fail "pins left behind: $(find "$PINS")"
-echo "PASS: killsnoop through sysdispatch's slot, misses counted, nothing left"
+echo "PASS: killsnoop through sysdispatch's slot, its options, misses counted, nothing left"

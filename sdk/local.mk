@@ -23,6 +23,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/event_json.c \
 	sdk/src/explain.c \
 	sdk/src/fmt.c \
+	sdk/src/filter.c \
 	sdk/src/fmt_sem.c \
 	sdk/src/json.c \
 	sdk/src/kernel.c \
@@ -86,6 +87,7 @@ emfinclude_HEADERS = \
 	sdk/include/emf/emf.bpf.h \
 	sdk/include/emf/errno.h \
 	sdk/include/emf/event.h \
+	sdk/include/emf/filter.h \
 	sdk/include/emf/fmt.h \
 	sdk/include/emf/json.h \
 	sdk/include/emf/log.h \

@@ -16,6 +16,7 @@ EMF_UNIT_TESTS = \
 	tests/unit/test_ctl_proto \
 	tests/unit/test_decoder \
 	tests/unit/test_explain \
+	tests/unit/test_filter \
 	tests/unit/test_lifecycle \
 	tests/unit/test_metrics \
 	tests/unit/test_options \
@@ -70,6 +71,9 @@ tests_unit_test_explain_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/sdk/src
 tests_unit_test_explain_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_explain_LDADD = $(EMF_TEST_LIBS)
 
+tests_unit_test_filter_SOURCES = tests/unit/test_filter.c
+tests_unit_test_filter_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_filter_LDADD = $(EMF_TEST_LIBS)
 tests_unit_test_order_SOURCES = tests/unit/test_order.c
 tests_unit_test_order_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/sdk/src
 tests_unit_test_order_CFLAGS = $(EMF_TEST_CFLAGS)
@@ -227,6 +231,7 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_bus_agent.sh \
 	tests/kernel/test_ctl.sh \
 	tests/kernel/test_agent_exec.sh \
+	tests/kernel/test_agent_filter.sh \
 	tests/kernel/test_agent_plugin_cli.sh \
 	tests/kernel/test_agent_time.sh \
 	tests/kernel/test_agent_self.sh \

@@ -44,6 +44,7 @@
 #include <bpf/libbpf.h>
 
 #include <emf/errno.h>
+#include <emf/filter.h>
 #include <emf/runtime.h>
 
 #include "kernel.h"
@@ -123,6 +124,8 @@ static int deliver(struct emf_output_rt *o, const void *data, size_t size)
 	}
 	o->stats.events++;
 	p->stats.events++;
+	if (p->filters && !emf_filter__match(p->filters[o - p->outs], data, size))
+		return 0;
 	rt->delivered++;
 	/* Zero copy for the host; the bus copies once for its subscribers. */
 	if (rt->tee.event && o->topic)

@@ -75,6 +75,7 @@ struct emf_plugin {
 	struct emf_map_size *map_sizes; /* emf_plugin__set_map_size(), mapsize.c */
 	size_t n_map_sizes;
 	void *priv; /* emf_plugin__set_priv(): the hooks' own, never freed here */
+	struct emf_filter **filters; /* desc->n_outputs, emf_plugin__set_filter(), or NULL */
 };
 
 /* Events of one poll waiting to be delivered in time order (order.c). */
@@ -211,6 +212,8 @@ __attribute__((visibility("hidden"))) void emf__attach_undo(struct emf_plugin *p
 __attribute__((visibility("hidden"))) int emf__maps_prepare(struct emf_plugin *p, char *why,
 							     size_t n);
 __attribute__((visibility("hidden"))) void emf__map_sizes_free(struct emf_plugin *p);
+/* The filters of emf_plugin__set_filter() (filter.c). */
+__attribute__((visibility("hidden"))) void emf__filters_free(struct emf_plugin *p);
 
 /* Put the plugins back in lifecycle order after a change of priority or kind. */
 void emf__runtime_sort(struct emf_runtime *rt);

@@ -25,6 +25,7 @@
 #include <emf/cli.h>
 #include <emf/ctl.h>
 #include <emf/errno.h>
+#include <emf/filter.h>
 #include <emf/fmt.h>
 #include <emf/log.h>
 #include <emf/metrics.h>
@@ -68,6 +69,7 @@ enum {
 	OPT_SORT,
 	OPT_COLOR,
 	OPT_INCLUDE_SELF,
+	OPT_FILTER,
 	OPT_PLUGIN_FIRST = 1000, /* the options of "emf-agent PLUGIN", see emf_cli__new() */
 };
 
@@ -83,6 +85,8 @@ struct agent {
 	int n_exclude;
 	char *args[MAX_NAMES]; /* PLUGIN.NAME=VALUE */
 	int n_args;
+	const char *filters[MAX_NAMES]; /* [PLUGIN:] EXPR */
+	int n_filters;
 	char *ring_sizes[MAX_NAMES]; /* PLUGIN[:MAP]=BYTES */
 	int n_ring_sizes;
 	char *map_sizes[MAX_NAMES]; /* PLUGIN.MAP=ENTRIES */
@@ -184,6 +188,10 @@ static void usage(FILE *f)
 		"      --control-group GROUP\n"
 		"                         also let members of GROUP use the socket\n"
 		"  -x, --exclude NAME     do not run this plugin (repeatable)\n"
+		"      --filter '[PLUGIN:] EXPR'\n"
+		"                         show only the plugin's events that match EXPR, e.g.\n"
+		"                         'opensnoop: comm == \"bash\" && ret < 0' (PLUGIN: may\n"
+		"                         go when one plugin runs; repeatable, all apply)\n"
 		"  -a, --arg PLUGIN.OPTION=VALUE\n"
 		"                         set a plugin option (repeatable); --list shows them\n"
 		"      --map-size PLUGIN.MAP=ENTRIES\n"
@@ -770,6 +778,82 @@ static int apply_args(struct agent *a, struct emf_runtime *rt)
 	return 0;
 }
 
+/* The plugin a --filter names ("PLUGIN: EXPR"), or the one plugin asked for. */
+static const char *filter_plugin(const struct agent *a, const char *f, const char **expr,
+				 char *name, size_t size)
+{
+	size_t n = strspn(f, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.");
+
+	if (n && f[n] == ':' && n < size) {
+		memcpy(name, f, n);
+		name[n] = '\0';
+		*expr = f + n + 1 + strspn(f + n + 1, " \t");
+		return name;
+	}
+	*expr = f;
+	return a->n_only == 1 ? a->only[0] : NULL;
+}
+
+/*
+ * Apply every --filter; the filters of one plugin all apply (joined by &&).
+ * A bad one is a usage error saying what is wrong, for which plugin.
+ */
+static int apply_filters(struct agent *a, struct emf_runtime *rt)
+{
+	char name[64], err[768];
+	int k, j;
+
+	for (k = 0; k < a->n_filters; k++) {
+		const char *plugin, *expr;
+		struct emf_plugin *p;
+		char *all = NULL;
+		size_t len = 0;
+		FILE *m;
+		int ret;
+
+		plugin = filter_plugin(a, a->filters[k], &expr, name, sizeof(name));
+		if (!plugin) {
+			fprintf(stderr, "emf-agent: --filter '%s': name the plugin it is for, as 'PLUGIN: %s'\n",
+				a->filters[k], a->filters[k]);
+			return -EINVAL;
+		}
+		p = emf_runtime__find(rt, plugin);
+		if (!p) {
+			fprintf(stderr, "emf-agent: --filter '%s': no plugin named '%s' is running; 'emf-agent --list' shows them\n",
+				a->filters[k], plugin);
+			return -ENOENT;
+		}
+		/* Each as given first, so that a message quotes it as written. */
+		ret = emf_plugin__set_filter(p, expr, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "emf-agent: --filter: %s\n",
+				err[0] ? err : emf_strerror(ret));
+			return ret;
+		}
+		m = open_memstream(&all, &len);
+		if (!m)
+			return -ENOMEM;
+		/* Then every --filter of this plugin, joined. */
+		for (j = 0; j < a->n_filters; j++) {
+			const char *pj, *ej;
+			char nj[64];
+
+			pj = filter_plugin(a, a->filters[j], &ej, nj, sizeof(nj));
+			if (pj && !strcmp(pj, plugin))
+				fprintf(m, "%s(%s)", ftell(m) ? " && " : "", ej);
+		}
+		fclose(m);
+		ret = emf_plugin__set_filter(p, all, err, sizeof(err));
+		free(all);
+		if (ret) {
+			fprintf(stderr, "emf-agent: --filter: %s\n",
+				err[0] ? err : emf_strerror(ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
 /*
  * The agent options that apply to one plugin run as a tool: those entries of
  * usage(), so that the two never disagree.
@@ -858,6 +942,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "sort", required_argument, NULL, OPT_SORT },
 		{ "color", no_argument, NULL, OPT_COLOR },
 		{ "include-self", no_argument, NULL, OPT_INCLUDE_SELF },
+		{ "filter", required_argument, NULL, OPT_FILTER },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -928,6 +1013,14 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			break;
 		case OPT_COLOR:
 			a->color = true;
+			break;
+		case OPT_FILTER:
+			if (a->n_filters == MAX_NAMES) {
+				fprintf(stderr, "emf-agent: too many --filter options (at most %d)\n",
+					MAX_NAMES);
+				return -EINVAL;
+			}
+			a->filters[a->n_filters++] = optarg;
 			break;
 		case OPT_INCLUDE_SELF:
 			a->include_self = true;
@@ -1408,7 +1501,7 @@ int main(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	if (apply_args(&a, rt)) {
+	if (apply_args(&a, rt) || apply_filters(&a, rt)) {
 		ret = EXIT_USAGE;
 		goto out;
 	}

@@ -534,6 +534,7 @@ static void emit_fields(struct cg_emitter *e, struct cg_type *ct)
 		cg_out(e, "\t\t.kind = %s,\n",
 		       cg_special_of(e, ct->id, i) == CG_IPV4   ? "EMF_FIELD_IPV4" :
 		       cg_special_of(e, ct->id, i) == CG_IPADDR ? "EMF_FIELD_IPADDR" :
+		       cg_special_of(e, ct->id, i) == CG_ENDPOINT ? "EMF_FIELD_ENDPOINT" :
 		       str				   ? "EMF_FIELD_STRING" :
 							     cg_field_kind(e, el));
 		cg_out(e, "\t\t.offset = %u,\n", bits / 8);

@@ -90,10 +90,12 @@ enum cg_special {
 	CG_BOOTTIME, /* emf_boottime_t */
 	CG_NAMED, /* a number with a name: errno, signal, uid, ... */
 	CG_ARGV, /* EMF_ARGV: NUL-separated strings */
+	CG_ENDPOINT, /* struct emf_endpoint: "10.0.0.1:80" */
 };
 
 /* Bounds the generated code relies on, as <emf/fmt.h> defines them. */
 #define EMF_FMT_ADDR_MAX_CG 46
+#define EMF_FMT_ENDPOINT_MAX_CG (3 * EMF_FMT_ADDR_MAX_CG + 48)
 #define CG_FMT_NAME_MAX 256
 
 /* What member @i of struct @sid is; CG_PLAIN for an ordinary one. */

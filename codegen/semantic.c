@@ -37,6 +37,10 @@ static const struct cg_special_info {
 	{ "emf_mode_t", 0, CG_NAMED, "EMF_SEM_MODE", "emf_fmt_mode", "(uint64_t)", 5 },
 };
 
+/* struct emf_endpoint, found by its struct name (a typedef of it is seen through). */
+static const struct cg_special_info endpoint_info = { "emf_endpoint", 18, CG_ENDPOINT, NULL,
+						      "emf_fmt_endpoint", NULL, 21 };
+
 static const struct cg_special_info argv_info = { "EMF_ARGV", 0, CG_ARGV, "EMF_SEM_ARGV", NULL,
 						  NULL, 16 };
 
@@ -59,6 +63,9 @@ static const struct cg_special_info *info_of_type(const struct cg_emitter *e, __
 		id = t->type;
 		t = cg_type_of(e, id);
 	}
+	if (btf_is_struct(t) && size == endpoint_info.size &&
+	    !strcmp(cg_name_of(e, t), endpoint_info.type))
+		return &endpoint_info;
 	return NULL;
 }
 
@@ -129,6 +136,8 @@ size_t cg_special_max(const struct cg_emitter *e, __u32 sid, int i, bool json, s
 
 	if (sp == CG_IPV4 || sp == CG_IPADDR)
 		return EMF_FMT_ADDR_MAX_CG + 2;
+	if (sp == CG_ENDPOINT)
+		return EMF_FMT_ENDPOINT_MAX_CG;
 	if (sp == CG_NAMED)
 		/* The number, then ,"NAME_name":"..." (at most 6 bytes per byte escaped). */
 		return json ? plain + CG_NAME_MAX + 8 + CG_FMT_NAME_MAX * 6 + 2 : CG_FMT_NAME_MAX;
@@ -151,6 +160,10 @@ bool cg_emit_special(struct cg_emitter *e, __u32 sid, int i, const char *expr, c
 		cg_out(e, "%*sp = %s(p, %s);\n", ind, "", in->fmt, expr);
 		if (json)
 			cg_emit_lit(e, ind, "\"");
+		return true;
+	case CG_ENDPOINT:
+		cg_out(e, "%*sp = emf_fmt_endpoint(p, %s.addr, %s.port, %s);\n", ind, "", expr, expr,
+		       json ? "true" : "false");
 		return true;
 	case CG_ARGV: {
 		char lim[32];
@@ -210,6 +223,10 @@ bool cg_emit_special_jansson(struct cg_emitter *e, __u32 sid, int i, const char 
 		cg_out(e, "%*s{\n%*schar a[EMF_FMT_ADDR_MAX], *q = %s(a, %s);\n", ind, "", ind + 8, "",
 		       in->fmt, expr);
 		cg_out(e, "%*sjson_t *sv = json_stringn(a, q - a);\n\n", ind + 8, "");
+		break;
+	case CG_ENDPOINT:
+		cg_out(e, "%*s{\n%*sjson_t *sv = emf_json_endpoint(%s.addr, %s.port);\n\n", ind, "",
+		       ind + 8, "", expr, expr);
 		break;
 	case CG_ARGV:
 		cg_array_elem(e, cg_resolve(e->btf, btf_members(cg_type_of(e, sid))[i].type), &cnt);

@@ -51,6 +51,8 @@ const char *emf_field_kind_str(enum emf_field_kind kind)
 		return "ipv4";
 	case EMF_FIELD_IPADDR:
 		return "ipaddr";
+	case EMF_FIELD_ENDPOINT:
+		return "endpoint";
 	}
 	return "unknown";
 }

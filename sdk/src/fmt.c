@@ -175,6 +175,36 @@ char *emf_fmt_ipaddr(char *p, const uint8_t *a)
 	return p + strlen(p);
 }
 
+/* "10.0.0.1:80", "[::1]:22": IPv6 bracketed as in URLs (RFC 3986), so the port reads apart. */
+static char *endpoint_text(char *p, const uint8_t *a, uint16_t port)
+{
+	char addr[EMF_FMT_ADDR_MAX], *end = emf_fmt_ipaddr(addr, a);
+	bool v6 = memchr(addr, ':', end - addr);
+
+	if (v6)
+		*p++ = '[';
+	memcpy(p, addr, end - addr);
+	p += end - addr;
+	if (v6)
+		*p++ = ']';
+	*p++ = ':';
+	return emf_fmt_u64(p, port);
+}
+
+char *emf_fmt_endpoint(char *p, const uint8_t *a, uint16_t port, bool json)
+{
+	if (!json)
+		return endpoint_text(p, a, port);
+	memcpy(p, "{\"addr\":\"", 9);
+	p = emf_fmt_ipaddr(p + 9, a);
+	memcpy(p, "\",\"port\":", 9);
+	p = emf_fmt_u64(p + 9, port);
+	memcpy(p, ",\"text\":\"", 9);
+	p = endpoint_text(p + 9, a, port);
+	memcpy(p, "\"}", 2);
+	return p + 2;
+}
+
 /* Digits of @v, zero-padded to @n. */
 static char *fixed(char *p, unsigned long v, int n)
 {

@@ -48,6 +48,15 @@ json_t *emf_json_argv(const char *s, size_t max)
 	return a;
 }
 
+json_t *emf_json_endpoint(const unsigned char *a, unsigned short port)
+{
+	char addr[EMF_FMT_ADDR_MAX], text[EMF_FMT_ENDPOINT_MAX];
+	char *ae = emf_fmt_ipaddr(addr, a), *te = emf_fmt_endpoint(text, a, port, false);
+
+	return json_pack("{s:s%,s:i,s:s%}", "addr", addr, (size_t)(ae - addr), "port", (int)port,
+			 "text", text, (size_t)(te - text));
+}
+
 json_t *emf_json_uint(unsigned __int128 v)
 {
 	if (v <= INT64_MAX)

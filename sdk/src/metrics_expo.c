@@ -6,8 +6,11 @@
  * when a series is created, and a scrape only copies them.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <emf/types.h>
 
 #include "metrics_internal.h"
 
@@ -181,6 +184,8 @@ bool emf__field_labelable(const struct emf_field *f)
 	case EMF_FIELD_STRING:
 	case EMF_FIELD_IPADDR:
 		return true;
+	case EMF_FIELD_ENDPOINT:
+		return !f->count;
 	case EMF_FIELD_IPV4:
 		return !f->count;
 	default:
@@ -269,6 +274,13 @@ int emf__expo_field_label(struct emf_buf *b, const char *name, const struct emf_
 	case EMF_FIELD_IPADDR:
 		o = emf_fmt_ipaddr(o, (const uint8_t *)p);
 		break;
+	case EMF_FIELD_ENDPOINT: {
+		uint16_t port;
+
+		memcpy(&port, p + offsetof(struct emf_endpoint, port), sizeof(port));
+		o = emf_fmt_endpoint(o, (const uint8_t *)p, port, false);
+		break;
+	}
 	case EMF_FIELD_POINTER:
 		o = emf_fmt_hex(o, emf__field_u64(f, base, false));
 		break;

@@ -18,6 +18,7 @@
 #include <emf/errno.h>
 #include <emf/fmt.h>
 #include <emf/runtime.h>
+#include <emf/types.h>
 
 #include "kernel.h"
 #include "log_internal.h"
@@ -81,7 +82,7 @@ static bool named(const struct emf_field *f)
 static int render_scalar(struct emf_buf *b, const struct emf_field *f, const void *p, size_t size,
 			 bool json)
 {
-	char *o = emf_buf__reserve(b, EMF_FMT_JSON_STR_MAX(f->count ?: 1) + 64);
+	char *o = emf_buf__reserve(b, EMF_FMT_JSON_STR_MAX(f->count ?: 1) + EMF_FMT_ENDPOINT_MAX);
 	bool sign = f->kind == EMF_FIELD_INT || f->kind == EMF_FIELD_CHAR;
 	int64_t v;
 	uint32_t i;
@@ -102,6 +103,13 @@ static int render_scalar(struct emf_buf *b, const struct emf_field *f, const voi
 			o = emf_fmt_ipaddr(o, p);
 		if (json)
 			*o++ = '"';
+		break;
+	case EMF_FIELD_ENDPOINT:
+		o = emf_fmt_endpoint(o, p,
+				     (uint16_t)read_int((const char *)p +
+							    offsetof(struct emf_endpoint, port),
+							2, false),
+				     json);
 		break;
 	case EMF_FIELD_POINTER:
 		if (json)

@@ -15,6 +15,7 @@
 #include <emf/errno.h>
 #include <emf/log.h>
 #include <emf/runtime.h>
+#include <emf/types.h>
 
 #include "alltypes.emf.h"
 #include "anon.emf.h"
@@ -299,6 +300,8 @@ static void test_semantic_event(void)
 		.flags = 02000000 | 0100 | 01,
 		.mode = 0644,
 		.v4 = htonl(0x0a000001),
+		.local = { .addr = { 10, 0, 0, 1 }, .port = 80 },
+		.peer = { .addr = { [15] = 1 }, .port = 65535 },
 		.args = "ls\0-l\0/tmp\0",
 	};
 	char *s;
@@ -307,9 +310,9 @@ static void test_semantic_event(void)
 	/* The boot-time field is the event's time; text leaves it to the TIME column. */
 	CU_ASSERT_EQUAL(S->time_clock, EMF_CLOCK_BOOTTIME);
 	CU_ASSERT_EQUAL(S->time_offset, 0);
-	CU_ASSERT_STRING_EQUAL(S->text_header, "ERR     RET     SIG       UID      GID      NR           FLAGS              MODE  V4              ARGS");
+	CU_ASSERT_STRING_EQUAL(S->text_header, "ERR     RET     SIG       UID      GID      NR           FLAGS              MODE  V4              LOCAL                 PEER                  ARGS");
 	CU_ASSERT_STRING_EQUAL(render(S->render_text, S->text_max, &ev, sizeof(ev)),
-			       "ENOENT  EACCES  SIGTERM   root     root     openat       O_WRONLY|O_CREAT|O_CLOEXEC 0644  10.0.0.1        ls -l /tmp");
+			       "ENOENT  EACCES  SIGTERM   root     root     openat       O_WRONLY|O_CREAT|O_CLOEXEC 0644  10.0.0.1        10.0.0.1:80           [::1]:65535           ls -l /tmp");
 	s = render(S->render_json, S->json_max, &ev, sizeof(ev));
 	CU_ASSERT_STRING_EQUAL(s, "\"when\":123456789012,\"err\":-2,\"err_name\":\"ENOENT\","
 				  "\"ret\":-13,\"ret_name\":\"EACCES\",\"sig\":15,\"sig_name\":\"SIGTERM\","
@@ -317,6 +320,8 @@ static void test_semantic_event(void)
 				  "\"nr\":257,\"nr_name\":\"openat\","
 				  "\"flags\":524353,\"flags_name\":\"O_WRONLY|O_CREAT|O_CLOEXEC\","
 				  "\"mode\":420,\"mode_name\":\"0644\",\"v4\":\"10.0.0.1\","
+				  "\"local\":{\"addr\":\"10.0.0.1\",\"port\":80,\"text\":\"10.0.0.1:80\"},"
+				  "\"peer\":{\"addr\":\"::1\",\"port\":65535,\"text\":\"[::1]:65535\"},"
 				  "\"args\":[\"ls\",\"-l\",\"/tmp\"]");
 	/* The jansson object says the same. */
 	check_jansson_matches(S, &ev, sizeof(ev));
@@ -325,6 +330,14 @@ static void test_semantic_event(void)
 	CU_ASSERT_EQUAL(emf_event_type__field(S, "uid")->semantic, EMF_SEM_UID);
 	CU_ASSERT_EQUAL(emf_event_type__field(S, "ret")->semantic, EMF_SEM_RET);
 	CU_ASSERT_EQUAL(emf_event_type__field(S, "args")->semantic, EMF_SEM_ARGV);
+	/* An endpoint is a kind of its own, with its parts for filters. */
+	CU_ASSERT_EQUAL(emf_event_type__field(S, "local")->kind, EMF_FIELD_ENDPOINT);
+	CU_ASSERT_EQUAL(emf_event_type__field(S, "local")->size, sizeof(struct emf_endpoint));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(emf_event_type__field(S, "local")->type);
+	CU_ASSERT_EQUAL(emf_event_type__field(emf_event_type__field(S, "local")->type, "port")->kind,
+			EMF_FIELD_UINT);
+	CU_ASSERT_EQUAL(emf_event_type__field(emf_event_type__field(S, "peer")->type, "addr")->kind,
+			EMF_FIELD_IPADDR);
 	/* Success, unknown names and numbers: the number, in both. */
 	ev.ret = 3;
 	ev.sig = 0;
@@ -342,7 +355,17 @@ static void test_semantic_event(void)
 	s = render(S->render_json, S->json_max, &ev, cut);
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"args\":[\"ls\",\"-l\"]"));
 	s = render(S->render_text, S->text_max, &ev, offsetof(struct alltypes__sem_event, args));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s, "10.0.0.1        "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "10.0.0.1        10.0.0.1:80           [::1]:65535"));
+	/* v4-mapped addresses read as IPv4; the all-zero address as IPv6's "::". */
+	memset(&ev.local.addr, 0, sizeof(ev.local.addr));
+	ev.local.addr[10] = ev.local.addr[11] = 0xff;
+	ev.local.addr[12] = 127;
+	ev.local.addr[15] = 1;
+	ev.local.port = 0;
+	memset(&ev.peer.addr, 0, sizeof(ev.peer.addr));
+	s = render(S->render_text, S->text_max, &ev, sizeof(ev));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "127.0.0.1:0           [::]:65535 "));
+	check_jansson_matches(S, &ev, sizeof(ev));
 }
 
 static void test_options(void)

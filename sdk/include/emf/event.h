@@ -41,6 +41,11 @@ enum emf_field_kind {
 	EMF_FIELD_UNION, /* nested union, see emf_field.type */
 	EMF_FIELD_IPV4, /* emf_ipv4_t: network byte order, rendered "a.b.c.d" */
 	EMF_FIELD_IPADDR, /* emf_ipaddr_t: 16 bytes, rendered as IPv6 or IPv4 */
+	/*
+	 * struct emf_endpoint: an address and a port, rendered "10.0.0.1:80";
+	 * emf_field.type lists its parts (addr, port) for filters.
+	 */
+	EMF_FIELD_ENDPOINT,
 };
 
 /* The clock of an event's own timestamp field (see <emf/types.h>). */

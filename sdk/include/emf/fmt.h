@@ -58,6 +58,14 @@ char *emf_fmt_double(char *p, double v);
 char *emf_fmt_ipv4(char *p, uint32_t be); /* network byte order */
 char *emf_fmt_ipaddr(char *p, const uint8_t *a16); /* see emf_ipaddr_t in <emf/types.h> */
 /*
+ * emf_fmt_endpoint - a struct emf_endpoint of <emf/types.h>, given its parts:
+ * "10.0.0.1:80", "[::1]:22" or, with @json, the object
+ * {"addr":"10.0.0.1","port":80,"text":"10.0.0.1:80"}. Writes at most
+ * EMF_FMT_ENDPOINT_MAX bytes.
+ */
+#define EMF_FMT_ENDPOINT_MAX (3 * EMF_FMT_ADDR_MAX + 48)
+char *emf_fmt_endpoint(char *p, const uint8_t *a16, uint16_t port, bool json);
+/*
  * Semantic types (<emf/types.h>): names rather than numbers, each at most
  * EMF_FMT_NAME_MAX bytes, plain ASCII except user and group names (pass those
  * through emf_fmt_json_str() for JSON). A value without a name is written as

@@ -33,6 +33,14 @@ struct json_t *emf_json_str(const char *s, size_t max);
 struct json_t *emf_json_argv(const char *s, size_t max);
 
 /*
+ * emf_json_endpoint - a jansson object for a struct emf_endpoint of
+ * <emf/types.h>, given its 16 address bytes and its port (host order):
+ * {"addr":"10.0.0.1","port":80,"text":"10.0.0.1:80"}, as
+ * emf_fmt_endpoint() writes it. Returns a new reference, or NULL on ENOMEM.
+ */
+struct json_t *emf_json_endpoint(const unsigned char *a16, unsigned short port);
+
+/*
  * emf_json_uint - a jansson number from an unsigned integer
  *
  * Values above INT64_MAX, which jansson's integers cannot hold, become reals

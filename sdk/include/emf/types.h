@@ -70,6 +70,18 @@ typedef unsigned int emf_mode_t;
 typedef unsigned int emf_ipv4_t;
 typedef unsigned char emf_ipaddr_t[16];
 
+/*
+ * An L4 endpoint: an address as emf_ipaddr_t holds it and a port in host byte
+ * order (bpf_ntohs() of a network-order port; sk_num as it is). Text shows
+ * "10.0.0.1:80" or "[::1]:22"; JSON an object keeping the parts and the text:
+ * {"addr":"10.0.0.1","port":80,"text":"10.0.0.1:80"}. Filters compare the
+ * whole ("10.0.0.1:80") or a part (laddr.port == 80, laddr.addr == "::1").
+ */
+struct emf_endpoint {
+	emf_ipaddr_t addr;
+	unsigned short port;
+};
+
 #ifdef __cplusplus
 }
 #endif

@@ -78,6 +78,8 @@ struct sem_event {
 	emf_open_flags_t flags;
 	emf_mode_t mode;
 	emf_ipv4_t v4;
+	struct emf_endpoint local;
+	struct emf_endpoint peer;
 	char args[24] EMF_ARGV;
 };
 

@@ -1205,6 +1205,33 @@ err:
 	return NULL;
 }
 
+static inline __attribute__((unused)) json_t *
+alltypes__emf_endpoint__jansson_body(const struct alltypes__emf_endpoint *v)
+{
+	json_t *o = json_object();
+
+	if (!o)
+		return NULL;
+	{
+		char a[EMF_FMT_ADDR_MAX], *q = emf_fmt_ipaddr(a, (*v).addr);
+		json_t *sv = json_stringn(a, q - a);
+
+		if (!sv || json_object_set_new(o, "addr", sv))
+			goto err;
+	}
+	{
+		json_t *v0;
+
+		v0 = json_integer((json_int_t)(*v).port);
+		if (!v0 || json_object_set_new(o, "port", v0))
+			goto err;
+	}
+	return o;
+err:
+	json_decref(o);
+	return NULL;
+}
+
 static char *alltypes__sem_event__text(char *p, const void *data, size_t size)
 {
 	const struct alltypes__sem_event *e = (const struct alltypes__sem_event *)data;
@@ -1247,7 +1274,15 @@ static char *alltypes__sem_event__text(char *p, const void *data, size_t size)
 	p = emf_fmt_ipv4(p, e->v4);
 	p = emf_fmt_pad(col, p, 15);
 	*p++ = ' ';
-	p = emf_fmt_argv(p, e->args, emf_min_size((size - 52) / 1, 24), false);
+	col = p;
+	p = emf_fmt_endpoint(p, e->local.addr, e->local.port, false);
+	p = emf_fmt_pad(col, p, 21);
+	*p++ = ' ';
+	col = p;
+	p = emf_fmt_endpoint(p, e->peer.addr, e->peer.port, false);
+	p = emf_fmt_pad(col, p, 21);
+	*p++ = ' ';
+	p = emf_fmt_argv(p, e->args, emf_min_size((size - 88) / 1, 24), false);
 	return p;
 }
 
@@ -1332,9 +1367,15 @@ static char *alltypes__sem_event__json(char *p, const void *data, size_t size)
 	*p++ = '"';
 	p = emf_fmt_ipv4(p, e->v4);
 	*p++ = '"';
+	memcpy(p, ",\"local\":", 9);
+	p += 9;
+	p = emf_fmt_endpoint(p, e->local.addr, e->local.port, true);
+	memcpy(p, ",\"peer\":", 8);
+	p += 8;
+	p = emf_fmt_endpoint(p, e->peer.addr, e->peer.port, true);
 	memcpy(p, ",\"args\":", 8);
 	p += 8;
-	p = emf_fmt_argv(p, e->args, emf_min_size((size - 52) / 1, 24), true);
+	p = emf_fmt_argv(p, e->args, emf_min_size((size - 88) / 1, 24), true);
 	return p;
 }
 
@@ -1473,6 +1514,18 @@ alltypes__sem_event__jansson_body(const struct alltypes__sem_event *v)
 			goto err;
 	}
 	{
+		json_t *sv = emf_json_endpoint((*v).local.addr, (*v).local.port);
+
+		if (!sv || json_object_set_new(o, "local", sv))
+			goto err;
+	}
+	{
+		json_t *sv = emf_json_endpoint((*v).peer.addr, (*v).peer.port);
+
+		if (!sv || json_object_set_new(o, "peer", sv))
+			goto err;
+	}
+	{
 		json_t *sv = emf_json_argv((*v).args, 24);
 
 		if (!sv || json_object_set_new(o, "args", sv))
@@ -1488,7 +1541,7 @@ static json_t *alltypes__sem_event__jansson(const void *data, size_t size)
 {
 	const struct alltypes__sem_event *e = (const struct alltypes__sem_event *)data;
 	json_t *o = json_object();
-	size_t lim = emf_min_size((size - 52) / 1, 24);
+	size_t lim = emf_min_size((size - 88) / 1, 24);
 
 	(void)size;
 	if (!o)
@@ -1618,6 +1671,18 @@ static json_t *alltypes__sem_event__jansson(const void *data, size_t size)
 		json_t *sv = json_stringn(a, q - a);
 
 		if (!sv || json_object_set_new(o, "v4", sv))
+			goto err;
+	}
+	{
+		json_t *sv = emf_json_endpoint(e->local.addr, e->local.port);
+
+		if (!sv || json_object_set_new(o, "local", sv))
+			goto err;
+	}
+	{
+		json_t *sv = emf_json_endpoint(e->peer.addr, e->peer.port);
+
+		if (!sv || json_object_set_new(o, "peer", sv))
 			goto err;
 	}
 	{
@@ -1958,6 +2023,30 @@ const struct emf_event_type alltypes__packed_event__type = {
 	.to_json = alltypes__packed_event__jansson,
 };
 
+static const struct emf_field alltypes__emf_endpoint__fields[] = {
+	{
+		.name = "addr",
+		.kind = EMF_FIELD_IPADDR,
+		.offset = 0,
+		.size = 16,
+		.count = 16,
+	},
+	{
+		.name = "port",
+		.kind = EMF_FIELD_UINT,
+		.offset = 16,
+		.size = 2,
+	},
+};
+
+const struct emf_event_type alltypes__emf_endpoint__type = {
+	.name = "emf_endpoint",
+	.size = 18,
+	.min_size = 18,
+	.n_fields = 2,
+	.fields = alltypes__emf_endpoint__fields,
+};
+
 static const struct emf_field alltypes__sem_event__fields[] = {
 	{
 		.name = "when",
@@ -2029,9 +2118,23 @@ static const struct emf_field alltypes__sem_event__fields[] = {
 		.size = 4,
 	},
 	{
+		.name = "local",
+		.kind = EMF_FIELD_ENDPOINT,
+		.offset = 52,
+		.size = 18,
+		.type = &alltypes__emf_endpoint__type,
+	},
+	{
+		.name = "peer",
+		.kind = EMF_FIELD_ENDPOINT,
+		.offset = 70,
+		.size = 18,
+		.type = &alltypes__emf_endpoint__type,
+	},
+	{
 		.name = "args",
 		.kind = EMF_FIELD_STRING,
-		.offset = 52,
+		.offset = 88,
 		.size = 24,
 		.count = 24,
 		.semantic = EMF_SEM_ARGV,
@@ -2040,14 +2143,14 @@ static const struct emf_field alltypes__sem_event__fields[] = {
 
 const struct emf_event_type alltypes__sem_event__type = {
 	.name = "sem_event",
-	.size = 80,
-	.min_size = 52,
-	.n_fields = 11,
+	.size = 112,
+	.min_size = 88,
+	.n_fields = 13,
 	.fields = alltypes__sem_event__fields,
 	.text_header =
-		"ERR     RET     SIG       UID      GID      NR           FLAGS              MODE  V4              ARGS",
-	.text_max = 2368,
-	.json_max = 13856,
+		"ERR     RET     SIG       UID      GID      NR           FLAGS              MODE  V4              LOCAL                 PEER                  ARGS",
+	.text_max = 2786,
+	.json_max = 14245,
 	.render_text = alltypes__sem_event__text,
 	.render_json = alltypes__sem_event__json,
 	.to_json = alltypes__sem_event__jansson,

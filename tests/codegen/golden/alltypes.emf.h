@@ -151,6 +151,17 @@ EMF_LAYOUT_ASSERT(offsetof(struct alltypes__packed_event, value) == 1,
 EMF_LAYOUT_ASSERT(offsetof(struct alltypes__packed_event, port) == 9,
 		  "struct alltypes__packed_event.port: offset differs from the BPF object's (9)");
 
+struct alltypes__emf_endpoint {
+	uint8_t addr[16];
+	uint16_t port;
+};
+EMF_LAYOUT_ASSERT(sizeof(struct alltypes__emf_endpoint) == 18,
+		  "struct alltypes__emf_endpoint: size differs from the BPF object's (18)");
+EMF_LAYOUT_ASSERT(offsetof(struct alltypes__emf_endpoint, addr) == 0,
+		  "struct alltypes__emf_endpoint.addr: offset differs from the BPF object's (0)");
+EMF_LAYOUT_ASSERT(offsetof(struct alltypes__emf_endpoint, port) == 16,
+		  "struct alltypes__emf_endpoint.port: offset differs from the BPF object's (16)");
+
 struct alltypes__sem_event {
 	uint64_t when;
 	int32_t err;
@@ -162,10 +173,12 @@ struct alltypes__sem_event {
 	int32_t flags;
 	uint32_t mode;
 	uint32_t v4;
+	struct alltypes__emf_endpoint local;
+	struct alltypes__emf_endpoint peer;
 	char args[24];
 };
-EMF_LAYOUT_ASSERT(sizeof(struct alltypes__sem_event) == 80,
-		  "struct alltypes__sem_event: size differs from the BPF object's (80)");
+EMF_LAYOUT_ASSERT(sizeof(struct alltypes__sem_event) == 112,
+		  "struct alltypes__sem_event: size differs from the BPF object's (112)");
 EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, when) == 0,
 		  "struct alltypes__sem_event.when: offset differs from the BPF object's (0)");
 EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, err) == 8,
@@ -186,8 +199,12 @@ EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, mode) == 44,
 		  "struct alltypes__sem_event.mode: offset differs from the BPF object's (44)");
 EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, v4) == 48,
 		  "struct alltypes__sem_event.v4: offset differs from the BPF object's (48)");
-EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, args) == 52,
-		  "struct alltypes__sem_event.args: offset differs from the BPF object's (52)");
+EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, local) == 52,
+		  "struct alltypes__sem_event.local: offset differs from the BPF object's (52)");
+EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, peer) == 70,
+		  "struct alltypes__sem_event.peer: offset differs from the BPF object's (70)");
+EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, args) == 88,
+		  "struct alltypes__sem_event.args: offset differs from the BPF object's (88)");
 
 extern const struct emf_event_type alltypes__inner__type;
 
@@ -231,6 +248,7 @@ static inline const struct alltypes__packed_event *alltypes__packed_event__from(
 	return size >= 11 ? (const struct alltypes__packed_event *)data : NULL;
 }
 
+extern const struct emf_event_type alltypes__emf_endpoint__type;
 extern const struct emf_event_type alltypes__sem_event__type;
 
 /*
@@ -242,7 +260,7 @@ extern const struct emf_event_type alltypes__sem_event__type;
 static inline const struct alltypes__sem_event *alltypes__sem_event__from(const void *data,
 									  size_t size)
 {
-	return size >= 52 ? (const struct alltypes__sem_event *)data : NULL;
+	return size >= 88 ? (const struct alltypes__sem_event *)data : NULL;
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +20,12 @@
 #include <emf/filter.h>
 #include <emf/fmt.h>
 #include <emf/plugin.h>
+#include <emf/types.h>
 #include "runtime_internal.h"
 
 enum node_kind { N_OR, N_AND, N_NOT, N_CMP };
 enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };
-enum val_kind { V_SIGNED, V_UNSIGNED, V_FLOAT, V_STRING, V_GLOB, V_ADDR };
+enum val_kind { V_SIGNED, V_UNSIGNED, V_FLOAT, V_STRING, V_GLOB, V_ADDR, V_ENDPOINT };
 
 struct node {
 	enum node_kind kind;
@@ -36,7 +38,7 @@ struct node {
 	uint64_t u;
 	double d;
 	char *s; /* V_STRING, V_GLOB */
-	uint8_t addr[16]; /* V_ADDR, compared over @size bytes */
+	uint8_t addr[16]; /* V_ADDR, compared over @size bytes; V_ENDPOINT's address */
 };
 
 struct emf_filter {
@@ -157,7 +159,8 @@ static const struct emf_field *parse_field(struct parser *ps, uint32_t *offset)
 		if (*ps->p != '.')
 			break;
 		ps->p++;
-		t = (f->kind == EMF_FIELD_STRUCT || f->kind == EMF_FIELD_UNION) && !f->count ?
+		t = (f->kind == EMF_FIELD_STRUCT || f->kind == EMF_FIELD_UNION ||
+		     f->kind == EMF_FIELD_ENDPOINT) && !f->count ?
 			    f->type :
 			    NULL;
 	}
@@ -343,6 +346,39 @@ static bool parse_number(struct parser *ps, const struct emf_field *f, struct no
 	return true;
 }
 
+/* n->s as "10.0.0.1:80" or "[::1]:22", for a struct emf_endpoint. */
+static bool parse_endpoint(struct parser *ps, const struct emf_field *f, struct node *n)
+{
+	char addr[INET6_ADDRSTRLEN + 2], *end;
+	const char *a = n->s, *colon = strrchr(n->s, ':');
+	size_t alen;
+
+	n->vk = V_ENDPOINT;
+	if (colon && a[0] == '[' && colon > a && colon[-1] == ']') {
+		a++;
+		alen = colon - 1 - a;
+	} else {
+		alen = colon ? (size_t)(colon - a) : 0;
+	}
+	if (colon && alen < sizeof(addr) && colon[1]) {
+		memcpy(addr, a, alen);
+		addr[alen] = '\0';
+		errno = 0;
+		n->u = strtoul(colon + 1, &end, 10);
+		if (!errno && !*end && n->u <= 65535 && isdigit((unsigned char)colon[1])) {
+			if (a == n->s + 1 && inet_pton(AF_INET6, addr, n->addr) == 1)
+				return true;
+			if (a == n->s && inet_pton(AF_INET, addr, n->addr) == 1) {
+				n->i = 1; /* either form of IPv4, see emf_ipaddr_t */
+				return true;
+			}
+		}
+	}
+	perr(ps, "'%s' is not an endpoint for field '%s': write 10.0.0.1:80 or [::1]:22, or compare %s.addr or %s.port",
+	     n->s, f->name, f->name, f->name);
+	return false;
+}
+
 static struct node *parse_cmp(struct parser *ps)
 {
 	const struct emf_field *f;
@@ -367,6 +403,7 @@ static struct node *parse_cmp(struct parser *ps)
 	case EMF_FIELD_STRING:
 	case EMF_FIELD_IPV4:
 	case EMF_FIELD_IPADDR:
+	case EMF_FIELD_ENDPOINT:
 		if (n->op != OP_EQ && n->op != OP_NE) {
 			perr(ps, "field '%s' (%s) compares with == and != only", f->name,
 			     emf_field_kind_str(f->kind));
@@ -380,6 +417,11 @@ static struct node *parse_cmp(struct parser *ps)
 		}
 		if (f->kind == EMF_FIELD_STRING) {
 			n->vk = strpbrk(n->s, "*?[") ? V_GLOB : V_STRING;
+			break;
+		}
+		if (f->kind == EMF_FIELD_ENDPOINT) {
+			if (!parse_endpoint(ps, f, n))
+				goto err;
 			break;
 		}
 		n->vk = V_ADDR;
@@ -563,15 +605,20 @@ static bool match_cmp(const struct node *n, const char *data, size_t size)
 	}
 	if (have < n->size)
 		return false;
-	if (n->vk == V_ADDR) {
+	if (n->vk == V_ADDR || n->vk == V_ENDPOINT) {
 		static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff }, zero[12];
+		uint16_t port;
 		bool eq;
 
 		if (n->i) /* an IPv4 address in an emf_ipaddr_t: either form */
 			eq = (!memcmp(p, mapped, 12) && !memcmp(p + 12, n->addr, 4)) ||
 			     (!memcmp(p, n->addr, 4) && !memcmp(p + 4, zero, 12));
 		else
-			eq = !memcmp(p, n->addr, n->size);
+			eq = !memcmp(p, n->addr, n->vk == V_ENDPOINT ? 16 : n->size);
+		if (eq && n->vk == V_ENDPOINT) {
+			memcpy(&port, p + offsetof(struct emf_endpoint, port), sizeof(port));
+			eq = port == n->u;
+		}
 		return cmp_result(n->op, !eq);
 	}
 	if (n->vk == V_FLOAT) {

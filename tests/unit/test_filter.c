@@ -13,6 +13,7 @@
 #include <CUnit/Basic.h>
 #include <emf/event.h>
 #include <emf/filter.h>
+#include <emf/types.h>
 
 struct inner {
 	uint16_t port;
@@ -180,6 +181,69 @@ static void test_strings_and_addresses(void)
 	NOMATCH("addr == \"192.168.0.1\"");
 }
 
+/* struct emf_endpoint: whole, or by its parts. */
+struct ep_ev {
+	struct emf_endpoint local, peer;
+};
+
+static const struct emf_field ep_parts[] = {
+	{ .name = "addr", .kind = EMF_FIELD_IPADDR, .size = 16, .count = 16 },
+	{ .name = "port", .kind = EMF_FIELD_UINT, .offset = 16, .size = 2 },
+};
+static const struct emf_event_type ep_type = {
+	.name = "emf_endpoint", .size = sizeof(struct emf_endpoint), .n_fields = 2, .fields = ep_parts,
+};
+static const struct emf_field ep_fields[] = {
+	{ .name = "local", .kind = EMF_FIELD_ENDPOINT, .size = 18, .type = &ep_type },
+	{ .name = "peer", .kind = EMF_FIELD_ENDPOINT, .offset = 18, .size = 18, .type = &ep_type },
+};
+static const struct emf_event_type ep_ev_type = {
+	.name = "ep_ev", .size = sizeof(struct ep_ev), .min_size = sizeof(struct ep_ev),
+	.n_fields = 2, .fields = ep_fields,
+};
+
+static int try_ep(const char *expr, const struct ep_ev *e)
+{
+	struct emf_filter *f = NULL;
+	char err[256];
+	int ret;
+
+	if (emf_filter__new(&ep_ev_type, expr, &f, err, sizeof(err)))
+		return strstr(err, "filter '") == err ? -1 : -2;
+	ret = emf_filter__match(f, e, sizeof(*e));
+	emf_filter__free(f);
+	return ret;
+}
+
+static void test_endpoints(void)
+{
+	struct ep_ev e = { .local = { .addr = { 10, 0, 0, 1 }, .port = 80 },
+			   .peer = { .addr = { [15] = 1 }, .port = 22 } };
+
+	CU_ASSERT_EQUAL(try_ep("local == \"10.0.0.1:80\"", &e), 1);
+	CU_ASSERT_EQUAL(try_ep("local != \"10.0.0.1:81\"", &e), 1);
+	CU_ASSERT_EQUAL(try_ep("local == \"10.0.0.2:80\"", &e), 0);
+	CU_ASSERT_EQUAL(try_ep("peer == \"[::1]:22\"", &e), 1);
+	CU_ASSERT_EQUAL(try_ep("peer == \"[::2]:22\"", &e), 0);
+	CU_ASSERT_EQUAL(try_ep("local.port == 80 && peer.port < 1024", &e), 1);
+	CU_ASSERT_EQUAL(try_ep("local.addr == \"10.0.0.1\" && peer.addr == \"::1\"", &e), 1);
+	CU_ASSERT_EQUAL(try_ep("local.addr == \"10.0.0.2\"", &e), 0);
+	/* v4-mapped is the same IPv4 endpoint. */
+	memset(e.local.addr, 0, 16);
+	e.local.addr[10] = e.local.addr[11] = 0xff;
+	e.local.addr[12] = 10, e.local.addr[15] = 1;
+	CU_ASSERT_EQUAL(try_ep("local == \"10.0.0.1:80\"", &e), 1);
+	/* Not endpoints, or ordered: refused with a message. */
+	CU_ASSERT_EQUAL(try_ep("local == \"10.0.0.1\"", &e), -1);
+	CU_ASSERT_EQUAL(try_ep("local == \"::1:22\"", &e), -1);
+	CU_ASSERT_EQUAL(try_ep("local == \"10.0.0.1:65536\"", &e), -1);
+	CU_ASSERT_EQUAL(try_ep("local == \"10.0.0.1:\"", &e), -1);
+	CU_ASSERT_EQUAL(try_ep("local == \"[10.0.0.1]:80\"", &e), -1);
+	CU_ASSERT_EQUAL(try_ep("local < \"10.0.0.1:80\"", &e), -1);
+	CU_ASSERT_EQUAL(try_ep("local == 80", &e), -1);
+	CU_ASSERT_EQUAL(try_ep("local.pid == 80", &e), -1);
+}
+
 static void test_logic(void)
 {
 	struct ev e = sample();
@@ -260,6 +324,7 @@ int main(void)
 	CU_add_test(s, "numbers, bools, bitfields, floats, nested", test_numbers);
 	CU_add_test(s, "names for errnos, signals, users, enums", test_names);
 	CU_add_test(s, "strings, patterns, addresses", test_strings_and_addresses);
+	CU_add_test(s, "endpoints whole and by part", test_endpoints);
 	CU_add_test(s, "&&, ||, !, parentheses", test_logic);
 	CU_add_test(s, "an event cut short", test_cut_short);
 	CU_add_test(s, "mistakes refused, with where and what", test_refused);

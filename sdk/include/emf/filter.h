@@ -19,7 +19,9 @@
  *     openat for an emf_syscall_t;
  *   - strings (char arrays): a "quoted" string, with == and != only; one
  *     holding *, ? or [ is a shell pattern (fnmatch(3));
- *   - addresses (emf_ipv4_t, emf_ipaddr_t): a quoted address, == and != only.
+ *   - addresses (emf_ipv4_t, emf_ipaddr_t): a quoted address, == and != only;
+ *   - endpoints (struct emf_endpoint): a quoted "10.0.0.1:80" or "[::1]:22",
+ *     == and != only; or a part, laddr.addr == "::1", laddr.port >= 1024.
  * && binds tighter than ||; ! negates; parentheses group. A field cut off in
  * an event sent short (a trailing array) compares as what arrived, or makes a
  * number comparison false.

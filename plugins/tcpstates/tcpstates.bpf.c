@@ -69,17 +69,17 @@ int BPF_PROG(handle_set_state, const struct sock *sk, const int oldstate, const 
 	e->delta_us = start ? (now - *start) / 1000 : 0;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->family = family;
-	e->sport = sport;
-	e->dport = dport;
-	__builtin_memset(e->saddr, 0, sizeof(e->saddr));
-	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
+	e->laddr.port = sport;
+	e->raddr.port = dport;
+	__builtin_memset(e->laddr.addr, 0, sizeof(e->laddr.addr));
+	__builtin_memset(e->raddr.addr, 0, sizeof(e->raddr.addr));
 	if (family == AF_INET) {
-		__builtin_memcpy(e->saddr, &skc->skc_rcv_saddr, 4);
-		__builtin_memcpy(e->daddr, &skc->skc_daddr, 4);
+		__builtin_memcpy(e->laddr.addr, &skc->skc_rcv_saddr, 4);
+		__builtin_memcpy(e->raddr.addr, &skc->skc_daddr, 4);
 	} else if (family == AF_INET6 && bpf_core_field_exists(skc->skc_v6_rcv_saddr)) {
 		/* Kernels built without IPv6 have no such fields: CO-RE drops this branch. */
-		__builtin_memcpy(e->saddr, skc->skc_v6_rcv_saddr.in6_u.u6_addr8, 16);
-		__builtin_memcpy(e->daddr, skc->skc_v6_daddr.in6_u.u6_addr8, 16);
+		__builtin_memcpy(e->laddr.addr, skc->skc_v6_rcv_saddr.in6_u.u6_addr8, 16);
+		__builtin_memcpy(e->raddr.addr, skc->skc_v6_daddr.in6_u.u6_addr8, 16);
 	}
 	e->oldstate = oldstate;
 	e->newstate = newstate;

@@ -29,10 +29,9 @@ struct event {
 	__u64 delta_us; /* time spent in oldstate (0 when first seen) */
 	int pid; /* the task running at the change: often not the owner (softirq) */
 	__u16 family; /* AF_INET or AF_INET6 */
-	__u16 sport; /* local port, host order; 0 before bound (CLOSE -> SYN_SENT) */
-	__u16 dport;
-	emf_ipaddr_t saddr; /* IPv4 in the first 4 bytes: rendered "a.b.c.d" or IPv6 */
-	emf_ipaddr_t daddr;
+	/* Local and remote: "127.0.0.1:80", "[::1]:22"; the local port is 0 before bound. */
+	struct emf_endpoint laddr;
+	struct emf_endpoint raddr;
 	enum tcpstates_state oldstate;
 	enum tcpstates_state newstate;
 	char comm[TASK_COMM_LEN];

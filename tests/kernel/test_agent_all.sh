@@ -88,7 +88,7 @@ for p in $plugins; do
 	sigsnoop) n=$(count "$p" ".target_pid == $victim and .sig == 10") ;;
 	killsnoop | sysdispatch)
 		n=$(count killsnoop ".target == $victim and .sig == 10 and .syscall == \"kill\"") ;;
-	tcpstates) n=$(count "$p" ".dport == $port and .newstate == \"TCPS_ESTABLISHED\"") ;;
+	tcpstates) n=$(count "$p" ".raddr.port == $port and .newstate == \"TCPS_ESTABLISHED\"") ;;
 	bashreadline) n=$(count "$p" ".line == \"true # emfall$$\"") ;;
 	execcount) n=$(grep -v '^{"plugin"' "$TMPD/out" | grep -c "\"$child\":1") ;;
 	syscount) n=$(count "$p" '.map == "syscalls" and (.entries | length > 0)') ;;

@@ -538,7 +538,7 @@ static void emit_fields(struct cg_emitter *e, struct cg_type *ct)
 		       str				   ? "EMF_FIELD_STRING" :
 							     cg_field_kind(e, el));
 		cg_out(e, "\t\t.offset = %u,\n", bits / 8);
-		cg_out(e, "\t\t.size = %u,\n", bsz ? (bsz + 7) / 8 : (__u32)btf__resolve_size(e->btf, id));
+		cg_out(e, "\t\t.size = %u,\n", bsz ? (bits % 8 + bsz + 7) / 8 : (__u32)btf__resolve_size(e->btf, id));
 		if (btf_is_array(cg_type_of(e, id)))
 			cg_out(e, "\t\t.count = %u,\n", cnt);
 		if (bsz)

@@ -309,10 +309,20 @@ int cg_last_shown(const struct cg_emitter *e, __u32 sid)
 /* Text column width of member @i of struct @sid. */
 int cg_col_width(struct cg_emitter *e, __u32 sid, int i, const char *mn)
 {
-	const struct btf_member *m = btf_members(cg_type_of(e, sid)) + i;
+	const struct btf_type *st = cg_type_of(e, sid);
+	const struct btf_member *m = btf_members(st) + i;
+	const struct btf_type *mt = cg_type_of(e, cg_resolve(e->btf, m->type));
 	int w = text_width(e, cg_resolve(e->btf, m->type), mn), sw = cg_special_width(e, sid, i);
-	int n = strlen(mn);
+	int n = strlen(mn), bits = btf_member_bitfield_size(st, i);
 
+	/*
+	 * A bitfield is as wide as its bits need, not as its declared type: the
+	 * field table has the bits, and the SDK's renderer aligns the same way.
+	 */
+	if (bits && btf_is_int(mt) && !(btf_int_encoding(mt) & BTF_INT_BOOL)) {
+		w = bits <= 16 ? 5 : bits <= 32 ? 7 : 10;
+		return w > n ? w : n;
+	}
 	if (!sw)
 		return w;
 	return sw > n ? sw : n;

@@ -347,15 +347,15 @@ static char *alltypes__event__text(char *p, const void *data, size_t size)
 	*p++ = ' ';
 	col = p;
 	p = emf_fmt_u64(p, e->bf1);
-	p = emf_fmt_pad(col, p, 7);
+	p = emf_fmt_pad(col, p, 5);
 	*p++ = ' ';
 	col = p;
 	p = emf_fmt_u64(p, e->bf2);
-	p = emf_fmt_pad(col, p, 7);
+	p = emf_fmt_pad(col, p, 5);
 	*p++ = ' ';
 	col = p;
 	p = emf_fmt_i64(p, e->bf3);
-	p = emf_fmt_pad(col, p, 7);
+	p = emf_fmt_pad(col, p, 5);
 	*p++ = ' ';
 	col = p;
 	p = emf_fmt_double(p, e->f);
@@ -1980,8 +1980,8 @@ const struct emf_event_type alltypes__event__type = {
 	.n_fields = 29,
 	.fields = alltypes__event__fields,
 	.text_header =
-		"I8    U8    I16   U16   I32     U32     I64        U64        I128       U128       FLAG  C     COLOR   PID     TS         NAME     ARR MATRIX IN INS NUM POINT PTR                BF1     BF2     BF3     F          D          TAIL",
-	.text_max = 1383,
+		"I8    U8    I16   U16   I32     U32     I64        U64        I128       U128       FLAG  C     COLOR   PID     TS         NAME     ARR MATRIX IN INS NUM POINT PTR                BF1   BF2   BF3   F          D          TAIL",
+	.text_max = 1377,
 	.json_max = 1328,
 	.render_text = alltypes__event__text,
 	.render_json = alltypes__event__json,

@@ -52,6 +52,8 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/slots_end.c \
 	sdk/src/slots_rec.c \
 	sdk/src/slots_internal.h \
+	sdk/src/render.c \
+	sdk/src/render_internal.h \
 	sdk/src/sample.c \
 	sdk/src/share.c \
 	sdk/src/trusted.c \

@@ -3,8 +3,8 @@
  * Sampled maps (EMF_SAMPLE_* of <emf/emf.bpf.h>): read on the reader's drain
  * timer when due, per-CPU values summed, cleared after the read when asked,
  * handed to the host's sample callback and published on the bus as JSON.
- * This runs once per interval per map, so it walks the field tables the code
- * generator emitted instead of needing generated code of its own.
+ * This runs once per interval per map, so it renders with the field-table
+ * walker of render.c instead of needing generated code of its own.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -18,11 +18,11 @@
 #include <emf/errno.h>
 #include <emf/fmt.h>
 #include <emf/runtime.h>
-#include <emf/types.h>
 
 #include "kernel.h"
 #include "log_internal.h"
 #include "opts_internal.h"
+#include "render_internal.h"
 #include "runtime_internal.h"
 
 #define HIST_SLOTS 64
@@ -43,122 +43,21 @@ static uint64_t now_ms(void)
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
-/* ---- rendering from field tables ----------------------------------------- */
+/* ---- rendering from field tables (render.c's walker) --------------------- */
 
 static int64_t read_int(const void *p, uint32_t size, bool sign)
 {
-	union {
-		int8_t i8;
-		int16_t i16;
-		int32_t i32;
-		int64_t i64;
-		uint8_t u8;
-		uint16_t u16;
-		uint32_t u32;
-	} v = {};
-
-	memcpy(&v, p, size > 8 ? 8 : size);
-	switch (size) {
-	case 1:
-		return sign ? (int64_t)v.i8 : (int64_t)v.u8;
-	case 2:
-		return sign ? (int64_t)v.i16 : (int64_t)v.u16;
-	case 4:
-		return sign ? (int64_t)v.i32 : (int64_t)v.u32;
-	default:
-		return v.i64;
-	}
+	return emf__read_int(p, size, sign);
 }
 
-static int render(struct emf_buf *b, const struct emf_field *f, const void *base, bool json);
-
-/* An integer whose <emf/types.h> type gives it a name. */
-static bool named(const struct emf_field *f)
+/* Render field @f of the object at @base. */
+static int render(struct emf_buf *b, const struct emf_field *f, const void *base, bool json)
 {
-	return (f->kind == EMF_FIELD_INT || f->kind == EMF_FIELD_UINT) &&
-	       f->semantic >= EMF_SEM_ERRNO && f->semantic <= EMF_SEM_MODE;
-}
-
-static int render_scalar(struct emf_buf *b, const struct emf_field *f, const void *p, size_t size,
-			 bool json)
-{
-	char *o = emf_buf__reserve(b, EMF_FMT_JSON_STR_MAX(f->count ?: 1) + EMF_FMT_ENDPOINT_MAX);
-	bool sign = f->kind == EMF_FIELD_INT || f->kind == EMF_FIELD_CHAR;
-	int64_t v;
-	uint32_t i;
+	char *o = emf_buf__reserve(b, emf__render_max(f, json));
 
 	if (!o)
 		return -ENOMEM;
-	switch (f->kind) {
-	case EMF_FIELD_STRING:
-		o = json ? emf_fmt_json_str(o, p, f->count) : emf_fmt_str(o, p, f->count);
-		break;
-	case EMF_FIELD_IPV4:
-	case EMF_FIELD_IPADDR:
-		if (json)
-			*o++ = '"';
-		if (f->kind == EMF_FIELD_IPV4)
-			o = emf_fmt_ipv4(o, (uint32_t)read_int(p, 4, false));
-		else
-			o = emf_fmt_ipaddr(o, p);
-		if (json)
-			*o++ = '"';
-		break;
-	case EMF_FIELD_ENDPOINT:
-		o = emf_fmt_endpoint(o, p,
-				     (uint16_t)read_int((const char *)p +
-							    offsetof(struct emf_endpoint, port),
-							2, false),
-				     json);
-		break;
-	case EMF_FIELD_POINTER:
-		if (json)
-			*o++ = '"';
-		o = emf_fmt_hex(o, (uint64_t)read_int(p, 8, false));
-		if (json)
-			*o++ = '"';
-		break;
-	case EMF_FIELD_FLOAT:
-		if (size == 4) {
-			float fl;
-
-			memcpy(&fl, p, 4);
-			o = emf_fmt_double(o, fl);
-		} else {
-			double d;
-
-			memcpy(&d, p, 8);
-			o = emf_fmt_double(o, d);
-		}
-		break;
-	case EMF_FIELD_BOOL:
-		memcpy(o, read_int(p, size, false) ? "true" : "false", 5);
-		o += read_int(p, size, false) ? 4 : 5;
-		break;
-	case EMF_FIELD_ENUM:
-		v = read_int(p, size, true);
-		for (i = 0; i < f->n_enum_values; i++) {
-			if (f->enum_values[i].value == v || (uint32_t)f->enum_values[i].value == (uint32_t)v) {
-				emf_buf__commit(b, o);
-				if (json)
-					emf_buf__append(b, "\"", 1);
-				emf_buf__append(b, f->enum_values[i].name,
-						strlen(f->enum_values[i].name));
-				if (json)
-					emf_buf__append(b, "\"", 1);
-				return 0;
-			}
-		}
-		o = emf_fmt_i64(o, v);
-		break;
-	default:
-		v = read_int(p, size, sign);
-		if (!json && named(f))
-			o = emf_fmt_semantic(o, f->semantic, v);
-		else
-			o = sign ? emf_fmt_i64(o, v) : emf_fmt_u64(o, (uint64_t)v);
-	}
-	emf_buf__commit(b, o);
+	emf_buf__commit(b, emf__render(o, f, base, UINT32_MAX, json));
 	return 0;
 }
 
@@ -166,79 +65,12 @@ static int render_scalar(struct emf_buf *b, const struct emf_field *f, const voi
 static int render_name(struct emf_buf *b, const struct emf_field *f, const void *base,
 		       const char *name)
 {
-	char nb[EMF_FMT_NAME_MAX], *q, *o;
-	int64_t v;
+	char *o = emf_buf__reserve(b, emf__render_name_max(name));
 
-	if (!named(f) || f->count || f->bit_size)
-		return 0;
-	v = read_int((const char *)base + f->offset, f->size, f->kind == EMF_FIELD_INT);
-	q = emf_fmt_semantic(nb, f->semantic, v);
-	o = emf_buf__reserve(b, strlen(name) + 12 + EMF_FMT_JSON_STR_MAX(q - nb));
 	if (!o)
 		return -ENOMEM;
-	o += sprintf(o, ",\"%s_name\":", name);
-	emf_buf__commit(b, emf_fmt_json_str(o, nb, q - nb));
+	emf_buf__commit(b, emf__render_name(o, f, base, name));
 	return 0;
-}
-
-static int render_struct(struct emf_buf *b, const struct emf_event_type *t, const void *base,
-			 bool json)
-{
-	uint32_t i;
-	int err = emf_buf__append(b, "{", 1);
-
-	for (i = 0; !err && i < t->n_fields; i++) {
-		const struct emf_field *f = &t->fields[i];
-		char key[160];
-		int n = snprintf(key, sizeof(key), json ? "%s\"%s\":" : "%s%s=", i ? (json ? "," : " ") : "",
-				 f->name);
-
-		err = emf_buf__append(b, key, n);
-		if (!err)
-			err = render(b, f, base, json);
-		if (!err && json)
-			err = render_name(b, f, base, f->name);
-	}
-	return err ?: emf_buf__append(b, "}", 1);
-}
-
-/* Render field @f of the object at @base. */
-static int render(struct emf_buf *b, const struct emf_field *f, const void *base, bool json)
-{
-	const char *p = (const char *)base + f->offset;
-	uint32_t i, esize;
-	int err = 0;
-
-	if (f->bit_size) {
-		uint64_t raw = (uint64_t)read_int(p, f->size, false);
-		uint64_t v = (raw >> f->bit_offset) & ((1ULL << f->bit_size) - 1);
-		char *o = emf_buf__reserve(b, 24);
-
-		if (!o)
-			return -ENOMEM;
-		emf_buf__commit(b, emf_fmt_u64(o, v));
-		return 0;
-	}
-	if ((f->kind == EMF_FIELD_STRUCT || f->kind == EMF_FIELD_UNION) && !f->count)
-		return render_struct(b, f->type, p, json);
-	if (!f->count || f->kind == EMF_FIELD_STRING || f->kind == EMF_FIELD_IPADDR)
-		return render_scalar(b, f, p, f->size, json);
-	esize = f->size / f->count;
-	err = emf_buf__append(b, "[", 1);
-	for (i = 0; !err && i < f->count; i++) {
-		struct emf_field el = *f;
-
-		el.count = 0;
-		el.offset = 0;
-		el.size = esize;
-		if (i)
-			err = emf_buf__append(b, ",", 1);
-		if (!err)
-			err = (f->kind == EMF_FIELD_STRUCT || f->kind == EMF_FIELD_UNION) ?
-				      render_struct(b, f->type, p + i * esize, json) :
-				      render_scalar(b, &el, p + i * esize, esize, json);
-	}
-	return err ?: emf_buf__append(b, "]", 1);
 }
 
 static int appendf(struct emf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -23,6 +23,8 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/event_json.c \
 	sdk/src/explain.c \
 	sdk/src/fmt.c \
+	sdk/src/fields.c \
+	sdk/src/fields_internal.h \
 	sdk/src/filter.c \
 	sdk/src/fmt_sem.c \
 	sdk/src/json.c \

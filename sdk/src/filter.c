@@ -21,6 +21,7 @@
 #include <emf/fmt.h>
 #include <emf/plugin.h>
 #include <emf/types.h>
+#include "fields_internal.h"
 #include "runtime_internal.h"
 
 enum node_kind { N_OR, N_AND, N_NOT, N_CMP };
@@ -118,52 +119,25 @@ static struct node *new_node(struct parser *ps, enum node_kind kind)
 	return n;
 }
 
-/* FIELD: a member name, a.b for a member of a nested struct. */
+/* FIELD: a member name, a.b for a member of a nested struct (fields.c resolves it). */
 static const struct emf_field *parse_field(struct parser *ps, uint32_t *offset)
 {
-	const struct emf_event_type *t = ps->type;
-	const struct emf_field *f = NULL;
-	char name[128];
-	uint32_t i;
-	size_t n;
+	struct emf__field_path path;
+	const struct emf_field *f;
+	size_t n = 0, at;
+	char msg[256];
 
-	*offset = 0;
-	for (;;) {
-		skip_ws(ps);
-		n = ident_len(ps->p);
-		if (!n) {
-			perr(ps, "expected a field name");
-			return NULL;
-		}
-		snprintf(name, sizeof(name), "%.*s", (int)n, ps->p);
-		if (!t) {
-			perr(ps, "'%s' is not a struct: it has no field '%s'", f->name, name);
-			return NULL;
-		}
-		for (i = 0, f = NULL; i < t->n_fields && !f; i++)
-			if (!strcmp(t->fields[i].name, name))
-				f = &t->fields[i];
-		if (!f) {
-			char list[160] = "";
-			size_t len = 0;
-
-			for (i = 0; i < t->n_fields && len < sizeof(list); i++)
-				len += snprintf(list + len, sizeof(list) - len, "%s%s",
-						i ? ", " : "", t->fields[i].name);
-			perr(ps, "event type '%s' has no field '%s' (it has %s)", t->name, name,
-			     list);
-			return NULL;
-		}
-		ps->p += n;
-		*offset += f->offset;
-		if (*ps->p != '.')
-			break;
-		ps->p++;
-		t = (f->kind == EMF_FIELD_STRUCT || f->kind == EMF_FIELD_UNION ||
-		     f->kind == EMF_FIELD_ENDPOINT) && !f->count ?
-			    f->type :
-			    NULL;
+	skip_ws(ps);
+	while (isalnum((unsigned char)ps->p[n]) || ps->p[n] == '_' || ps->p[n] == '.')
+		n++;
+	if (emf__field_path(ps->type, ps->p, n, &path, &at, msg, sizeof(msg))) {
+		ps->p += at;
+		perr(ps, "%s", msg);
+		return NULL;
 	}
+	ps->p += n;
+	f = path.f[path.depth - 1];
+	*offset = path.base + f->offset;
 	if ((f->kind == EMF_FIELD_STRUCT || f->kind == EMF_FIELD_UNION) && !f->count) {
 		perr(ps, "field '%s' is a struct: compare one of its fields (%s.%s)", f->name,
 		     f->name, f->type->n_fields ? f->type->fields[0].name : "x");

@@ -16,6 +16,7 @@ EMF_UNIT_TESTS = \
 	tests/unit/test_ctl_proto \
 	tests/unit/test_decoder \
 	tests/unit/test_explain \
+	tests/unit/test_fields \
 	tests/unit/test_filter \
 	tests/unit/test_lifecycle \
 	tests/unit/test_metrics \
@@ -46,6 +47,10 @@ tests_unit_test_codegen_types_SOURCES = tests/unit/test_codegen_types.c
 tests_unit_test_codegen_types_CPPFLAGS = $(AM_CPPFLAGS) $(addprefix -I,$(dir $(EMF_CODEGEN_TYPES)))
 tests_unit_test_codegen_types_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_codegen_types_LDADD = $(addsuffix .emf.o,$(EMF_CODEGEN_TYPES)) $(EMF_TEST_LIBS)
+tests_unit_test_fields_SOURCES = tests/unit/test_fields.c
+tests_unit_test_fields_CPPFLAGS = $(AM_CPPFLAGS) $(addprefix -I,$(dir $(EMF_CODEGEN_TYPES)))
+tests_unit_test_fields_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_fields_LDADD = $(addsuffix .emf.o,$(EMF_CODEGEN_TYPES)) $(EMF_TEST_LIBS)
 BUILT_SOURCES += $(addsuffix .emf.c,$(EMF_CODEGEN_TYPES))
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.o,$(addsuffix $(s),$(EMF_CODEGEN_TYPES)))
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_CODEGEN_TYPES)) $(addsuffix .h,$(EMF_CODEGEN_TYPES))

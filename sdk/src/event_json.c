@@ -2,7 +2,7 @@
 /*
  * An event as one JSON line, the framing emf-agent --json, the agent emf-new
  * writes and any host share: plugin, event type and time first, then the
- * fields of the type's generated renderer.
+ * fields of the type's generated renderer, or of a field selection.
  */
 #include <string.h>
 
@@ -17,16 +17,22 @@ static char *put(char *p, const char *s, size_t n)
 	return p + n;
 }
 
-size_t emf_event__json_max(const struct emf_event *ev)
+size_t emf_event__json_max_fields(const struct emf_event *ev, const struct emf_fields *fields)
 {
 	return strlen(emf_plugin__name(ev->plugin)) + strlen(ev->type->name) +
-	       ev->type->json_max + EMF_FMT_TIME_MAX + 40;
+	       (fields ? emf_fields__json_max(fields) : ev->type->json_max) + EMF_FMT_TIME_MAX + 40;
 }
 
-char *emf_event__json_line(char *p, const struct emf_event *ev)
+size_t emf_event__json_max(const struct emf_event *ev)
+{
+	return emf_event__json_max_fields(ev, NULL);
+}
+
+char *emf_event__json_line_fields(char *p, const struct emf_event *ev,
+				  const struct emf_fields *fields)
 {
 	const char *name = emf_plugin__name(ev->plugin);
-	char *fields;
+	char *start;
 
 	p = put(p, "{\"plugin\":\"", 11);
 	p = put(p, name, strlen(name));
@@ -35,12 +41,18 @@ char *emf_event__json_line(char *p, const struct emf_event *ev)
 	p = put(p, "\",\"time\":\"", 10);
 	p = emf_fmt_time(p, ev->time_ns);
 	*p++ = '"';
-	fields = p + 1;
+	start = p + 1;
 	*p = ',';
-	p = ev->type->render_json(fields, ev->data, ev->size);
-	/* A type without fields leaves no member after the time. */
-	if (p == fields)
+	p = fields ? emf_fields__json(fields, start, ev->data, ev->size) :
+		     ev->type->render_json(start, ev->data, ev->size);
+	/* A type (or selection) without fields leaves no member after the time. */
+	if (p == start)
 		p--;
 	*p++ = '}';
 	return p;
+}
+
+char *emf_event__json_line(char *p, const struct emf_event *ev)
+{
+	return emf_event__json_line_fields(p, ev, NULL);
 }

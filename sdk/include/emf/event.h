@@ -145,6 +145,76 @@ const struct emf_field *emf_event_type__field(const struct emf_event_type *type,
 /* emf_field_kind_str - "int", "uint", "bool", ...; never NULL */
 const char *emf_field_kind_str(enum emf_field_kind kind);
 
+/*
+ * Field selections: some of an event type's fields, in a chosen order,
+ * rendered from its field table rather than by the compiled renderers (as
+ * emf-agent --fields does). A selection is compiled once: names resolved to
+ * offsets, column widths, the header and the JSON keys; rendering an event
+ * then neither looks names up nor allocates.
+ *
+ * The rules are the compiled renderers': the same text per kind, the same
+ * column widths (a column as wide as its title, a nested field's title being
+ * its path, IN.PORT), the same JSON keys and types with the _name companions
+ * of named numbers. A nested field goes into its struct's JSON object
+ * ("in":{"port":1}), the fields of one struct together, where the first of
+ * them was given. Selecting every field (@list NULL) writes what the
+ * compiled renderers write, except that a multi-dimensional array comes out
+ * flat ([1,2,3,4], not [[1,2],[3,4]]): the field table keeps its element
+ * count, not its dimensions.
+ */
+struct emf_fields;
+
+/*
+ * emf_fields__new - compile a selection of @type's fields
+ * @list: field names separated by commas ("pid,comm,path"), a.b for a member
+ *        of a nested struct or union; NULL for every field (text then leaves
+ *        the timestamp out, as the compiled renderer does; a timestamp named
+ *        in @list shows as its number)
+ * @fields: set to the selection, which the caller frees with
+ *          emf_fields__free(); it points into @type, so it must not outlive
+ *          the plugin's code
+ * @err: on error, one line saying what is wrong (may be NULL)
+ *
+ * Returns 0; -EINVAL (errno set) for an empty or unknown name, or a field
+ * given twice or together with its struct, with @err saying which and, for
+ * an unknown one, which fields the type has; or -ENOMEM.
+ */
+int emf_fields__new(const struct emf_event_type *type, const char *list,
+		    struct emf_fields **fields, char *err, size_t err_size);
+
+/* emf_fields__free - free @fields (NULL is fine). */
+void emf_fields__free(struct emf_fields *fields);
+
+/* emf_fields__type - the event type @fields was compiled for. */
+const struct emf_event_type *emf_fields__type(const struct emf_fields *fields);
+
+/* emf_fields__text_header - column titles of emf_fields__text(), no newline; owned by @fields. */
+const char *emf_fields__text_header(const struct emf_fields *fields);
+
+/* Upper bounds of what emf_fields__text() and emf_fields__json() write for one event. */
+size_t emf_fields__text_max(const struct emf_fields *fields);
+size_t emf_fields__json_max(const struct emf_fields *fields);
+
+/*
+ * emf_fields__text - the selected fields of the event at @data as aligned
+ * columns, no newline
+ * @p: room for emf_fields__text_max() bytes
+ * @size: the event's size, at least the type's min_size (a trailing array
+ *        shows what arrived)
+ *
+ * Returns the end of what was written; it cannot fail.
+ */
+char *emf_fields__text(const struct emf_fields *fields, char *p, const void *data, size_t size);
+
+/*
+ * emf_fields__json - the selected fields as JSON members ("a":1,"b":"x"),
+ * without braces or newline, as the type's render_json writes all of them
+ * @p: room for emf_fields__json_max() bytes
+ *
+ * Returns the end of what was written; it cannot fail.
+ */
+char *emf_fields__json(const struct emf_fields *fields, char *p, const void *data, size_t size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -76,6 +76,19 @@ char *emf_event__json_line(char *p, const struct emf_event *ev);
 size_t emf_event__json_max(const struct emf_event *ev);
 
 /*
+ * emf_event__json_line_fields - emf_event__json_line() with only the fields
+ * of @fields (see emf_fields__new() in <emf/event.h>), compiled for @ev's
+ * type; NULL @fields writes them all, as emf_event__json_line() does
+ * @p: room for emf_event__json_max_fields(@ev, @fields) bytes
+ *
+ * Returns the end of what was written.
+ */
+char *emf_event__json_line_fields(char *p, const struct emf_event *ev,
+				  const struct emf_fields *fields);
+/* The most bytes emf_event__json_line_fields() writes for @ev. */
+size_t emf_event__json_max_fields(const struct emf_event *ev, const struct emf_fields *fields);
+
+/*
  * Called for every event read from a plugin's outputs, on the thread calling
  * emf_runtime__poll() (or __drain(), or __stop_plugin(), __stop() and
  * __destroy(), which deliver what a plugin's outputs still hold once its

@@ -43,11 +43,11 @@ tests_unit_test_metrics_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_metrics_LDADD = plugins/execsnoop/execsnoop.emf.o $(EMF_TEST_LIBS)
 
 EMF_CODEGEN_TYPES = tests/codegen/alltypes/alltypes tests/codegen/anon/anon
-tests_unit_test_codegen_types_SOURCES = tests/unit/test_codegen_types.c
+tests_unit_test_codegen_types_SOURCES = tests/unit/test_codegen_types.c tests/unit/alltypes_fill.h
 tests_unit_test_codegen_types_CPPFLAGS = $(AM_CPPFLAGS) $(addprefix -I,$(dir $(EMF_CODEGEN_TYPES)))
 tests_unit_test_codegen_types_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_codegen_types_LDADD = $(addsuffix .emf.o,$(EMF_CODEGEN_TYPES)) $(EMF_TEST_LIBS)
-tests_unit_test_fields_SOURCES = tests/unit/test_fields.c
+tests_unit_test_fields_SOURCES = tests/unit/test_fields.c tests/unit/alltypes_fill.h
 tests_unit_test_fields_CPPFLAGS = $(AM_CPPFLAGS) $(addprefix -I,$(dir $(EMF_CODEGEN_TYPES)))
 tests_unit_test_fields_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_fields_LDADD = $(addsuffix .emf.o,$(EMF_CODEGEN_TYPES)) $(EMF_TEST_LIBS)

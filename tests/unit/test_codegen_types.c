@@ -19,49 +19,9 @@
 
 #include "alltypes.emf.h"
 #include "anon.emf.h"
+#include "alltypes_fill.h"
 
 static const struct emf_event_type *T = &alltypes__event__type;
-
-static void fill(struct alltypes__event *e)
-{
-	memset(e, 0, sizeof(*e));
-	e->i8 = -128;
-	e->u8 = 255;
-	e->i16 = -32768;
-	e->u16 = 65535;
-	e->i32 = INT32_MIN;
-	e->u32 = UINT32_MAX;
-	e->i64 = INT64_MIN;
-	e->u64 = UINT64_MAX;
-	e->i128 = -((__int128)1 << 100);
-	e->u128 = ~(unsigned __int128)0;
-	e->flag = true;
-	e->c = 'A';
-	e->color = 7;
-	e->pid = 42;
-	e->ts = 123456789;
-	memcpy(e->name, "12345678", 8); /* fills the array: no NUL */
-	e->arr[0] = 1;
-	e->arr[1] = 2;
-	e->arr[2] = 3;
-	e->matrix[0][0] = 1;
-	e->matrix[0][1] = 2;
-	e->matrix[1][0] = 3;
-	e->matrix[1][1] = -4;
-	e->in.s = -5;
-	e->in.b = 6;
-	e->ins[1].s = 7;
-	e->num.i = -1;
-	e->point.x = 10;
-	e->point.y = 20;
-	e->ptr = 0xffff888012345678ULL;
-	e->bf1 = 5;
-	e->bf2 = 31;
-	e->bf3 = -3;
-	e->f = 1.5f;
-	e->d = -0.25;
-	memcpy(e->tail, "tail", 5);
-}
 
 static const char want_json[] =
 	"\"i8\":-128,\"u8\":255,\"i16\":-32768,\"u16\":65535,\"i32\":-2147483648,"
@@ -106,7 +66,7 @@ static void test_json_every_kind(void)
 {
 	struct alltypes__event e;
 
-	fill(&e);
+	alltypes_fill(&e);
 	CU_ASSERT_STRING_EQUAL(render(T->render_json, T->json_max, &e, sizeof(e)), want_json);
 }
 
@@ -115,7 +75,7 @@ static void test_text_every_kind(void)
 	struct alltypes__event e;
 	char *s;
 
-	fill(&e);
+	alltypes_fill(&e);
 	s = render(T->render_text, T->text_max, &e, sizeof(e));
 	CU_ASSERT_STRING_EQUAL(
 		s, "-128  255   -32768 65535 -2147483648 4294967295 -9223372036854775808 "
@@ -132,14 +92,14 @@ static void test_jansson_matches_writer(void)
 	struct alltypes__event e;
 	json_t *j, *v;
 
-	fill(&e);
+	alltypes_fill(&e);
 	/* jansson integers stop at 64 bits: compare values it can hold. */
 	e.u64 = 1;
 	e.i128 = -2;
 	e.u128 = 3;
 	check_jansson_matches(T, &e, sizeof(e));
 	/* Beyond 64 bits jansson holds a real, never a wrapped integer. */
-	fill(&e);
+	alltypes_fill(&e);
 	j = T->to_json(&e, sizeof(e));
 	v = json_object_get(j, "u64");
 	CU_ASSERT(json_is_real(v) && json_real_value(v) > 1.8e19);
@@ -184,7 +144,7 @@ static void test_trailing_array_cut(void)
 	void *cut;
 	char *s;
 
-	fill(e);
+	alltypes_fill(e);
 	cut = malloc(size); /* exact size: a read past it is caught by ASan/valgrind */
 	memcpy(cut, e, size);
 	CU_ASSERT_EQUAL(T->min_size, offsetof(struct alltypes__event, tail));
@@ -229,7 +189,7 @@ static void test_bool_bytes(void)
 	uint8_t b = 233;
 	json_t *j;
 
-	fill(&e);
+	alltypes_fill(&e);
 	memcpy(&e.flag, &b, 1);
 	CU_ASSERT_PTR_NOT_NULL(
 		strstr(render(T->render_json, T->json_max, &e, sizeof(e)), ",\"flag\":true,"));

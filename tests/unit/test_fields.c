@@ -18,51 +18,11 @@
 
 #include "alltypes.emf.h"
 #include "anon.emf.h"
+#include "alltypes_fill.h"
 
 #define OUT_MAX 16384
 
 static char want[OUT_MAX], got[OUT_MAX];
-
-static void fill(struct alltypes__event *e)
-{
-	memset(e, 0, sizeof(*e));
-	e->i8 = -128;
-	e->u8 = 255;
-	e->i16 = -32768;
-	e->u16 = 65535;
-	e->i32 = INT32_MIN;
-	e->u32 = UINT32_MAX;
-	e->i64 = INT64_MIN;
-	e->u64 = UINT64_MAX;
-	e->i128 = -((__int128)1 << 100);
-	e->u128 = ~(unsigned __int128)0;
-	e->flag = true;
-	e->c = 'A';
-	e->color = 7;
-	e->pid = 42;
-	e->ts = 123456789;
-	memcpy(e->name, "12345678", 8);
-	e->arr[0] = 1;
-	e->arr[1] = 2;
-	e->arr[2] = 3;
-	e->matrix[0][0] = 1;
-	e->matrix[0][1] = 2;
-	e->matrix[1][0] = 3;
-	e->matrix[1][1] = -4;
-	e->in.s = -5;
-	e->in.b = 6;
-	e->ins[1].s = 7;
-	e->num.i = -1;
-	e->point.x = 10;
-	e->point.y = 20;
-	e->ptr = 0xffff888012345678ULL;
-	e->bf1 = 5;
-	e->bf2 = 31;
-	e->bf3 = -3;
-	e->f = 1.5f;
-	e->d = -0.25;
-	memcpy(e->tail, "tail", 5);
-}
 
 /* Replace the first @from in @s by @to. */
 static void replace(char *s, const char *from, const char *to)
@@ -91,36 +51,51 @@ static void flatten_matrix(char *s, const struct alltypes__event *e, bool json)
 	replace(s, nested, flat);
 }
 
+static char *text_of(struct emf_fields *fs, const void *data, size_t size)
+{
+	char *end = emf_fields__text(fs, got, data, size);
+
+	CU_ASSERT_FATAL((size_t)(end - got) <= emf_fields__text_max(fs));
+	*end = '\0';
+	return got;
+}
+
+static char *json_of(struct emf_fields *fs, const void *data, size_t size)
+{
+	char *end = emf_fields__json(fs, got, data, size);
+
+	CU_ASSERT_FATAL((size_t)(end - got) <= emf_fields__json_max(fs));
+	*end = '\0';
+	return got;
+}
+
+static void compare(const struct emf_event_type *t, const char *what,
+		    const struct alltypes__event *matrix_of, bool json)
+{
+	if (matrix_of)
+		flatten_matrix(want, matrix_of, json);
+	CU_ASSERT_STRING_EQUAL(got, want);
+	if (strcmp(got, want))
+		fprintf(stderr, "\n %s %s:\n  compiled %s\n  walker   %s\n", what, t->name, want,
+			got);
+}
+
 /* Every field selected renders @data of @size bytes exactly as @t's compiled renderers do. */
 static void check_all(const struct emf_event_type *t, const void *data, size_t size,
 		      const struct alltypes__event *matrix_of)
 {
 	struct emf_fields *fs;
-	char *end;
 
 	CU_ASSERT_EQUAL_FATAL(emf_fields__new(t, NULL, &fs, NULL, 0), 0);
 	CU_ASSERT_PTR_EQUAL(emf_fields__type(fs), t);
 	CU_ASSERT_STRING_EQUAL(emf_fields__text_header(fs), t->text_header);
 
 	*t->render_text(want, data, size) = '\0';
-	end = emf_fields__text(fs, got, data, size);
-	CU_ASSERT_FATAL((size_t)(end - got) <= emf_fields__text_max(fs));
-	*end = '\0';
-	if (matrix_of)
-		flatten_matrix(want, matrix_of, false);
-	CU_ASSERT_STRING_EQUAL(got, want);
-	if (strcmp(got, want))
-		fprintf(stderr, "\n text %s:\n  compiled %s\n  walker   %s\n", t->name, want, got);
-
+	text_of(fs, data, size);
+	compare(t, "text", matrix_of, false);
 	*t->render_json(want, data, size) = '\0';
-	end = emf_fields__json(fs, got, data, size);
-	CU_ASSERT_FATAL((size_t)(end - got) <= emf_fields__json_max(fs));
-	*end = '\0';
-	if (matrix_of)
-		flatten_matrix(want, matrix_of, true);
-	CU_ASSERT_STRING_EQUAL(got, want);
-	if (strcmp(got, want))
-		fprintf(stderr, "\n json %s:\n  compiled %s\n  walker   %s\n", t->name, want, got);
+	json_of(fs, data, size);
+	compare(t, "json", matrix_of, true);
 	emf_fields__free(fs);
 }
 
@@ -130,7 +105,7 @@ static void test_every_kind(void)
 	struct alltypes__event e;
 	uint8_t b = 233;
 
-	fill(&e);
+	alltypes_fill(&e);
 	check_all(T, &e, sizeof(e), &e);
 	/* A bool holding another byte, an enum value without a name, NaN, a string with quotes and controls. */
 	memcpy(&e.flag, &b, 1);
@@ -145,7 +120,7 @@ static void test_every_kind(void)
 	e.u128 = 5;
 	check_all(T, &e, sizeof(e), &e);
 	/* A trailing array cut short: what arrived. */
-	fill(&e);
+	alltypes_fill(&e);
 	check_all(T, &e, T->min_size, &e);
 	check_all(T, &e, T->min_size + 2, &e);
 }
@@ -229,24 +204,6 @@ static void test_random_bytes(void)
 	}
 }
 
-static char *text_of(struct emf_fields *fs, const void *data, size_t size)
-{
-	char *end = emf_fields__text(fs, got, data, size);
-
-	CU_ASSERT_FATAL((size_t)(end - got) <= emf_fields__text_max(fs));
-	*end = '\0';
-	return got;
-}
-
-static char *json_of(struct emf_fields *fs, const void *data, size_t size)
-{
-	char *end = emf_fields__json(fs, got, data, size);
-
-	CU_ASSERT_FATAL((size_t)(end - got) <= emf_fields__json_max(fs));
-	*end = '\0';
-	return got;
-}
-
 static void test_chosen_fields(void)
 {
 	const struct emf_event_type *T = &alltypes__event__type;
@@ -254,7 +211,7 @@ static void test_chosen_fields(void)
 	struct anon__event a;
 	struct emf_fields *fs;
 
-	fill(&e);
+	alltypes_fill(&e);
 	/* In the order given; a nested field titled by its path, in its struct's object. */
 	CU_ASSERT_EQUAL_FATAL(emf_fields__new(T, " pid, name ,in.s", &fs, NULL, 0), 0);
 	CU_ASSERT_STRING_EQUAL(emf_fields__text_header(fs), "PID     NAME     IN.S");

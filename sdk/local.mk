@@ -28,6 +28,9 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/filter.c \
 	sdk/src/fmt_sem.c \
 	sdk/src/json.c \
+	sdk/src/stack.c \
+	sdk/src/stack_internal.h \
+	sdk/src/ustack.c \
 	sdk/src/kernel.c \
 	sdk/src/kernel.h \
 	sdk/src/lifecycle.c \

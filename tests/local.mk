@@ -26,6 +26,7 @@ EMF_UNIT_TESTS = \
 	tests/unit/test_registry \
 	tests/unit/test_samples \
 	tests/unit/test_slot_rec \
+	tests/unit/test_stack \
 	tests/unit/test_trusted \
 	tests/unit/test_variants \
 	$(NULL)
@@ -79,6 +80,10 @@ tests_unit_test_explain_LDADD = $(EMF_TEST_LIBS)
 tests_unit_test_filter_SOURCES = tests/unit/test_filter.c
 tests_unit_test_filter_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_filter_LDADD = $(EMF_TEST_LIBS)
+
+tests_unit_test_stack_SOURCES = tests/unit/test_stack.c
+tests_unit_test_stack_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_stack_LDADD = $(EMF_TEST_LIBS)
 tests_unit_test_order_SOURCES = tests/unit/test_order.c
 tests_unit_test_order_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/sdk/src
 tests_unit_test_order_CFLAGS = $(EMF_TEST_CFLAGS)

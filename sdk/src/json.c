@@ -57,6 +57,30 @@ json_t *emf_json_endpoint(const unsigned char *a, unsigned short port)
 			 "text", text, (size_t)(te - text));
 }
 
+/* Frames hold no '"' or '\\' (see emf_fmt_kstack()): their JSON text parses as it is. */
+static json_t *frames(const void *ips, size_t n, bool user, unsigned int pid)
+{
+	char *buf = malloc(EMF_FMT_STACK_MAX(n)), *end;
+	json_t *a;
+
+	if (!buf)
+		return NULL;
+	end = user ? emf_fmt_ustack(buf, ips, n, pid, true) : emf_fmt_kstack(buf, ips, n, true);
+	a = json_loadb(buf, end - buf, 0, NULL);
+	free(buf);
+	return a;
+}
+
+json_t *emf_json_kstack(const void *ips, size_t n)
+{
+	return frames(ips, n, false, 0);
+}
+
+json_t *emf_json_ustack(const void *ips, size_t n, unsigned int pid)
+{
+	return frames(ips, n, true, pid);
+}
+
 json_t *emf_json_uint(unsigned __int128 v)
 {
 	if (v <= INT64_MAX)

@@ -90,6 +90,30 @@ char *emf_fmt_semantic(char *p, int sem, int64_t v);
  */
 char *emf_fmt_argv(char *p, const char *s, size_t max, bool json);
 
+/*
+ * Stacks (EMF_KSTACK, EMF_USTACK of <emf/types.h>): @n 64-bit addresses at
+ * @ips (any alignment), innermost first, ending at the first 0. Text joins the
+ * frames with ';' ("schedule+0x4e;do_nanosleep+0x6a"), @json writes a JSON
+ * array of them. A frame is "name+0xOFF", for a user frame followed by
+ * " (FILE)", or its address ("0xffffffff81234567") when it has no name.
+ * Names are cut at EMF_FMT_SYM_MAX bytes, files at EMF_FMT_PATH_MAX, and
+ * bytes other than printable ASCII in them (and '"', '\') become '?', so a
+ * frame needs no JSON escaping. Reserve EMF_FMT_STACK_MAX(@n) bytes.
+ *
+ * emf_fmt_kstack reads /proc/kallsyms once, on first use (later modules are
+ * not seen; without root, or with kptr_restrict hiding them, frames show as
+ * addresses). emf_fmt_ustack reads /proc/@pid/maps and the ELF symbols of the
+ * mapped files, caching both (files by device and inode, a process's maps
+ * for a second); a process that has exited shows addresses. Both are safe
+ * to call from several threads.
+ */
+#define EMF_FMT_SYM_MAX 200
+#define EMF_FMT_PATH_MAX 160
+#define EMF_FMT_FRAME_MAX (EMF_FMT_SYM_MAX + EMF_FMT_PATH_MAX + 24)
+#define EMF_FMT_STACK_MAX(n) ((size_t)(n) * (EMF_FMT_FRAME_MAX + 3) + 2)
+char *emf_fmt_kstack(char *p, const void *ips, size_t n, bool json);
+char *emf_fmt_ustack(char *p, const void *ips, size_t n, uint32_t pid, bool json);
+
 /* Pad with spaces from @start to at least @width characters; returns the new end. */
 char *emf_fmt_pad(char *start, char *end, size_t width);
 

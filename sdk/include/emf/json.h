@@ -41,6 +41,14 @@ struct json_t *emf_json_argv(const char *s, size_t max);
 struct json_t *emf_json_endpoint(const unsigned char *a16, unsigned short port);
 
 /*
+ * emf_json_kstack, emf_json_ustack - a jansson array of the frames of a
+ * stack, the strings emf_fmt_kstack() and emf_fmt_ustack() write (see
+ * <emf/fmt.h>). Returns a new reference, or NULL on ENOMEM.
+ */
+struct json_t *emf_json_kstack(const void *ips, size_t n);
+struct json_t *emf_json_ustack(const void *ips, size_t n, unsigned int pid);
+
+/*
  * emf_json_uint - a jansson number from an unsigned integer
  *
  * Values above INT64_MAX, which jansson's integers cannot hold, become reals

@@ -550,6 +550,9 @@ static void emit_fields(struct cg_emitter *e, struct cg_type *ct)
 			cg_out(e, "\t\t.type = &%s__type,\n", cg_find_type(e, el)->fname);
 		if (cg_special_sem(e, ct->id, i))
 			cg_out(e, "\t\t.semantic = %s,\n", cg_special_sem(e, ct->id, i));
+		if (cg_special_of(e, ct->id, i) == CG_USTACK)
+			cg_out(e, "\t\t.pid_offset = %u,\n",
+			       btf_member_bit_offset(t, cg_special_pid_field(e, ct->id, i)) / 8 + 1);
 		cg_out(e, "\t},\n");
 	}
 	cg_out(e, "};\n\n");
@@ -730,6 +733,13 @@ int cg_emit_header(struct cg_plugin *p, FILE *f)
 	err = setup(&e, p, f);
 	if (err)
 		return err;
+	for (i = 0; i < e.n_types; i++) {
+		err = cg_special_check(&e, e.types[i].id);
+		if (err) {
+			free(e.types);
+			return err;
+		}
+	}
 	sanitize(guard, sizeof(guard), p->name);
 	for (i = 0; guard[i]; i++)
 		guard[i] = toupper((unsigned char)guard[i]);

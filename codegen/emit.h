@@ -91,15 +91,22 @@ enum cg_special {
 	CG_NAMED, /* a number with a name: errno, signal, uid, ... */
 	CG_ARGV, /* EMF_ARGV: NUL-separated strings */
 	CG_ENDPOINT, /* struct emf_endpoint: "10.0.0.1:80" */
+	CG_KSTACK, /* EMF_KSTACK: kernel frames */
+	CG_USTACK, /* EMF_USTACK(pid): user frames of that process */
 };
 
 /* Bounds the generated code relies on, as <emf/fmt.h> defines them. */
 #define EMF_FMT_ADDR_MAX_CG 46
 #define EMF_FMT_ENDPOINT_MAX_CG (3 * EMF_FMT_ADDR_MAX_CG + 48)
 #define CG_FMT_NAME_MAX 256
+#define CG_FMT_FRAME_MAX (200 + 160 + 24) /* EMF_FMT_FRAME_MAX */
 
 /* What member @i of struct @sid is; CG_PLAIN for an ordinary one. */
 enum cg_special cg_special_of(const struct cg_emitter *e, __u32 sid, int i);
+/* EMF_USTACK member @i: the index of its pid member; -1 for others. */
+int cg_special_pid_field(const struct cg_emitter *e, __u32 sid, int i);
+/* Refuse tags on members they do not fit, after a message naming them; 0 or -EINVAL. */
+int cg_special_check(const struct cg_emitter *e, __u32 sid);
 /* Its EMF_SEM_* as C text, or NULL. */
 const char *cg_special_sem(const struct cg_emitter *e, __u32 sid, int i);
 /* The EMF_SEM_* of a type @id (unresolved, typedefs kept) as C text, or NULL. */

@@ -3,7 +3,7 @@
  * The field-table walker (render_internal.h). Its rules are those of the
  * compiled renderers of codegen/render.c and codegen/semantic.c: integers as
  * decimals (128-bit ones too), bools as true/false, enums by name, strings
- * bounded, pointers in hex, addresses, endpoints and named numbers
+ * bounded, pointers in hex, addresses, endpoints, stacks and named numbers
  * (<emf/types.h>) as text, nested structs as {a=1 b=2} or {"a":1,"b":2}, arrays as [1,2].
  * One difference: the table keeps an array's element count, not its
  * dimensions, so int m[2][2] comes out as [1,2,3,4], not [[1,2],[3,4]].
@@ -46,6 +46,24 @@ int64_t emf__read_int(const void *p, uint32_t size, bool sign)
 static bool is_composite(const struct emf_field *f)
 {
 	return f->kind == EMF_FIELD_STRUCT || f->kind == EMF_FIELD_UNION;
+}
+
+/* An EMF_KSTACK or EMF_USTACK array of 64-bit addresses. */
+static bool is_stack(const struct emf_field *f)
+{
+	return (f->semantic == EMF_SEM_KSTACK || f->semantic == EMF_SEM_USTACK) && !f->bit_size &&
+	       f->count && f->size == f->count * 8;
+}
+
+static char *put_stack(char *p, const struct emf_field *f, const char *base, uint32_t n, bool json)
+{
+	uint32_t pid = 0;
+
+	if (f->semantic == EMF_SEM_KSTACK)
+		return emf_fmt_kstack(p, base + f->offset, n, json);
+	if (f->pid_offset)
+		pid = (uint32_t)emf__read_int(base + f->pid_offset - 1, 4, false);
+	return emf_fmt_ustack(p, base + f->offset, n, pid, json);
 }
 
 /* An integer whose <emf/types.h> type gives it a name. */
@@ -232,6 +250,8 @@ char *emf__render(char *p, const struct emf_field *f, const void *base, uint32_t
 	if (f->bit_size)
 		return put_bits(p, f, src, json);
 	n = f->count && limit < f->count ? limit : f->count;
+	if (is_stack(f))
+		return put_stack(p, f, base, n, json);
 	if (is_composite(f) && !f->count)
 		return put_struct(p, f->type, src, json);
 	if (!f->count || f->kind == EMF_FIELD_IPADDR)
@@ -311,6 +331,8 @@ size_t emf__render_max(const struct emf_field *f, bool json)
 
 	if (f->bit_size)
 		return scalar_max(f, 8, json);
+	if (is_stack(f))
+		return EMF_FMT_STACK_MAX(f->count);
 	if (is_composite(f)) {
 		for (i = 0; i < t->n_fields; i++)
 			n += strlen(t->fields[i].name) + 4 + emf__render_max(&t->fields[i], json) +
@@ -346,6 +368,9 @@ uint32_t emf__render_width(const struct emf_field *f)
 			return 5;
 		case EMF_SEM_ARGV:
 			return 16;
+		case EMF_SEM_KSTACK:
+		case EMF_SEM_USTACK:
+			return 24;
 		default:
 			break;
 		}

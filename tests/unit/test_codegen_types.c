@@ -8,11 +8,13 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <CUnit/Basic.h>
 #include <jansson.h>
 
 #include <emf/errno.h>
+#include <emf/fmt.h>
 #include <emf/log.h>
 #include <emf/runtime.h>
 #include <emf/types.h>
@@ -167,12 +169,12 @@ static void test_packed_event(void)
 	CU_ASSERT_STRING_EQUAL(render(P->render_json, P->json_max, &p, sizeof(p)),
 			       "\"tag\":112,\"value\":1099511627776,\"port\":443");
 	/* Two outputs, each declared with EMF_EVENT(): a ring buffer and a perf buffer. */
-	CU_ASSERT_EQUAL_FATAL(alltypes__plugin.n_outputs, 3);
-	for (uint32_t i = 0; i < 3; i++) {
+	CU_ASSERT_EQUAL_FATAL(alltypes__plugin.n_outputs, 4);
+	for (uint32_t i = 0; i < 4; i++) {
 		const struct emf_output *o = &alltypes__plugin.outputs[i];
 		bool ring = !strcmp(o->map_name, "events");
 
-		if (!strcmp(o->map_name, "sem_events"))
+		if (!strcmp(o->map_name, "sem_events") || !strcmp(o->map_name, "stack_events"))
 			continue;
 		CU_ASSERT(ring || !strcmp(o->map_name, "packed_events"));
 		CU_ASSERT_EQUAL(o->kind, ring ? EMF_OUTPUT_RINGBUF : EMF_OUTPUT_PERFBUF);
@@ -246,6 +248,30 @@ static void test_anonymous_members(void)
 	CU_ASSERT_PTR_EQUAL(emf_event_type__field(A, "__anon3")->type, &anon__event__anon3__type);
 }
 
+/* What the sample walker of libemfsdk writes for one entry keyed by @key of @type. */
+static char *sample_json(const struct emf_event_type *type, const void *key)
+{
+	static struct emf_buf b;
+	struct emf_runtime *rt = emf_runtime__new(NULL);
+	struct emf_plugin *p = emf_runtime__add(rt, &alltypes__plugin);
+	const uint64_t count = 7;
+	const struct emf_sample s = {
+		.map_name = "m",
+		.kind = EMF_SAMPLE_COUNTERS,
+		.key = { .name = "key", .kind = EMF_FIELD_STRUCT, .size = type->size, .type = type },
+		.value = { .name = "value", .kind = EMF_FIELD_UINT, .size = 8 },
+	};
+	const struct emf_sample_data d = {
+		.plugin = p, .sample = &s, .n = 1, .keys = key, .values = &count
+	};
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	emf_buf__reset(&b);
+	CU_ASSERT_EQUAL(emf_sample_data__json(&d, &b), 0);
+	emf_runtime__destroy(rt);
+	return b.data;
+}
+
 static void test_semantic_event(void)
 {
 	const struct emf_event_type *S = &alltypes__sem_event__type;
@@ -290,6 +316,10 @@ static void test_semantic_event(void)
 	CU_ASSERT_EQUAL(emf_event_type__field(S, "uid")->semantic, EMF_SEM_UID);
 	CU_ASSERT_EQUAL(emf_event_type__field(S, "ret")->semantic, EMF_SEM_RET);
 	CU_ASSERT_EQUAL(emf_event_type__field(S, "args")->semantic, EMF_SEM_ARGV);
+	/* The field table's walker (sampled maps) renders endpoints alike. */
+	s = sample_json(S, &ev);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"local\":{\"addr\":\"10.0.0.1\",\"port\":80,\"text\":\"10.0.0.1:80\"},"
+					 "\"peer\":{\"addr\":\"::1\",\"port\":65535,\"text\":\"[::1]:65535\"}"));
 	/* An endpoint is a kind of its own, with its parts for filters. */
 	CU_ASSERT_EQUAL(emf_event_type__field(S, "local")->kind, EMF_FIELD_ENDPOINT);
 	CU_ASSERT_EQUAL(emf_event_type__field(S, "local")->size, sizeof(struct emf_endpoint));
@@ -326,6 +356,51 @@ static void test_semantic_event(void)
 	s = render(S->render_text, S->text_max, &ev, sizeof(ev));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "127.0.0.1:0           [::]:65535 "));
 	check_jansson_matches(S, &ev, sizeof(ev));
+}
+
+static void test_stack_event(void)
+{
+	const struct emf_event_type *S = &alltypes__stack_event__type;
+	struct alltypes__stack_event ev = {
+		.pid = getpid(),
+		/* Below every kernel symbol: addresses, in every kernel; frames end at 0. */
+		.kstack = { 0x10, 0x20, 0, 0x30 },
+		.ustack = { (uint64_t)(uintptr_t)test_stack_event + 5, (uint64_t)(uintptr_t)getpid,
+			    0x10, 0 },
+	};
+	char *s, exe[4096], want[4200];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	CU_ASSERT_FATAL(n > 0);
+	exe[n] = '\0';
+	CU_ASSERT_EQUAL(emf_event_type__field(S, "kstack")->semantic, EMF_SEM_KSTACK);
+	CU_ASSERT_EQUAL(emf_event_type__field(S, "ustack")->semantic, EMF_SEM_USTACK);
+	CU_ASSERT_EQUAL(emf_event_type__field(S, "ustack")->pid_offset, 1);
+	CU_ASSERT_STRING_EQUAL(S->fields[0].name, "pid");
+	s = render(S->render_text, S->text_max, &ev, sizeof(ev));
+	/* This test's own function from its .symtab, libc's from its .dynsym. */
+	snprintf(want, sizeof(want), "0x10;0x20                test_stack_event+0x5 (%s);", exe);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, want));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "getpid+0x0 (/"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "libc.so.6);0x10"));
+	s = render(S->render_json, S->json_max, &ev, sizeof(ev));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"kstack\":[\"0x10\",\"0x20\"],\"ustack\":[\"test_stack_event+0x5 ("));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "libc.so.6)\",\"0x10\"]"));
+	check_jansson_matches(S, &ev, sizeof(ev));
+	/* The field table's walker (sampled maps) names the same frames. */
+	s = sample_json(S, &ev);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"kstack\":[\"0x10\",\"0x20\"],\"ustack\":[\"test_stack_event+0x5 ("));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "libc.so.6)\",\"0x10\"]},\"value\":7}"));
+	/* A stack cut short by the event's size stops at what arrived. */
+	s = render(S->render_json, S->json_max, &ev, offsetof(struct alltypes__stack_event, ustack) + 8);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"ustack\":[\"test_stack_event+0x5 ("));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, ")\"]"));
+	/* No such process: addresses. */
+	ev.pid = 0x7ffffff0;
+	s = render(S->render_text, S->text_max, &ev, sizeof(ev));
+	snprintf(want, sizeof(want), "0x%llx;0x%llx;0x10", (unsigned long long)ev.ustack[0],
+		 (unsigned long long)ev.ustack[1]);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, want));
 }
 
 static void test_options(void)
@@ -403,6 +478,7 @@ int main(void)
 	CU_add_test(s, "trailing array cut short", test_trailing_array_cut);
 	CU_add_test(s, "packed event and several outputs", test_packed_event);
 	CU_add_test(s, "semantic types: names, time, argv", test_semantic_event);
+	CU_add_test(s, "stacks symbolised", test_stack_event);
 	CU_add_test(s, "options from const volatile globals", test_options);
 	CU_add_test(s, "bool fields holding any byte", test_bool_bytes);
 	CU_add_test(s, "several anonymous members", test_anonymous_members);

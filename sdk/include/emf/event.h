@@ -72,6 +72,8 @@ enum emf_semantic {
 	EMF_SEM_OPEN_FLAGS, /* emf_open_flags_t: "O_RDONLY|O_CLOEXEC" */
 	EMF_SEM_MODE, /* emf_mode_t: "0644" */
 	EMF_SEM_ARGV, /* EMF_ARGV char array: NUL-separated strings, a list */
+	EMF_SEM_KSTACK, /* EMF_KSTACK 64-bit array: kernel frames, a list of names */
+	EMF_SEM_USTACK, /* EMF_USTACK: user frames of the process at emf_field.pid_offset */
 };
 
 struct emf_enum_value {
@@ -93,6 +95,12 @@ struct emf_field {
 	const struct emf_enum_value *enum_values; /* EMF_FIELD_ENUM only */
 	const struct emf_event_type *type; /* EMF_FIELD_STRUCT/UNION only */
 	enum emf_semantic semantic; /* what the value means, for naming it */
+	/*
+	 * EMF_SEM_USTACK: 1 + the byte offset, in the struct holding this field,
+	 * of the 32-bit member with the process id; 0 otherwise. (It fills what
+	 * was padding, so the struct keeps its size.)
+	 */
+	uint32_t pid_offset;
 };
 
 struct emf_event_type {

@@ -62,6 +62,29 @@ typedef unsigned int emf_mode_t;
 #define EMF_ARGV __attribute__((btf_decl_tag("emf.argv")))
 
 /*
+ * Stacks: EMF_KSTACK or EMF_USTACK on an array of 64-bit integers that
+ * bpf_get_stack() filled, innermost frame first (the kernel zeroes what it
+ * did not fill: the frames end at the first 0). The event carries the frames
+ * themselves, so no stack map can be overwritten before user space reads it.
+ * Text shows them symbolised and joined by ';' ("func+0x1a;caller+0x40"),
+ * JSON as an array of those strings. Kernel frames are named from
+ * /proc/kallsyms; user frames from the ELF symbols (.symtab, .dynsym) of the
+ * files mapped in the process whose id member @pid holds, read from its
+ * /proc/PID/maps ("_Fork+0x25 (/usr/lib/x86_64-linux-gnu/libc.so.6)"), so it
+ * has to be alive when the event is rendered; a frame without a name shows as
+ * its address ("0x7f5c2d1e4f25").
+ *
+ *   __u32 pid;
+ *   __u64 kstack[32] EMF_KSTACK;      bpf_get_stack(ctx, e->kstack, sizeof(e->kstack), 0)
+ *   __u64 ustack[32] EMF_USTACK(pid); ... BPF_F_USER_STACK)
+ *
+ * @pid names a 32-bit integer member of the same struct holding the process
+ * id (the tgid, bpf_get_current_pid_tgid() >> 32).
+ */
+#define EMF_KSTACK __attribute__((btf_decl_tag("emf.kstack")))
+#define EMF_USTACK(pid) __attribute__((btf_decl_tag("emf.ustack:" #pid)))
+
+/*
  * Network addresses: emf_ipv4_t holds an IPv4 address in network byte order
  * ("10.0.0.1"); emf_ipaddr_t holds 16 bytes: an IPv6 address ("::1"), or an
  * IPv4 one either in its first 4 bytes with the rest zero or v4-mapped

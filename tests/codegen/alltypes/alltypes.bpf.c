@@ -40,6 +40,11 @@ struct {
 	__uint(max_entries, 4096);
 } sem_events SEC(".maps") EMF_EVENT(sem_event);
 
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} stack_events SEC(".maps") EMF_EVENT(stack_event);
+
 SEC("tp/syscalls/sys_enter_getppid")
 int send(void *ctx)
 {
@@ -58,5 +63,7 @@ int send(void *ctx)
 	bpf_ringbuf_submit(e, 0);
 	bpf_ringbuf_output(&sem_events, &(struct sem_event){ .when = bpf_ktime_get_boot_ns() },
 			   sizeof(struct sem_event), 0);
+	bpf_ringbuf_output(&stack_events, &(struct stack_event){ .pid = 1 },
+			   sizeof(struct stack_event), 0);
 	return 0;
 }

@@ -83,4 +83,11 @@ struct sem_event {
 	char args[24] EMF_ARGV;
 };
 
+/* Stacks carried in the event, through a fourth map. */
+struct stack_event {
+	unsigned int pid;
+	unsigned long long kstack[4] EMF_KSTACK;
+	unsigned long long ustack[4] EMF_USTACK(pid);
+};
+
 #endif /* __ALLTYPES_H */

@@ -1697,6 +1697,107 @@ err:
 	return NULL;
 }
 
+static char *alltypes__stack_event__text(char *p, const void *data, size_t size)
+{
+	const struct alltypes__stack_event *e = (const struct alltypes__stack_event *)data;
+	char *col;
+
+	(void)size;
+	col = p;
+	p = emf_fmt_u64(p, e->pid);
+	p = emf_fmt_pad(col, p, 7);
+	*p++ = ' ';
+	col = p;
+	p = emf_fmt_kstack(p, e->kstack, 4, false);
+	p = emf_fmt_pad(col, p, 24);
+	*p++ = ' ';
+	p = emf_fmt_ustack(p, e->ustack, emf_min_size((size - 40) / 8, 4), (uint32_t)e->pid, false);
+	return p;
+}
+
+static char *alltypes__stack_event__json(char *p, const void *data, size_t size)
+{
+	const struct alltypes__stack_event *e = (const struct alltypes__stack_event *)data;
+
+	(void)size;
+	memcpy(p, "\"pid\":", 6);
+	p += 6;
+	p = emf_fmt_u64(p, e->pid);
+	memcpy(p, ",\"kstack\":", 10);
+	p += 10;
+	p = emf_fmt_kstack(p, e->kstack, 4, true);
+	memcpy(p, ",\"ustack\":", 10);
+	p += 10;
+	p = emf_fmt_ustack(p, e->ustack, emf_min_size((size - 40) / 8, 4), (uint32_t)e->pid, true);
+	return p;
+}
+
+static inline __attribute__((unused)) json_t *
+alltypes__stack_event__jansson_body(const struct alltypes__stack_event *v)
+{
+	json_t *o = json_object();
+
+	if (!o)
+		return NULL;
+	{
+		json_t *v0;
+
+		v0 = json_integer((json_int_t)(*v).pid);
+		if (!v0 || json_object_set_new(o, "pid", v0))
+			goto err;
+	}
+	{
+		json_t *sv = emf_json_kstack((*v).kstack, 4);
+
+		if (!sv || json_object_set_new(o, "kstack", sv))
+			goto err;
+	}
+	{
+		json_t *sv = emf_json_ustack((*v).ustack, 4, (uint32_t)(*v).pid);
+
+		if (!sv || json_object_set_new(o, "ustack", sv))
+			goto err;
+	}
+	return o;
+err:
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *alltypes__stack_event__jansson(const void *data, size_t size)
+{
+	const struct alltypes__stack_event *e = (const struct alltypes__stack_event *)data;
+	json_t *o = json_object();
+	size_t lim = emf_min_size((size - 40) / 8, 4);
+
+	(void)size;
+	if (!o)
+		return NULL;
+	{
+		json_t *v0;
+
+		v0 = json_integer((json_int_t)e->pid);
+		if (!v0 || json_object_set_new(o, "pid", v0))
+			goto err;
+	}
+	{
+		json_t *sv = emf_json_kstack(e->kstack, 4);
+
+		if (!sv || json_object_set_new(o, "kstack", sv))
+			goto err;
+	}
+	{
+		json_t *sv = emf_json_ustack(e->ustack, lim, (uint32_t)e->pid);
+
+		if (!sv || json_object_set_new(o, "ustack", sv))
+			goto err;
+	}
+	return o;
+err:
+	json_decref(o);
+	return NULL;
+}
+
 static const struct emf_field alltypes__inner__fields[] = {
 	{
 		.name = "s",
@@ -2158,16 +2259,58 @@ const struct emf_event_type alltypes__sem_event__type = {
 	.time_offset = 0,
 };
 
+static const struct emf_field alltypes__stack_event__fields[] = {
+	{
+		.name = "pid",
+		.kind = EMF_FIELD_UINT,
+		.offset = 0,
+		.size = 4,
+	},
+	{
+		.name = "kstack",
+		.kind = EMF_FIELD_UINT,
+		.offset = 8,
+		.size = 32,
+		.count = 4,
+		.semantic = EMF_SEM_KSTACK,
+	},
+	{
+		.name = "ustack",
+		.kind = EMF_FIELD_UINT,
+		.offset = 40,
+		.size = 32,
+		.count = 4,
+		.semantic = EMF_SEM_USTACK,
+		.pid_offset = 1,
+	},
+};
+
+const struct emf_event_type alltypes__stack_event__type = {
+	.name = "stack_event",
+	.size = 72,
+	.min_size = 40,
+	.n_fields = 3,
+	.fields = alltypes__stack_event__fields,
+	.text_header = "PID     KSTACK                   USTACK",
+	.text_max = 3183,
+	.json_max = 3149,
+	.render_text = alltypes__stack_event__text,
+	.render_json = alltypes__stack_event__json,
+	.to_json = alltypes__stack_event__jansson,
+};
+
 static const struct emf_output alltypes__outputs[] = {
 	{ "packed_events", EMF_OUTPUT_PERFBUF, &alltypes__packed_event__type },
 	{ "events", EMF_OUTPUT_RINGBUF, &alltypes__event__type },
 	{ "sem_events", EMF_OUTPUT_RINGBUF, &alltypes__sem_event__type },
+	{ "stack_events", EMF_OUTPUT_RINGBUF, &alltypes__stack_event__type },
 };
 
 static const struct emf_event_type *const alltypes__events[] = {
 	&alltypes__event__type,
 	&alltypes__packed_event__type,
 	&alltypes__sem_event__type,
+	&alltypes__stack_event__type,
 };
 
 static const struct emf_enum_value alltypes_opt__enum4[] = {
@@ -2314,7 +2457,7 @@ const struct emf_plugin_desc alltypes__plugin = {
 	.description = "codegen test: every field kind",
 	.priority = 70,
 	.ops = &alltypes__ops,
-	.n_outputs = 3,
+	.n_outputs = 4,
 	.outputs = alltypes__outputs,
 	.n_events = sizeof(alltypes__events) / sizeof(alltypes__events[0]),
 	.events = alltypes__events,

@@ -206,6 +206,20 @@ EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, peer) == 70,
 EMF_LAYOUT_ASSERT(offsetof(struct alltypes__sem_event, args) == 88,
 		  "struct alltypes__sem_event.args: offset differs from the BPF object's (88)");
 
+struct alltypes__stack_event {
+	uint32_t pid;
+	uint64_t kstack[4];
+	uint64_t ustack[4];
+};
+EMF_LAYOUT_ASSERT(sizeof(struct alltypes__stack_event) == 72,
+		  "struct alltypes__stack_event: size differs from the BPF object's (72)");
+EMF_LAYOUT_ASSERT(offsetof(struct alltypes__stack_event, pid) == 0,
+		  "struct alltypes__stack_event.pid: offset differs from the BPF object's (0)");
+EMF_LAYOUT_ASSERT(offsetof(struct alltypes__stack_event, kstack) == 8,
+		  "struct alltypes__stack_event.kstack: offset differs from the BPF object's (8)");
+EMF_LAYOUT_ASSERT(offsetof(struct alltypes__stack_event, ustack) == 40,
+		  "struct alltypes__stack_event.ustack: offset differs from the BPF object's (40)");
+
 extern const struct emf_event_type alltypes__inner__type;
 
 /*
@@ -261,6 +275,20 @@ static inline const struct alltypes__sem_event *alltypes__sem_event__from(const 
 									  size_t size)
 {
 	return size >= 88 ? (const struct alltypes__sem_event *)data : NULL;
+}
+
+extern const struct emf_event_type alltypes__stack_event__type;
+
+/*
+ * alltypes__stack_event__from - the stack_event in an event buffer
+ *
+ * Returns @data as a typed pointer, or NULL when @size is shorter than the
+ * struct's fixed part. No copy is made.
+ */
+static inline const struct alltypes__stack_event *alltypes__stack_event__from(const void *data,
+									      size_t size)
+{
+	return size >= 40 ? (const struct alltypes__stack_event *)data : NULL;
 }
 
 /*

@@ -202,7 +202,8 @@ EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentryt
 	tests/codegen/realworld/ringflood/ringflood tests/plugins/badverify/badverify \
 	tests/codegen/realworld/tcpkt/tcpkt tests/codegen/realworld/usdtsnoop/usdtsnoop \
 	tests/plugins/minimal/minimal tests/plugins/attachkinds/attachkinds \
-	tests/plugins/usersized/usersized $(EMF_REACH_PLUGINS)
+	tests/plugins/usersized/usersized tests/plugins/stacktest/stacktest \
+	$(EMF_REACH_PLUGINS)
 check_DATA = $(addsuffix .emf.so,$(EMF_DYN_PLUGINS))
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.so,$(addsuffix $(s),$(EMF_DYN_PLUGINS)))
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_DYN_PLUGINS)) $(addsuffix .h,$(EMF_DYN_PLUGINS))
@@ -268,6 +269,7 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_reach_kprobe.sh \
 	tests/kernel/test_reach_fentry.sh \
 	tests/kernel/test_reach_lsm.sh \
+	tests/kernel/test_stack.sh \
 	$(NULL)
 TESTS += $(EMF_KERNEL_TESTS)
 EXTRA_DIST += tests/kernel/lib.sh tests/kernel/ktest.h tests/kernel/reach.sh $(EMF_KERNEL_TESTS)

@@ -149,16 +149,16 @@ int cg_special_check(const struct cg_emitter *e, __u32 sid)
 
 		tag = member_tag(e, sid, i, EMF_KSTACK_TAG) ?: member_tag(e, sid, i, EMF_USTACK_TAG);
 		if (tag && !array_of(e, sid, i, true)) {
-			cg_err("%s on member '%s' of struct %s: want an array of 64-bit integers (__u64 %s[N])\n",
+			cg_err("%s on member '%s' of struct %s in %s: want an array of 64-bit integers (__u64 %s[N])\n",
 			       strncmp(tag, EMF_KSTACK_TAG, strlen(EMF_KSTACK_TAG)) ? "EMF_USTACK" :
 										"EMF_KSTACK",
-			       mn, sn, mn);
+			       mn, sn, e->p->hdr, mn);
 			return -EINVAL;
 		}
 		tag = member_tag(e, sid, i, EMF_USTACK_TAG);
 		if (tag && cg_special_pid_field(e, sid, i) < 0) {
-			cg_err("EMF_USTACK(%s) on member '%s' of struct %s: want the name of a 32-bit integer member of struct %s holding the process id\n",
-			       tag + strlen(EMF_USTACK_TAG), mn, sn, sn);
+			cg_err("EMF_USTACK(%s) on member '%s' of struct %s in %s: want the name of a 32-bit integer member of struct %s holding the process id\n",
+			       tag + strlen(EMF_USTACK_TAG), mn, sn, e->p->hdr, sn);
 			return -EINVAL;
 		}
 	}

@@ -36,6 +36,8 @@ refuse tests/codegen/bad/broken "use of undeclared identifier 'undeclared_thing'
 refuse tests/codegen/bad/broken "failed to compile tests/codegen/bad/broken/broken.bpf.c"
 refuse tests/codegen/bad/nouse "struct nouse_event of tests/codegen/bad/nouse/nouse.h is not in the BTF"
 refuse tests/codegen/bad/badtype "member 'ratio' of struct badtype__event"
+refuse tests/codegen/bad/badstack "EMF_KSTACK on member 'frames' of struct event in tests/codegen/bad/badstack/badstack.h: want an array of 64-bit integers"
+refuse tests/codegen/bad/badpid "EMF_USTACK(tgid) on member 'ustack' of struct event in tests/codegen/bad/badpid/badpid.h: want the name of a 32-bit integer member"
 refuse tests/codegen/bad/twoevents "tests/codegen/bad/twoevents/twoevents.h defines 2 event structs; declare which one"
 mkdir -p "$TMPD/bad name" && touch "$TMPD/bad name/bad name.bpf.c" "$TMPD/bad name/bad name.h"
 refuse "$TMPD/bad name" "its name 'bad name' must be a C identifier"

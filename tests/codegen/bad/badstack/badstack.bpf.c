@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Bad input: EMF_KSTACK on an array that cannot hold addresses. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "badstack.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} events SEC(".maps");

@@ -320,6 +320,23 @@ static void test_semantic_event(void)
 	s = sample_json(S, &ev);
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"local\":{\"addr\":\"10.0.0.1\",\"port\":80,\"text\":\"10.0.0.1:80\"},"
 					 "\"peer\":{\"addr\":\"::1\",\"port\":65535,\"text\":\"[::1]:65535\"}"));
+	/* So do field selections, in text and JSON. */
+	{
+		static char all[8192];
+		struct emf_fields *fs = NULL;
+
+		CU_ASSERT_EQUAL_FATAL(emf_fields__new(S, "local,peer", &fs, NULL, 0), 0);
+		*emf_fields__json(fs, all, &ev, sizeof(ev)) = '\0';
+		CU_ASSERT_STRING_EQUAL(all, "\"local\":{\"addr\":\"10.0.0.1\",\"port\":80,\"text\":\"10.0.0.1:80\"},"
+					    "\"peer\":{\"addr\":\"::1\",\"port\":65535,\"text\":\"[::1]:65535\"}");
+		*emf_fields__text(fs, all, &ev, sizeof(ev)) = '\0';
+		CU_ASSERT_STRING_EQUAL(all, "10.0.0.1:80           [::1]:65535");
+		emf_fields__free(fs);
+		CU_ASSERT_EQUAL_FATAL(emf_fields__new(S, "local.port", &fs, NULL, 0), 0);
+		*emf_fields__json(fs, all, &ev, sizeof(ev)) = '\0';
+		CU_ASSERT_STRING_EQUAL(all, "\"local\":{\"port\":80}"); /* as nested paths are */
+		emf_fields__free(fs);
+	}
 	/* An endpoint is a kind of its own, with its parts for filters. */
 	CU_ASSERT_EQUAL(emf_event_type__field(S, "local")->kind, EMF_FIELD_ENDPOINT);
 	CU_ASSERT_EQUAL(emf_event_type__field(S, "local")->size, sizeof(struct emf_endpoint));
@@ -391,6 +408,21 @@ static void test_stack_event(void)
 	s = sample_json(S, &ev);
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"kstack\":[\"0x10\",\"0x20\"],\"ustack\":[\"test_stack_event+0x5 ("));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "libc.so.6)\",\"0x10\"]},\"value\":7}"));
+	/* Field selections walk the table too: every field as the compiled JSON, or a few. */
+	{
+		static char all[8192], some[8192];
+		struct emf_fields *fs = NULL;
+
+		CU_ASSERT_EQUAL_FATAL(emf_fields__new(S, NULL, &fs, NULL, 0), 0);
+		*emf_fields__json(fs, all, &ev, sizeof(ev)) = '\0';
+		CU_ASSERT_STRING_EQUAL(all, render(S->render_json, S->json_max, &ev, sizeof(ev)));
+		emf_fields__free(fs);
+		CU_ASSERT_EQUAL_FATAL(emf_fields__new(S, "ustack", &fs, NULL, 0), 0);
+		CU_ASSERT_FATAL(emf_fields__json_max(fs) < sizeof(some));
+		*emf_fields__json(fs, some, &ev, sizeof(ev)) = '\0';
+		CU_ASSERT(!strncmp(some, "\"ustack\":[\"test_stack_event+0x5 (", 32));
+		emf_fields__free(fs);
+	}
 	/* A stack cut short by the event's size stops at what arrived. */
 	s = render(S->render_json, S->json_max, &ev, offsetof(struct alltypes__stack_event, ustack) + 8);
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"ustack\":[\"test_stack_event+0x5 ("));

@@ -95,6 +95,37 @@ void agent_metrics_publish(struct agent_metrics *am);
 
 void agent_metrics_free(struct agent_metrics *am);
 
+/* --fields: the field selection of each event type of the plugins given one (agent_fields.c). */
+struct agent_fields {
+	struct agent_sel {
+		const struct emf_event_type *type;
+		struct emf_fields *fields;
+	} *sels;
+	size_t n;
+};
+
+/*
+ * Compile @list ("f1,f2,...") for plugin @p: every event type of it renders
+ * the fields of @list it has, in that order; a type with none of them stays
+ * whole. A field no type has, or a bad list, is printed (naming the plugin,
+ * its types and their fields) and returns -EINVAL; -ENOMEM otherwise.
+ */
+int agent_fields_add(struct agent_fields *af, const struct emf_plugin *p, const char *list);
+
+/* The selection events of @type render, or NULL for all their fields. */
+static inline const struct emf_fields *agent_fields_of(const struct agent_fields *af,
+						       const struct emf_event_type *type)
+{
+	size_t i;
+
+	for (i = 0; i < af->n; i++)
+		if (af->sels[i].type == type)
+			return af->sels[i].fields;
+	return NULL;
+}
+
+void agent_fields_free(struct agent_fields *af);
+
 /* --time=FMT: the TIME column of text output. */
 enum agent_time {
 	AGENT_TIME_NONE, /* no column */

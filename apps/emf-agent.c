@@ -70,6 +70,7 @@ enum {
 	OPT_COLOR,
 	OPT_INCLUDE_SELF,
 	OPT_FILTER,
+	OPT_FIELDS,
 	OPT_PLUGIN_FIRST = 1000, /* the options of "emf-agent PLUGIN", see emf_cli__new() */
 };
 
@@ -87,6 +88,9 @@ struct agent {
 	int n_args;
 	const char *filters[MAX_NAMES]; /* [PLUGIN:] EXPR */
 	int n_filters;
+	const char *field_lists[MAX_NAMES]; /* [PLUGIN:] FIELD,... */
+	int n_field_lists;
+	struct agent_fields fields; /* their selections, per event type */
 	char *ring_sizes[MAX_NAMES]; /* PLUGIN[:MAP]=BYTES */
 	int n_ring_sizes;
 	char *map_sizes[MAX_NAMES]; /* PLUGIN.MAP=ENTRIES */
@@ -192,6 +196,11 @@ static void usage(FILE *f)
 		"                         show only the plugin's events that match EXPR, e.g.\n"
 		"                         'opensnoop: comm == \"bash\" && ret < 0' (PLUGIN: may\n"
 		"                         go when one plugin runs; repeatable, all apply)\n"
+		"      --fields '[PLUGIN:] FIELD,...'\n"
+		"                         show only these fields of the plugin's events, in\n"
+		"                         this order, e.g. 'opensnoop: pid,comm,path' (a.b\n"
+		"                         for a nested one; PLUGIN: may go when one plugin\n"
+		"                         runs; one per plugin)\n"
 		"  -a, --arg PLUGIN.OPTION=VALUE\n"
 		"                         set a plugin option (repeatable); --list shows them\n"
 		"      --map-size PLUGIN.MAP=ENTRIES\n"
@@ -231,6 +240,7 @@ static void usage(FILE *f)
 		"  emf-agent -p execsnoop         exec events only\n"
 		"  emf-agent -p opensnoop -a opensnoop.failed_only=true\n"
 		"  emf-agent execsnoop --uid 1000 execsnoop alone, execs of uid 1000 only\n"
+		"  emf-agent opensnoop --fields pid,path   opensnoop alone, two columns\n"
 		"  emf-agent --stats=5 --ring-size execsnoop=1m\n"
 		"  emf-agent --metrics 9437 --metric 'opens_total=opensnoop.event:count by comm'\n"
 		"\n"
@@ -393,9 +403,11 @@ static bool needs_header(struct agent *a, const struct emf_event_type *t)
 	return true;
 }
 
-static int put_header(struct agent *a, const struct emf_event_type *t)
+static int put_header(struct agent *a, const struct emf_event_type *t,
+		      const struct emf_fields *fs)
 {
-	size_t n = strlen(t->text_header) + a->name_width + 64;
+	const char *title = fs ? emf_fields__text_header(fs) : t->text_header;
+	size_t n = strlen(title) + a->name_width + 64;
 	char *p = emf_buf__reserve(&a->out, n), *start = p;
 
 	if (!p)
@@ -422,8 +434,8 @@ static int put_header(struct agent *a, const struct emf_event_type *t)
 	}
 	memcpy(p, "PLUGIN", 6);
 	p = emf_fmt_pad(start, p + 6, a->name_width + 1);
-	memcpy(p, t->text_header, strlen(t->text_header));
-	p += strlen(t->text_header);
+	memcpy(p, title, strlen(title));
+	p += strlen(title);
 	if (a->color) {
 		memcpy(p, "\033[0m", 4);
 		p += 4;
@@ -436,8 +448,10 @@ static int put_header(struct agent *a, const struct emf_event_type *t)
 static int on_event(void *ctx, const struct emf_event *ev)
 {
 	struct agent *a = ctx;
-	size_t need = a->json ? emf_event__json_max(ev) + 1 :
-				ev->type->text_max + strlen(emf_plugin__name(ev->plugin)) +
+	const struct emf_fields *fs = agent_fields_of(&a->fields, ev->type);
+	size_t need = a->json ? emf_event__json_max_fields(ev, fs) + 1 :
+				(fs ? emf_fields__text_max(fs) : ev->type->text_max) +
+					strlen(emf_plugin__name(ev->plugin)) +
 					strlen(ev->type->name) + 64 + AGENT_TIME_MAX +
 					a->name_width + 2 * AGENT_COLOR_LEN;
 	char *p = emf_buf__reserve(&a->out, need), *start;
@@ -447,10 +461,10 @@ static int on_event(void *ctx, const struct emf_event *ev)
 		return -ENOMEM;
 	start = p;
 	if (a->json) {
-		p = emf_event__json_line(p, ev);
+		p = emf_event__json_line_fields(p, ev, fs);
 	} else {
 		if (needs_header(a, ev->type)) {
-			if (put_header(a, ev->type))
+			if (put_header(a, ev->type, fs))
 				return -ENOMEM;
 			p = emf_buf__reserve(&a->out, need);
 			if (!p)
@@ -464,7 +478,8 @@ static int on_event(void *ctx, const struct emf_event *ev)
 		}
 		p = put_label(a, p, ev->plugin, ev->type);
 		p = emf_fmt_pad(start, p, a->name_width + 1 + (a->color ? AGENT_COLOR_LEN : 0));
-		p = ev->type->render_text(p, ev->data, ev->size);
+		p = fs ? emf_fields__text(fs, p, ev->data, ev->size) :
+			 ev->type->render_text(p, ev->data, ev->size);
 	}
 	*p++ = '\n';
 	emf_buf__commit(&a->out, p);
@@ -854,6 +869,44 @@ static int apply_filters(struct agent *a, struct emf_runtime *rt)
 	return 0;
 }
 
+/* Compile every --fields list, one per plugin; a bad one is a usage error. */
+static int apply_fields(struct agent *a, struct emf_runtime *rt)
+{
+	char name[64], nj[64];
+	int k, j, ret;
+
+	for (k = 0; k < a->n_field_lists; k++) {
+		const char *plugin, *list, *lj;
+		struct emf_plugin *p;
+
+		plugin = filter_plugin(a, a->field_lists[k], &list, name, sizeof(name));
+		if (!plugin) {
+			fprintf(stderr, "emf-agent: --fields '%s': name the plugin it is for, as 'PLUGIN: %s'\n",
+				a->field_lists[k], a->field_lists[k]);
+			return -EINVAL;
+		}
+		for (j = 0; j < k; j++) {
+			const char *pj = filter_plugin(a, a->field_lists[j], &lj, nj, sizeof(nj));
+
+			if (pj && !strcmp(pj, plugin)) {
+				fprintf(stderr, "emf-agent: --fields: plugin '%s' is given two field lists ('%s' and '%s'); give one\n",
+					plugin, lj, list);
+				return -EINVAL;
+			}
+		}
+		p = emf_runtime__find(rt, plugin);
+		if (!p) {
+			fprintf(stderr, "emf-agent: --fields '%s': no plugin named '%s' is running; 'emf-agent --list' shows them\n",
+				a->field_lists[k], plugin);
+			return -ENOENT;
+		}
+		ret = agent_fields_add(&a->fields, p, list);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /*
  * The agent options that apply to one plugin run as a tool: those entries of
  * usage(), so that the two never disagree.
@@ -943,6 +996,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "color", no_argument, NULL, OPT_COLOR },
 		{ "include-self", no_argument, NULL, OPT_INCLUDE_SELF },
 		{ "filter", required_argument, NULL, OPT_FILTER },
+		{ "fields", required_argument, NULL, OPT_FIELDS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -1021,6 +1075,14 @@ static int parse_args(struct agent *a, int argc, char **argv)
 				return -EINVAL;
 			}
 			a->filters[a->n_filters++] = optarg;
+			break;
+		case OPT_FIELDS:
+			if (a->n_field_lists == MAX_NAMES) {
+				fprintf(stderr, "emf-agent: too many --fields options (at most %d)\n",
+					MAX_NAMES);
+				return -EINVAL;
+			}
+			a->field_lists[a->n_field_lists++] = optarg;
 			break;
 		case OPT_INCLUDE_SELF:
 			a->include_self = true;
@@ -1501,7 +1563,7 @@ int main(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	if (apply_args(&a, rt) || apply_filters(&a, rt)) {
+	if (apply_args(&a, rt) || apply_filters(&a, rt) || apply_fields(&a, rt)) {
 		ret = EXIT_USAGE;
 		goto out;
 	}
@@ -1650,6 +1712,7 @@ out:
 	agent_dyn_free(&dyn);
 	emf_buf__free(&a.out);
 	free(a.headed);
+	agent_fields_free(&a.fields);
 	emf_cli__free(a.cli);
 	return ret;
 }

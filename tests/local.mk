@@ -11,6 +11,7 @@ TESTS += $(EMF_VM_KERNELS)
 endif
 
 EMF_UNIT_TESTS = \
+	tests/unit/test_agent_fields \
 	tests/unit/test_bus \
 	tests/unit/test_codegen_types \
 	tests/unit/test_ctl_proto \
@@ -48,6 +49,10 @@ tests_unit_test_codegen_types_SOURCES = tests/unit/test_codegen_types.c tests/un
 tests_unit_test_codegen_types_CPPFLAGS = $(AM_CPPFLAGS) $(addprefix -I,$(dir $(EMF_CODEGEN_TYPES)))
 tests_unit_test_codegen_types_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_codegen_types_LDADD = $(addsuffix .emf.o,$(EMF_CODEGEN_TYPES)) $(EMF_TEST_LIBS)
+tests_unit_test_agent_fields_SOURCES = tests/unit/test_agent_fields.c apps/agent_fields.c apps/agent.h
+tests_unit_test_agent_fields_CPPFLAGS = $(AM_CPPFLAGS) -Iapps -Itests/codegen/alltypes
+tests_unit_test_agent_fields_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_agent_fields_LDADD = tests/codegen/alltypes/alltypes.emf.o $(EMF_TEST_LIBS)
 tests_unit_test_fields_SOURCES = tests/unit/test_fields.c tests/unit/alltypes_fill.h
 tests_unit_test_fields_CPPFLAGS = $(AM_CPPFLAGS) $(addprefix -I,$(dir $(EMF_CODEGEN_TYPES)))
 tests_unit_test_fields_CFLAGS = $(EMF_TEST_CFLAGS)

@@ -247,6 +247,7 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_bus_agent.sh \
 	tests/kernel/test_ctl.sh \
 	tests/kernel/test_agent_exec.sh \
+	tests/kernel/test_agent_fields.sh \
 	tests/kernel/test_agent_filter.sh \
 	tests/kernel/test_agent_plugin_cli.sh \
 	tests/kernel/test_agent_time.sh \

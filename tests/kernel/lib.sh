@@ -157,3 +157,14 @@ wait_err() {
 	cat "$TMPD/err"
 	fail "$3"
 }
+
+# Run the agent with "$@" (for 5 s at most) expecting a usage error: exit 2, one
+# line on stderr ($TMPD/err3), no events ($TMPD/out3), nothing left in the kernel.
+refused() {
+	"$AGENT" "$@" -d 5 > "$TMPD/out3" 2> "$TMPD/err3" 9>&-
+	local rc=$?
+	[ "$rc" = 2 ] || { cat "$TMPD/err3"; fail "$*: exit $rc, expected 2"; }
+	[ "$(wc -l < "$TMPD/err3")" = 1 ] || { cat "$TMPD/err3"; fail "$*: want one line"; }
+	[ ! -s "$TMPD/out3" ] || { cat "$TMPD/out3"; fail "$*: printed events"; }
+	check_no_leak
+}

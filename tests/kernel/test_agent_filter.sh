@@ -44,13 +44,6 @@ echo "$line" | grep -q '"ret":-2,"ret_name":"ENOENT",' || fail "want ENOENT: $li
 check_no_leak
 
 # 3. Mistakes: one line each, usage exit status, nothing loaded.
-refused() {
-	"$AGENT" "$@" -d 5 > "$TMPD/out3" 2> "$TMPD/err3" 9>&-
-	local rc=$?
-	[ "$rc" = 2 ] || { cat "$TMPD/err3"; fail "$*: exit $rc, expected 2"; }
-	[ "$(wc -l < "$TMPD/err3")" = 1 ] || { cat "$TMPD/err3"; fail "$*: want one line"; }
-	check_no_leak
-}
 refused -p opensnoop --filter 'opensnoop: nope == 1'
 grep -qF "emf-agent: --filter: plugin 'opensnoop': filter 'nope == 1', at column 1: event type 'event' has no field 'nope' (it has ts, pid, tid, uid, ret, flags, mode, comm, path)" "$TMPD/err3" ||
 	{ cat "$TMPD/err3"; fail "unknown field: unclear message"; }

@@ -3,8 +3,10 @@
  * Decode and render benchmark, one run, side by side: a stream of execsnoop
  * events in memory consumed by (a) a hand-written libbpf-style callback that
  * reads its own copy of the struct, (b) the generated typed path, (c) the
- * generated text renderer, (d) the generated JSON-lines writer and (e)
- * jansson objects dumped to the same JSON. Each consumer is called through a
+ * generated text renderer, (d) the generated JSON-lines writer, (e)
+ * jansson objects dumped to the same JSON, and (f) field selections
+ * (emf_fields__*, rendered from the field table), every field and
+ * "pid,comm,filename", in text and JSON. Each consumer is called through a
  * function pointer, as a ring buffer callback is. Prints BENCH lines.
  */
 #include <stddef.h>
@@ -105,6 +107,38 @@ static int jansson(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static struct emf_fields *sel;
+
+static int fields_text(void *ctx, void *data, size_t size)
+{
+	char *p = emf_buf__reserve(&out, emf_fields__text_max(sel) + 1);
+
+	p = emf_fields__text(sel, p, data, size);
+	*p++ = '\n';
+	emf_buf__commit(&out, p);
+	if (out.len > 1 << 20)
+		emf_buf__reset(&out);
+	return 0;
+}
+
+static int fields_json(void *ctx, void *data, size_t size)
+{
+	char *p = emf_buf__reserve(&out, emf_fields__json_max(sel) + 3);
+
+	*p++ = '{';
+	p = emf_fields__json(sel, p, data, size);
+	*p++ = '}';
+	*p++ = '\n';
+	emf_buf__commit(&out, p);
+	if (out.len > 1 << 20)
+		emf_buf__reset(&out);
+	return 0;
+}
+
+/* Text and JSON rate of the selection @list (NULL: every field). */
+static void bench_fields(const char *name, const char *list, struct execsnoop__event *evs,
+			 double txt, double jl);
+
 typedef int (*sample_fn)(void *ctx, void *data, size_t size);
 
 static size_t sizes[N_DISTINCT];
@@ -129,6 +163,22 @@ static double best(sample_fn fn, struct execsnoop__event *evs)
 		if ((r = run(fn, evs)) > b)
 			b = r;
 	return b;
+}
+
+static void bench_fields(const char *name, const char *list, struct execsnoop__event *evs,
+			 double txt, double jl)
+{
+	double ft, fj;
+
+	if (emf_fields__new(&execsnoop__event__type, list, &sel, NULL, 0))
+		return;
+	ft = best(fields_text, evs);
+	fj = best(fields_json, evs);
+	printf("BENCH fields_%s_text %.0f events/s\n", name, ft);
+	printf("BENCH fields_%s_text_vs_compiled_ratio %.2f x\n", name, ft / txt);
+	printf("BENCH fields_%s_json %.0f events/s\n", name, fj);
+	printf("BENCH fields_%s_json_vs_compiled_ratio %.2f x\n", name, fj / jl);
+	emf_fields__free(sel);
 }
 
 int main(void)
@@ -160,6 +210,8 @@ int main(void)
 	printf("BENCH render_json_lines %.0f events/s\n", jl);
 	printf("BENCH render_jansson %.0f events/s\n", jan);
 	printf("BENCH json_lines_vs_jansson_ratio %.2f x\n", jl / jan);
+	bench_fields("all", NULL, evs, txt, jl);
+	bench_fields("three", "pid,comm,filename", evs, txt, jl);
 	emf_buf__free(&out);
 	free(evs);
 	return 0;

@@ -21,6 +21,8 @@
 #include "log_internal.h"
 #include "render_internal.h"
 
+#define KEY_COPY 16
+
 struct item {
 	const struct emf_field *f;
 	struct emf__field_path path;
@@ -29,6 +31,8 @@ struct item {
 	bool trailing; /* the event's trailing array: render what arrived */
 	char *json_pre; /* before the value: closing braces, comma, keys */
 	size_t json_pre_len;
+	const char *json_name; /* after a named number: ,"KEY_name": (in json_pre's memory) */
+	size_t json_name_len; /* 0 for other fields */
 };
 
 struct emf_fields {
@@ -334,8 +338,8 @@ static int plan_json(struct emf_fields *fs)
 				c++;
 		for (d = 0; d < it->path.depth; d++)
 			len += strlen(it->path.f[d]->name) + 4;
-		len += prev ? prev->path.depth : 0;
-		p = it->json_pre = malloc(len);
+		len += (prev ? prev->path.depth : 0) + strlen(it->f->name) + 10 + KEY_COPY;
+		p = it->json_pre = calloc(1, len);
 		if (!p)
 			return -ENOMEM;
 		for (d = prev ? prev->path.depth - 1 : 0; d > c; d--)
@@ -346,8 +350,12 @@ static int plan_json(struct emf_fields *fs)
 			n += sprintf(p + n, "\"%s\":%s", it->path.f[d]->name,
 				     d + 1 < it->path.depth ? "{" : "");
 		it->json_pre_len = n;
-		fs->json_max +=
-			n + emf__render_max(it->f, true) + emf__render_name_max(it->f->name);
+		if (emf__render_named(it->f)) {
+			it->json_name = p + n;
+			it->json_name_len = sprintf(p + n, ",\"%s_name\":", it->f->name);
+		}
+		fs->json_max += n + emf__render_max(it->f, true) +
+				emf__render_name_max(it->f->name) + 2 * KEY_COPY;
 		prev = it;
 	}
 	for (i = 0; prev && (int)i + 1 < prev->path.depth; i++)
@@ -428,6 +436,20 @@ char *emf_fields__text(const struct emf_fields *fs, char *p, const void *data, s
 	return p;
 }
 
+/*
+ * Keys are short: copy KEY_COPY bytes at once (the buffers hold that much
+ * past every key, json_max counts it) rather than call memcpy per field.
+ */
+static inline char *put_key(char *p, const char *key, size_t n)
+{
+	if (n <= KEY_COPY) {
+		memcpy(p, key, KEY_COPY);
+		return p + n;
+	}
+	memcpy(p, key, n);
+	return p + n;
+}
+
 char *emf_fields__json(const struct emf_fields *fs, char *p, const void *data, size_t size)
 {
 	size_t i;
@@ -436,11 +458,13 @@ char *emf_fields__json(const struct emf_fields *fs, char *p, const void *data, s
 		const struct item *it = fs->json[i];
 		const char *base = (const char *)data + it->path.base;
 
-		memcpy(p, it->json_pre, it->json_pre_len);
-		p += it->json_pre_len;
+		p = put_key(p, it->json_pre, it->json_pre_len);
 		p = emf__render(p, it->f, base, it->trailing ? arrived(it->f, size) : UINT32_MAX,
 				true);
-		p = emf__render_name(p, it->f, base, it->f->name);
+		if (it->json_name_len) {
+			p = put_key(p, it->json_name, it->json_name_len);
+			p = emf__render_name_value(p, it->f, base);
+		}
 	}
 	memcpy(p, fs->json_post, fs->json_post_len);
 	return p + fs->json_post_len;

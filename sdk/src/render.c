@@ -18,31 +18,6 @@
 /* Widest enum column: longer names overflow it rather than widen every row (as codegen). */
 #define ENUM_WIDTH_MAX 24
 
-int64_t emf__read_int(const void *p, uint32_t size, bool sign)
-{
-	union {
-		int8_t i8;
-		int16_t i16;
-		int32_t i32;
-		int64_t i64;
-		uint8_t u8;
-		uint16_t u16;
-		uint32_t u32;
-	} v = {};
-
-	memcpy(&v, p, size > 8 ? 8 : size);
-	switch (size) {
-	case 1:
-		return sign ? (int64_t)v.i8 : (int64_t)v.u8;
-	case 2:
-		return sign ? (int64_t)v.i16 : (int64_t)v.u16;
-	case 4:
-		return sign ? (int64_t)v.i32 : (int64_t)v.u32;
-	default:
-		return v.i64;
-	}
-}
-
 static bool is_composite(const struct emf_field *f)
 {
 	return f->kind == EMF_FIELD_STRUCT || f->kind == EMF_FIELD_UNION;
@@ -277,19 +252,36 @@ size_t emf__render_name_max(const char *key)
 	return strlen(key) + 10 + EMF_FMT_JSON_STR_MAX(EMF_FMT_NAME_MAX);
 }
 
-char *emf__render_name(char *p, const struct emf_field *f, const void *base, const char *key)
+bool emf__render_named(const struct emf_field *f)
 {
+	return named(f) && !f->count;
+}
+
+char *emf__render_name_value(char *p, const struct emf_field *f, const void *base)
+{
+	int64_t v =
+		emf__read_int((const char *)base + f->offset, f->size, f->kind == EMF_FIELD_INT);
 	char nb[EMF_FMT_NAME_MAX], *q;
 
-	if (!named(f) || f->count)
+	/* Names other than users' and groups' are plain ASCII: nothing to escape. */
+	if (f->semantic != EMF_SEM_UID && f->semantic != EMF_SEM_GID) {
+		*p++ = '"';
+		p = put_semantic(p, f, v);
+		*p++ = '"';
 		return p;
-	q = put_semantic(nb, f,
-			 emf__read_int((const char *)base + f->offset, f->size,
-				       f->kind == EMF_FIELD_INT));
+	}
+	q = put_semantic(nb, f, v);
+	return emf_fmt_json_str(p, nb, q - nb);
+}
+
+char *emf__render_name(char *p, const struct emf_field *f, const void *base, const char *key)
+{
+	if (!emf__render_named(f))
+		return p;
 	p = lit(p, ",\"", 2);
 	p = lit(p, key, strlen(key));
 	p = lit(p, "_name\":", 7);
-	return emf_fmt_json_str(p, nb, q - nb);
+	return emf__render_name_value(p, f, base);
 }
 
 static size_t scalar_max(const struct emf_field *f, uint32_t bytes, bool json)

@@ -11,12 +11,36 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <emf/event.h>
 
 #pragma GCC visibility push(hidden)
 
 /* An integer of @size bytes (1, 2, 4 or 8; more reads 8) at @p, sign-extended when @sign. */
-int64_t emf__read_int(const void *p, uint32_t size, bool sign);
+static inline int64_t emf__read_int(const void *p, uint32_t size, bool sign)
+{
+	union {
+		int8_t i8;
+		int16_t i16;
+		int32_t i32;
+		int64_t i64;
+		uint8_t u8;
+		uint16_t u16;
+		uint32_t u32;
+	} v = {};
+
+	memcpy(&v, p, size > 8 ? 8 : size);
+	switch (size) {
+	case 1:
+		return sign ? (int64_t)v.i8 : (int64_t)v.u8;
+	case 2:
+		return sign ? (int64_t)v.i16 : (int64_t)v.u16;
+	case 4:
+		return sign ? (int64_t)v.i32 : (int64_t)v.u32;
+	default:
+		return v.i64;
+	}
+}
 
 /* The most bytes emf__render() writes for @f, _name companions of nested fields included. */
 size_t emf__render_max(const struct emf_field *f, bool json);
@@ -37,6 +61,12 @@ size_t emf__render_name_max(const char *key);
  * ,"KEY_name":"NAME"; nothing for other fields. Returns the end.
  */
 char *emf__render_name(char *p, const struct emf_field *f, const void *base, const char *key);
+
+/* Does @f have a name companion in JSON (a number with a name, not in an array)? */
+bool emf__render_named(const struct emf_field *f);
+
+/* The quoted name of the number @f of the object at @base, without its key. */
+char *emf__render_name_value(char *p, const struct emf_field *f, const void *base);
 
 /* Text column width of @f by its kind and meaning, before its title widens it. */
 uint32_t emf__render_width(const struct emf_field *f);

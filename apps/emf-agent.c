@@ -869,8 +869,11 @@ static int apply_filters(struct agent *a, struct emf_runtime *rt)
 	return 0;
 }
 
-/* Compile every --fields list, one per plugin; a bad one is a usage error. */
-static int apply_fields(struct agent *a, struct emf_runtime *rt)
+/*
+ * Compile every --fields list, one per plugin; a bad one is a usage error.
+ * @again: after a rescan, for the plugins it (re)loaded; one gone is no error.
+ */
+static int apply_fields(struct agent *a, struct emf_runtime *rt, bool again)
 {
 	char name[64], nj[64];
 	int k, j, ret;
@@ -895,13 +898,15 @@ static int apply_fields(struct agent *a, struct emf_runtime *rt)
 			}
 		}
 		p = emf_runtime__find(rt, plugin);
+		if (!p && again)
+			continue;
 		if (!p) {
 			fprintf(stderr, "emf-agent: --fields '%s': no plugin named '%s' is running; 'emf-agent --list' shows them\n",
 				a->field_lists[k], plugin);
 			return -ENOENT;
 		}
 		ret = agent_fields_add(&a->fields, p, list);
-		if (ret)
+		if (ret && !again)
 			return ret;
 	}
 	return 0;
@@ -1563,7 +1568,7 @@ int main(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	if (apply_args(&a, rt) || apply_filters(&a, rt) || apply_fields(&a, rt)) {
+	if (apply_args(&a, rt) || apply_filters(&a, rt) || apply_fields(&a, rt, false)) {
 		ret = EXIT_USAGE;
 		goto out;
 	}
@@ -1666,6 +1671,14 @@ int main(int argc, char **argv)
 		if (rescan) {
 			rescan = 0;
 			agent_dyn_rescan(&dyn, rt);
+			/*
+			 * A plugin reloaded has event types of its own, maybe where
+			 * the old ones were: compile the lists again for what runs now.
+			 */
+			if (a.n_field_lists) {
+				agent_fields_free(&a.fields);
+				apply_fields(&a, rt, true);
+			}
 		}
 		err = emf_runtime__poll(rt, timeout);
 		agent_metrics_publish(&a.metrics);

@@ -4,7 +4,8 @@
 # prints exactly those columns, under a header of exactly those titles, for a file
 # opened by a process of ours (its pid, its path); with --json and the PLUGIN:
 # prefix the line holds exactly plugin, event, time and the fields given, in their
-# order, with their types (checked with jq); both together with --filter. An
+# order, with their types (checked with jq); both together with --filter; a
+# dynamic plugin reloaded on SIGHUP keeps its fields. An
 # unknown field, a missing PLUGIN: prefix and two lists for one plugin are each
 # refused in one line naming the plugin, exit 2, with nothing loaded.
 . "$(dirname "$0")/lib.sh"
@@ -63,7 +64,32 @@ jq -e --arg p "$TMPD/exists" --argjson pid "$opener" \
 line=$(cat "$TMPD/out")
 check_no_leak
 
-# 3. Mistakes: one line each, usage exit status, nothing loaded.
+# 3. A dynamic plugin reloaded on SIGHUP keeps its fields: the list is compiled
+#    again for the new code's event type.
+DYN="$top_builddir/tests/plugins/dyntest"
+[ -f "$DYN/dyntest.emf.so" ] && [ -f "$DYN/dyntest-O0.so" ] || fail "test plugins not built ($DYN)"
+PD="$TMPD/plugins"
+mkdir -m 755 "$PD"
+chmod 755 "$TMPD"
+cp "$DYN/dyntest.emf.so" "$PD/dyntest.so"
+start_agent -p dyntest --plugin-dir "$PD" --fields 'dyntest: path,pid'
+mkdir "$TMPD/before"
+wait_out "$TMPD/before" || { cat "$TMPD/out"; fail "no event for mkdir $TMPD/before"; }
+cp "$DYN/dyntest-O0.so" "$PD/new.tmp" && mv "$PD/new.tmp" "$PD/dyntest.so"
+kill -HUP "$AGENT_PID"
+wait_err "reloaded plugin 'dyntest'" 1 "dyntest was not reloaded on SIGHUP"
+mkdir "$TMPD/after"
+wait_out "$TMPD/after" || { cat "$TMPD/out"; fail "no event for mkdir $TMPD/after after the reload"; }
+stop_agent
+[ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }
+row=$(grep -F " $TMPD/after" "$TMPD/out" | tr -s ' ')
+[[ "$row" =~ ^[0-9:.]+\ dyntest\ $TMPD/after\ [0-9]+$ ]] ||
+	{ cat "$TMPD/out"; fail "after the reload, row '$row': want TIME dyntest PATH PID"; }
+[ "$(grep -c '^TIME  *PLUGIN  *PATH  *PID$' "$TMPD/out")" = 2 ] ||
+	{ cat "$TMPD/out"; fail "want the header 'TIME PLUGIN PATH PID' before and after the reload"; }
+check_no_leak
+
+# 4. Mistakes: one line each, usage exit status, nothing loaded.
 refused opensnoop --fields pid,nope
 grep -qF "emf-agent: --fields: plugin 'opensnoop': fields 'pid,nope': event type 'event' has no field 'nope' (it has ts, pid, tid, uid, ret, flags, mode, comm, path)" "$TMPD/err3" ||
 	{ cat "$TMPD/err3"; fail "unknown field: unclear message"; }

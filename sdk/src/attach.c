@@ -17,6 +17,10 @@
 #include <limits.h>
 #include <mntent.h>
 #include <net/if.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,11 +67,16 @@ static struct bpf_link *skel_link(const struct emf_plugin *p, const struct bpf_p
 #define TAG_ATTACH "emf.attach:"
 #define ARGS_MAX 4
 
-/* One attachment the runtime made for a declaration: a link, a raw link fd or a tc filter. */
+/*
+ * One attachment the runtime made for a declaration: a link, a raw link fd, a
+ * socket, a tc filter or a program attached to a sockmap.
+ */
 struct emf_attachment {
 	const struct bpf_program *prog;
 	struct bpf_link *link;
-	int fd; /* a TCX link, -1 otherwise */
+	int fd; /* a TCX link or the packet socket of a socket filter, -1 otherwise */
+	int map_fd; /* the sockmap the program is attached to, -1 otherwise */
+	enum bpf_attach_type map_type; /* and how */
 	bool tc; /* a tc filter through netlink */
 	bool qdisc_ours; /* and the clsact qdisc was made for it */
 	struct bpf_tc_hook hook;
@@ -105,6 +114,7 @@ static struct emf_attachment *add_att(struct emf_plugin *p, const struct bpf_pro
 	memset(a, 0, sizeof(*a));
 	a->prog = prog;
 	a->fd = -1;
+	a->map_fd = -1;
 	return a;
 }
 
@@ -116,6 +126,8 @@ void emf__attach_undo(struct emf_plugin *p)
 		bpf_link__destroy(a->link);
 		if (a->fd >= 0)
 			close(a->fd);
+		if (a->map_fd >= 0)
+			bpf_prog_detach2(bpf_program__fd(a->prog), a->map_fd, a->map_type);
 		if (a->tc) {
 			a->tc_opts.prog_fd = a->tc_opts.prog_id = a->tc_opts.flags = 0;
 			bpf_tc_detach(&a->hook, &a->tc_opts);
@@ -500,6 +512,86 @@ static int attach_uprobe(struct emf_runtime *rt, struct emf_plugin *p, const str
 	return keep_link(rt, p, d, link, err, where);
 }
 
+/*
+ * A socket filter on a packet socket of the interface, as tcpdump makes one:
+ * AF_PACKET sees every frame in and out of it. What the program returns is
+ * how much of the frame the socket keeps; nothing reads the socket, so its
+ * queue is kept at the kernel's minimum (a program that only looks returns 0).
+ */
+static int attach_socket(struct emf_runtime *rt, struct emf_plugin *p, const struct decl *d)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	char ifname[IF_NAMESIZE + 1];
+	struct emf_attachment *a;
+	int prog_fd = bpf_program__fd(d->prog), zero = 0, err, fd;
+	unsigned int ifindex;
+
+	err = arg_iface(rt, p, d, ifname, &ifindex);
+	if (err <= 0)
+		return err;
+	/* Protocol 0: no frame is queued before the filter is on and the socket bound. */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return fail(rt, p, -errno, "program %s: cannot open a packet socket for %s: %s",
+			    bpf_program__name(d->prog), ifname, emf_strerror(-errno));
+	sll.sll_ifindex = ifindex;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &zero, sizeof(zero)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, &prog_fd, sizeof(prog_fd)) ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		err = -errno;
+		close(fd);
+		return fail(rt, p, err,
+			    "program %s (section %s): failed to attach as socket filter on %s: %s",
+			    bpf_program__name(d->prog), bpf_program__section_name(d->prog), ifname,
+			    emf_strerror(err));
+	}
+	a = add_att(p, d->prog);
+	if (!a) {
+		close(fd);
+		return -ENOMEM;
+	}
+	a->fd = fd;
+	pr_info("runtime: plugin '%s': program %s attached as socket filter on %s (packet socket)\n",
+		p->desc->name, bpf_program__name(d->prog), ifname);
+	return 0;
+}
+
+/* sk_msg and sk_skb programs on the plugin's sockmap or sockhash @d names. */
+static int attach_sockmap(struct emf_runtime *rt, struct emf_plugin *p, const struct decl *d)
+{
+	const char *name = d->n_args ? d->args[0] : "";
+	struct bpf_map *map = bpf_object__find_map_by_name(emf_plugin__object(p), name);
+	enum bpf_attach_type type = bpf_program__expected_attach_type(d->prog);
+	struct emf_attachment *a;
+	int err;
+
+	if (!map || (bpf_map__type(map) != BPF_MAP_TYPE_SOCKMAP &&
+		     bpf_map__type(map) != BPF_MAP_TYPE_SOCKHASH))
+		return fail(rt, p, -EINVAL,
+			    "program %s declares EMF_ATTACH_SOCKMAP(%s), and the plugin has no sockmap or sockhash of that name; declare a BPF_MAP_TYPE_SOCKMAP or BPF_MAP_TYPE_SOCKHASH map",
+			    bpf_program__name(d->prog), name);
+	if (type != BPF_SK_MSG_VERDICT && type != BPF_SK_SKB_STREAM_PARSER &&
+	    type != BPF_SK_SKB_STREAM_VERDICT && type != BPF_SK_SKB_VERDICT)
+		return fail(rt, p, -EINVAL,
+			    "program %s (section %s) declares EMF_ATTACH_SOCKMAP(%s), which takes sk_msg, sk_skb/stream_parser, sk_skb/stream_verdict or sk_skb/verdict programs",
+			    bpf_program__name(d->prog), bpf_program__section_name(d->prog), name);
+	err = bpf_prog_attach(bpf_program__fd(d->prog), bpf_map__fd(map), type, 0);
+	if (err)
+		return fail(rt, p, -errno, "program %s (section %s) to sockmap %s: %s",
+			    bpf_program__name(d->prog), bpf_program__section_name(d->prog), name,
+			    emf_strerror(-errno));
+	a = add_att(p, d->prog);
+	if (!a) {
+		bpf_prog_detach2(bpf_program__fd(d->prog), bpf_map__fd(map), type);
+		return -ENOMEM;
+	}
+	a->map_fd = bpf_map__fd(map);
+	a->map_type = type;
+	pr_info("runtime: plugin '%s': program %s attached to sockmap %s\n", p->desc->name,
+		bpf_program__name(d->prog), name);
+	return 0;
+}
+
 /* The declaration on @prog's function, if any: "emf.attach:KIND:ARG:ARG...". */
 static bool find_decl(struct emf_plugin *p, struct bpf_program *prog, struct decl *d)
 {
@@ -544,6 +636,10 @@ int emf__attach_declared(struct emf_runtime *rt, struct emf_plugin *p)
 			err = attach_xdp(rt, p, &d);
 		else if (!strcmp(d.kind, "cgroup") || !strcmp(d.kind, "netns"))
 			err = attach_fd_target(rt, p, &d, !strcmp(d.kind, "netns"));
+		else if (!strcmp(d.kind, "socket"))
+			err = attach_socket(rt, p, &d);
+		else if (!strcmp(d.kind, "sockmap"))
+			err = attach_sockmap(rt, p, &d);
 		else if (!strcmp(d.kind, "perf"))
 			err = attach_perf(rt, p, &d);
 		else if (!strcmp(d.kind, "uprobe") || !strcmp(d.kind, "usdt"))

@@ -5,12 +5,16 @@
 # ingress and egress on the host end of a veth pair (a TCX link where the kernel has
 # TCX, a netlink filter otherwise), cgroup_skb egress on a cgroup made for the test,
 # sk_lookup on the test's network namespace, perf_event sampling on every CPU, a uprobe
-# on libc's nanosleep, USDT probe emftest:tick of tests/kernel/usdt_gen. Each must deliver decoded events; after the agent exits no
+# on libc's nanosleep, USDT probe emftest:tick of tests/kernel/usdt_gen, a socket filter
+# on a packet socket of the veth, and sk_msg and sk_skb programs on a sockmap that a
+# sockops program on the cgroup fills with both ends of a TCP connection over the
+# namespace's loopback. Each must deliver decoded events; after the agent exits no
 # link, program, tc filter or clsact qdisc of ours is left, and the cgroup goes away.
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
 need_root
 command -v ip > /dev/null || skip "needs ip (iproute2) to make network namespaces"
 command -v tc > /dev/null || skip "needs tc (iproute2) to check what is left on the interface"
+command -v socat > /dev/null || skip "needs socat for a TCP connection through the sockmap"
 so="$top_builddir/tests/plugins/attachkinds/attachkinds.emf.so"
 [ -f "$so" ] || fail "test plugin not built: $so"
 libc=$(ldd "$(type -P sleep)" | awk '/libc.so/ { print $3 }')
@@ -51,7 +55,8 @@ else
 fi
 start_agent --json --plugin "$so" -p attachkinds "${tc_arg[@]}" "${usdt_arg[@]}" \
 	-a attachkinds.cgroup="$CG" -a attachkinds.netns=/run/netns/$NS -a attachkinds.port=9 \
-	-a attachkinds.binary="$libc" -a attachkinds.function=nanosleep
+	-a attachkinds.binary="$libc" -a attachkinds.function=nanosleep \
+	-a attachkinds.sockif=$IF -a attachkinds.tcp_port=7077
 # Idle only where this machine lacks the target: tc without TCX or clsact, USDT without sdt.h.
 idle=$(grep "never run" "$TMPD/err")
 [ -z "$tc_why" ] || idle=$(grep -v "program tc_" <<< "$idle")
@@ -70,6 +75,19 @@ ping -c 2 -i 0.2 -W 1 "$net.2" > /dev/null || fail "no ping reply from $net.2 ov
 bash -c "echo \$\$ > '$CG/cgroup.procs' && echo x > /dev/udp/$net.2/9" &
 sender=$!
 wait $sender
+# A TCP echo over the namespace's loopback, both ends in the cgroup: sockops puts them in
+# the sockmap, whose sk_msg program sees each send and sk_skb program each receive.
+ip netns exec $NS ip link set lo up
+bash -c "echo \$\$ > '$CG/cgroup.procs' && exec ip netns exec $NS socat TCP-LISTEN:7077,bind=127.0.0.1,reuseaddr EXEC:cat" &
+echo_srv=$!
+for _ in $(seq 1 50); do
+	ip netns exec $NS ss -ltn | grep -q "127.0.0.1:7077" && break
+	sleep 0.1
+done
+reply=$(bash -c "echo \$\$ > '$CG/cgroup.procs' && printf 'hello\n' | exec ip netns exec $NS socat -t 1 - TCP:127.0.0.1:7077")
+kill $echo_srv 2> /dev/null
+wait $echo_srv 2> /dev/null
+[ "$reply" = hello ] || fail "the TCP echo through the sockmap replied '$reply', not hello"
 "$(type -P sleep)" 0.123 &
 sleeper=$!
 wait $sleeper
@@ -85,7 +103,7 @@ want() { # KIND [MORE] [MESSAGE]
 		grep -q "\"kind\":\"$1\"$2" "$TMPD/out" && return 0
 		sleep 0.1
 	done
-	cut -d, -f3 "$TMPD/out" | sort | uniq -c
+	grep -o '"kind":"[A-Z_]*"' "$TMPD/out" | sort | uniq -c
 	fail "no $1 event$2: $3"
 }
 if [ -z "$tc_why" ]; then
@@ -95,12 +113,16 @@ fi
 want HIT_CGROUP_SKB ',"pid":0,"len":30,"proto":8' "UDP (2 bytes) sent from cgroup $CG"
 want HIT_SK_LOOKUP ',"pid":0,"len":9,"proto":17' "UDP to port 9 in namespace $NS"
 want HIT_PERF ',"pid":[1-9]' "CPU clock samples"
+want HIT_SOCKET ',"pid":0,"len":98,"proto":8' "ping (98-byte frames) seen by the packet socket on $IF"
+want HIT_SK_MSG ',"pid":0,"len":6,"proto":[1-9]' "the client's send of hello (6 bytes) through the sockmap"
+want HIT_SK_MSG ',"pid":0,"len":6,"proto":7077' "the echo server's send of hello back"
+want HIT_SK_SKB ',"pid":0,"len":6,"proto":7077' "the server's receive of hello through the sockmap"
 want HIT_UPROBE ",\"pid\":$sleeper,\"len\":123000000," "nanosleep of sleep 0.123"
 if [ -z "$usdt_why" ]; then
 	want HIT_USDT ",\"pid\":$ticker,\"len\":3," "emftest:tick of usdt_gen"
 	[ "$(grep -c "\"kind\":\"HIT_USDT\",\"pid\":$ticker," "$TMPD/out")" = 3 ] || fail "want 3 USDT hits of pid $ticker"
 fi
-echo "ok: every kind delivered:"; cut -d, -f3 "$TMPD/out" | sort | uniq -c
+echo "ok: every kind delivered:"; grep -o '"kind":"[A-Z_]*"' "$TMPD/out" | sort | uniq -c
 stop_agent
 [ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }
 check_no_leak
@@ -109,7 +131,7 @@ check_no_leak
 tc qdisc show dev $IF | grep -q clsact && fail "clsact qdisc left on $IF"
 bpftool cgroup show "$CG" 2> /dev/null | grep -q cg_out && fail "cg_out still attached to $CG"
 echo "ok: TC attached with $how; nothing left on $IF or $CG"
-[ -z "$tc_why" ] || skip "tc: this kernel has neither TCX nor $tc_why; cgroup_skb, sk_lookup, perf_event, uprobe and USDT passed"
+[ -z "$tc_why" ] || skip "tc: this kernel has neither TCX nor $tc_why; the other kinds passed"
 [ -z "$usdt_why" ] || skip "USDT: $usdt_why; the other kinds passed"
 
 # An empty interface option: those programs attach nowhere; a warning, and --strict refuses.
@@ -127,4 +149,4 @@ grep -q "warning: plugin 'attachkinds': program tc_in (section tc) attaches to t
 [ $? = 1 ] || fail "attachkinds with a missing interface did not fail"
 grep -q "no network interface 'nosuchif0' (option attachkinds.ifname)" "$TMPD/err4" ||
 	{ cat "$TMPD/err4"; fail "no clear refusal of a missing interface"; }
-echo "PASS: tc ($how), cgroup_skb, sk_lookup, perf_event, uprobe and USDT attached from declarations, events decoded, nothing left"
+echo "PASS: tc ($how), cgroup_skb, sk_lookup, perf_event, uprobe, USDT, socket filter, sockops with sk_msg and sk_skb on a sockmap attached from declarations, events decoded, nothing left"

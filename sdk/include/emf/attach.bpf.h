@@ -32,6 +32,19 @@
  *	a sk_lookup or flow_dissector program on the network namespace the
  *	option names (/proc/PID/ns/net, /run/netns/NAME); the host process's
  *	own when it is empty, and EMF_ATTACH_NETNS_SELF always.
+ * EMF_ATTACH_SOCKET(ifname)
+ *	a SEC("socket") filter on a packet socket (AF_PACKET, every protocol)
+ *	that the runtime opens on the interface and closes on detach, as
+ *	tcpdump-style tools do (SO_ATTACH_BPF): the program sees every frame in
+ *	and out of the interface and sends what it finds through its maps.
+ *	Nothing reads the socket; the program's return value is how many bytes
+ *	of the frame it queues there, so return 0 to only look.
+ * EMF_ATTACH_SOCKMAP(map)
+ *	a SEC("sk_msg"), SEC("sk_skb/stream_parser"), SEC("sk_skb/stream_verdict")
+ *	or SEC("sk_skb/verdict") program on the plugin's BPF_MAP_TYPE_SOCKMAP or
+ *	BPF_MAP_TYPE_SOCKHASH @map (bpf_prog_attach(), detached again after):
+ *	it runs for the sockets in that map, which the plugin's own sockops
+ *	program puts there (EMF_ATTACH_CGROUP and bpf_sock_hash_update()).
  * EMF_ATTACH_PERF_EVENT(type, config, freq)
  *	a SEC("perf_event") program on a sampling perf event on every online
  *	CPU: @type and @config are numbers or kernel enumerator names
@@ -55,6 +68,8 @@
 #define EMF_ATTACH_CGROUP_ROOT __EMF_ATTACH("cgroup:")
 #define EMF_ATTACH_NETNS(path) __EMF_ATTACH("netns:" #path)
 #define EMF_ATTACH_NETNS_SELF __EMF_ATTACH("netns:")
+#define EMF_ATTACH_SOCKET(ifname) __EMF_ATTACH("socket:" #ifname)
+#define EMF_ATTACH_SOCKMAP(map) __EMF_ATTACH("sockmap:" #map)
 #define EMF_ATTACH_PERF_EVENT(type, config, freq)                                            \
 	__EMF_ATTACH("perf:" #type ":" #config ":" #freq)
 #define EMF_ATTACH_UPROBE(binary, function, pid)                                             \

@@ -5,6 +5,7 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/usdt.bpf.h>
 #include <emf/emf.bpf.h>
@@ -25,11 +26,21 @@ const volatile char usdt_binary[128] = "";
 const volatile char usdt_provider[32] = "emftest";
 const volatile char usdt_name[32] = "tick";
 const volatile int usdt_pid = 0;
+const volatile char sockif[16] = "";
+const volatile unsigned int tcp_port = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 } hits SEC(".maps");
+
+/* The TCP sockets of port tcp_port, both ends, put there by the sockops program. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKMAP);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u32);
+} socks SEC(".maps");
 
 static __always_inline void hit(enum hit_kind kind, int who, unsigned int len, unsigned int proto)
 {
@@ -101,4 +112,43 @@ int BPF_USDT(on_tick, long n)
 {
 	hit(HIT_USDT, bpf_get_current_pid_tgid() >> 32, (unsigned int)n, 0);
 	return 0;
+}
+
+SEC("socket") EMF_ATTACH_SOCKET(sockif)
+int sockf(struct __sk_buff *skb)
+{
+	hit(HIT_SOCKET, 0, skb->len, skb->protocol);
+	return 0; /* keep nothing in the socket */
+}
+
+SEC("sockops") EMF_ATTACH_CGROUP(cgroup)
+int on_sockops(struct bpf_sock_ops *skops)
+{
+	__u32 key;
+
+	if (!tcp_port)
+		return 1;
+	if (skops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB &&
+	    bpf_ntohl(skops->remote_port) == tcp_port)
+		key = 0;
+	else if (skops->op == BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB && skops->local_port == tcp_port)
+		key = 1;
+	else
+		return 1;
+	bpf_sock_map_update(skops, &socks, &key, BPF_ANY);
+	return 1;
+}
+
+SEC("sk_msg") EMF_ATTACH_SOCKMAP(socks)
+int on_msg(struct sk_msg_md *msg)
+{
+	hit(HIT_SK_MSG, 0, msg->size, msg->local_port);
+	return SK_PASS;
+}
+
+SEC("sk_skb/stream_verdict") EMF_ATTACH_SOCKMAP(socks)
+int on_skb(struct __sk_buff *skb)
+{
+	hit(HIT_SK_SKB, 0, skb->len, skb->local_port);
+	return SK_PASS;
 }

@@ -10,12 +10,15 @@ enum hit_kind {
 	HIT_PERF = 4,
 	HIT_UPROBE = 5,
 	HIT_USDT = 6,
+	HIT_SOCKET = 7,
+	HIT_SK_MSG = 8,
+	HIT_SK_SKB = 9,
 };
 
 struct hit {
 	enum hit_kind kind;
 	int pid;
-	unsigned int len; /* packet length; the port for sk_lookup; nanoseconds for the uprobe */
+	unsigned int len; /* packet or message length; the port for sk_lookup; ns for the uprobe */
 	unsigned int proto;
 };
 

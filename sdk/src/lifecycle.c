@@ -420,6 +420,30 @@ static size_t count_state(struct emf_runtime *rt, enum emf_plugin_state state)
 	return n;
 }
 
+/*
+ * @step on every loaded plugin in priority order; one it fails for is undone and
+ * marked failed, its error kept in *@err unless one is there. Returns true when that
+ * failure stops the whole start.
+ */
+static bool each_loaded(struct emf_runtime *rt,
+			int (*step)(struct emf_runtime *rt, struct emf_plugin *p), int *err)
+{
+	size_t i;
+
+	for (i = 0; i < rt->cnt; i++) {
+		struct emf_plugin *p = rt->plugins[i];
+
+		if (p->state != EMF_PLUGIN_LOADED || !step(rt, p))
+			continue;
+		*err = *err ?: p->step_err;
+		plugin_detach_hook(p);
+		plugin_fail(p);
+		if (fatal(rt, p))
+			return true;
+	}
+	return false;
+}
+
 int emf_runtime__start(struct emf_runtime *rt)
 {
 	struct emf_plugin **ps;
@@ -484,30 +508,8 @@ int emf_runtime__start(struct emf_runtime *rt)
 	 * Then attach in priority order, one at a time: events start in that
 	 * order.
 	 */
-	for (i = 0; i < rt->cnt; i++) {
-		struct emf_plugin *p = rt->plugins[i];
-
-		if (p->state != EMF_PLUGIN_LOADED || !plugin_fill(rt, p))
-			continue;
-		err = err ?: p->step_err;
-		plugin_detach_hook(p);
-		plugin_fail(p);
-		if (fatal(rt, p))
-			goto err_free;
-	}
-	for (i = 0; i < rt->cnt; i++) {
-		struct emf_plugin *p = rt->plugins[i];
-
-		if (p->state != EMF_PLUGIN_LOADED)
-			continue;
-		if (!plugin_attach(rt, p))
-			continue;
-		err = err ?: p->step_err;
-		plugin_detach_hook(p);
-		plugin_fail(p);
-		if (fatal(rt, p))
-			goto err_free;
-	}
+	if (each_loaded(rt, plugin_fill, &err) || each_loaded(rt, plugin_attach, &err))
+		goto err_free;
 	emf__slots_unlock(rt);
 	if (rt->keep_going && !count_state(rt, EMF_PLUGIN_ATTACHED) && rt->cnt) {
 		snprintf(rt->errmsg, sizeof(rt->errmsg), "no plugin could start");

@@ -809,23 +809,52 @@ static const char *filter_plugin(const struct agent *a, const char *f, const cha
 	return a->n_only == 1 ? a->only[0] : NULL;
 }
 
+/* Whether --filter @k is for @plugin (NULL: says no plugin). */
+static bool filter_for(const struct agent *a, int k, const char *plugin, const char **expr)
+{
+	const char *pk;
+	char name[64];
+
+	pk = filter_plugin(a, a->filters[k], expr, name, sizeof(name));
+	return pk && plugin && !strcmp(pk, plugin);
+}
+
+/* Set @p's filter to every --filter for it, from @k on, joined by &&. */
+static int join_filters(struct agent *a, int k, struct emf_plugin *p, const char *plugin)
+{
+	char *all = NULL, err[768];
+	const char *expr;
+	size_t len = 0;
+	FILE *m;
+	int ret;
+
+	m = open_memstream(&all, &len);
+	if (!m)
+		return -ENOMEM;
+	for (; k < a->n_filters; k++)
+		if (filter_for(a, k, plugin, &expr))
+			fprintf(m, "%s(%s)", ftell(m) ? " && " : "", expr);
+	fclose(m);
+	ret = emf_plugin__set_filter(p, all, err, sizeof(err));
+	free(all);
+	if (ret)
+		fprintf(stderr, "emf-agent: --filter: %s\n", err[0] ? err : emf_strerror(ret));
+	return ret;
+}
+
 /*
  * Apply every --filter; the filters of one plugin all apply (joined by &&).
- * A bad one is a usage error saying what is wrong, for which plugin.
+ * A bad one is a usage error saying what is wrong, for which plugin: each is
+ * checked as given first, so that the message quotes it as written.
  */
 static int apply_filters(struct agent *a, struct emf_runtime *rt)
 {
 	char name[64], err[768];
-	int k, j;
+	const char *plugin, *expr;
+	struct emf_plugin *p;
+	int k, j, ret;
 
 	for (k = 0; k < a->n_filters; k++) {
-		const char *plugin, *expr;
-		struct emf_plugin *p;
-		char *all = NULL;
-		size_t len = 0;
-		FILE *m;
-		int ret;
-
 		plugin = filter_plugin(a, a->filters[k], &expr, name, sizeof(name));
 		if (!plugin) {
 			fprintf(stderr, "emf-agent: --filter '%s': name the plugin it is for, as 'PLUGIN: %s'\n",
@@ -838,33 +867,23 @@ static int apply_filters(struct agent *a, struct emf_runtime *rt)
 				a->filters[k], plugin);
 			return -ENOENT;
 		}
-		/* Each as given first, so that a message quotes it as written. */
 		ret = emf_plugin__set_filter(p, expr, err, sizeof(err));
 		if (ret) {
 			fprintf(stderr, "emf-agent: --filter: %s\n",
 				err[0] ? err : emf_strerror(ret));
 			return ret;
 		}
-		m = open_memstream(&all, &len);
-		if (!m)
-			return -ENOMEM;
-		/* Then every --filter of this plugin, joined. */
-		for (j = 0; j < a->n_filters; j++) {
-			const char *pj, *ej;
-			char nj[64];
-
-			pj = filter_plugin(a, a->filters[j], &ej, nj, sizeof(nj));
-			if (pj && !strcmp(pj, plugin))
-				fprintf(m, "%s(%s)", ftell(m) ? " && " : "", ej);
-		}
-		fclose(m);
-		ret = emf_plugin__set_filter(p, all, err, sizeof(err));
-		free(all);
-		if (ret) {
-			fprintf(stderr, "emf-agent: --filter: %s\n",
-				err[0] ? err : emf_strerror(ret));
+	}
+	/* Then once per plugin, at its first --filter, all of them. */
+	for (k = 0; k < a->n_filters; k++) {
+		plugin = filter_plugin(a, a->filters[k], &expr, name, sizeof(name));
+		for (j = 0; j < k && !filter_for(a, j, plugin, &expr); j++)
+			;
+		if (j < k)
+			continue;
+		ret = join_filters(a, k, emf_runtime__find(rt, plugin), plugin);
+		if (ret)
 			return ret;
-		}
 	}
 	return 0;
 }

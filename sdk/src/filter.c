@@ -211,9 +211,6 @@ static char *parse_string(struct parser *ps)
 /* The number a name stands for, for a field with names; false when none has it. */
 static bool name_value(const struct emf_field *f, const char *name, int64_t *v)
 {
-	char buf[EMF_FMT_NAME_MAX + 8];
-	int64_t i, lo = 0, hi = -1;
-
 	switch (f->kind == EMF_FIELD_INT || f->kind == EMF_FIELD_UINT ? f->semantic :
 									EMF_SEM_NONE) {
 	case EMF_SEM_UID: {
@@ -236,29 +233,12 @@ static bool name_value(const struct emf_field *f, const char *name, int64_t *v)
 	}
 	case EMF_SEM_ERRNO:
 	case EMF_SEM_RET:
-		lo = 1, hi = 4095;
-		break;
 	case EMF_SEM_SIGNAL:
-		lo = 1, hi = 64;
-		break;
 	case EMF_SEM_SYSCALL:
-		lo = 0, hi = 4095;
-		break;
+		return emf__sem_value(f->semantic, name, v);
 	default:
 		return false;
 	}
-	for (i = lo; i <= hi; i++) {
-		char *e = f->semantic == EMF_SEM_SIGNAL	 ? emf_fmt_signal(buf, i) :
-			  f->semantic == EMF_SEM_SYSCALL ? emf_fmt_syscall(buf, i) :
-							   emf_fmt_errno(buf, i);
-
-		*e = '\0';
-		if (!strcmp(buf, name)) {
-			*v = f->semantic == EMF_SEM_RET ? -i : i;
-			return true;
-		}
-	}
-	return false;
 }
 
 /* An enum value's name, or a name of a field with names. */

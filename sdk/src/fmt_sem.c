@@ -15,6 +15,7 @@
 #include <emf/event.h>
 #include <emf/fmt.h>
 
+#include "runtime_internal.h"
 #include "syscall_names.h"
 
 static char *put(char *p, const char *s, size_t max)
@@ -59,6 +60,50 @@ char *emf_fmt_syscall(char *p, int64_t nr)
 	    emf__syscall_names[nr])
 		return put(p, emf__syscall_names[nr], 32);
 	return emf_fmt_i64(p, nr);
+}
+
+bool emf__sem_value(enum emf_semantic sem, const char *name, int64_t *v)
+{
+	size_t n = sizeof(emf__syscall_names) / sizeof(emf__syscall_names[0]);
+	int64_t i;
+
+	switch (sem) {
+	case EMF_SEM_ERRNO:
+	case EMF_SEM_RET:
+		/* Every errno the C library names is small; the kernel's own (512 on) it does not. */
+		for (i = 1; i < 4096; i++) {
+			const char *s = strerrorname_np(i);
+
+			if (s && !strcmp(s, name)) {
+				*v = sem == EMF_SEM_RET ? -i : i;
+				return true;
+			}
+		}
+		return false;
+	case EMF_SEM_SIGNAL:
+		/* The real-time ones are numbers to a filter: "SIGRTMIN+1" is no name. */
+		if (strncmp(name, "SIG", 3))
+			return false;
+		for (i = 1; i < 65; i++) {
+			const char *s = sigabbrev_np(i);
+
+			if (s && !strcmp(s, name + 3)) {
+				*v = i;
+				return true;
+			}
+		}
+		return false;
+	case EMF_SEM_SYSCALL:
+		for (i = 0; i < (int64_t)n; i++) {
+			if (emf__syscall_names[i] && !strcmp(emf__syscall_names[i], name)) {
+				*v = i;
+				return true;
+			}
+		}
+		return false;
+	default:
+		return false;
+	}
 }
 
 /* The kernel's O_* bits (include/uapi/asm-generic/fcntl.h), not the C library's. */

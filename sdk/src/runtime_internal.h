@@ -266,6 +266,13 @@ void emf__reader_sync_lost(struct emf_plugin *plugin);
 /* Free the plugin's reader state, before the plugin itself. */
 void emf__reader_plugin_free(struct emf_plugin *plugin);
 
+/*
+ * The value of @name for a field of semantic type @sem, the reverse of its
+ * formatter: "ENOENT" is 2 (-2 for EMF_SEM_RET), "SIGKILL" 9, "openat" this
+ * system's number. Returns false for a name that type does not have.
+ */
+bool emf__sem_value(enum emf_semantic sem, const char *name, int64_t *v);
+
 #pragma GCC visibility pop
 
 #endif /* __EMF_RUNTIME_INTERNAL_H */

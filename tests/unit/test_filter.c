@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <CUnit/Basic.h>
 #include <emf/event.h>
 #include <emf/filter.h>
@@ -24,6 +25,7 @@ struct ev {
 	uint32_t uid;
 	int64_t ret;
 	int32_t sig;
+	int32_t nr;
 	uint8_t flag;
 	int32_t state;
 	uint32_t bits; /* lo:3 */
@@ -56,6 +58,7 @@ static const struct emf_field fields[] = {
 	F(uid, EMF_FIELD_UINT, .semantic = EMF_SEM_UID),
 	F(ret, EMF_FIELD_INT, .semantic = EMF_SEM_RET),
 	F(sig, EMF_FIELD_INT, .semantic = EMF_SEM_SIGNAL),
+	F(nr, EMF_FIELD_INT, .semantic = EMF_SEM_SYSCALL),
 	F(flag, EMF_FIELD_BOOL),
 	F(state, EMF_FIELD_ENUM, .n_enum_values = 2, .enum_values = states),
 	{ .name = "lo",
@@ -86,6 +89,7 @@ static struct ev sample(void)
 		.uid = 65534,
 		.ret = -2,
 		.sig = 9,
+		.nr = SYS_openat,
 		.flag = 1,
 		.state = 10,
 		.bits = 5 << 4 | 0xf,
@@ -152,6 +156,10 @@ static void test_names(void)
 	NOMATCH("ret == EPERM");
 	MATCH("sig == SIGKILL");
 	MATCH("sig != SIGTERM");
+	MATCH("nr == openat");
+	NOMATCH("nr == read");
+	CU_ASSERT_EQUAL(try("sig == SIGNOPE", &e, sizeof(e)), -1);
+	CU_ASSERT_EQUAL(try("nr == no_such_call", &e, sizeof(e)), -1);
 	MATCH("uid == \"nobody\"");
 	MATCH("uid == nobody");
 	MATCH("state == TCP_LISTEN");
@@ -304,7 +312,7 @@ static void test_refused(void)
 	CU_ASSERT_STRING_EQUAL(
 		err,
 		"filter 'nope == 1', at column 1: event type 'ev' has no field 'nope' "
-		"(it has pid, uid, ret, sig, flag, state, lo, daddr, addr, load, in, comm, path)");
+		"(it has pid, uid, ret, sig, nr, flag, state, lo, daddr, addr, load, in, comm, path)");
 	CU_ASSERT_EQUAL(emf_filter__new(&type, "comm == 1", &f, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "filter 'comm == 1', at column 9: field 'comm' (string) "
 				    "compares with a \"quoted\" value");

@@ -68,7 +68,9 @@ void emf_filter__free(struct emf_filter *filter);
  *
  * Events that do not match are dropped as they are read, before the host's
  * callback and the bus see them (they still count in the plugin's events).
- * Calling it again replaces the filter. Returns 0, -EINVAL when @expr does not
+ * Calling it again replaces the filter. Call it from the thread that runs the
+ * runtime (emf_runtime__poll()'s), as its events are read there; a plugin added
+ * later (a dynamic one) starts with none. Returns 0, -EINVAL when @expr does not
  * fit one of the plugin's event types (or it has none), or -ENOMEM.
  */
 int emf_plugin__set_filter(struct emf_plugin *plugin, const char *expr, char *err, size_t err_size);

@@ -214,7 +214,8 @@ CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.so,$(addsuffix $(s),
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_DYN_PLUGINS)) $(addsuffix .h,$(EMF_DYN_PLUGINS))
 # Shared objects emf-agent must refuse, built here so that the kernel tests need no
 # compiler (the guests of tests/vm have none).
-EMF_BAD_SOS = tests/plugins/badso/noentry.so tests/plugins/badso/abi.so
+EMF_BAD_SOS = tests/plugins/badso/noentry.so tests/plugins/badso/abi.so \
+	tests/plugins/badso/evil.so
 check_DATA += $(EMF_BAD_SOS)
 CLEANFILES += $(EMF_BAD_SOS)
 EXTRA_DIST += $(EMF_BAD_SOS:.so=.c)
@@ -234,6 +235,10 @@ EMF_REACH_PLUGINS = tests/plugins/kprobetest/kprobetest tests/plugins/fexittest/
 	tests/plugins/lsmtest/lsmtest
 EXTRA_DIST += tests/plugins/sleepev/sleepev.bpf.h
 
+# test_dynamic_race.sh's attacker, renaming symlinks as fast as it can.
+check_PROGRAMS += tests/kernel/race_swap
+tests_kernel_race_swap_SOURCES = tests/kernel/race_swap.c
+tests_kernel_race_swap_CFLAGS = $(EMF_TEST_CFLAGS)
 # Feature probes for the shell tests: kfeature KIND TARGET says why KIND is refused.
 check_PROGRAMS += tests/kernel/kfeature
 tests_kernel_kfeature_SOURCES = tests/kernel/kfeature_main.c tests/kernel/kfeature.c \

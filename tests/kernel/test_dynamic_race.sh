@@ -9,10 +9,10 @@
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || skip "needs root: the agent must run as root and files be given to nobody"
 command -v setpriv > /dev/null || skip "needs setpriv (util-linux) to run as nobody"
-command -v "${CC:-cc}" > /dev/null || skip "needs a C compiler to build the attacker's .so"
-
 DYN="$top_builddir/tests/plugins/dyntest/dyntest.emf.so"
-[ -f "$DYN" ] || fail "test plugin not built ($DYN)"
+EVIL="$top_builddir/tests/plugins/badso/evil.so"
+SWAP="$top_builddir/tests/kernel/race_swap"
+[ -f "$DYN" ] && [ -f "$EVIL" ] && [ -x "$SWAP" ] || fail "test plugin, evil.so or race_swap not built"
 ATTEMPTS=${EMF_RACE_ATTEMPTS:-300}
 NOBODY=65534
 chmod 755 "$TMPD"
@@ -20,58 +20,11 @@ mkdir -m 755 "$TMPD/good" "$TMPD/attic"
 cp "$DYN" "$TMPD/good/dyntest.so"
 chown "$NOBODY:$NOBODY" "$TMPD/attic"
 
-# The attacker's .so: its constructor runs at dlopen, before any descriptor check.
-cat > "$TMPD/evil.c" << EOC
-#include <fcntl.h>
-#include <unistd.h>
-__attribute__((constructor)) static void evil(void)
-{
-	int fd = open("$TMPD/marker", O_WRONLY | O_APPEND | O_CREAT, 0644);
-
-	if (fd >= 0) {
-		write(fd, "evil constructor ran\n", 21);
-		close(fd);
-	}
-}
-EOC
-${CC:-cc} -shared -fPIC -o "$TMPD/attic/evil.so" "$TMPD/evil.c" || fail "cannot build evil.so"
+# The attacker's .so (tests/plugins/badso/evil.c): its constructor runs at dlopen,
+# before any descriptor check, and leaves a line in the marker file.
+cp "$EVIL" "$TMPD/attic/evil.so"
 chown "$NOBODY:$NOBODY" "$TMPD/attic/evil.so"
-
-# The swapper: rename() a fresh symlink over attic/plugin.so, good and evil in turn,
-# until told to stop; prints how many swaps it made.
-cat > "$TMPD/swap.c" << 'EOC'
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
-
-static volatile sig_atomic_t stop;
-
-static void on_term(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-int main(int argc, char **argv)
-{
-	long n = 0, max;
-
-	if (argc != 5 || chdir(argv[1]))
-		return 2;
-	max = atol(argv[4]);
-	signal(SIGTERM, on_term);
-	while (!stop && n < max) {
-		unlink("next.so");
-		if (symlink(n & 1 ? argv[3] : argv[2], "next.so") || rename("next.so", "plugin.so"))
-			return 1;
-		n++;
-	}
-	printf("%ld\n", n);
-	return 0;
-}
-EOC
-${CC:-cc} -o "$TMPD/swap" "$TMPD/swap.c" || fail "cannot build the swapper"
+export EMF_EVIL_MARKER="$TMPD/marker"
 ln -s "$TMPD/good/dyntest.so" "$TMPD/attic/plugin.so"
 chown -h "$NOBODY:$NOBODY" "$TMPD/attic/plugin.so"
 
@@ -83,7 +36,7 @@ rc=$?
 echo "ok: $(cat "$TMPD/err")"
 
 setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups \
-	"$TMPD/swap" "$TMPD/attic" "$TMPD/good/dyntest.so" "$TMPD/attic/evil.so" 100000000 \
+	"$SWAP" "$TMPD/attic" "$TMPD/good/dyntest.so" "$TMPD/attic/evil.so" 100000000 \
 	> "$TMPD/swaps" &
 swapper=$!
 refused=0

@@ -432,6 +432,26 @@ static bool map_kv_type(const struct btf *btf, const struct btf_type *sec, __u32
 	return false;
 }
 
+/* How many top-level header structs there are, @only one of them: the one, or "event". */
+static int event_in_map(const struct cg_plugin *p, int *only)
+{
+	int j, n = 0, named = -1;
+
+	for (j = 0; j < p->n_events; j++) {
+		if (p->events[j].nested)
+			continue;
+		n++;
+		*only = j;
+		if (!strcmp(p->events[j].name, "event"))
+			named = j;
+	}
+	if (n > 1 && named >= 0) {
+		*only = named;
+		return 1;
+	}
+	return n;
+}
+
 static int build_outputs(struct cg_plugin *p, const struct btf_type *sec)
 {
 	const struct btf_var_secinfo *vs = btf_var_secinfos(sec);
@@ -444,6 +464,13 @@ static int build_outputs(struct cg_plugin *p, const struct btf_type *sec)
 			only = j;
 		}
 	}
+	/*
+	 * None: the event is kept in a map too, as libbpf-tools' execsnoop keeps
+	 * it in a hash from entry to exit, or others in a per-CPU array as a
+	 * scratch buffer. Then the one top-level struct, or the one named "event".
+	 */
+	if (!candidates)
+		candidates = event_in_map(p, &only);
 	for (i = 0; i < btf_vlen(sec); i++, vs++) {
 		const struct btf_type *var = btf__type_by_id(p->btf, vs->type);
 		const char *mname = btf__name_by_offset(p->btf, var->name_off);

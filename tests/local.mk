@@ -128,7 +128,8 @@ EXTRA_DIST += tests/codegen/test_codegen.sh tests/codegen/golden/alltypes.emf.h 
 	$(patsubst $(srcdir)/%,%,$(wildcard $(srcdir)/tests/codegen/bad/*/*.[ch]))
 
 # Plugin directories in plain libbpf style, taken through emf-codegen unchanged.
-EMF_REALWORLD = tests/codegen/realworld/bootstrap/bootstrap tests/codegen/realworld/fsopen/fsopen
+EMF_REALWORLD = tests/codegen/realworld/bootstrap/bootstrap tests/codegen/realworld/fsopen/fsopen \
+	tests/codegen/realworld/execheap/execheap
 check_PROGRAMS += tests/kernel/test_realworld
 TESTS += tests/kernel/test_realworld
 tests_kernel_test_realworld_SOURCES = tests/kernel/test_realworld.c

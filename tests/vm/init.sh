@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # /init of the test guest (tests/vm/run.sh builds it into the initramfs): mounts what
 # the kernel tests use, runs each test named in /emf-vm/tests as root and prints, on
-# the serial console, one "EMF-VM: RESULT name rc seconds" line per test after its log
-# (every log line prefixed "EMF-VM-LOG: "), then powers the guest off.
+# the first serial port, "EMF-VM: START name" before each test and one
+# "EMF-VM: RESULT name rc seconds" line after its log (every log line prefixed
+# "EMF-VM-LOG: "), then powers the guest off. The kernel's own console is the second
+# port, so that its messages, whole, never break these lines apart.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/busybox
 export HOME=/root TERM=dumb LANG=C.UTF-8
 
@@ -11,6 +13,7 @@ mkdir -p /proc /sys /dev /tmp /run /root
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+exec > /dev/ttyS0 2>&1
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
@@ -26,8 +29,6 @@ mount -t bpf bpf /sys/fs/bpf
 mount -t tracefs tracefs /sys/kernel/tracing
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t cgroup2 cgroup2 /sys/fs/cgroup 2> /dev/null
-# Kernel messages on the console would break result lines apart.
-echo 1 > /proc/sys/kernel/printk
 ip link set lo up
 busybox hostname emf-vm
 for m in /emf-vm/modules/*.ko; do
@@ -46,11 +47,14 @@ while read -r t; do
 	name=${t##*/}
 	name=${name%.sh}
 	start=$(date +%s)
+	echo "EMF-VM: START $name"
+	echo "emf-vm: start $name" > /dev/kmsg
 	case "$t" in
 	*.sh) timeout -k 10 "$EMF_VM_TEST_TIMEOUT" bash "$top_srcdir/$t" > /tmp/test.log 2>&1 < /dev/null ;;
 	*) timeout -k 10 "$EMF_VM_TEST_TIMEOUT" "./$t" > /tmp/test.log 2>&1 < /dev/null ;;
 	esac
 	rc=$?
+	echo "emf-vm: end $name" > /dev/kmsg
 	sed 's/^/EMF-VM-LOG: /' /tmp/test.log
 	echo "EMF-VM: RESULT $name $rc $(($(date +%s) - start))"
 done < /emf-vm/tests

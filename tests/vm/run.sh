@@ -7,7 +7,8 @@
 # templates' test, the plugins it builds here: the guest has no tool chain). One line
 # per test,
 #   vm-SERIES: PASS|SKIP|FAIL name (seconds)
-# and the logs of the failed ones. Exit 0 when every test passed or skipped, 1 when
+# and the logs of the failed ones with what the guest kernel said while they ran (its
+# console is a file of its own, kernel.log). Exit 0 when every test passed or skipped, 1 when
 # one failed or the guest did not finish, 77 when QEMU or the kernel cannot be had.
 #
 # Usage: tests/vm/run.sh SERIES [TEST...]   (from the build tree; TESTs default to
@@ -18,6 +19,7 @@
 #   EMF_VM_TIMEOUT       seconds the whole guest may run (default 1800)
 #   EMF_VM_TEST_TIMEOUT  seconds one test may run inside the guest (default 300)
 #   EMF_VM_SMP, EMF_VM_MEM  guest CPUs and memory (default 2 and 2G)
+#   EMF_VM_ACCEL         QEMU's -accel (default tcg,thread=single; see below)
 set -uo pipefail
 
 series=${1:?usage: run.sh SERIES [TEST...]}
@@ -209,15 +211,36 @@ EOF
 echo "$tag: initramfs $(du -h "$work/initrd.cpio.gz" | cut -f1), ${#tests[@]} tests"
 
 # --- Boot under TCG (KVM guests of this kernel can die with emulation failures) and run.
+# One host thread runs both guest CPUs: with a thread per CPU, a CPU that executes kernel
+# text while the other patches it (a tracepoint's static key flipping as a raw tracepoint
+# attaches) can spin there for good, a soft lockup of the emulator that real CPUs do not
+# have. The results come on the first serial port, the kernel's messages on the second. A
+# soft lockup panics the guest, which then stops at once instead of at the timeout.
 start=$(date +%s)
-timeout -k 10 "${EMF_VM_TIMEOUT:-1800}" "$QEMU" -accel tcg,thread=multi -cpu max \
+timeout -k 10 "${EMF_VM_TIMEOUT:-1800}" "$QEMU" -accel "${EMF_VM_ACCEL:-tcg,thread=single}" -cpu max \
 	-m "${EMF_VM_MEM:-2G}" -smp "${EMF_VM_SMP:-2}" -kernel "$kdir/vmlinuz" \
-	-initrd "$work/initrd.cpio.gz" -append "console=ttyS0 rdinit=/init panic=-1 quiet" \
-	-nographic -no-reboot -nic none -monitor none -serial file:"$work/console.raw" \
+	-initrd "$work/initrd.cpio.gz" \
+	-append "console=ttyS1 rdinit=/init panic=-1 softlockup_panic=1" \
+	-nographic -no-reboot -nic none -monitor none \
+	-serial file:"$work/console.raw" -serial file:"$work/kernel.raw" \
 	< /dev/null > "$work/qemu.log" 2>&1
 qrc=$?
 secs=$(($(date +%s) - start))
 tr -d '\r' < "$work/console.raw" > "$work/console.log"
+tr -d '\r' < "$work/kernel.raw" > "$work/kernel.log"
+rm -f "$work/console.raw" "$work/kernel.raw"
+
+# What the kernel said while test $1 ran (the guest marks each test's start and end).
+kernel_said() {
+	awk -v n="$1" '{
+		i = index($0, "emf-vm: ")
+		if (i) {
+			w = substr($0, i + 8)
+			if (w == "start " n) { on = 1; next }
+			if (w == "end " n) on = 0
+		}
+	} on' "$work/kernel.log"
+}
 rm -rf "$root"
 
 kernel=$(sed -n 's/.*EMF-VM: KERNEL //p' "$work/console.log")
@@ -248,7 +271,13 @@ while read -r verdict name rc s; do
 	failed=1
 	echo "==== $tag: log of $name"
 	cat "$work/$name.log"
+	said=$(kernel_said "$name")
+	[ -z "$said" ] || printf '==== %s: kernel messages while %s ran\n%s\n' "$tag" "$name" "$said"
 done < "$work/results"
+# The test that started and never ended: the guest stopped in it.
+stuck=$(awk '/^EMF-VM: START / { n = $3 } /^EMF-VM: RESULT / { n = "" } END { print n }' \
+	"$work/console.log")
+[ -z "$stuck" ] || ran[$stuck]=1
 for t in "${tests[@]}"; do
 	name=${t##*/}
 	name=${name%.sh}
@@ -259,9 +288,24 @@ done
 if ! grep -q '^EMF-VM: DONE' "$work/console.log"; then
 	failed=1
 	[ $qrc = 124 ] && echo "$tag: the guest was stopped after ${EMF_VM_TIMEOUT:-1800} s"
+	grep -q 'Kernel panic' "$work/kernel.log" &&
+		echo "$tag: the guest kernel panicked: $(grep -m1 'Kernel panic' "$work/kernel.log" | sed 's/^\[[^]]*\] //')"
 	echo "==== $tag: the guest did not finish (qemu exit $qrc); console tail:"
-	grep -v '^EMF-VM-LOG: ' "$work/console.log" | tail -n 40
+	grep -v '^EMF-VM-LOG: ' "$work/console.log" | tail -n 20
 	cat "$work/qemu.log"
 fi
-echo "$tag: console output in $work/console.log"
+# A kernel that warned has something to say even when every test passed.
+warned=$(grep -cE '\] (WARNING|BUG):' "$work/kernel.log")
+if [ "$warned" -gt 0 ]; then
+	echo "$tag: the guest kernel warned $warned times; the first:"
+	grep -m 3 -E '\] (WARNING|BUG):' "$work/kernel.log"
+fi
+# Last, as a log's tail is what gets read: where the guest stopped and why.
+if [ -n "$stuck" ]; then
+	echo "$tag: FAIL $stuck (the guest stopped while it ran)"
+	echo "==== $tag: kernel messages while $stuck ran, from the first report of trouble"
+	kernel_said "$stuck" | awk '/(BUG|WARNING|Oops|Kernel panic|INFO: rcu|INFO: task)/ { on = 1 }
+		on && n++ < 70' | grep . || kernel_said "$stuck" | tail -n 40
+fi
+echo "$tag: results in $work/console.log, kernel messages in $work/kernel.log"
 exit $failed

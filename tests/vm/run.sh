@@ -164,6 +164,21 @@ for w in $PROGRAMS $words; do
 	add_lib "$rp"
 done
 ln -sf dash "$root/usr/bin/sh" 2> /dev/null
+# Debian's Python for the tests that use it (PATH may name another one), with its
+# standard library but not the library's own tests and tool kits.
+if grep -qx python3 <<< "$words" && [ -x /usr/bin/python3 ]; then
+	py=$(readlink -f /usr/bin/python3)
+	pylib=/usr/lib/${py##*/}
+	mkdir -p "$root$pylib" && cp "$py" "$root$py" && ln -sf "$py" "$root/usr/bin/python3" &&
+		tar -C "$pylib" -cf - --exclude=./test --exclude=./idlelib --exclude=./tkinter \
+			--exclude=./ensurepip --exclude=./lib2to3 --exclude=./site-packages \
+			--exclude=./dist-packages . | tar -C "$root$pylib" -xf - ||
+		die "failed to copy $py and $pylib into the initramfs"
+	add_lib "$py"
+	for f in $(find "$root$pylib" -name '*.so'); do
+		add_lib "${f#$root}"
+	done
+fi
 
 # The source and build trees, at the paths they have here (the tests use both).
 # Tests running beside this one write into the trees meanwhile: a file that changes or goes
@@ -188,7 +203,7 @@ done < <(find "$root$top_builddir" -type f \( -perm -u+x -o -name '*.so' \) -exe
 
 # The emf-new templates' test needs a tool chain the guest lacks: build its plugins here.
 hooks_env=
-if printf '%s\n' "${tests[@]}" | grep -q 'test_hooks\.sh$'; then
+if printf '%s\n' "${tests[@]}" | grep -c 'test_hooks\.sh$' > /dev/null; then
 	EMF_HOOKS_BUILD=$work/hooks bash "$top_srcdir/tests/scaffold/test_hooks.sh" > "$work/hooks.log" 2>&1 ||
 		{ cat "$work/hooks.log"; die "failed to build the emf-new templates' plugins for the guest"; }
 	mkdir -p "$root$work" && cp -a "$work/hooks" "$root$work/" || die "failed to copy $work/hooks"
@@ -204,6 +219,8 @@ printf '%s\n' "${tests[@]}" > "$root/emf-vm/tests"
 cat > "$root/emf-vm/env" << EOF
 export top_builddir='$top_builddir' top_srcdir='$top_srcdir'
 export EMF_VM_TEST_TIMEOUT=${EMF_VM_TEST_TIMEOUT:-300}
+# An emulated CPU makes each of the loader race's attempts some 20 times slower.
+export EMF_RACE_ATTEMPTS=${EMF_RACE_ATTEMPTS:-100}
 $hooks_env
 EOF
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.cpio.gz" ||

@@ -819,15 +819,17 @@ static bool filter_for(const struct agent *a, int k, const char *plugin, const c
 	return pk && plugin && !strcmp(pk, plugin);
 }
 
-/* Set @p's filter to every --filter for it, from @k on, joined by &&. */
-static int join_filters(struct agent *a, int k, struct emf_plugin *p, const char *plugin)
+/* Set @p's filter to every --filter for it, from @k on, joined by &&; @err says why not. */
+static int join_filters(struct agent *a, int k, struct emf_plugin *p, const char *plugin, char *err,
+			size_t err_size)
 {
-	char *all = NULL, err[768];
 	const char *expr;
+	char *all = NULL;
 	size_t len = 0;
 	FILE *m;
 	int ret;
 
+	err[0] = '\0';
 	m = open_memstream(&all, &len);
 	if (!m)
 		return -ENOMEM;
@@ -835,10 +837,10 @@ static int join_filters(struct agent *a, int k, struct emf_plugin *p, const char
 		if (filter_for(a, k, plugin, &expr))
 			fprintf(m, "%s(%s)", ftell(m) ? " && " : "", expr);
 	fclose(m);
-	ret = emf_plugin__set_filter(p, all, err, sizeof(err));
+	ret = emf_plugin__set_filter(p, all, err, err_size);
 	free(all);
-	if (ret)
-		fprintf(stderr, "emf-agent: --filter: %s\n", err[0] ? err : emf_strerror(ret));
+	if (ret && !err[0])
+		snprintf(err, err_size, "%s", emf_strerror(ret));
 	return ret;
 }
 
@@ -846,15 +848,18 @@ static int join_filters(struct agent *a, int k, struct emf_plugin *p, const char
  * Apply every --filter; the filters of one plugin all apply (joined by &&).
  * A bad one is a usage error saying what is wrong, for which plugin: each is
  * checked as given first, so that the message quotes it as written.
+ * @again: after a rescan, for the plugins it (re)loaded, whose new code may
+ * have other fields: one gone is no error, one the filter no longer fits is
+ * a warning and runs unfiltered.
  */
-static int apply_filters(struct agent *a, struct emf_runtime *rt)
+static int apply_filters(struct agent *a, struct emf_runtime *rt, bool again)
 {
 	char name[64], err[768];
 	const char *plugin, *expr;
 	struct emf_plugin *p;
 	int k, j, ret;
 
-	for (k = 0; k < a->n_filters; k++) {
+	for (k = 0; k < a->n_filters && !again; k++) {
 		plugin = filter_plugin(a, a->filters[k], &expr, name, sizeof(name));
 		if (!plugin) {
 			fprintf(stderr, "emf-agent: --filter '%s': name the plugin it is for, as 'PLUGIN: %s'\n",
@@ -879,11 +884,18 @@ static int apply_filters(struct agent *a, struct emf_runtime *rt)
 		plugin = filter_plugin(a, a->filters[k], &expr, name, sizeof(name));
 		for (j = 0; j < k && !filter_for(a, j, plugin, &expr); j++)
 			;
-		if (j < k)
+		p = j < k || !plugin ? NULL : emf_runtime__find(rt, plugin);
+		if (!p)
 			continue;
-		ret = join_filters(a, k, emf_runtime__find(rt, plugin), plugin);
-		if (ret)
+		ret = join_filters(a, k, p, plugin, err, sizeof(err));
+		if (ret && !again) {
+			fprintf(stderr, "emf-agent: --filter: %s\n", err);
 			return ret;
+		}
+		if (ret)
+			fprintf(stderr,
+				"emf-agent: warning: plugin '%s' was reloaded and its --filter no longer fits: %s; its events now go unfiltered\n",
+				plugin, err);
 	}
 	return 0;
 }
@@ -1587,7 +1599,7 @@ int main(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	if (apply_args(&a, rt) || apply_filters(&a, rt) || apply_fields(&a, rt, false)) {
+	if (apply_args(&a, rt) || apply_filters(&a, rt, false) || apply_fields(&a, rt, false)) {
 		ret = EXIT_USAGE;
 		goto out;
 	}
@@ -1698,6 +1710,8 @@ int main(int argc, char **argv)
 				agent_fields_free(&a.fields);
 				apply_fields(&a, rt, true);
 			}
+			/* And its filters, which the new plugin does not have. */
+			apply_filters(&a, rt, true);
 		}
 		err = emf_runtime__poll(rt, timeout);
 		agent_metrics_publish(&a.metrics);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # --filter on real events: "emf-agent execsnoop --filter 'comm == "NAME"'" shows only
 # the execs of NAME, with their argv; on opensnoop a string and an errno name combine
-# with &&, and two --filter options of one plugin both apply; a filter naming an
+# with &&, and two --filter options of one plugin both apply; a dynamic plugin
+# reloaded on SIGHUP keeps its filter; a filter naming an
 # unknown field or a value of the wrong type is refused in one line, exit 2, with
 # nothing loaded.
 . "$(dirname "$0")/lib.sh"
@@ -43,7 +44,28 @@ line=$(grep -F "\"path\":\"$missing\"}" "$TMPD/out")
 echo "$line" | grep -q '"ret":-2,"ret_name":"ENOENT",' || fail "want ENOENT: $line"
 check_no_leak
 
-# 3. Mistakes: one line each, usage exit status, nothing loaded.
+# 3. A dynamic plugin reloaded on SIGHUP keeps its filter: the new plugin gets it too.
+DYN="$top_builddir/tests/plugins/dyntest"
+[ -f "$DYN/dyntest.emf.so" ] && [ -f "$DYN/dyntest-O0.so" ] || fail "test plugins not built ($DYN)"
+PD="$TMPD/plugins"
+mkdir -m 755 "$PD"
+chmod 755 "$TMPD"
+cp "$DYN/dyntest.emf.so" "$PD/dyntest.so"
+start_agent -p dyntest --plugin-dir "$PD" --filter "dyntest: path == \"$TMPD/keep*\""
+mkdir "$TMPD/drop1" "$TMPD/keep1"
+wait_out "$TMPD/keep1" || { cat "$TMPD/out"; fail "no event for mkdir $TMPD/keep1"; }
+cp "$DYN/dyntest-O0.so" "$PD/new.tmp" && mv "$PD/new.tmp" "$PD/dyntest.so"
+kill -HUP "$AGENT_PID"
+wait_err "reloaded plugin 'dyntest'" 1 "dyntest was not reloaded on SIGHUP"
+mkdir "$TMPD/drop2" "$TMPD/keep2"
+wait_out "$TMPD/keep2" || { cat "$TMPD/out"; fail "no event for mkdir $TMPD/keep2 after the reload"; }
+stop_agent
+[ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }
+grep -q "$TMPD/drop" "$TMPD/out" && { cat "$TMPD/out"; fail "the filter let a drop* directory through"; }
+grep -q "no longer fits" "$TMPD/err" && { cat "$TMPD/err"; fail "the same plugin's filter was said not to fit"; }
+check_no_leak
+
+# 4. Mistakes: one line each, usage exit status, nothing loaded.
 refused -p opensnoop --filter 'opensnoop: nope == 1'
 grep -qF "emf-agent: --filter: plugin 'opensnoop': filter 'nope == 1', at column 1: event type 'event' has no field 'nope' (it has ts, pid, tid, uid, ret, flags, mode, comm, path)" "$TMPD/err3" ||
 	{ cat "$TMPD/err3"; fail "unknown field: unclear message"; }

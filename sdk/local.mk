@@ -59,6 +59,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/slots_internal.h \
 	sdk/src/render.c \
 	sdk/src/render_internal.h \
+	sdk/src/iter.c \
 	sdk/src/sample.c \
 	sdk/src/share.c \
 	sdk/src/trusted.c \

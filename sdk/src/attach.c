@@ -139,6 +139,7 @@ void emf__attach_undo(struct emf_plugin *p)
 	}
 	free(p->atts);
 	p->atts = NULL;
+	emf__iters_free(p);
 }
 
 static int fail(struct emf_runtime *rt, struct emf_plugin *p, int err, const char *fmt, ...)
@@ -592,6 +593,50 @@ static int attach_sockmap(struct emf_runtime *rt, struct emf_plugin *p, const st
 	return 0;
 }
 
+/*
+ * An iterator run every @ms (a number, or an option): its records are events
+ * of the plugin's only event output, or of the one whose map @d names.
+ */
+static int attach_iter(struct emf_runtime *rt, struct emf_plugin *p, const struct decl *d)
+{
+	const char *name = bpf_program__name(d->prog);
+	unsigned long long ms = 0;
+	char buf[32], why[256];
+	uint32_t out, i;
+	int err;
+
+	if (d->n_args && d->args[0][0] >= '0' && d->args[0][0] <= '9')
+		snprintf(buf, sizeof(buf), "%s", d->args[0]);
+	else if ((err = arg_text(rt, p, d, 0, buf, sizeof(buf))))
+		return err;
+	ms = strtoull(buf, NULL, 0);
+	if (!ms || ms > UINT_MAX)
+		return fail(rt, p, -EINVAL,
+			    "program %s: EMF_ATTACH_ITER(%s) needs an interval in milliseconds > 0",
+			    name, d->n_args ? d->args[0] : "");
+	for (i = 0, out = UINT32_MAX; i < p->desc->n_outputs; i++)
+		if (d->n_args > 1 ? !strcmp(p->desc->outputs[i].map_name, d->args[1]) :
+				    p->desc->n_outputs == 1)
+			out = i;
+	if (out == UINT32_MAX)
+		return fail(rt, p, -EINVAL,
+			    "program %s: EMF_ATTACH_ITER() delivers records as events of the plugin's event output, and %s; %s",
+			    name,
+			    d->n_args > 1 ? "the plugin has no event output of that map" :
+			    p->desc->n_outputs ? "the plugin has several" : "the plugin has none",
+			    p->desc->n_outputs ? "name its ring buffer: EMF_ATTACH_ITER_TO(ms, map)" :
+			    "declare a ring buffer whose events are the records it writes");
+	if (!add_att(p, d->prog))
+		return -ENOMEM;
+	err = emf__iter_add(p, d->prog, skel_link(p, d->prog), ms, out, why, sizeof(why));
+	if (err)
+		return fail(rt, p, err, "program %s (section %s): %s", name,
+			    bpf_program__section_name(d->prog), why);
+	pr_info("runtime: plugin '%s': iterator %s runs every %llu ms, records of struct %s\n",
+		p->desc->name, name, ms, p->desc->outputs[out].event->name);
+	return 0;
+}
+
 /* The declaration on @prog's function, if any: "emf.attach:KIND:ARG:ARG...". */
 static bool find_decl(struct emf_plugin *p, struct bpf_program *prog, struct decl *d)
 {
@@ -628,7 +673,9 @@ int emf__attach_declared(struct emf_runtime *rt, struct emf_plugin *p)
 	if (!obj)
 		return 0;
 	bpf_object__for_each_program(prog, obj) {
-		if (!bpf_program__autoload(prog) || skel_link(p, prog) || !find_decl(p, prog, &d))
+		/* libbpf attaches iterators by itself; the runtime runs them. */
+		if (!bpf_program__autoload(prog) || !find_decl(p, prog, &d) ||
+		    (skel_link(p, prog) && strcmp(d.kind, "iter")))
 			continue;
 		if (!strcmp(d.kind, "tc_ingress") || !strcmp(d.kind, "tc_egress"))
 			err = attach_tc(rt, p, &d, !strcmp(d.kind, "tc_egress"));
@@ -640,6 +687,8 @@ int emf__attach_declared(struct emf_runtime *rt, struct emf_plugin *p)
 			err = attach_socket(rt, p, &d);
 		else if (!strcmp(d.kind, "sockmap"))
 			err = attach_sockmap(rt, p, &d);
+		else if (!strcmp(d.kind, "iter"))
+			err = attach_iter(rt, p, &d);
 		else if (!strcmp(d.kind, "perf"))
 			err = attach_perf(rt, p, &d);
 		else if (!strcmp(d.kind, "uprobe") || !strcmp(d.kind, "usdt"))

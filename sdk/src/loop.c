@@ -75,6 +75,14 @@ static void set_timer(struct emf_runtime *rt, uint64_t want)
 	rt->timer_armed = want;
 }
 
+/* When the next sampled map or iterator is due, 0 for none. */
+static uint64_t next_due_ms(const struct emf_runtime *rt)
+{
+	uint64_t s = emf__samples_next_ms(rt), i = emf__iters_next_ms(rt);
+
+	return !s || (i && i < s) ? i : s;
+}
+
 /*
  * After a poll: go busy when events pile up, idle when a drain finds few;
  * count losses each EMF_LOST_SYNC_MS while busy and when going idle; arm the
@@ -100,7 +108,7 @@ static void update_timer(struct emf_runtime *rt, bool drained)
 		sync_all(rt);
 		rt->next_sync_ns = now + EMF_LOST_SYNC_MS * 1000000ULL;
 	}
-	set_timer(rt, rt->busy || rt->n_perf ? EMF_TIMER_PERIODIC : emf__samples_next_ms(rt));
+	set_timer(rt, rt->busy || rt->n_perf ? EMF_TIMER_PERIODIC : next_due_ms(rt));
 }
 
 /* Read every output (or only those left pending); stop on the first error. */
@@ -177,6 +185,8 @@ int emf__loop_poll(struct emf_runtime *rt, int timeout_ms)
 	}
 	if (!err && drain)
 		err = emf__samples_poll(rt);
+	if (!err && drain)
+		err = emf__iters_poll(rt);
 	/*
 	 * A poll stopped by an error may leave events in a ring whose
 	 * edge-triggered wake-up it has taken: keep draining them on the timer.

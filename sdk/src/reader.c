@@ -148,6 +148,11 @@ static int deliver(struct emf_output_rt *o, const void *data, size_t size)
 	return 0;
 }
 
+int emf__reader_deliver(struct emf_output_rt *o, const void *data, size_t size)
+{
+	return deliver(o, data, size);
+}
+
 static int on_ringbuf_sample(void *ctx, void *data, size_t size)
 {
 	struct emf_output_rt *o = ctx;

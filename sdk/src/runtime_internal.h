@@ -18,8 +18,11 @@ struct ring_buffer;
 struct perf_buffer;
 
 struct bpf_map;
+struct bpf_link;
+struct bpf_program;
 struct emf_sample_rt;
 struct emf_attachment;
+struct emf_iter;
 struct emf_map_size;
 
 /*
@@ -72,6 +75,7 @@ struct emf_plugin {
 	struct emf_sample_rt *samples; /* desc->n_samples, while the reader runs */
 	struct emf_attachment *atts; /* declared attachments (attach.c), while attached */
 	size_t n_atts;
+	struct emf_iter *iters; /* EMF_ATTACH_ITER() iterators (iter.c), while attached */
 	struct emf_map_size *map_sizes; /* emf_plugin__set_map_size(), mapsize.c */
 	size_t n_map_sizes;
 	void *priv; /* emf_plugin__set_priv(): the hooks' own, never freed here */
@@ -218,6 +222,23 @@ __attribute__((visibility("hidden"))) void emf__filters_free(struct emf_plugin *
 /* Put the plugins back in lifecycle order after a change of priority or kind. */
 void emf__runtime_sort(struct emf_runtime *rt);
 
+/*
+ * Periodic iterators (iter.c): run @prog's iter link every @interval_ms,
+ * its records delivered as events of output @out. @link is the skeleton's
+ * (borrowed), or NULL to make one (owned). Returns 0, or a negative errno
+ * with the reason in @why. Freed, own links destroyed, by emf__iters_free()
+ * (from emf__attach_undo()).
+ */
+__attribute__((visibility("hidden"))) int emf__iter_add(struct emf_plugin *p,
+							 struct bpf_program *prog,
+							 struct bpf_link *link,
+							 unsigned int interval_ms, uint32_t out,
+							 char *why, size_t n);
+__attribute__((visibility("hidden"))) void emf__iters_free(struct emf_plugin *p);
+/* Run the iterators that are due; when the next is, in CLOCK_MONOTONIC ms (0 for none). */
+__attribute__((visibility("hidden"))) int emf__iters_poll(struct emf_runtime *rt);
+__attribute__((visibility("hidden"))) uint64_t emf__iters_next_ms(const struct emf_runtime *rt);
+
 /* Sampled maps of a running plugin: set up, read when due (on the drain timer), tear down. */
 int emf__samples_setup(struct emf_runtime *rt, struct emf_plugin *p);
 void emf__samples_teardown(struct emf_plugin *p);
@@ -247,6 +268,8 @@ void emf__reader_plugin_teardown(struct emf_runtime *rt, struct emf_plugin *p);
 void emf__reader_plugin_drain(struct emf_runtime *rt, struct emf_plugin *p);
 #define EMF_DRAIN_ROUNDS 256 /* budgets per output in one drain */
 
+/* Deliver one record of output @o that did not come through its map (iter.c). */
+int emf__reader_deliver(struct emf_output_rt *o, const void *data, size_t size);
 /* Read output @o, up to its budget; 0 or a negative errno (reader.c, for the loop). */
 int emf__reader_consume(struct emf_runtime *rt, struct emf_output_rt *o);
 /* While busy: whether a wake-up of @o is read now rather than at the next drain. */

@@ -8,7 +8,8 @@
 # on libc's nanosleep, USDT probe emftest:tick of tests/kernel/usdt_gen, a socket filter
 # on a packet socket of the veth, and sk_msg and sk_skb programs on a sockmap that a
 # sockops program on the cgroup fills with both ends of a TCP connection over the
-# namespace's loopback. Each must deliver decoded events; after the agent exits no
+# namespace's loopback, and an iter/task program run every 100 ms whose records for one
+# process come out as events. Each must deliver decoded events; after the agent exits no
 # link, program, tc filter or clsact qdisc of ours is left, and the cgroup goes away.
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
 need_root
@@ -53,10 +54,14 @@ if grep -q "neither TCX nor the clsact qdisc" "$TMPD/probe"; then
 else
 	tc_why=
 fi
+# The task the iterator reports, alive the whole run.
+"$(type -P sleep)" 60 &
+itpid=$!
+NET_UNDO+=("kill $itpid")
 start_agent --json --plugin "$so" -p attachkinds "${tc_arg[@]}" "${usdt_arg[@]}" \
 	-a attachkinds.cgroup="$CG" -a attachkinds.netns=/run/netns/$NS -a attachkinds.port=9 \
 	-a attachkinds.binary="$libc" -a attachkinds.function=nanosleep \
-	-a attachkinds.sockif=$IF -a attachkinds.tcp_port=7077
+	-a attachkinds.sockif=$IF -a attachkinds.tcp_port=7077 -a attachkinds.iter_pid=$itpid
 # Idle only where this machine lacks the target: tc without TCX or clsact, USDT without sdt.h.
 idle=$(grep "never run" "$TMPD/err")
 [ -z "$tc_why" ] || idle=$(grep -v "program tc_" <<< "$idle")
@@ -122,6 +127,12 @@ if [ -z "$usdt_why" ]; then
 	want HIT_USDT ",\"pid\":$ticker,\"len\":3," "emftest:tick of usdt_gen"
 	[ "$(grep -c "\"kind\":\"HIT_USDT\",\"pid\":$ticker," "$TMPD/out")" = 3 ] || fail "want 3 USDT hits of pid $ticker"
 fi
+want HIT_ITER ",\"pid\":$itpid,\"len\":[1-9]" "iter/task's record of pid $itpid"
+# Every 100 ms, each run a new iterator over all tasks: several runs by now.
+sleep 0.3
+n_iter=$(grep -c "\"kind\":\"HIT_ITER\",\"pid\":$itpid," "$TMPD/out")
+[ "$n_iter" -ge 3 ] || fail "iter/task ran $n_iter times, want at least 3 at 100 ms"
+grep "\"kind\":\"HIT_ITER\"" "$TMPD/out" | grep -v "\"pid\":$itpid," && fail "iter/task reported other tasks"
 echo "ok: every kind delivered:"; grep -o '"kind":"[A-Z_]*"' "$TMPD/out" | sort | uniq -c
 stop_agent
 [ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }
@@ -144,9 +155,18 @@ grep -q "warning: plugin 'attachkinds': program tc_in (section tc) attaches to t
 "$AGENT" --strict --plugin "$so" -p attachkinds -d 0.3 -a attachkinds.binary="$libc" \
 	-a attachkinds.function=nanosleep > /dev/null 2> "$TMPD/err3" 9>&-
 [ $? = 1 ] || { cat "$TMPD/err3"; fail "--strict ran attachkinds without ifname"; }
+# An iterator that writes a stray byte after its record: a warning naming the plugin, the
+# program and the record size, once; no event from those runs, and the agent runs on.
+"$AGENT" --json --plugin "$so" -p attachkinds -d 0.5 -a attachkinds.iter_pid=$itpid \
+	-a attachkinds.iter_bad=1 > "$TMPD/out5" 2> "$TMPD/err5" 9>&-
+rc=$?
+[ "$rc" = 0 ] || { cat "$TMPD/err5"; fail "attachkinds with a bad iterator: exit $rc, expected 0"; }
+grep -q "HIT_ITER" "$TMPD/out5" && fail "records of a bad iterator run were delivered"
+[ "$(grep -c "iter: plugin 'attachkinds': iterator tasks wrote 17 bytes, not a whole number of struct hit records (16 bytes each)" "$TMPD/err5")" = 1 ] ||
+	{ cat "$TMPD/err5"; fail "no single warning for an iterator writing 17 bytes"; }
 # A missing interface: refused, saying which.
 "$AGENT" --plugin "$so" -p attachkinds -d 0.3 -a attachkinds.ifname=nosuchif0 > /dev/null 2> "$TMPD/err4" 9>&-
 [ $? = 1 ] || fail "attachkinds with a missing interface did not fail"
 grep -q "no network interface 'nosuchif0' (option attachkinds.ifname)" "$TMPD/err4" ||
 	{ cat "$TMPD/err4"; fail "no clear refusal of a missing interface"; }
-echo "PASS: tc ($how), cgroup_skb, sk_lookup, perf_event, uprobe, USDT, socket filter, sockops with sk_msg and sk_skb on a sockmap attached from declarations, events decoded, nothing left"
+echo "PASS: tc ($how), cgroup_skb, sk_lookup, perf_event, uprobe, USDT, socket filter, sockops with sk_msg and sk_skb on a sockmap, iter/task attached from declarations, events decoded, nothing left"

@@ -45,6 +45,16 @@
  *	BPF_MAP_TYPE_SOCKHASH @map (bpf_prog_attach(), detached again after):
  *	it runs for the sockets in that map, which the plugin's own sockops
  *	program puts there (EMF_ATTACH_CGROUP and bpf_sock_hash_update()).
+ * EMF_ATTACH_ITER(ms), EMF_ATTACH_ITER_TO(ms, map)
+ *	a SEC("iter/task"), SEC("iter/bpf_map")... program, run every @ms
+ *	milliseconds (a number, or an integer option) from the host's event
+ *	loop: the runtime makes its iter link (bpf_program__attach_iter()), and
+ *	each time creates an iterator, reads it to the end (at most 4 MiB) and
+ *	delivers what the program wrote as events of the plugin's event output
+ *	(of the ring buffer @map names, when it has several), exactly as if
+ *	they came through that ring buffer. Write whole event structs:
+ *	bpf_seq_write(ctx->meta->seq, &ev, sizeof(ev)); a run whose output is
+ *	not a whole number of them is dropped, with a warning.
  * EMF_ATTACH_PERF_EVENT(type, config, freq)
  *	a SEC("perf_event") program on a sampling perf event on every online
  *	CPU: @type and @config are numbers or kernel enumerator names
@@ -70,6 +80,8 @@
 #define EMF_ATTACH_NETNS_SELF __EMF_ATTACH("netns:")
 #define EMF_ATTACH_SOCKET(ifname) __EMF_ATTACH("socket:" #ifname)
 #define EMF_ATTACH_SOCKMAP(map) __EMF_ATTACH("sockmap:" #map)
+#define EMF_ATTACH_ITER(ms) __EMF_ATTACH("iter:" #ms)
+#define EMF_ATTACH_ITER_TO(ms, map) __EMF_ATTACH("iter:" #ms ":" #map)
 #define EMF_ATTACH_PERF_EVENT(type, config, freq)                                            \
 	__EMF_ATTACH("perf:" #type ":" #config ":" #freq)
 #define EMF_ATTACH_UPROBE(binary, function, pid)                                             \

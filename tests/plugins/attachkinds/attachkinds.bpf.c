@@ -28,6 +28,8 @@ const volatile char usdt_name[32] = "tick";
 const volatile int usdt_pid = 0;
 const volatile char sockif[16] = "";
 const volatile unsigned int tcp_port = 0;
+const volatile int iter_pid = 0;
+const volatile bool iter_bad = false; /* write a stray byte after the record */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -151,4 +153,21 @@ int on_skb(struct __sk_buff *skb)
 {
 	hit(HIT_SK_SKB, 0, skb->len, skb->local_port);
 	return SK_PASS;
+}
+
+SEC("iter/task") EMF_ATTACH_ITER(100)
+int tasks(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct hit h = { .kind = HIT_ITER };
+	char stray = 0;
+
+	if (!task || !iter_pid || task->pid != iter_pid)
+		return 0;
+	h.pid = task->tgid;
+	h.len = task->nr_cpus_allowed;
+	bpf_seq_write(ctx->meta->seq, &h, sizeof(h));
+	if (iter_bad)
+		bpf_seq_write(ctx->meta->seq, &stray, 1);
+	return 0;
 }

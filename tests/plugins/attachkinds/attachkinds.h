@@ -13,6 +13,7 @@ enum hit_kind {
 	HIT_SOCKET = 7,
 	HIT_SK_MSG = 8,
 	HIT_SK_SKB = 9,
+	HIT_ITER = 10,
 };
 
 struct hit {

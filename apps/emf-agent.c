@@ -589,8 +589,11 @@ static void list_plugins(struct agent *a, struct emf_runtime *rt)
 		struct emf_cli *cli = emf_cli__new(emf_plugin__desc(p), a->long_opts,
 						   OPT_PLUGIN_FIRST);
 
-		printf("%-5d %-16s %s\n", emf_plugin__priority(p), emf_plugin__name(p),
-		       emf_plugin__description(p));
+		if (cli)
+			emf_cli__print_summary(cli, stdout, NULL);
+		else
+			printf("%-5d %-16s %s\n", emf_plugin__priority(p), emf_plugin__name(p),
+			       emf_plugin__description(p));
 		if (cli)
 			any |= emf_cli__print_options(cli, stdout, &(struct emf_cli_help_opts){
 				.sz = sizeof(struct emf_cli_help_opts),

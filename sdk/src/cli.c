@@ -226,6 +226,25 @@ int emf_cli__print_options(const struct emf_cli *cli, FILE *f, const struct emf_
 	return ferror(f) ? emf_err(-EIO) : n;
 }
 
+/* The columns of a list row: "PRIO  NAME             DESCRIPTION". */
+#define SUMMARY_NAME_COLUMN 6
+#define SUMMARY_COLUMN 23
+
+int emf_cli__print_summary(const struct emf_cli *cli, FILE *f,
+			   const struct emf_cli_help_opts *opts)
+{
+	const struct emf_plugin_desc *d = cli->desc;
+	int n;
+
+	if (!OPTS_VALID(opts, emf_cli_help_opts))
+		return emf_err(-EINVAL);
+	n = fprintf(f, "%-*d %-*s ", SUMMARY_NAME_COLUMN - 1, d->priority,
+		    SUMMARY_COLUMN - SUMMARY_NAME_COLUMN - 1, d->name);
+	wrap(f, d->description ?: "", n < 0 ? 0 : (size_t)n, SUMMARY_COLUMN,
+	     OPTS_GET(opts, width, 0) ?: HELP_WIDTH);
+	return ferror(f) ? emf_err(-EIO) : 0;
+}
+
 int emf_cli__print_help(const struct emf_cli *cli, FILE *f, const char *prog,
 			const struct emf_cli_help_opts *opts)
 {

@@ -97,6 +97,18 @@ int emf_cli__print_options(const struct emf_cli *cli, FILE *f,
 int emf_cli__print_help(const struct emf_cli *cli, FILE *f, const char *prog,
 			const struct emf_cli_help_opts *opts);
 
+/*
+ * emf_cli__print_summary - the plugin's row of a plugin list
+ *
+ * "10    execsnoop        Trace execve() of every process: ...": its
+ * priority, name and description, the description wrapped at the width
+ * under itself, as "emf-agent --list" shows it above the options
+ * (emf_cli__print_options()). @opts may be NULL. Returns 0, or -EINVAL for
+ * bad @opts, -EIO when @f fails.
+ */
+int emf_cli__print_summary(const struct emf_cli *cli, FILE *f,
+			   const struct emf_cli_help_opts *opts);
+
 #ifdef __cplusplus
 }
 #endif

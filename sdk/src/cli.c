@@ -153,6 +153,21 @@ static bool shows_default(const struct emf_option *o)
 }
 
 /*
+ * An unsigned option whose default is its largest value, which it takes as -1
+ * too (the usual "-1 for all"): shown as -1, not 4294967295.
+ */
+static bool all_ones(const struct emf_option *o)
+{
+	char max[24];
+
+	if (o->kind != EMF_FIELD_UINT || !o->size || o->size > 8)
+		return false;
+	snprintf(max, sizeof(max), "%llu",
+		 o->size == 8 ? ~0ULL : (1ULL << (o->size * 8)) - 1);
+	return !strcmp(o->defval, max);
+}
+
+/*
  * Write @text from column @col on, word-wrapped at @width with continuation
  * lines indented to @indent; a word longer than a line goes on a line alone.
  */
@@ -210,7 +225,8 @@ int emf_cli__print_options(const struct emf_cli *cli, FILE *f, const struct emf_
 
 			if (asprintf(&text, "%s%s(default: %s%s%s)", o->description ?: "",
 				     o->description && o->description[0] ? " " : "",
-				     quote ? "\"" : "", o->defval, quote ? "\"" : "") < 0)
+				     quote ? "\"" : "", all_ones(o) ? "-1" : o->defval,
+				     quote ? "\"" : "") < 0)
 				return emf_err(-ENOMEM);
 		}
 		fputs(left, f);

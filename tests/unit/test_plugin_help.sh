@@ -3,7 +3,8 @@
 # Every bundled plugin is a tool of its own: "emf-agent PLUGIN --help" lists each
 # const volatile option its .bpf.c declares, as a long option (the name without a
 # target_/targ_ prefix, '-' for '_') with its friendly type and a description that is
-# not empty; --list shows the same entries. Needs no root: nothing loads.
+# not empty; --list shows the same entries, all within 80 columns. Needs no root:
+# nothing loads.
 set -u
 : "${top_builddir:=.}"
 : "${top_srcdir:=.}"
@@ -48,6 +49,15 @@ for src in "$top_srcdir"/plugins/*/*.bpf.c; do
 done
 [ "$n_plugins" -ge 5 ] || fail "only $n_plugins bundled plugins found under $top_srcdir/plugins"
 [ "$n_opts" -ge 5 ] || fail "only $n_opts options found in the bundled plugins"
+
+# Both fit a terminal: no line wider than 80 columns; an unsigned "-1 for all"
+# default shows as -1, not as its largest value.
+wide=$({ echo "$list"; for src in "$top_srcdir"/plugins/*/*.bpf.c; do
+	"$AGENT" "$(basename "$src" .bpf.c)" --help 2>&1; done; } | awk 'length > 80')
+[ -z "$wide" ] || fail "--list or --help lines wider than 80 columns: $wide"
+grep -q -- '--uid=uid .*(default: -1)$' <<< "$list" ||
+	fail "--list does not show opensnoop's --uid default as -1"
+grep -q '4294967295' <<< "$list" && fail "--list shows a default of 4294967295"
 
 # A name that is no plugin is a usage error that says where the names are.
 msg=$("$AGENT" nosuchplugin --help 2>&1)

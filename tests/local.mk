@@ -209,6 +209,7 @@ EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentryt
 	tests/codegen/realworld/tcpkt/tcpkt tests/codegen/realworld/usdtsnoop/usdtsnoop \
 	tests/plugins/minimal/minimal tests/plugins/attachkinds/attachkinds \
 	tests/plugins/usersized/usersized tests/plugins/stacktest/stacktest \
+	tests/plugins/structops/structops \
 	$(EMF_REACH_PLUGINS)
 check_DATA = $(addsuffix .emf.so,$(EMF_DYN_PLUGINS))
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.so,$(addsuffix $(s),$(EMF_DYN_PLUGINS)))
@@ -268,6 +269,7 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_agent_degrade.sh \
 	tests/kernel/test_agent_idle.sh \
 	tests/kernel/test_attach.sh \
+	tests/kernel/test_attach_structops.sh \
 	tests/kernel/test_map_size.sh \
 	tests/kernel/test_agent_messages.sh \
 	tests/kernel/test_plugin_bashreadline.sh \

@@ -8,6 +8,9 @@
  * declare its target (EMF_ATTACH_*() of <emf/attach.bpf.h>, a BTF decl tag
  * "emf.attach:KIND:ARGS" on the function); the runtime then makes the
  * attachment with the libbpf call of its kind and undoes it on detach.
+ * A struct_ops map (SEC(".struct_ops"), a TCP congestion control for one)
+ * is registered with the kernel (bpf_map__attach_struct_ops()) and
+ * unregistered on detach, unless the plugin's own attach hook does it.
  * Every loaded program that still got nothing is reported with what would
  * attach it, as a warning, or as the failure of its plugin's attach step when
  * the host asked for that (idle_fails of the runtime's options).
@@ -73,7 +76,7 @@ static struct bpf_link *skel_link(const struct emf_plugin *p, const struct bpf_p
  */
 struct emf_attachment {
 	const struct bpf_program *prog;
-	struct bpf_link *link;
+	struct bpf_link *link; /* also a registered struct_ops map's, with prog NULL */
 	int fd; /* a TCX link or the packet socket of a socket filter, -1 otherwise */
 	int map_fd; /* the sockmap the program is attached to, -1 otherwise */
 	enum bpf_attach_type map_type; /* and how */
@@ -663,6 +666,48 @@ static bool find_decl(struct emf_plugin *p, struct bpf_program *prog, struct dec
 	return false;
 }
 
+/* Register every struct_ops map of @p, as the BPF code's SEC(".struct_ops") asks. */
+static int attach_struct_ops(struct emf_runtime *rt, struct emf_plugin *p)
+{
+	struct bpf_object *obj = emf_plugin__object(p);
+	struct emf_attachment *a;
+	struct bpf_link *link;
+	struct bpf_map *m;
+	int err;
+
+	bpf_object__for_each_map(m, obj) {
+		if (bpf_map__type(m) != BPF_MAP_TYPE_STRUCT_OPS || bpf_map__fd(m) < 0)
+			continue;
+		link = bpf_map__attach_struct_ops(m);
+		if (!link) {
+			err = -errno;
+			return fail(rt, p, err, "failed to register struct_ops map %s: %s%s",
+				    bpf_map__name(m), emf_strerror(err),
+				    err == -EEXIST ? " (a struct_ops of that name is registered already)" : "");
+		}
+		a = add_att(p, NULL);
+		if (!a) {
+			bpf_link__destroy(link);
+			return -ENOMEM;
+		}
+		a->link = link;
+		pr_info("runtime: plugin '%s': struct_ops map %s registered\n", p->desc->name,
+			bpf_map__name(m));
+	}
+	return 0;
+}
+
+/* Did attach_struct_ops() register a map, which runs the struct_ops programs? */
+static bool struct_ops_registered(const struct emf_plugin *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_atts; i++)
+		if (!p->atts[i].prog)
+			return true;
+	return false;
+}
+
 int emf__attach_declared(struct emf_runtime *rt, struct emf_plugin *p)
 {
 	struct bpf_object *obj = emf_plugin__object(p);
@@ -699,9 +744,14 @@ int emf__attach_declared(struct emf_runtime *rt, struct emf_plugin *p)
 		if (err)
 			break;
 	}
+	if (!err && !(p->desc->hooks && p->desc->hooks->attach)) {
+		prog = NULL;
+		err = attach_struct_ops(rt, p);
+	}
 	if (err) {
 		if (err == -ENOMEM && !p->step_err)
-			fail(rt, p, err, "program %s: %s", bpf_program__name(prog), emf_strerror(err));
+			fail(rt, p, err, "%s%s: %s", prog ? "program " : "struct_ops maps",
+			     prog ? bpf_program__name(prog) : "", emf_strerror(err));
 		p->step_err = err;
 		emf__attach_undo(p);
 	}
@@ -740,7 +790,7 @@ static const char *idle_hint(const struct bpf_program *prog)
 {
 	switch (bpf_program__type(prog)) {
 	case BPF_PROG_TYPE_STRUCT_OPS:
-		return "struct_ops programs run once their struct_ops map is registered, which the SDK does not do; register it in the plugin's attach hook (bpf_map__attach_struct_ops())";
+		return "struct_ops programs run once their SEC(\".struct_ops\") map is registered, which the SDK does for plugins without an attach hook; register it in the plugin's attach hook (bpf_map__attach_struct_ops())";
 	case BPF_PROG_TYPE_KPROBE:
 		return "a uprobe or USDT program needs a binary and a function or probe: name them in the section (uprobe/BINARY:FUNCTION) or declare EMF_ATTACH_UPROBE() or EMF_ATTACH_USDT() of <emf/attach.bpf.h>";
 	default:
@@ -762,6 +812,8 @@ int emf__attach_check_idle(struct emf_runtime *rt, struct emf_plugin *p)
 		    skel_link(p, prog) || declared(p, prog))
 			continue;
 		if (in_prog_array(obj, prog_id(prog)))
+			continue;
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_STRUCT_OPS && struct_ops_registered(p))
 			continue;
 		/* The plugin's own C code may attach it: say so, quietly. */
 		if (h && h->attach) {

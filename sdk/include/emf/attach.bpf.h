@@ -65,6 +65,11 @@
  *	0 for every process).
  * EMF_ATTACH_USDT(binary, provider, name, pid)
  *	a bare SEC("usdt") program on USDT probe @provider:@name of @binary.
+ *
+ * struct_ops needs no declaration: every SEC(".struct_ops") map of a plugin
+ * (a struct tcp_congestion_ops, for one) is registered when the plugin
+ * attaches (bpf_map__attach_struct_ops()) and unregistered when it detaches,
+ * unless the plugin has an attach hook of its own, which then does it.
  */
 #ifndef __EMF_ATTACH_BPF_H
 #define __EMF_ATTACH_BPF_H

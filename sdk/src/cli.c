@@ -162,8 +162,7 @@ static bool all_ones(const struct emf_option *o)
 
 	if (o->kind != EMF_FIELD_UINT || !o->size || o->size > 8)
 		return false;
-	snprintf(max, sizeof(max), "%llu",
-		 o->size == 8 ? ~0ULL : (1ULL << (o->size * 8)) - 1);
+	snprintf(max, sizeof(max), "%llu", o->size == 8 ? ~0ULL : (1ULL << (o->size * 8)) - 1);
 	return !strcmp(o->defval, max);
 }
 
@@ -246,8 +245,7 @@ int emf_cli__print_options(const struct emf_cli *cli, FILE *f, const struct emf_
 #define SUMMARY_NAME_COLUMN 6
 #define SUMMARY_COLUMN 23
 
-int emf_cli__print_summary(const struct emf_cli *cli, FILE *f,
-			   const struct emf_cli_help_opts *opts)
+int emf_cli__print_summary(const struct emf_cli *cli, FILE *f, const struct emf_cli_help_opts *opts)
 {
 	const struct emf_plugin_desc *d = cli->desc;
 	int n;

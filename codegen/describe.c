@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* emf-codegen --describe: the plugin's schema as JSON, from the same model as the decoder. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
@@ -61,6 +62,27 @@ static json_t *describe_maps(struct cg_plugin *p)
 	return maps;
 }
 
+/* What a member's type (<emf/types.h>) says it is: "errno", "endpoint"...; NULL for plain. */
+static const char *semantic_of(struct cg_emitter *e, __u32 sid, int i, char *buf, size_t n)
+{
+	static const char *const names[] = {
+		[CG_IPV4] = "ipv4",	    [CG_IPADDR] = "ipaddr", [CG_KTIME] = "ktime",
+		[CG_BOOTTIME] = "boottime", [CG_ARGV] = "argv",	    [CG_ENDPOINT] = "endpoint",
+		[CG_KSTACK] = "kstack",	    [CG_USTACK] = "ustack",
+	};
+	enum cg_special s = cg_special_of(e, sid, i);
+	const char *sem;
+	size_t j;
+
+	if (s == CG_NAMED && (sem = cg_special_sem(e, sid, i)) && !strncmp(sem, "EMF_SEM_", 8)) {
+		for (j = 0; sem[8 + j] && j + 1 < n; j++)
+			buf[j] = tolower((unsigned char)sem[8 + j]);
+		buf[j] = '\0';
+		return buf;
+	}
+	return s < sizeof(names) / sizeof(names[0]) ? names[s] : NULL;
+}
+
 static json_t *describe_fields(struct cg_emitter *e, __u32 id)
 {
 	const struct btf_type *t = cg_type_of(e, id);
@@ -74,7 +96,7 @@ static json_t *describe_fields(struct cg_emitter *e, __u32 id)
 		const struct btf_type *et = cg_type_of(e, el);
 		__u32 bits = btf_member_bit_offset(t, i), bsz = btf_member_bitfield_size(t, i);
 		const char *kind = cg_field_kind(e, el) + strlen("EMF_FIELD_");
-		char lower[16];
+		char lower[16], sem[32];
 		json_t *f;
 
 		if (cnt && cg_is_char(e, el) && btf_is_int(et))
@@ -87,6 +109,9 @@ static json_t *describe_fields(struct cg_emitter *e, __u32 id)
 			      (int)(bits / 8), "size",
 			      (int)(bsz ? (bsz + 7) / 8 : btf__resolve_size(e->btf, mid)), "count",
 			      (int)cnt);
+		if (semantic_of(e, id, i, sem, sizeof(sem)))
+			json_object_set_new(f, "semantic",
+					    json_string(semantic_of(e, id, i, sem, sizeof(sem))));
 		if (bsz) {
 			json_object_set_new(f, "bit_offset", json_integer(bits % 8));
 			json_object_set_new(f, "bit_size", json_integer(bsz));
@@ -126,15 +151,18 @@ int cg_describe(struct cg_plugin *p, FILE *f)
 	}
 	for (i = 0; i < p->n_globals; i++) {
 		const char *kind, *ctype, *tname;
-		char def[512];
+		char def[512], friendly[256], lname[CG_NAME_MAX];
 		__u32 count, el;
 
 		if (!cg_option_info(&e, &p->globals[i], &kind, &ctype, &count, &el, &tname, def,
 				    sizeof(def)))
 			continue;
-		json_array_append_new(options, json_pack("{s:s, s:s, s:s}", "name",
-							 p->globals[i].name, "type", tname,
-							 "default", def));
+		cg_option_cli(&e, i, friendly, sizeof(friendly), lname, sizeof(lname));
+		json_array_append_new(options,
+				      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name",
+						p->globals[i].name, "type", tname, "default", def,
+						"description", p->globals[i].doc, "friendly_type",
+						friendly, "long_name", lname));
 	}
 	root = json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:o}", "plugin", p->file, "description",
 			 p->description, "priority", p->priority, "programs",

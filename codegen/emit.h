@@ -140,5 +140,7 @@ void cg_emit_setters(struct cg_emitter *e);
 bool cg_option_info(struct cg_emitter *e, const struct cg_global *g, const char **kind,
 		    const char **ctype, __u32 *count, __u32 *el, const char **type_name,
 		    char *defval, size_t n);
+/* Option global @i as a command line shows it: its friendly type and its long name. */
+void cg_option_cli(struct cg_emitter *e, int i, char *friendly, size_t fn, char *lname, size_t ln);
 
 #endif /* __EMF_CODEGEN_EMIT_H */

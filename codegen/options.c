@@ -326,6 +326,17 @@ bool cg_option_info(struct cg_emitter *e, const struct cg_global *g, const char 
 	return true;
 }
 
+void cg_option_cli(struct cg_emitter *e, int i, char *friendly, size_t fn, char *lname, size_t ln)
+{
+	const struct cg_global *g = &e->p->globals[i];
+	const char *kind, *ctype;
+	__u32 count = 0, el = 0;
+
+	option_type(e, g, &kind, &ctype, &count, &el);
+	friendly_type(e, g, el, count, friendly, fn);
+	long_name(e, i, lname, ln);
+}
+
 void cg_emit_options(struct cg_emitter *e)
 {
 	struct cg_plugin *p = e->p;
@@ -362,8 +373,7 @@ void cg_emit_options(struct cg_emitter *e)
 			continue;
 		}
 		default_text(e, g, el, count, def, sizeof(def));
-		friendly_type(e, g, el, count, friendly, sizeof(friendly));
-		long_name(e, i, lname, sizeof(lname));
+		cg_option_cli(e, i, friendly, sizeof(friendly), lname, sizeof(lname));
 		cg_out(e, "\t{\n\t\t.name = \"%s\",\n\t\t.type_name = \"%s\",\n", g->name,
 		    declared_name(e, g->type_id));
 		cg_out(e, "\t\t.kind = %s,\n", kind);

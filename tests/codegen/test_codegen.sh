@@ -3,6 +3,7 @@
 # emf-codegen on bad input: a clear message naming the file, struct or field, a non-zero
 # exit, and nothing written. Then golden output: tests/codegen/alltypes must generate
 # exactly tests/codegen/golden/alltypes.emf.{h,c} (EMF_UPDATE_GOLDEN=1 rewrites them).
+# And --describe's schema of a bundled plugin.
 set -u
 : "${top_builddir:=.}"
 : "${top_srcdir:=.}"
@@ -147,6 +148,24 @@ for f in "$TMPD"/gold/*.emf.[ch] "$TMPD"/cc.*/*.emf.[ch]; do
 		"$f" && fail "${f##*/}: a repeated or final blank line"
 done
 echo "ok: golden output, the same with or without clang-format, in kernel style"
+
+# --describe: the schema tools read, with what --help and the renderers know: each
+# option's description, friendly type and long option, each field's semantic type.
+if command -v jq > /dev/null; then
+	(cd "$top_srcdir" && "$CODEGEN" --vmlinux-h "$VMLINUX" -I sdk/include --describe \
+		plugins/opensnoop) > "$TMPD/describe.json" 2> "$TMPD/msg" ||
+		{ cat "$TMPD/msg"; fail "--describe plugins/opensnoop failed"; }
+	jq -e '(.maps[] | select(.name == "events") | .event) == "event" and
+		([.options[] | select(.description == "" or .friendly_type == "")] | length) == 0 and
+		(.options[] | select(.name == "target_uid") |
+			.long_name == "uid" and .friendly_type == "uid" and (.description | test("user"))) and
+		([.events[0].fields[] | {(.name): .semantic}] | add |
+			.ts == "ktime" and .uid == "uid" and .ret == "ret" and
+			.flags == "open_flags" and .mode == "mode" and .comm == null)' \
+		"$TMPD/describe.json" > /dev/null ||
+		{ cat "$TMPD/describe.json"; fail "--describe lacks descriptions, CLI names or semantic types"; }
+	echo "ok: --describe shows options' descriptions and CLI names, fields' semantic types"
+fi
 
 [ $failed = 0 ] && echo "PASS"
 exit $failed

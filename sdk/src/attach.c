@@ -631,7 +631,8 @@ static int attach_iter(struct emf_runtime *rt, struct emf_plugin *p, const struc
 			    "declare a ring buffer whose events are the records it writes");
 	if (!add_att(p, d->prog))
 		return -ENOMEM;
-	err = emf__iter_add(p, d->prog, skel_link(p, d->prog), ms, out, why, sizeof(why));
+	err = emf__iter_add(p, d->prog, skel_link(p, d->prog), ms, out,
+			    !strcmp(d->kind, "iter_lines"), why, sizeof(why));
 	if (err)
 		return fail(rt, p, err, "program %s (section %s): %s", name,
 			    bpf_program__section_name(d->prog), why);
@@ -720,7 +721,7 @@ int emf__attach_declared(struct emf_runtime *rt, struct emf_plugin *p)
 	bpf_object__for_each_program(prog, obj) {
 		/* libbpf attaches iterators by itself; the runtime runs them. */
 		if (!bpf_program__autoload(prog) || !find_decl(p, prog, &d) ||
-		    (skel_link(p, prog) && strcmp(d.kind, "iter")))
+		    (skel_link(p, prog) && strncmp(d.kind, "iter", 4)))
 			continue;
 		if (!strcmp(d.kind, "tc_ingress") || !strcmp(d.kind, "tc_egress"))
 			err = attach_tc(rt, p, &d, !strcmp(d.kind, "tc_egress"));
@@ -732,7 +733,7 @@ int emf__attach_declared(struct emf_runtime *rt, struct emf_plugin *p)
 			err = attach_socket(rt, p, &d);
 		else if (!strcmp(d.kind, "sockmap"))
 			err = attach_sockmap(rt, p, &d);
-		else if (!strcmp(d.kind, "iter"))
+		else if (!strcmp(d.kind, "iter") || !strcmp(d.kind, "iter_lines"))
 			err = attach_iter(rt, p, &d);
 		else if (!strcmp(d.kind, "perf"))
 			err = attach_perf(rt, p, &d);

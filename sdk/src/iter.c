@@ -6,7 +6,9 @@
  * makes an iterator from the link, reads it to the end and delivers what the
  * program wrote with bpf_seq_write() as events of one of the plugin's event
  * outputs, through the same path as its ring buffer records: filters, the
- * bus and the host's callback see them alike.
+ * bus and the host's callback see them alike. EMF_ATTACH_ITER_LINES() takes
+ * text instead (BPF_SEQ_PRINTF()): each line is one event, held in the first
+ * char[] member of the event struct (cut to fit), the other members zero.
  *
  * A run reads at most EMF_ITER_MAX_BYTES; output that is not a whole number
  * of event records is a decode error of its output, warned about once per
@@ -35,6 +37,7 @@ struct emf_iter {
 	struct bpf_link *link;
 	bool own_link; /* else the skeleton's, which libbpf made and destroys */
 	uint32_t out; /* index of the output its records belong to */
+	const struct emf_field *text; /* lines: the string member each goes into */
 	unsigned int interval_ms;
 	uint64_t next_ms;
 	bool warned;
@@ -49,13 +52,26 @@ static uint64_t now_ms(void)
 }
 
 int emf__iter_add(struct emf_plugin *p, struct bpf_program *prog, struct bpf_link *link,
-		  unsigned int interval_ms, uint32_t out, char *why, size_t n)
+		  unsigned int interval_ms, uint32_t out, bool lines, char *why, size_t n)
 {
+	const struct emf_event_type *type = p->desc->outputs[out].event;
+	const struct emf_field *text = NULL;
+	uint32_t i;
 	struct emf_iter *it = calloc(1, sizeof(*it));
 	int err;
 
+	for (i = 0; lines && i < type->n_fields && !text; i++)
+		if (type->fields[i].kind == EMF_FIELD_STRING && type->fields[i].size > 1)
+			text = &type->fields[i];
+	if (lines && !text) {
+		snprintf(why, n,
+			 "its lines go into the first char[] member of struct %s, which has none",
+			 type->name);
+		return -EINVAL;
+	}
 	if (!it)
 		return -ENOMEM;
+	it->text = text;
 	it->link = link;
 	if (!link) {
 		it->link = bpf_program__attach_iter(prog, NULL);
@@ -98,6 +114,39 @@ static bool bad_run(struct emf_plugin *p, struct emf_iter *it)
 	p->stats.decode_errors++;
 	it->warned = true;
 	return first;
+}
+
+/* One event per line of text (the last may lack its newline); NUL bytes make it no text. */
+static int deliver_lines(struct emf_plugin *p, struct emf_iter *it, const char *buf, size_t len)
+{
+	struct emf_output_rt *o = &p->outs[it->out];
+	uint32_t rec = o->out->event->size;
+	const char *s = buf, *end = buf + len, *nl;
+	void *ev = NULL;
+	size_t n;
+	int err = 0;
+
+	if (memchr(buf, '\0', len)) {
+		if (bad_run(p, it))
+			pr_warn("iter: plugin '%s': iterator %s wrote NUL bytes, which is no text; such runs are dropped: print lines with BPF_SEQ_PRINTF(), or declare EMF_ATTACH_ITER() for records\n",
+				p->desc->name, bpf_program__name(it->prog));
+		return 0;
+	}
+	if (posix_memalign(&ev, EMF_EVENT_ALIGN, rec))
+		return -ENOMEM;
+	for (; s < end && !err; s = nl + 1) {
+		nl = memchr(s, '\n', end - s);
+		if (!nl)
+			nl = end;
+		n = nl - s;
+		if (n >= it->text->size)
+			n = it->text->size - 1;
+		memset(ev, 0, rec);
+		memcpy((char *)ev + it->text->offset, s, n);
+		err = emf__reader_deliver(o, ev, rec);
+	}
+	free(ev);
+	return err;
 }
 
 /* Read one run of @it to its end (or EMF_ITER_MAX_BYTES) and deliver its records. */
@@ -156,25 +205,24 @@ static int run_one(struct emf_plugin *p, struct emf_iter *it, char **buf, size_t
 		if (bad_run(p, it))
 			pr_warn("iter: plugin '%s': iterator %s wrote more than %u bytes in one run; the rest is dropped\n",
 				p->desc->name, bpf_program__name(it->prog), EMF_ITER_MAX_BYTES);
-		len -= len % rec;
+		len -= it->text ? 0 : len % rec;
 	}
-	if (len % rec) {
+	if (it->text)
+		err = deliver_lines(p, it, *buf, len);
+	else if (len % rec) {
 		if (bad_run(p, it))
 			pr_warn("iter: plugin '%s': iterator %s wrote %zu bytes, not a whole number of struct %s records (%u bytes each); such runs are dropped: write events with bpf_seq_write(seq, &ev, sizeof(ev))\n",
 				p->desc->name, bpf_program__name(it->prog), len,
 				o->out->event->name, rec);
 		return 0;
 	}
-	for (off = 0; off < len; off += rec) {
+	for (off = 0; !it->text && off < len && !err; off += rec)
 		err = emf__reader_deliver(o, *buf + off, rec);
-		if (err)
-			return err;
-	}
-	if (len) {
+	if (len && !err) {
 		o->stats.batches++;
 		p->stats.batches++;
 	}
-	return 0;
+	return err;
 }
 
 uint64_t emf__iters_next_ms(const struct emf_runtime *rt)

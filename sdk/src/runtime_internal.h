@@ -224,7 +224,8 @@ void emf__runtime_sort(struct emf_runtime *rt);
 
 /*
  * Periodic iterators (iter.c): run @prog's iter link every @interval_ms,
- * its records delivered as events of output @out. @link is the skeleton's
+ * its records (or with @lines, its lines of text) delivered as events of
+ * output @out. @link is the skeleton's
  * (borrowed), or NULL to make one (owned). Returns 0, or a negative errno
  * with the reason in @why. Freed, own links destroyed, by emf__iters_free()
  * (from emf__attach_undo()).
@@ -233,7 +234,7 @@ __attribute__((visibility("hidden"))) int emf__iter_add(struct emf_plugin *p,
 							 struct bpf_program *prog,
 							 struct bpf_link *link,
 							 unsigned int interval_ms, uint32_t out,
-							 char *why, size_t n);
+							 bool lines, char *why, size_t n);
 __attribute__((visibility("hidden"))) void emf__iters_free(struct emf_plugin *p);
 /* Run the iterators that are due; when the next is, in CLOCK_MONOTONIC ms (0 for none). */
 __attribute__((visibility("hidden"))) int emf__iters_poll(struct emf_runtime *rt);

@@ -8,8 +8,8 @@
 # on libc's nanosleep, USDT probe emftest:tick of tests/kernel/usdt_gen, a socket filter
 # on a packet socket of the veth, and sk_msg and sk_skb programs on a sockmap that a
 # sockops program on the cgroup fills with both ends of a TCP connection over the
-# namespace's loopback, and an iter/task program run every 100 ms whose records for one
-# process come out as events. Each must deliver decoded events; after the agent exits no
+# namespace's loopback, and two iter/task programs run every 100 ms whose records, and
+# whose lines of text, for one process come out as events. Each must deliver decoded events; after the agent exits no
 # link, program, tc filter or clsact qdisc of ours is left, and the cgroup goes away.
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
 need_root
@@ -133,6 +133,10 @@ sleep 0.3
 n_iter=$(grep -c "\"kind\":\"HIT_ITER\",\"pid\":$itpid," "$TMPD/out")
 [ "$n_iter" -ge 3 ] || fail "iter/task ran $n_iter times, want at least 3 at 100 ms"
 grep "\"kind\":\"HIT_ITER\"" "$TMPD/out" | grep -v "\"pid\":$itpid," && fail "iter/task reported other tasks"
+# The text iterator's lines (BPF_SEQ_PRINTF), one event each, as many runs.
+n_line=$(grep -c "\"event\":\"line\",\"time\":\"[^\"]*\",\"text\":\"task $itpid sleep\",\"unused\":0}" "$TMPD/out")
+[ "$n_line" -ge 3 ] || fail "the text iterator gave $n_line lines 'task $itpid sleep', want at least 3"
+[ "$(grep -c '"event":"line"' "$TMPD/out")" = "$n_line" ] || fail "the text iterator printed other lines"
 echo "ok: every kind delivered:"; grep -o '"kind":"[A-Z_]*"' "$TMPD/out" | sort | uniq -c
 stop_agent
 [ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }

@@ -55,6 +55,10 @@
  *	they came through that ring buffer. Write whole event structs:
  *	bpf_seq_write(ctx->meta->seq, &ev, sizeof(ev)); a run whose output is
  *	not a whole number of them is dropped, with a warning.
+ * EMF_ATTACH_ITER_LINES(ms), EMF_ATTACH_ITER_LINES_TO(ms, map)
+ *	the same for an iterator that prints text (BPF_SEQ_PRINTF()): each line
+ *	is one event, in the first char[] member of the event struct (cut to
+ *	fit, the other members zero).
  * EMF_ATTACH_PERF_EVENT(type, config, freq)
  *	a SEC("perf_event") program on a sampling perf event on every online
  *	CPU: @type and @config are numbers or kernel enumerator names
@@ -87,6 +91,8 @@
 #define EMF_ATTACH_SOCKMAP(map) __EMF_ATTACH("sockmap:" #map)
 #define EMF_ATTACH_ITER(ms) __EMF_ATTACH("iter:" #ms)
 #define EMF_ATTACH_ITER_TO(ms, map) __EMF_ATTACH("iter:" #ms ":" #map)
+#define EMF_ATTACH_ITER_LINES(ms) __EMF_ATTACH("iter_lines:" #ms)
+#define EMF_ATTACH_ITER_LINES_TO(ms, map) __EMF_ATTACH("iter_lines:" #ms ":" #map)
 #define EMF_ATTACH_PERF_EVENT(type, config, freq)                                            \
 	__EMF_ATTACH("perf:" #type ":" #config ":" #freq)
 #define EMF_ATTACH_UPROBE(binary, function, pid)                                             \

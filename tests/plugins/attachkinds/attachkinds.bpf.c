@@ -34,7 +34,13 @@ const volatile bool iter_bad = false; /* write a stray byte after the record */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
-} hits SEC(".maps");
+} hits SEC(".maps") EMF_EVENT(hit);
+
+/* The output of the text iterator's lines; nothing in BPF writes to it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} lines SEC(".maps") EMF_EVENT(line);
 
 /* The TCP sockets of port tcp_port, both ends, put there by the sockops program. */
 struct {
@@ -155,7 +161,7 @@ int on_skb(struct __sk_buff *skb)
 	return SK_PASS;
 }
 
-SEC("iter/task") EMF_ATTACH_ITER(100)
+SEC("iter/task") EMF_ATTACH_ITER_TO(100, hits)
 int tasks(struct bpf_iter__task *ctx)
 {
 	struct task_struct *task = ctx->task;
@@ -169,5 +175,16 @@ int tasks(struct bpf_iter__task *ctx)
 	bpf_seq_write(ctx->meta->seq, &h, sizeof(h));
 	if (iter_bad)
 		bpf_seq_write(ctx->meta->seq, &stray, 1);
+	return 0;
+}
+
+SEC("iter/task") EMF_ATTACH_ITER_LINES_TO(100, lines)
+int task_lines(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+
+	if (!task || !iter_pid || task->pid != iter_pid)
+		return 0;
+	BPF_SEQ_PRINTF(ctx->meta->seq, "task %d %s\n", task->tgid, task->comm);
 	return 0;
 }

@@ -23,4 +23,14 @@ struct hit {
 	unsigned int proto;
 };
 
+/*
+ * A line the text iterator printed, in the first char[] member; the runtime
+ * zeroes the rest. (A struct of one char[] alone is taken by emf-codegen for a
+ * flexible array, accepted at any size.)
+ */
+struct line {
+	char text[64];
+	unsigned int unused;
+};
+
 #endif /* __ATTACHKINDS_H */

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # The scaffold keeps up, without the kernel: the agent "emf-new agent" writes takes
 # --help (listing its plugins' options with their descriptions), --arg with a value
-# checked against the option's type, and --json; the plugin Makefile "emf-new plugin"
+# checked against the option's type, --filter checked against the event's fields, and
+# --json; the plugin Makefile "emf-new plugin"
 # writes includes NAME.emf.d, so touching a header the BPF code includes runs
 # emf-codegen again, and nothing else does; emf-new's hint runs only the new plugin.
 set -u
@@ -46,7 +47,7 @@ echo "ok: touching an included header re-ran emf-codegen once; nothing changed r
 "$MAKE" -C "$TMPD/cliagent" > "$TMPD/agent.log" 2>&1 || { cat "$TMPD/agent.log"; fail "make in cliagent failed"; }
 A="$TMPD/cliagent/cliagent"
 help=$("$A" --help) || fail "cliagent --help failed"
-for o in --json --duration --arg --help; do
+for o in --json --duration --arg --filter --help; do
 	grep -q -- "$o" <<< "$help" || fail "cliagent --help lacks $o"
 done
 grep -A1 -x -- '  -a cliplug.cli_port=u16 0-65535' <<< "$help" |
@@ -57,8 +58,19 @@ rc=$?
 [ $rc = 2 ] || fail "--arg cliplug.cli_port=70000: exit $rc, want 2"
 grep -q "invalid value '70000' for option cli_port (--cli-port, u16 0-65535) of plugin 'cliplug': expected an integer from 0 to 65535" <<< "$err" ||
 	fail "--arg out of range: $err"
+# --filter: checked against the plugin's event fields before anything loads.
+err=$("$A" --filter 'cliplug: nope == 1' -d 1 2>&1)
+rc=$?
+[ $rc = 2 ] || fail "--filter 'cliplug: nope == 1': exit $rc, want 2"
+grep -q "cliagent: --filter: plugin 'cliplug': filter 'nope == 1', at column 1: event type 'event' has no field 'nope' (it has pid, ppid, uid, comm, filename)" <<< "$err" ||
+	fail "--filter with an unknown field: $err"
+err=$("$A" --filter 'pid == 1' -d 1 2>&1)
+[ $? = 2 ] && grep -q "invalid --filter 'pid == 1': expected 'PLUGIN: EXPR'" <<< "$err" ||
+	fail "--filter without a plugin: $err"
+err=$("$A" --filter 'nosuch: pid == 1' -d 1 2>&1)
+[ $? = 2 ] && grep -q "no plugin named 'nosuch'" <<< "$err" || fail "--filter for no plugin: $err"
 err=$("$A" --bogus 2>&1)
 [ $? = 2 ] && grep -q "Try '$A --help'" <<< "$err" || fail "cliagent --bogus: $err"
-echo "ok: the template agent takes --help, --arg (checked) and --json"
+echo "ok: the template agent takes --help, --arg and --filter (checked) and --json"
 [ "$failed" = 0 ] || { echo "FAIL: $failed problems"; exit 1; }
 echo "PASS"

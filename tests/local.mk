@@ -209,7 +209,7 @@ EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentryt
 	tests/codegen/realworld/tcpkt/tcpkt tests/codegen/realworld/usdtsnoop/usdtsnoop \
 	tests/plugins/minimal/minimal tests/plugins/attachkinds/attachkinds \
 	tests/plugins/usersized/usersized tests/plugins/stacktest/stacktest \
-	tests/plugins/structops/structops \
+	tests/plugins/structops/structops tests/plugins/iteridle/iteridle \
 	$(EMF_REACH_PLUGINS)
 check_DATA = $(addsuffix .emf.so,$(EMF_DYN_PLUGINS))
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.so,$(addsuffix $(s),$(EMF_DYN_PLUGINS)))

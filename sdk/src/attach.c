@@ -789,6 +789,8 @@ static __u32 prog_id(const struct bpf_program *prog)
 /* What would attach @prog, for the message about a program that got nothing. */
 static const char *idle_hint(const struct bpf_program *prog)
 {
+	if (bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER)
+		return "an iterator runs only when read; declare EMF_ATTACH_ITER(ms) or EMF_ATTACH_ITER_LINES(ms) of <emf/attach.bpf.h> to have the runtime read it every ms milliseconds and deliver what it writes as events";
 	switch (bpf_program__type(prog)) {
 	case BPF_PROG_TYPE_STRUCT_OPS:
 		return "struct_ops programs run once their SEC(\".struct_ops\") map is registered, which the SDK does for plugins without an attach hook; register it in the plugin's attach hook (bpf_map__attach_struct_ops())";
@@ -809,8 +811,12 @@ int emf__attach_check_idle(struct emf_runtime *rt, struct emf_plugin *p)
 	if (!obj)
 		return 0;
 	bpf_object__for_each_program(prog, obj) {
+		/* libbpf links an iterator, and then nothing reads it: it runs only when read. */
+		bool iter = bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
+			    bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER;
+
 		if (!bpf_program__autoload(prog) || !bpf_program__autoattach(prog) ||
-		    skel_link(p, prog) || declared(p, prog))
+		    (skel_link(p, prog) && !iter) || declared(p, prog))
 			continue;
 		if (in_prog_array(obj, prog_id(prog)))
 			continue;
@@ -824,9 +830,9 @@ int emf__attach_check_idle(struct emf_runtime *rt, struct emf_plugin *p)
 		}
 		idle++;
 		snprintf(rt->errmsg, sizeof(rt->errmsg),
-			 "plugin '%s': program %s (section %s) is loaded but attached nowhere, so it will never run: %s",
+			 "plugin '%s': program %s (section %s) is loaded but %s, so it will never run: %s",
 			 p->desc->name, bpf_program__name(prog), bpf_program__section_name(prog),
-			 idle_hint(prog));
+			 iter ? "nothing reads its iterator" : "attached nowhere", idle_hint(prog));
 		pr_warn("runtime: %s%s\n", rt->idle_fails ? "" : "warning: ", rt->errmsg);
 	}
 	if (idle && rt->idle_fails) {

@@ -6,11 +6,15 @@
 # it. minimal (libbpf-bootstrap's printk-only example) is usable with --printk: its
 # bpf_printk() lines come out of a tracefs instance of the agent's own, which is gone
 # after the agent exits, and the top-level trace_pipe is left to whoever reads it.
+# iteridle, an iterator without EMF_ATTACH_ITER() that libbpf links and nothing reads,
+# is warned about the same way.
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
 need_root
 tc_so="$top_builddir/tests/codegen/realworld/tcpkt/tcpkt.emf.so"
 min_so="$top_builddir/tests/plugins/minimal/minimal.emf.so"
-[ -f "$tc_so" ] && [ -f "$min_so" ] || fail "test plugins not built: $tc_so $min_so"
+iter_so="$top_builddir/tests/plugins/iteridle/iteridle.emf.so"
+[ -f "$tc_so" ] && [ -f "$min_so" ] && [ -f "$iter_so" ] ||
+	fail "test plugins not built: $tc_so $min_so $iter_so"
 
 # Idle: a warning per program, and it runs.
 "$AGENT" --plugin "$tc_so" -p tcpkt -d 0.5 > /dev/null 2> "$TMPD/err" 9>&-
@@ -52,4 +56,14 @@ grep -q "attached nowhere" "$TMPD/err" && fail "minimal's tracepoint program was
 [ "$(ls "$tracing/instances" 2> /dev/null | grep -c '^emf-agent-')" = "$before" ] || fail "an emf-agent tracefs instance was left behind"
 check_no_leak
 echo "ok: --printk: $(grep -m1 "PID $writer\." "$TMPD/out")"
+# An iterator nobody reads: linked by libbpf, never run; warned, and --strict refuses.
+"$AGENT" --plugin "$iter_so" -p iteridle -d 0.3 > /dev/null 2> "$TMPD/err" 9>&-
+rc=$?
+[ "$rc" = 0 ] || { cat "$TMPD/err"; fail "idle iteridle: exit $rc, expected 0 (a warning only)"; }
+[ "$(grep -c "warning: plugin 'iteridle': program dump_task (section iter/task) is loaded but nothing reads its iterator, so it will never run: .*EMF_ATTACH_ITER(ms)" "$TMPD/err")" = 1 ] ||
+	{ cat "$TMPD/err"; fail "no single warning for the unread iterator of iteridle"; }
+"$AGENT" --strict --plugin "$iter_so" -p iteridle -d 0.3 > /dev/null 2> "$TMPD/err" 9>&-
+rc=$?
+[ "$rc" = 1 ] || { cat "$TMPD/err"; fail "idle iteridle with --strict: exit $rc, expected 1"; }
+echo "ok: unread iterator warned: $(grep -m1 -o "program dump_task.*never run" "$TMPD/err")"
 echo "PASS: idle programs warned (failed with --strict), bpf_printk shown with --printk, nothing left"

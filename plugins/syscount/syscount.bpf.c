@@ -25,6 +25,7 @@ EMF_PLUGIN_INFO(
 /* Options: the defaults count every syscall of every process. */
 const volatile pid_t target_pid = 0; /* only this process (tgid) */
 const volatile bool failed_only = false; /* only syscalls that returned -errno */
+const volatile int target_errno = 0; /* only syscalls failing with this errno (2: ENOENT); 0: all */
 
 /*
  * The process hosting the plugin, set by syscount.hooks.c before load: its
@@ -133,7 +134,7 @@ int syscount_exit(struct bpf_raw_tracepoint_args *ctx)
 
 	/* As the kernel's IS_ERR_VALUE(): addresses (mmap) may look negative too. */
 	failed = (unsigned long)ret >= (unsigned long)-MAX_ERRNO;
-	if (failed_only && !failed)
+	if ((failed_only && !failed) || (target_errno && ret != -(long)target_errno))
 		return 0;
 	account(&syscalls, &key, ns, failed);
 	pkey.pid = id >> 32;

@@ -5,7 +5,8 @@
 # (ESRCH) with its kill builtin. Summed over the readings, map syscalls must count
 # kill 250 times with 50 errors, map procs must hold only that process, as bash, and
 # the latency histogram must count every syscall the other maps count. Then with
-# failed_only, in text mode, only the 50 failed kills are left. The burst starts
+# failed_only, in text mode, only the 50 failed kills are left, and so with
+# target_errno=3 (ESRCH), and none with target_errno=1 (EPERM). The burst starts
 # right after a reading, so no read can race with it.
 # Needs jq (Debian package jq).
 . "$(dirname "$0")/lib.sh"
@@ -113,5 +114,16 @@ unsorted=$(awk '$2 == "syscount" { m = $3; prev = -1; next }
 [ -z "$bad" ] || fail "with failed_only, rows with successful syscalls: $bad"
 check_no_leak
 
-echo "PASS: bash $first: kill counted $((OK + FAILED)) times, $FAILED failed, $total syscalls in every map; bash $target with failed_only: $FAILED kills"
+# 3. target_errno, as libbpf-tools' syscount -e: ESRCH (3) keeps the failed kills only,
+#    EPERM (1), which no kill of the burst returns, none of them.
+run_burst '^[0-9:.]* syscount syscalls' --arg syscount.target_errno=3 --top 0
+read -r count errors < <(awk '$1 == "kill" { c += $2; e += $3 } END { print c + 0, e + 0 }' "$TMPD/out")
+[ "$count" = "$FAILED" ] && [ "$errors" = "$FAILED" ] ||
+	{ cat "$TMPD/out"; fail "with target_errno=3, kill counted $count times with $errors errors, want $FAILED and $FAILED"; }
+check_no_leak
+run_burst '^[0-9:.]* syscount syscalls' --arg syscount.target_errno=1 --top 0
+grep -q '^kill ' "$TMPD/out" && { cat "$TMPD/out"; fail "with target_errno=1 (EPERM), kill was counted"; }
+check_no_leak
+
+echo "PASS: bash $first: kill counted $((OK + FAILED)) times, $FAILED failed, $total syscalls in every map; bash $target with failed_only or target_errno=3: $FAILED kills, with target_errno=1: none"
 echo "  $json_line..."

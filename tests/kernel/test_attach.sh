@@ -132,14 +132,17 @@ want HIT_ITER ",\"pid\":$itpid,\"len\":[1-9]" "iter/task's record of pid $itpid"
 sleep 0.3
 n_iter=$(grep -c "\"kind\":\"HIT_ITER\",\"pid\":$itpid," "$TMPD/out")
 [ "$n_iter" -ge 3 ] || fail "iter/task ran $n_iter times, want at least 3 at 100 ms"
-grep "\"kind\":\"HIT_ITER\"" "$TMPD/out" | grep -v "\"pid\":$itpid," && fail "iter/task reported other tasks"
-# The text iterator's lines (BPF_SEQ_PRINTF), one event each, as many runs.
-n_line=$(grep -c "\"event\":\"line\",\"time\":\"[^\"]*\",\"text\":\"task $itpid sleep\",\"unused\":0}" "$TMPD/out")
-[ "$n_line" -ge 3 ] || fail "the text iterator gave $n_line lines 'task $itpid sleep', want at least 3"
-[ "$(grep -c '"event":"line"' "$TMPD/out")" = "$n_line" ] || fail "the text iterator printed other lines"
 echo "ok: every kind delivered:"; grep -o '"kind":"[A-Z_]*"' "$TMPD/out" | sort | uniq -c
 stop_agent
 [ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent exited with $AGENT_RC"; }
+grep "\"kind\":\"HIT_ITER\"" "$TMPD/out" | grep -v "\"pid\":$itpid," && fail "iter/task reported other tasks"
+# The text iterator's lines (BPF_SEQ_PRINTF), one event each, as many runs; counted
+# once the agent has written all it will.
+grep '"event":"line"' "$TMPD/out" > "$TMPD/lines"
+n_line=$(grep -c "\"event\":\"line\",\"time\":\"[^\"]*\",\"text\":\"task $itpid sleep\",\"unused\":0}" "$TMPD/lines")
+[ "$n_line" -ge 3 ] || fail "the text iterator gave $n_line lines 'task $itpid sleep', want at least 3"
+[ "$(wc -l < "$TMPD/lines")" = "$n_line" ] ||
+	fail "the text iterator printed other lines than 'task $itpid sleep': $(grep -v "\"text\":\"task $itpid sleep\"" "$TMPD/lines" | head -3)"
 check_no_leak
 [ -z "$(tc filter show dev $IF ingress)$(tc filter show dev $IF egress)" ] ||
 	fail "tc filters left on $IF: $(tc filter show dev $IF ingress) $(tc filter show dev $IF egress)"

@@ -22,8 +22,27 @@ const volatile pid_t target_pid = 0; /* only this process (tgid) */
 const volatile pid_t target_tid = 0; /* only this thread */
 const volatile uid_t target_uid = (uid_t)-1; /* only this user's opens; -1 for all */
 const volatile bool failed_only = false; /* only opens that failed */
+const volatile char target_comm[16] = ""; /* only processes whose name contains this */
 
 EMF_HOST_FILTER;
+
+/* Whether the current task's name contains target_comm (libbpf-tools' -n). */
+static __always_inline bool comm_matches(void)
+{
+	char comm[16];
+	int i, j;
+
+	if (!target_comm[0])
+		return true;
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (i = 0; i < 16 && comm[i]; i++) {
+		for (j = 0; i + j < 16 && target_comm[j] && comm[i + j] == target_comm[j]; j++)
+			;
+		if (!target_comm[j & 15] || j == 16)
+			return true;
+	}
+	return false;
+}
 
 struct args {
 	const char *path;
@@ -54,7 +73,7 @@ int handle_openat_enter(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	if (target_uid != (uid_t)-1 && (uid_t)bpf_get_current_uid_gid() != target_uid)
 		return 0;
-	if (emf_from_host())
+	if (emf_from_host() || !comm_matches())
 		return 0;
 	/* openat(int dfd, const char *path, int flags, umode_t mode) */
 	args.path = (const char *)ctx->args[1];

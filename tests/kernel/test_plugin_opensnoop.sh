@@ -3,7 +3,8 @@
 # opensnoop decodes openat() of three unique paths by one child: an existing file read
 # (O_RDONLY, an fd), a new file created (O_WRONLY|O_CREAT|O_TRUNC, mode 0666, an fd)
 # and a missing file read (-ENOENT); then, with the option failed_only, only the last;
-# with target_tid and target_uid, only the opens of that thread or user.
+# with target_tid and target_uid, only the opens of that thread or user; with
+# target_comm, only those of processes whose name contains it.
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -83,7 +84,29 @@ grep "\"path\":\"$missing\"}$" "$TMPD/out" | grep -q '"uid":65534,"uid_name":"no
 grep '"uid":' "$TMPD/out" | grep -v '"uid":65534,' && fail "target_uid=65534 reported other users' opens"
 check_no_leak
 
+# target_comm, as libbpf-tools' opensnoop -n: a name containing it is kept, in the
+# middle or at either end; others, and a name it only starts, are not.
+for n in emfxcommy emfxcomm xcommy; do
+	cp "$(type -P cat)" "$TMPD/$n"
+done
+cp "$(type -P cat)" "$TMPD/emfxcom"
+start_agent opensnoop --json --comm=xcomm
+for n in emfxcommy emfxcomm xcommy emfxcom; do
+	"$TMPD/$n" "$missing.$n" 2> /dev/null
+done
+cat "$missing.cat" 2> /dev/null
+sleep 0.5
+stop_agent
+[ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent with target_comm exited with $AGENT_RC"; }
+for n in emfxcommy emfxcomm xcommy; do
+	grep -q "\"comm\":\"$n\",\"path\":\"$missing.$n\"}$" "$TMPD/out" ||
+		{ cat "$TMPD/out"; fail "target_comm=xcomm: the open by $n is missing"; }
+done
+grep -v '"comm":"\(emfxcommy\|emfxcomm\|xcommy\)"' "$TMPD/out" | grep '"comm"' &&
+	fail "target_comm=xcomm reported other processes' opens"
+check_no_leak
+
 echo "PASS: openat() of $exist, $created and $missing by pid $pid decoded:$passed"
 echo "PASS: with failed_only, only the failed open by pid $pid2:
   $line"
-echo "PASS: target_tid=$pid3 and target_uid=65534 keep only that thread's and user's opens"
+echo "PASS: target_tid=$pid3, target_uid=65534 and target_comm=xcomm keep only that thread's, user's and names' opens"

@@ -728,7 +728,9 @@ int cg_emit_header(struct cg_plugin *p, FILE *f)
 {
 	struct cg_emitter e;
 	char guard[CG_NAME_MAX];
+	const struct btf_type *t;
 	int i, err;
+	__u32 min;
 
 	err = setup(&e, p, f);
 	if (err)
@@ -762,13 +764,16 @@ int cg_emit_header(struct cg_plugin *p, FILE *f)
 		cg_out(&e, " *\n * Returns @data as a typed pointer, or NULL when @size is shorter than the\n * struct's fixed part. No copy is made.\n */\n");
 		cg_out(&e, "static inline const %s *%s__from(const void *data, size_t size)\n{\n",
 		    ct->cname, ct->fname);
-		cg_out(&e, "\treturn size >= %u ? (const %s *)data : NULL;\n}\n\n",
-		    btf_vlen(cg_type_of(&e, ct->id)) && cg_trailing_array(&e, cg_type_of(&e, ct->id),
-								      btf_vlen(cg_type_of(&e, ct->id)) - 1) ?
-			    btf_member_bit_offset(cg_type_of(&e, ct->id),
-						  btf_vlen(cg_type_of(&e, ct->id)) - 1) / 8 :
-			    cg_type_of(&e, ct->id)->size,
-		    ct->cname);
+		min = btf_vlen(t = cg_type_of(&e, ct->id)) &&
+				      cg_trailing_array(&e, t, btf_vlen(t) - 1) ?
+			      btf_member_bit_offset(t, btf_vlen(t) - 1) / 8 :
+			      t->size;
+		/* A struct that is all trailing array takes any size, even 0. */
+		if (min)
+			cg_out(&e, "\treturn size >= %u ? (const %s *)data : NULL;\n}\n\n", min,
+			       ct->cname);
+		else
+			cg_out(&e, "\t(void)size;\n\treturn (const %s *)data;\n}\n\n", ct->cname);
 	}
 	cg_out(&e, "\n");
 	cg_emit_setters(&e);

@@ -24,13 +24,11 @@ struct hit {
 };
 
 /*
- * A line the text iterator printed, in the first char[] member; the runtime
- * zeroes the rest. (A struct of one char[] alone is taken by emf-codegen for a
- * flexible array, accepted at any size.)
+ * A line the text iterator printed, in the first char[] member. A struct of
+ * one char[] alone is all trailing string: its decoder takes any size.
  */
 struct line {
 	char text[64];
-	unsigned int unused;
 };
 
 #endif /* __ATTACHKINDS_H */

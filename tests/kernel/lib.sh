@@ -145,6 +145,23 @@ wait_out() {
 	return 1
 }
 
+# A plugin directory $PD (for --plugin-dir) holding tests/plugins/dyntest as dyntest.so.
+dyntest_dir() {
+	DYN="$top_builddir/tests/plugins/dyntest"
+	[ -f "$DYN/dyntest.emf.so" ] && [ -f "$DYN/dyntest-O0.so" ] || fail "test plugins not built ($DYN)"
+	PD="$TMPD/plugins"
+	mkdir -m 755 "$PD" && chmod 755 "$TMPD" && cp "$DYN/dyntest.emf.so" "$PD/dyntest.so" ||
+		fail "cannot make the plugin directory $PD"
+}
+
+# Replace $PD/dyntest.so with the same plugin built at -O0 (other code, maybe other
+# addresses) and have the running agent reload it on SIGHUP.
+dyntest_reload() {
+	cp "$DYN/dyntest-O0.so" "$PD/new.tmp" && mv "$PD/new.tmp" "$PD/dyntest.so"
+	kill -HUP "$AGENT_PID"
+	wait_err "reloaded plugin 'dyntest'" 1 "dyntest was not reloaded on SIGHUP"
+}
+
 # Wait up to 5 s until the agent's stderr holds $2 (default 1) lines matching $1;
 # otherwise show it and fail with $3.
 wait_err() {

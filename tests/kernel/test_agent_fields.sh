@@ -66,18 +66,11 @@ check_no_leak
 
 # 3. A dynamic plugin reloaded on SIGHUP keeps its fields: the list is compiled
 #    again for the new code's event type.
-DYN="$top_builddir/tests/plugins/dyntest"
-[ -f "$DYN/dyntest.emf.so" ] && [ -f "$DYN/dyntest-O0.so" ] || fail "test plugins not built ($DYN)"
-PD="$TMPD/plugins"
-mkdir -m 755 "$PD"
-chmod 755 "$TMPD"
-cp "$DYN/dyntest.emf.so" "$PD/dyntest.so"
+dyntest_dir
 start_agent -p dyntest --plugin-dir "$PD" --fields 'dyntest: path,pid'
 mkdir "$TMPD/before"
 wait_out "$TMPD/before" || { cat "$TMPD/out"; fail "no event for mkdir $TMPD/before"; }
-cp "$DYN/dyntest-O0.so" "$PD/new.tmp" && mv "$PD/new.tmp" "$PD/dyntest.so"
-kill -HUP "$AGENT_PID"
-wait_err "reloaded plugin 'dyntest'" 1 "dyntest was not reloaded on SIGHUP"
+dyntest_reload
 mkdir "$TMPD/after"
 wait_out "$TMPD/after" || { cat "$TMPD/out"; fail "no event for mkdir $TMPD/after after the reload"; }
 stop_agent

@@ -45,18 +45,11 @@ echo "$line" | grep -q '"ret":-2,"ret_name":"ENOENT",' || fail "want ENOENT: $li
 check_no_leak
 
 # 3. A dynamic plugin reloaded on SIGHUP keeps its filter: the new plugin gets it too.
-DYN="$top_builddir/tests/plugins/dyntest"
-[ -f "$DYN/dyntest.emf.so" ] && [ -f "$DYN/dyntest-O0.so" ] || fail "test plugins not built ($DYN)"
-PD="$TMPD/plugins"
-mkdir -m 755 "$PD"
-chmod 755 "$TMPD"
-cp "$DYN/dyntest.emf.so" "$PD/dyntest.so"
+dyntest_dir
 start_agent -p dyntest --plugin-dir "$PD" --filter "dyntest: path == \"$TMPD/keep*\""
 mkdir "$TMPD/drop1" "$TMPD/keep1"
 wait_out "$TMPD/keep1" || { cat "$TMPD/out"; fail "no event for mkdir $TMPD/keep1"; }
-cp "$DYN/dyntest-O0.so" "$PD/new.tmp" && mv "$PD/new.tmp" "$PD/dyntest.so"
-kill -HUP "$AGENT_PID"
-wait_err "reloaded plugin 'dyntest'" 1 "dyntest was not reloaded on SIGHUP"
+dyntest_reload
 mkdir "$TMPD/drop2" "$TMPD/keep2"
 wait_out "$TMPD/keep2" || { cat "$TMPD/out"; fail "no event for mkdir $TMPD/keep2 after the reload"; }
 stop_agent

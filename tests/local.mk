@@ -119,6 +119,9 @@ EXTRA_DIST += tests/unit/test_exports.sh
 # Every bundled plugin's "emf-agent PLUGIN --help" lists its options, described.
 TESTS += tests/unit/test_plugin_help.sh
 EXTRA_DIST += tests/unit/test_plugin_help.sh
+# The kernel tests' clean-up runs in the test, never in a subshell of it.
+TESTS += tests/unit/test_lib_cleanup.sh
+EXTRA_DIST += tests/unit/test_lib_cleanup.sh
 EXTRA_DIST += tests/unit/test_layers.sh
 
 # emf-codegen's refusals of bad plugin directories, and its golden output.

@@ -37,7 +37,7 @@ measure() {
 }
 
 IF="emfidle$$"
-ip link add "${IF}a" type veth peer name "${IF}b" 2> /dev/null && trap 'ip link del "${IF}a" 2> /dev/null; bench_cleanup' EXIT
+ip link add "${IF}a" type veth peer name "${IF}b" 2> /dev/null && trap '[ "$BASHPID" = "$$" ] && ip link del "${IF}a" 2> /dev/null; bench_cleanup' EXIT
 args=()
 for o in $("$AGENT" --list 2> /dev/null | awk '$1 ~ /^--arg$/ && $2 ~ /_pid=/ { sub(/=.*/, "", $2); print $2 }'); do
 	args+=(--arg "$o=1")

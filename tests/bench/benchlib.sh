@@ -11,6 +11,8 @@ TMPD=$(mktemp -d /tmp/emf-bench.XXXXXX)
 PEERS=()
 bench_cleanup() {
 	local p
+	# Only the benchmark itself, not a $(...) subshell bash ran the trap in.
+	[ "$BASHPID" = "$$" ] || return 0
 	for p in "${PEERS[@]}"; do
 		kill -INT "$p" 2> /dev/null && wait "$p" 2> /dev/null
 	done

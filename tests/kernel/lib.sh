@@ -16,6 +16,10 @@ PIN_PARENT=/sys/fs/bpf
 PIN_ROOT="$PIN_PARENT/emf-test-$$"
 cleanup() {
 	local i
+	# Only the test itself: bash 5.2 can run this trap in a $(...) subshell forked
+	# after a background job was killed, which would stop the test's agent and remove
+	# its files while the test goes on.
+	[ "$BASHPID" = "$$" ] || return 0
 	# A failed check must not leave an agent (and its BPF objects) running.
 	[ -n "$AGENT_PID" ] && kill -INT "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
 	# Test networks, last made first undone.

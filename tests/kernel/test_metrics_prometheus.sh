@@ -23,7 +23,7 @@ stop_prometheus() {
 	[ -n "$PROM_PID" ] && kill "$PROM_PID" 2> /dev/null && wait "$PROM_PID" 2> /dev/null
 	PROM_PID=
 }
-trap 'stop_prometheus; cleanup' EXIT
+trap '[ "$BASHPID" = "$$" ] && { stop_prometheus; cleanup; }' EXIT
 
 # A port nothing listens on, from the ephemeral range's far side.
 free_port() {

@@ -15,7 +15,7 @@ NSA=emf-slots-a$$
 NSB=emf-slots-b$$
 IPA=10.211.0.1
 IPB=10.211.0.2
-trap 'cleanup; ip netns del $NSA 2> /dev/null; ip netns del $NSB 2> /dev/null' EXIT
+trap '[ "$BASHPID" = "$$" ] && { cleanup; ip netns del $NSA 2> /dev/null; ip netns del $NSB 2> /dev/null; }' EXIT
 ip netns add $NSA && ip netns add $NSB || skip "cannot create network namespaces"
 ip link add emfva netns $NSA type veth peer name emfvb netns $NSB ||
 	skip "cannot create a veth pair (CONFIG_VETH)"

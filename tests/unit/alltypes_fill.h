@@ -3,6 +3,7 @@
 #ifndef __ALLTYPES_FILL_H
 #define __ALLTYPES_FILL_H
 
+#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -48,6 +49,23 @@ static inline void alltypes_fill(struct alltypes__event *e)
 	e->f = 1.5f;
 	e->d = -0.25;
 	memcpy(e->tail, "tail", 5);
+}
+
+/* The semantic types' event, every field set to a value with a name. */
+static inline void alltypes_sem_fill(struct alltypes__sem_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->when = 123456789012ULL;
+	ev->err = -2;
+	ev->ret = -13;
+	ev->sig = 15;
+	ev->nr = 257;
+	ev->flags = 02000000 | 0100 | 01;
+	ev->mode = 0644;
+	ev->v4 = htonl(0x0a000001);
+	ev->local = (struct alltypes__emf_endpoint){ .addr = { 10, 0, 0, 1 }, .port = 80 };
+	ev->peer = (struct alltypes__emf_endpoint){ .addr = { [15] = 1 }, .port = 65535 };
+	memcpy(ev->args, "ls\0-l\0/tmp\0", 12);
 }
 
 #endif /* __ALLTYPES_FILL_H */

@@ -144,21 +144,10 @@ static void test_packed_and_anonymous(void)
 
 static void test_semantic(void)
 {
-	struct alltypes__sem_event ev = {
-		.when = 123456789012ULL,
-		.err = -2,
-		.ret = -13,
-		.sig = 15,
-		.uid = 0,
-		.gid = 0,
-		.nr = 257,
-		.flags = 02000000 | 0100 | 01,
-		.mode = 0644,
-		.v4 = htonl(0x0a000001),
-		.args = "ls\0-l\0/tmp\0",
-	};
+	struct alltypes__sem_event ev;
 	const struct emf_event_type *S = &alltypes__sem_event__type;
 
+	alltypes_sem_fill(&ev);
 	check_all(S, &ev, sizeof(ev), NULL);
 	check_all(S, &ev, S->min_size + 5, NULL);
 	ev.ret = 3;

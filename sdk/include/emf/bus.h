@@ -100,7 +100,9 @@ struct emf_bus_opts {
 	 * How long an idle worker keeps polling for more work before it goes
 	 * to sleep, in microseconds; 0: 50. It looks once a microsecond, so
 	 * messages that keep coming cost publishers no wake-up and reach the
-	 * subscriber in batches. EMF_BUS_NO_SPIN turns polling off.
+	 * subscriber in batches. A thread in emf_bus__call() looks for its
+	 * reply as long before it sleeps: a reply that comes within that time
+	 * costs no wake-up either. EMF_BUS_NO_SPIN turns polling off.
 	 */
 	unsigned int spin_us;
 	/* Default block_timeout_ms of EMF_BUS_POLICY_BLOCK subscribers; 0: 1000. */

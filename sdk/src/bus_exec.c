@@ -154,8 +154,8 @@ void emf__bus_exec_fini(struct bus_exec *ex)
  */
 void emf__bus_exec_schedule(struct bus_exec *ex, struct bus_task *t)
 {
+	bool wake_fd = false, wake_worker = false;
 	uint64_t one = 1;
-	bool wake_fd = false;
 
 	pthread_mutex_lock(&ex->lock);
 	t->next = NULL;
@@ -165,10 +165,17 @@ void emf__bus_exec_schedule(struct bus_exec *ex, struct bus_task *t)
 	if (ex->host) {
 		wake_fd = !ex->armed;
 		ex->armed = true;
-	} else if (ex->n_sleepers) {
-		pthread_cond_signal(&ex->cond);
+	} else {
+		wake_worker = ex->n_sleepers;
 	}
 	pthread_mutex_unlock(&ex->lock);
+	/*
+	 * Signalled after the unlock: a worker woken while we still held the
+	 * lock would only go back to sleep on it. It cannot miss the signal:
+	 * it counted itself a sleeper and looked at the queue under the lock.
+	 */
+	if (wake_worker)
+		pthread_cond_signal(&ex->cond);
 	if (wake_fd && write(ex->efd, &one, sizeof(one)) != sizeof(one))
 		pr_warn("bus: failed to wake the host loop: %s\n", emf_strerror(-errno));
 }

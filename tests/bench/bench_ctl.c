@@ -10,7 +10,13 @@
  *   ctl_listen_event_path_ratio  the agent's event path (getpgid -> BPF ->
  *                             ring buffer -> decode -> JSON render, as
  *                             emf-agent --json does) with that listener
- *                             attached, against none.
+ *                             attached, against none;
+ *   ctl_stopped_listener_event_path_ratio  the same with a listener that
+ *                             subscribed and then stopped (SIGSTOP): its
+ *                             queue fills, and the rest is dropped and counted.
+ * The storms run in ROUNDS rounds (EMF_BENCH_ROUNDS), each alone, listened and
+ * stopped one after the other; each figure is the median of its rounds, each
+ * ratio the median of the rounds' ratios, as this 2-core machine is noisy.
  * Needs root (it loads evgen). Each peer has a time limit; a peer that cannot
  * run prints "BENCH <name> skipped <why>".
  */
@@ -36,8 +42,10 @@
 
 #define PEER_SECONDS 60
 #define STORM 400000
+#define ROUNDS_MAX 15
 
 static double bench_seconds = 1;
+static unsigned int agent_seconds = PEER_SECONDS;
 
 static double now(void)
 {
@@ -51,6 +59,7 @@ static double now(void)
 
 struct agent {
 	struct emf_runtime *rt;
+	struct emf_ctl_server *srv;
 	struct emf_buf out;
 	long events;
 	int cmd_fd, res_fd;
@@ -81,16 +90,39 @@ static int incr(void *ctx, struct emf_bus_req *req, json_t *args)
 	return emf_bus_req__reply(req, json_integer(json_integer_value(args) + 1));
 }
 
-/* A storm of STORM events; the elapsed time goes back to the parent. */
+/* What a storm reports: its time (-1 when not all came), and what listeners lost. */
+struct storm {
+	double seconds;
+	double lost;
+};
+
+static uint64_t msgs_lost(struct emf_ctl_server *srv)
+{
+	struct emf_ctl_server_stats st = { .sz = sizeof(st) };
+
+	return emf_ctl_server__stats(srv, &st) ? 0 : st.msgs_lost;
+}
+
+/*
+ * A storm of STORM events once the server has as many clients as the command
+ * byte says (a listener that left is gone, one that came is in).
+ */
 static void on_cmd(void *ctx, int fd)
 {
 	struct agent *a = ctx;
+	struct emf_ctl_server_stats st = { .sz = sizeof(st) };
+	struct storm r;
+	uint64_t lost0;
 	long target;
-	double t0, dt;
+	double t0;
 	char c;
 
 	if (read(fd, &c, 1) != 1)
 		_exit(0);
+	t0 = now();
+	while (!emf_ctl_server__stats(a->srv, &st) && st.clients != (uint64_t)c && now() - t0 < 5)
+		emf_runtime__poll(a->rt, 10);
+	lost0 = msgs_lost(a->srv);
 	target = a->events + STORM;
 	t0 = now();
 	for (unsigned int i = 0; i < STORM; i++) {
@@ -100,10 +132,11 @@ static void on_cmd(void *ctx, int fd)
 	}
 	while (a->events < target && now() - t0 < 20)
 		emf_runtime__poll(a->rt, 1);
-	dt = now() - t0;
-	if (a->events < target)
-		dt = -1;
-	if (write(a->res_fd, &dt, sizeof(dt)) != sizeof(dt))
+	r.seconds = now() - t0;
+	if (a->events < target || st.clients != (uint64_t)c)
+		r.seconds = -1;
+	r.lost = (double)(msgs_lost(a->srv) - lost0);
+	if (write(a->res_fd, &r, sizeof(r)) != sizeof(r))
 		_exit(1);
 }
 
@@ -111,16 +144,16 @@ static void agent_main(const char *path, int cmd_fd, int res_fd)
 {
 	static const struct emf_bus_method m[] = { { "incr", incr } };
 	struct agent a = { .cmd_fd = cmd_fd, .res_fd = res_fd };
-	struct emf_ctl_server *srv;
 	char ok = 1;
 
-	alarm(PEER_SECONDS);
+	alarm(agent_seconds);
 	a.rt = emf_runtime__new(&(struct emf_runtime_opts){
 		.sz = sizeof(struct emf_runtime_opts), .event_cb = on_event, .ctx = &a });
 	if (!a.rt || !emf_runtime__add(a.rt, &evgen__plugin) || emf_runtime__start(a.rt) ||
 	    !emf_bus__add_service(emf_runtime__bus(a.rt), "bench", m, 1, NULL, NULL) ||
-	    !(srv = emf_ctl_server__new(a.rt, &(struct emf_ctl_server_opts){
-		      .sz = sizeof(struct emf_ctl_server_opts), .path = path })) ||
+	    !(a.srv = emf_ctl_server__new(
+		      a.rt, &(struct emf_ctl_server_opts){ .sz = sizeof(struct emf_ctl_server_opts),
+							   .path = path })) ||
 	    emf_runtime__add_fd(a.rt, cmd_fd, on_cmd, &a))
 		ok = 0;
 	if (write(res_fd, &ok, 1) != 1 || !ok)
@@ -265,18 +298,97 @@ static void agent_shim(const char *path, int a, int b)
 	agent_main(path, a, b);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of @n figures (sorts them). */
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+struct peers {
+	const char *path;
+	int cmd, res; /* to and from the agent */
+	int lres, lres_w; /* from the listener, and its end */
+};
+
+/* One storm with @clients connected; its seconds, or -1 with @why set. */
+static double storm(const struct peers *pp, char clients, struct storm *r, const char **why)
+{
+	if (write(pp->cmd, &clients, 1) != 1 || read(pp->res, r, sizeof(*r)) != sizeof(*r) ||
+	    r->seconds <= 0) {
+		*why = "the storm was not delivered";
+		return -1;
+	}
+	return r->seconds;
+}
+
+/*
+ * One round: the storm alone, with a listener, with a stopped listener.
+ * Fills @alone, @listened, @stopped (seconds), @msgs (listener's msgs/s),
+ * @lost (what the stopped listener lost). Returns 0, or -1 with @why set.
+ */
+static int round_run(const struct peers *pp, double *alone, double *listened, double *stopped,
+		     double *msgs, double *lost, const char **why)
+{
+	struct storm r;
+	double lr[3];
+	pid_t l;
+	char ok = 0;
+
+	if ((*alone = storm(pp, 0, &r, why)) < 0)
+		return -1;
+	l = spawn(listener_shim, pp->path, pp->lres_w, 0);
+	if (l < 0 || read(pp->lres, &ok, 1) != 1 || !ok) {
+		*why = "the listener did not subscribe";
+		return -1;
+	}
+	*listened = storm(pp, 1, &r, why);
+	if (*listened < 0 || read(pp->lres, lr, sizeof(lr)) != sizeof(lr) || lr[0] != STORM ||
+	    lr[2] <= 0) {
+		*why = *listened < 0 ? *why : "the listener did not get every event";
+		waitpid(l, NULL, 0);
+		return -1;
+	}
+	*msgs = lr[0] / lr[2];
+	waitpid(l, NULL, 0);
+	l = spawn(listener_shim, pp->path, pp->lres_w, 0);
+	if (l < 0 || read(pp->lres, &ok, 1) != 1 || !ok) {
+		*why = "the listener did not subscribe";
+		return -1;
+	}
+	kill(l, SIGSTOP);
+	*stopped = storm(pp, 1, &r, why);
+	*lost = r.lost;
+	kill(l, SIGKILL);
+	waitpid(l, NULL, 0);
+	return *stopped < 0 ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/emf-bench-ctl-XXXXXX", path[64];
 	const char *env = getenv("EMF_BENCH_SECONDS"), *why = NULL;
-	int cmd[2], res[2], lres[2];
-	double rc, rd, t0, t1, lr[3];
-	pid_t agent, listener;
-	char ok = 0, c = 'S';
+	double alone[ROUNDS_MAX], listened[ROUNDS_MAX], stopped[ROUNDS_MAX], msgs[ROUNDS_MAX];
+	double ratio[ROUNDS_MAX], sratio[ROUNDS_MAX], lost[ROUNDS_MAX], rc, rd, lratio;
+	int cmd[2], res[2], lres[2], rounds = 5, i;
+	struct peers pp;
+	pid_t agent;
+	char ok = 0;
 
 	(void)argc;
 	if (env && atof(env) > 0)
 		bench_seconds = atof(env);
+	env = getenv("EMF_BENCH_ROUNDS");
+	if (env && atoi(env) > 0)
+		rounds = atoi(env) < ROUNDS_MAX ? atoi(env) : ROUNDS_MAX;
+	agent_seconds = PEER_SECONDS + 5 * rounds;
 	if (geteuid()) {
 		printf("BENCH ctl_call_vs_dbus_ratio skipped needs root to load evgen\n");
 		printf("BENCH ctl_listen_msgs_per_sec skipped needs root to load evgen\n");
@@ -289,6 +401,9 @@ int main(int argc, char **argv)
 		return 1;
 	snprintf(path, sizeof(path), "%s/s", dir);
 	agent = spawn(agent_shim, path, cmd[0], res[1]);
+	/* A peer that dies is seen as an end of file, not waited for. */
+	close(cmd[0]);
+	close(res[1]);
 	if (agent < 0 || read(res[0], &ok, 1) != 1 || !ok) {
 		printf("BENCH ctl_call_vs_dbus_ratio skipped the agent process did not start\n");
 		goto out;
@@ -298,33 +413,42 @@ int main(int argc, char **argv)
 	if (rd > 0 && rc > 0) {
 		bench("dbus_call_roundtrips", rd, "calls/s");
 		bench("ctl_call_vs_dbus_ratio", rc / rd, "x");
+		printf("BENCH target_ctl_call_ge_5x_dbus %d bool\n", rc / rd >= 5);
 	} else {
 		printf("BENCH ctl_call_vs_dbus_ratio skipped %s\n", why ?: "the ctl calls failed");
 	}
-	/* The event path alone, then with a listener attached. */
-	if (write(cmd[1], &c, 1) != 1 || read(res[0], &t0, sizeof(t0)) != sizeof(t0) || t0 <= 0) {
-		printf("BENCH ctl_listen_event_path_ratio skipped the storm was not delivered\n");
-		goto out;
+	/* The event path alone, with a listener attached, with a stopped one. */
+	pp = (struct peers){
+		.path = path, .cmd = cmd[1], .res = res[0], .lres = lres[0], .lres_w = lres[1]
+	};
+	for (i = 0; i < rounds; i++) {
+		why = NULL;
+		if (round_run(&pp, &alone[i], &listened[i], &stopped[i], &msgs[i], &lost[i],
+			      &why)) {
+			printf("BENCH ctl_listen_event_path_ratio skipped round %d: %s\n", i + 1,
+			       why);
+			goto out;
+		}
+		ratio[i] = alone[i] / listened[i];
+		sratio[i] = alone[i] / stopped[i];
+		alone[i] = STORM / alone[i];
+		listened[i] = STORM / listened[i];
+		stopped[i] = STORM / stopped[i];
 	}
-	listener = spawn(listener_shim, path, lres[1], 0);
-	if (listener < 0 || read(lres[0], &ok, 1) != 1 || !ok) {
-		printf("BENCH ctl_listen_msgs_per_sec skipped the listener did not subscribe\n");
-		goto out;
-	}
-	if (write(cmd[1], &c, 1) != 1 || read(res[0], &t1, sizeof(t1)) != sizeof(t1) || t1 <= 0 ||
-	    read(lres[0], lr, sizeof(lr)) != sizeof(lr)) {
-		printf("BENCH ctl_listen_msgs_per_sec skipped a peer failed\n");
-		goto out_listener;
-	}
-	bench("ctl_event_path_events_per_sec", STORM / t0, "events/s");
-	bench("ctl_event_path_listened_events_per_sec", STORM / t1, "events/s");
-	bench("ctl_listen_event_path_ratio", t0 / t1, "x");
-	if (lr[2] > 0)
-		bench("ctl_listen_msgs_per_sec", lr[0] / lr[2], "msgs/s");
-	bench("ctl_listen_received", lr[0], "msgs");
-	bench("ctl_listen_lost", lr[1], "msgs");
-out_listener:
-	waitpid(listener, NULL, 0);
+	bench("ctl_event_path_events_per_sec", median(alone, rounds), "events/s");
+	bench("ctl_event_path_listened_events_per_sec", median(listened, rounds), "events/s");
+	bench("ctl_event_path_stopped_listener_events_per_sec", median(stopped, rounds),
+	      "events/s");
+	lratio = median(ratio, rounds);
+	bench("ctl_listen_event_path_ratio", lratio, "x");
+	printf("BENCH target_ctl_listen_event_path_ge_0.9x %d bool\n", lratio >= 0.9);
+	bench("ctl_listen_msgs_per_sec", median(msgs, rounds), "msgs/s");
+	printf("BENCH target_ctl_listen_ge_1M_msgs_per_sec %d bool\n", median(msgs, rounds) >= 1e6);
+	bench("ctl_stopped_listener_event_path_ratio", median(sratio, rounds), "x");
+	bench("ctl_stopped_listener_lost", median(lost, rounds), "msgs");
+	printf("BENCH target_ctl_stopped_listener_drops_counted %d bool\n",
+	       median(lost, rounds) > 0);
+	printf("BENCH ctl_rounds %d rounds\n", rounds);
 out:
 	kill(agent, SIGTERM);
 	waitpid(agent, NULL, 0);

@@ -899,6 +899,8 @@ static int apply_filters(struct agent *a, struct emf_runtime *rt, bool again)
 			fprintf(stderr,
 				"emf-agent: warning: plugin '%s' was reloaded and its --filter no longer fits: %s; its events now go unfiltered\n",
 				plugin, err);
+		else if (err[0])
+			fprintf(stderr, "emf-agent: note: %s\n", err);
 	}
 	return 0;
 }

@@ -616,7 +616,10 @@ static bool match(const struct node *n, const char *data, size_t size)
 
 bool emf_filter__match(const struct emf_filter *filter, const void *data, size_t size)
 {
-	return !filter || match(filter->root, data, size);
+	if (!filter)
+		return true;
+	/* the filter of an output whose type lacks what it names */
+	return filter->root && match(filter->root, data, size);
 }
 
 void emf__filters_free(struct emf_plugin *p)
@@ -629,12 +632,17 @@ void emf__filters_free(struct emf_plugin *p)
 	p->filters = NULL;
 }
 
+/*
+ * The outputs whose event type the expression does not fit (a field only
+ * another type has) pass nothing; it must fit one of them at least.
+ */
 int emf_plugin__set_filter(struct emf_plugin *p, const char *expr, char *err, size_t err_size)
 {
+	char why[512], first[512] = "", note[512] = "";
 	struct emf_filter **fs;
-	char why[512];
-	uint32_t i;
-	int ret;
+	uint32_t i, n_fit = 0, n_unfit = 0;
+	int ret, first_ret = 0;
+	size_t len;
 
 	if (err && err_size)
 		err[0] = '\0';
@@ -660,16 +668,43 @@ int emf_plugin__set_filter(struct emf_plugin *p, const char *expr, char *err, si
 		if (!t)
 			snprintf(why, sizeof(why), "output '%s' has no event type",
 				 p->desc->outputs[i].map_name);
-		if (ret) {
-			if (err && err_size)
-				snprintf(err, err_size, "plugin '%s': %s", p->desc->name, why);
-			while (i--)
-				emf_filter__free(fs[i]);
-			free(fs);
-			return ret;
+		if (ret == -ENOMEM)
+			goto err_free;
+		if (!ret) {
+			n_fit++;
+			continue;
 		}
+		if (!first_ret) {
+			first_ret = ret;
+			snprintf(first, sizeof(first), "%s", why);
+		}
+		fs[i] = calloc(1, sizeof(*fs[i])); /* passes nothing */
+		if (!fs[i]) {
+			ret = -ENOMEM;
+			goto err_free;
+		}
+		len = strlen(note);
+		snprintf(note + len, sizeof(note) - len, "%s%s", n_unfit++ ? ", " : "",
+			 t ? t->name : p->desc->outputs[i].map_name);
 	}
+	if (!n_fit) {
+		ret = first_ret;
+		if (err && err_size)
+			snprintf(err, err_size, "plugin '%s': %s", p->desc->name, first);
+		goto err_free;
+	}
+	if (n_unfit && err && err_size)
+		snprintf(
+			err, err_size,
+			"plugin '%s': the filter does not fit its %s events, which are not shown: %s",
+			p->desc->name, note, first);
 	emf__filters_free(p);
 	p->filters = fs;
 	return 0;
+
+err_free:
+	for (i = 0; i < p->desc->n_outputs; i++)
+		emf_filter__free(fs[i]);
+	free(fs);
+	return ret;
 }

@@ -4,13 +4,15 @@
  * perf buffers reach the host in order and are counted, short ones count as
  * decode errors, and lost events are counted once each, whether the plugin
  * counts them in its emf_lost map (ring buffers, summed over CPUs, read again
- * and again) or the kernel reports them in-band (perf buffers).
+ * and again) or the kernel reports them in-band (perf buffers); a filter
+ * applies to the event types whose fields it names.
  */
 #include <errno.h>
 #include <string.h>
 #include <CUnit/Basic.h>
 
 #include <emf/errno.h>
+#include <emf/filter.h>
 #include <emf/runtime.h>
 
 #include "evgen.emf.h"
@@ -231,6 +233,74 @@ static void test_callback_stops_poll(void)
 	emf_runtime__destroy(rt);
 }
 
+/*
+ * One filter, two event types: it applies to the type that has its fields;
+ * the other type's events, which it does not fit, pass nothing (with a note).
+ */
+static const struct emf_field other_fields[] = {
+	{ .name = "seq", .kind = EMF_FIELD_UINT, .offset = 4, .size = 4 },
+};
+static const struct emf_event_type other_type = {
+	.name = "other",
+	.size = sizeof(struct evgen__event),
+	.min_size = sizeof(struct evgen__event),
+	.n_fields = 1,
+	.fields = other_fields,
+};
+
+static void test_filter_per_type(void)
+{
+	struct emf_runtime_opts opts = { .sz = sizeof(opts), .event_cb = on_event, .jobs = 1 };
+	static struct emf_output outs[2];
+	struct evgen__event e;
+	struct emf_runtime *rt;
+	struct emf_plugin *p;
+	char err[512];
+
+	memset(&seen, 0, sizeof(seen));
+	fk_reset();
+	rt = emf_runtime__new(&opts);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
+	emf__runtime_set_kernel(rt, &fk_ops);
+	fk_desc(&evgen__plugin, &desc_buf);
+	CU_ASSERT_EQUAL_FATAL(desc_buf.n_outputs, 2);
+	outs[0] = desc_buf.outputs[0];
+	outs[1] = desc_buf.outputs[1];
+	outs[1].event = &other_type;
+	desc_buf.outputs = outs;
+	p = emf_runtime__add(rt, &desc_buf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_FATAL(emf_runtime__start(rt) == 0);
+
+	/* A field no type has: refused, naming the plugin. */
+	CU_ASSERT_EQUAL(emf_plugin__set_filter(p, "nope == 1", err, sizeof(err)), -EINVAL);
+	CU_ASSERT(strstr(err, "plugin 'evgen': filter 'nope == 1'") == err);
+	/* A field both have: no note. */
+	CU_ASSERT_EQUAL(emf_plugin__set_filter(p, "seq >= 2", err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	/* pid: only evgen's own type has it. */
+	CU_ASSERT_EQUAL(emf_plugin__set_filter(p, "pid == 42 && seq >= 2", err, sizeof(err)), 0);
+	CU_ASSERT(strstr(err, "does not fit its other events, which are not shown") != NULL);
+	e = ev(1); /* seq 1: filtered out */
+	fk_ring_push("events", &e, sizeof(e));
+	e = ev(2);
+	fk_ring_push("events", &e, sizeof(e));
+	e = ev(3); /* the other type: not shown */
+	fk_perf_push("perf_events", &e, sizeof(e));
+	e = ev(4);
+	e.pid = 7;
+	fk_ring_push("events", &e, sizeof(e));
+	CU_ASSERT(emf_runtime__poll(rt, 100) >= 0);
+	CU_ASSERT_EQUAL(seen.n, 1);
+	CU_ASSERT_EQUAL(seen.seq[0], 2);
+	/* Removed: everything again. */
+	CU_ASSERT_EQUAL(emf_plugin__set_filter(p, NULL, err, sizeof(err)), 0);
+	fk_perf_push("perf_events", &e, sizeof(e));
+	CU_ASSERT(emf_runtime__poll(rt, 100) >= 0);
+	CU_ASSERT_EQUAL(seen.n, 2);
+	emf_runtime__destroy(rt);
+}
+
 static const struct fk_test tests[] = {
 	{ "ring buffer events in order", test_ring_events },
 	{ "a short record is a decode error", test_short_record },
@@ -238,6 +308,7 @@ static const struct fk_test tests[] = {
 	{ "loss under a stray key", test_ring_lost_stray_key },
 	{ "perf buffer events and in-band loss", test_perf_events_and_lost },
 	{ "a callback error stops the poll", test_callback_stops_poll },
+	{ "one filter over two event types", test_filter_per_type },
 	{ NULL },
 };
 

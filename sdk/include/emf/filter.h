@@ -64,14 +64,16 @@ void emf_filter__free(struct emf_filter *filter);
  * emf_plugin__set_filter - deliver only the plugin's events that match @expr
  * @expr: an expression as above, checked against every event type of the
  *        plugin; NULL removes the filter
- * @err: on error, one line naming the plugin, its event type and the problem
+ * @err: on error, one line naming the plugin, its event type and the problem;
+ *       on success, empty, or a note naming the event types @expr does not
+ *       fit (a field only another type has), whose events are then dropped
  *
  * Events that do not match are dropped as they are read, before the host's
  * callback and the bus see them (they still count in the plugin's events).
  * Calling it again replaces the filter. Call it from the thread that runs the
  * runtime (emf_runtime__poll()'s), as its events are read there; a plugin added
- * later (a dynamic one) starts with none. Returns 0, -EINVAL when @expr does not
- * fit one of the plugin's event types (or it has none), or -ENOMEM.
+ * later (a dynamic one) starts with none. Returns 0, -EINVAL when @expr fits
+ * none of the plugin's event types (or it has none), or -ENOMEM.
  */
 int emf_plugin__set_filter(struct emf_plugin *plugin, const char *expr, char *err, size_t err_size);
 

@@ -40,6 +40,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/log_internal.h \
 	sdk/src/maps.c \
 	sdk/src/mapsize.c \
+	sdk/src/targets.c \
 	sdk/src/metrics.c \
 	sdk/src/metrics_expo.c \
 	sdk/src/metrics_http.c \

@@ -471,7 +471,7 @@ int emf_runtime__start(struct emf_runtime *rt)
 		if (p->state != EMF_PLUGIN_OPENED)
 			continue;
 		/* After the create hooks: a program they turned off takes no part. */
-		p->step_err = emf__variants_choose(rt, p) ?: emf__slots_prepare(p);
+		p->step_err = emf__targets_prepare(rt, p) ?: emf__slots_prepare(p);
 		if (!p->step_err)
 			continue;
 		note_failure(rt, p);
@@ -569,7 +569,7 @@ int emf_runtime__start_plugin(struct emf_runtime *rt, struct emf_plugin *p)
 		p->state = EMF_PLUGIN_FAILED;
 		return emf_err(err);
 	}
-	err = emf__variants_choose(rt, p) ?: emf__slots_prepare(p);
+	err = emf__targets_prepare(rt, p) ?: emf__slots_prepare(p);
 	if (err) {
 		note_failure(rt, p);
 		goto err_fail;

@@ -180,6 +180,16 @@ __attribute__((visibility("hidden"))) int emf__explain(struct emf_plugin *p, enu
 							size_t tn);
 
 /*
+ * Before load, after the create hooks (targets.c): choose among variants
+ * (emf__variants_choose()), then leave out, with a note, every program whose
+ * hook point this kernel lacks. Returns 0, or a negative errno after a
+ * message naming the plugin and the program: a plugin left with no program,
+ * or any program left out under idle_fails.
+ */
+__attribute__((visibility("hidden"))) int emf__targets_prepare(struct emf_runtime *rt,
+							       struct emf_plugin *p);
+
+/*
  * Choose among programs that are variants of one hook point (variants.c):
  * before load (after the create hooks, so a program they turned off takes no
  * part), keep the best kind the running kernel supports and turn the others'

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * All-or-nothing start against the real kernel: a plugin that fails at each
- * step (a bad object at open, a verifier rejection and a refused fentry at
- * load, a missing tracepoint at attach, a failing user hook) between working
+ * step (a bad object at open, a verifier rejection, a refused fentry and a
+ * missing tracepoint at load, a failing user hook at attach) between working
  * plugins. The start fails naming the plugin and step, and the kernel's
  * programs, maps and links are exactly those of before. With keep_going the
  * others run and nothing of the failing one is left.
@@ -177,7 +177,8 @@ int main(void)
 		run_case(&fentrytest__plugin, "plugin 'fentrytest' failed to load");
 	else
 		printf("note: this kernel loads fentry programs; the refused-load case is badverify's alone\n");
-	run_case(&notp__plugin, "plugin 'notp' failed to attach: this kernel has no tracepoint syscalls/sys_enter_no_such_syscall");
+	/* Its only program's tracepoint is missing: it is left out, and nothing is left to run. */
+	run_case(&notp__plugin, "plugin 'notp' failed to load: none of its programs has its hook on this kernel (handle() (section 'tp/syscalls/sys_enter_no_such_syscall'): this kernel has no tracepoint syscalls/sys_enter_no_such_syscall");
 	run_case(&badhook__plugin, "plugin 'badhook' failed to attach (its attach hook)");
 	if (failures)
 		return 1;

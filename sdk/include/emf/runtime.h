@@ -162,8 +162,10 @@ struct emf_runtime_opts {
 	/*
 	 * A loaded program that got no attachment (its section names no target
 	 * and it declares none, or the option naming its target is empty)
-	 * fails its plugin's attach step with -EMF_ERRNO__IDLE. Default: a
-	 * warning naming the plugin, the program, its section and what to set.
+	 * fails its plugin's attach step with -EMF_ERRNO__IDLE, and a program
+	 * whose hook this kernel lacks fails its plugin's load with
+	 * -EMF_ERRNO__NOFEAT. Default: a warning naming the plugin, the program,
+	 * its section and what to set; the program without a hook is left out.
 	 */
 	bool idle_fails;
 	/*

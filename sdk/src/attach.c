@@ -709,15 +709,31 @@ static bool struct_ops_registered(const struct emf_plugin *p)
 	return false;
 }
 
+int emf__attach_keep(struct emf_plugin *p, const struct bpf_program *prog, struct bpf_link *link)
+{
+	struct emf_attachment *a = add_att(p, prog);
+
+	if (!a)
+		return -ENOMEM;
+	a->link = link;
+	return 0;
+}
+
 int emf__attach_declared(struct emf_runtime *rt, struct emf_plugin *p)
 {
 	struct bpf_object *obj = emf_plugin__object(p);
-	struct bpf_program *prog;
+	struct bpf_program *prog = NULL;
 	struct decl d;
-	int err = 0;
+	int err;
 
 	if (!obj)
 		return 0;
+	/* Programs whose target the host set: their messages are their own. */
+	err = emf__targets_attach(rt, p);
+	if (err) {
+		emf__attach_undo(p);
+		return err;
+	}
 	bpf_object__for_each_program(prog, obj) {
 		/* libbpf attaches iterators by itself; the runtime runs them. */
 		if (!bpf_program__autoload(prog) || !find_decl(p, prog, &d) ||

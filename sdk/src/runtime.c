@@ -78,6 +78,7 @@ static void plugin_free(struct emf_plugin *p)
 
 	emf__options_free(p);
 	emf__map_sizes_free(p);
+	emf__attach_targets_free(p);
 	emf__filters_free(p);
 	emf__reader_plugin_free(p);
 	free(p->dl_path);

@@ -24,6 +24,7 @@ struct emf_sample_rt;
 struct emf_attachment;
 struct emf_iter;
 struct emf_map_size;
+struct emf_attach_target;
 
 /*
  * One event output of one plugin, the context of the reader's callbacks.
@@ -78,6 +79,8 @@ struct emf_plugin {
 	struct emf_iter *iters; /* EMF_ATTACH_ITER() iterators (iter.c), while attached */
 	struct emf_map_size *map_sizes; /* emf_plugin__set_map_size(), mapsize.c */
 	size_t n_map_sizes;
+	struct emf_attach_target *targets; /* emf_plugin__set_attach_target(), targets.c */
+	size_t n_targets;
 	void *priv; /* emf_plugin__set_priv(): the hooks' own, never freed here */
 	struct emf_filter **filters; /* desc->n_outputs, emf_plugin__set_filter(), or NULL */
 };
@@ -180,14 +183,38 @@ __attribute__((visibility("hidden"))) int emf__explain(struct emf_plugin *p, enu
 							size_t tn);
 
 /*
- * Before load, after the create hooks (targets.c): choose among variants
- * (emf__variants_choose()), then leave out, with a note, every program whose
- * hook point this kernel lacks. Returns 0, or a negative errno after a
- * message naming the plugin and the program: a plugin left with no program,
- * or any program left out under idle_fails.
+ * Before load, after the create hooks (targets.c): apply the targets set
+ * with emf_plugin__set_attach_target() (the first alternative the kernel
+ * has), choose among variants (emf__variants_choose()), then leave out, with
+ * a note, every program whose hook point this kernel lacks. Returns 0, or a
+ * negative errno after a message naming the plugin, the program and the
+ * target: a target that is not there, a plugin left with no program, or
+ * any program left out under idle_fails.
  */
 __attribute__((visibility("hidden"))) int emf__targets_prepare(struct emf_runtime *rt,
 							       struct emf_plugin *p);
+
+/*
+ * After the skeleton's attach (targets.c, from emf__attach_declared()):
+ * attach the kprobes, uprobes and tracepoints whose target the host set.
+ * Returns 0 or a negative errno after a message.
+ */
+__attribute__((visibility("hidden"))) int emf__targets_attach(struct emf_runtime *rt,
+							      struct emf_plugin *p);
+
+/* The target chosen for program @prog at this start, or NULL when the host set none. */
+__attribute__((visibility("hidden"))) const char *
+emf__attach_target_of(const struct emf_plugin *p, const char *prog);
+__attribute__((visibility("hidden"))) void emf__attach_targets_free(struct emf_plugin *p);
+
+/*
+ * Keep @link of @prog as one of @p's attachments (attach.c): destroyed by
+ * emf__attach_undo(), and @prog is not idle. Returns 0 or -ENOMEM (@link is
+ * the caller's then).
+ */
+__attribute__((visibility("hidden"))) int emf__attach_keep(struct emf_plugin *p,
+							   const struct bpf_program *prog,
+							   struct bpf_link *link);
 
 /*
  * Choose among programs that are variants of one hook point (variants.c):

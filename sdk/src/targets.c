@@ -7,10 +7,13 @@
  * to the file system's read function), picks the one of two names a function
  * has on this kernel (biosnoop: blk_account_io_start or __blk_account_io_start),
  * or turns off a program whose tracepoint this kernel or arch lacks. Loaded
- * as-is, such a plugin fails as a whole. Here, before load, every program
- * whose hook point is not on this kernel is left out with a note, as the
- * tool's own probes (fentry_can_attach(), kprobe_exists() of libbpf-tools'
- * trace_helpers.c) would have done.
+ * as-is, such a plugin fails as a whole. Here the host sets targets by program
+ * (emf_plugin__set_attach_target(), alternatives allowed); before load they
+ * are applied (bpf_program__set_attach_target() for BTF-attached programs;
+ * kprobes, uprobes and tracepoints are attached by name after the skeleton's
+ * attach), and every program whose hook point is not on this kernel is left
+ * out with a note, as the tool's own probes (fentry_can_attach(),
+ * kprobe_exists() of libbpf-tools' trace_helpers.c) would have done.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -31,6 +34,83 @@
 #include "runtime_internal.h"
 
 #define TRACEFS "/sys/kernel/tracing"
+
+struct emf_attach_target {
+	char *prog;
+	char *targets; /* as given: alternatives separated by ',' */
+	char *chosen; /* the one this start uses, NULL until chosen */
+};
+
+int emf_plugin__set_attach_target(struct emf_plugin *p, const char *prog, const char *target)
+{
+	struct emf_attach_target *t;
+	char *copy;
+	size_t i;
+
+	if (!p || !prog || !*prog || !target)
+		return emf_err(-EINVAL);
+	if (p->state == EMF_PLUGIN_LOADED || p->state == EMF_PLUGIN_ATTACHED) {
+		pr_warn("runtime: cannot set the attach target of program '%s' of plugin '%s': it is loaded; set targets before emf_runtime__start()\n",
+			prog, p->desc->name);
+		return emf_err(-EMF_ERRNO__STATE);
+	}
+	if (!*target || target[0] == ',' || target[strlen(target) - 1] == ',' ||
+	    strstr(target, ",,")) {
+		pr_warn("runtime: invalid attach target '%s' for program '%s' of plugin '%s': give a target, or alternatives separated by ','\n",
+			target, prog, p->desc->name);
+		return emf_err(-EINVAL);
+	}
+	copy = strdup(target);
+	if (!copy)
+		return emf_err(-ENOMEM);
+	for (i = 0; i < p->n_targets; i++) {
+		if (!strcmp(p->targets[i].prog, prog)) {
+			free(p->targets[i].targets);
+			p->targets[i].targets = copy;
+			return 0;
+		}
+	}
+	t = realloc(p->targets, (p->n_targets + 1) * sizeof(*t));
+	if (!t)
+		goto err_free;
+	p->targets = t;
+	t += p->n_targets;
+	t->prog = strdup(prog);
+	if (!t->prog)
+		goto err_free;
+	t->targets = copy;
+	t->chosen = NULL;
+	p->n_targets++;
+	return 0;
+
+err_free:
+	free(copy);
+	return emf_err(-ENOMEM);
+}
+
+void emf__attach_targets_free(struct emf_plugin *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_targets; i++) {
+		free(p->targets[i].prog);
+		free(p->targets[i].targets);
+		free(p->targets[i].chosen);
+	}
+	free(p->targets);
+	p->targets = NULL;
+	p->n_targets = 0;
+}
+
+const char *emf__attach_target_of(const struct emf_plugin *p, const char *prog)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_targets; i++)
+		if (!strcmp(p->targets[i].prog, prog))
+			return p->targets[i].chosen;
+	return NULL;
+}
 
 /* ---- what kind of target a program has ---------------------------------- */
 
@@ -78,6 +158,29 @@ static enum tkind kind_of(const struct bpf_program *prog, bool *ret)
 		return TK_RAW_TP;
 	default:
 		return TK_NONE;
+	}
+}
+
+/* The section's kind for messages: "fentry" of "fentry/vfs_read". */
+static void sec_word(const struct bpf_program *prog, char *buf, size_t n)
+{
+	const char *sec = bpf_program__section_name(prog);
+
+	snprintf(buf, n, "%.*s", (int)strcspn(sec, "/"), sec);
+}
+
+/* What a target of @kind looks like, for messages. */
+static const char *target_form(enum tkind kind)
+{
+	switch (kind) {
+	case TK_TP:
+		return "CATEGORY/NAME";
+	case TK_RAW_TP:
+		return "TRACEPOINT";
+	case TK_UPROBE:
+		return "BINARY:SYMBOL";
+	default:
+		return "FUNCTION";
 	}
 }
 
@@ -280,6 +383,97 @@ static int fail(struct emf_runtime *rt, struct emf_plugin *p, int err, const cha
 	return err;
 }
 
+/* Choose the first alternative of @t the kernel has, and apply it to @prog. */
+static int apply_target(struct emf_runtime *rt, struct emf_plugin *p, struct kctx *k,
+			struct emf_attach_target *t, struct bpf_program *prog)
+{
+	const char *name = bpf_program__name(prog);
+	char word[32], what[512], *list, *alt, *save = NULL;
+	bool ret, several = strchr(t->targets, ',') != NULL;
+	enum tkind kind = kind_of(prog, &ret);
+	enum have h = HAVE_NOT;
+	int err = 0;
+
+	sec_word(prog, word, sizeof(word));
+	if (kind == TK_NONE)
+		return fail(
+			rt, p, -EINVAL,
+			"program %s() (section '%s') is a %s program, whose target cannot be set; targets are set for fentry, fexit, fmod_ret, tp_btf, kprobe, kretprobe, uprobe, uretprobe, tp and raw_tp programs",
+			name, bpf_program__section_name(prog), word);
+	if (kind == TK_KPROBE && !kprobes_supported())
+		return fail(
+			rt, p, -EMF_ERRNO__NOFEAT,
+			"%s target '%s' of program %s(): this kernel has no kprobe support; use a tracepoint instead (tp/, raw_tp/ or tp_btf/)",
+			word, t->targets, name);
+	if (kind == TK_TP && !tracefs_mounted())
+		return fail(
+			rt, p, -ENOENT,
+			"%s target '%s' of program %s(): tracefs is not mounted: mount -t tracefs tracefs " TRACEFS,
+			word, t->targets, name);
+	list = strdup(t->targets);
+	if (!list)
+		return -ENOMEM;
+	for (alt = strtok_r(list, ",", &save); alt; alt = strtok_r(NULL, ",", &save)) {
+		if (kind == TK_BTF) {
+			/* The same lookup libbpf makes at load, in vmlinux and module BTF. */
+			err = bpf_program__set_attach_target(prog, 0, alt);
+			h = err ? HAVE_NOT : HAVE;
+			if (err && err != -ESRCH && err != -ENOENT)
+				break;
+		} else if (kind == TK_UPROBE &&
+			   (alt[0] != '/' || !strchr(alt, ':') || !strchr(alt, ':')[1])) {
+			err = fail(
+				rt, p, -EINVAL,
+				"%s target '%s' of program %s() is not BINARY:SYMBOL (an absolute path, a colon, a symbol)",
+				word, alt, name);
+			goto out;
+		} else {
+			h = hook_has(k, prog, kind, alt, what, sizeof(what));
+		}
+		if (h != HAVE_NOT)
+			break;
+	}
+	if (alt && kind == TK_BTF && err && h == HAVE_NOT) {
+		err = fail(rt, p, err, "%s target '%s' of program %s(): %s", word, alt, name,
+			   emf_strerror(err));
+		goto out;
+	}
+	if (!alt) {
+		const char *where =
+			kind == TK_BTF ?
+				"in this kernel's BTF" :
+			kind == TK_KPROBE ?
+				"a function of this kernel (not in available_filter_functions nor /proc/kallsyms)" :
+			kind == TK_UPROBE ? "a binary on this machine" :
+					    "a tracepoint of this kernel";
+
+		if (several)
+			err = fail(rt, p, -ENOENT,
+				   "none of the %s targets '%s' of program %s() is %s", word,
+				   t->targets, name, where);
+		else
+			err = fail(rt, p, -ENOENT, "%s target '%s' of program %s() is not %s%s",
+				   word, t->targets, name, where,
+				   kind == TK_TP ? " (CATEGORY/NAME as in tracefs events/)" : "");
+		goto out;
+	}
+	free(t->chosen);
+	t->chosen = strdup(alt);
+	if (!t->chosen) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* libbpf attaches these by section name: the runtime attaches them by target. */
+	if (kind != TK_BTF)
+		bpf_program__set_autoattach(prog, false);
+	pr_info("runtime: plugin '%s': program %s() (section '%s') attaches to %s '%s'\n",
+		p->desc->name, name, bpf_program__section_name(prog), word, alt);
+	err = 0;
+out:
+	free(list);
+	return err;
+}
+
 /* A program whose hook this kernel lacks: what is missing. */
 struct gone {
 	struct bpf_program *prog;
@@ -314,6 +508,7 @@ static int check_hooks(struct emf_runtime *rt, struct emf_plugin *p, struct kctx
 			continue;
 		/* A target the host set was checked when it was applied. */
 		if (kind == TK_NONE || kind == TK_UPROBE ||
+		    emf__attach_target_of(p, bpf_program__name(prog)) ||
 		    !sec_target(prog, kind, target, sizeof(target)) ||
 		    hook_has(k, prog, kind, target, g[out].what, sizeof(g[out].what)) != HAVE_NOT) {
 			left++;
@@ -327,22 +522,27 @@ static int check_hooks(struct emf_runtime *rt, struct emf_plugin *p, struct kctx
 		if (left)
 			err = fail(
 				rt, p, -EMF_ERRNO__NOFEAT,
-				"program %s() (section '%s') has no hook on this kernel: %s; no program is left out when every one must run (idle_fails, emf-agent --strict)",
-				bpf_program__name(prog), bpf_program__section_name(prog), g[0].what);
+				"program %s() (section '%s') has no hook on this kernel: %s; no program is left out when every one must run (idle_fails, emf-agent --strict): set its target with emf_plugin__set_attach_target() (emf-agent --attach-to %s.%s=%s)",
+				bpf_program__name(prog), bpf_program__section_name(prog), g[0].what,
+				p->desc->name, bpf_program__name(prog), target_form(g[0].kind));
 		else
-			err = fail(rt, p, -EMF_ERRNO__NOFEAT,
-				   "none of its programs has its hook on this kernel (%s%s() (section '%s'): %s)",
-				   out > 1 ? "the first: " : "", bpf_program__name(prog),
-				   bpf_program__section_name(prog), g[0].what);
+			err = fail(
+				rt, p, -EMF_ERRNO__NOFEAT,
+				"none of its programs has its hook on this kernel (%s%s() (section '%s'): %s): set %s with emf_plugin__set_attach_target() (emf-agent --attach-to %s.%s=%s)",
+				out > 1 ? "the first: " : "", bpf_program__name(prog),
+				bpf_program__section_name(prog), g[0].what,
+				out > 1 ? "their targets" : "its target", p->desc->name,
+				out > 1 ? "PROGRAM" : bpf_program__name(prog),
+				out > 1 ? "TARGET" : target_form(g[0].kind));
 		goto out;
 	}
 	for (i = 0; i < out; i++) {
 		prog = g[i].prog;
 		bpf_program__set_autoload(prog, false);
 		bpf_program__set_autoattach(prog, false);
-		pr_warn("runtime: note: plugin '%s': program %s() (section '%s') is left out: %s\n",
+		pr_warn("runtime: note: plugin '%s': program %s() (section '%s') is left out: %s; if the tool's user space set its target, set it with emf_plugin__set_attach_target() (emf-agent --attach-to %s.%s=%s)\n",
 			p->desc->name, bpf_program__name(prog), bpf_program__section_name(prog),
-			g[i].what);
+			g[i].what, p->desc->name, bpf_program__name(prog), target_form(g[i].kind));
 	}
 out:
 	free(g);
@@ -351,14 +551,125 @@ out:
 
 int emf__targets_prepare(struct emf_runtime *rt, struct emf_plugin *p)
 {
+	struct bpf_object *obj = emf_plugin__object(p);
+	struct bpf_program *prog;
 	struct kctx k = {};
-	int err;
+	size_t i;
+	int err = 0;
 
-	if (!emf_plugin__object(p))
-		return 0;
-	err = emf__variants_choose(rt, p);
+	if (!obj)
+		return p->n_targets ?
+			       fail(rt, p, -EINVAL,
+				    "its attach targets cannot be set: it has no libbpf object") :
+			       0;
+	for (i = 0; i < p->n_targets && !err; i++) {
+		struct emf_attach_target *t = &p->targets[i];
+
+		free(t->chosen);
+		t->chosen = NULL;
+		prog = bpf_object__find_program_by_name(obj, t->prog);
+		if (!prog)
+			err = fail(
+				rt, p, -ENOENT,
+				"it has no program '%s' to set the attach target of (the programs are its BPF functions with a SEC())",
+				t->prog);
+		else if (bpf_program__autoload(prog))
+			err = apply_target(rt, p, &k, t, prog);
+	}
+	if (!err)
+		err = emf__variants_choose(rt, p);
 	if (!err)
 		err = check_hooks(rt, p, &k);
 	btf__free(k.vmlinux);
 	return err;
+}
+
+/* ---- after the skeleton's attach ------------------------------------------ */
+
+/* SYMBOL of "BINARY:SYMBOL". */
+static const char *uo_func(const char *target)
+{
+	return strchr(target, ':') + 1;
+}
+
+int emf__targets_attach(struct emf_runtime *rt, struct emf_plugin *p)
+{
+	struct bpf_object *obj = emf_plugin__object(p);
+	char word[32], bin[4096], cat[128];
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	const char *target, *sep;
+	size_t i;
+	bool ret;
+	int err;
+
+	for (i = 0; obj && i < p->n_targets; i++) {
+		target = p->targets[i].chosen;
+		prog = bpf_object__find_program_by_name(obj, p->targets[i].prog);
+		if (!target || !prog || !bpf_program__autoload(prog))
+			continue;
+		sec_word(prog, word, sizeof(word));
+		link = NULL;
+		emf__log_capture_free(&p->libbpf_log);
+		emf__log_capture_begin(&p->libbpf_log);
+		switch (kind_of(prog, &ret)) {
+		case TK_KPROBE: {
+			LIBBPF_OPTS(bpf_kprobe_opts, ko, .retprobe = ret);
+
+			link = bpf_program__attach_kprobe_opts(prog, target, &ko);
+			break;
+		}
+		case TK_UPROBE: {
+			LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret);
+
+			sep = strchr(target, ':');
+			snprintf(bin, sizeof(bin), "%.*s", (int)(sep - target), target);
+			uo.func_name = uo_func(target);
+			link = bpf_program__attach_uprobe_opts(prog, -1, bin, 0, &uo);
+			break;
+		}
+		case TK_TP:
+			sep = target + strcspn(target, ":/");
+			snprintf(cat, sizeof(cat), "%.*s", (int)(sep - target), target);
+			link = bpf_program__attach_tracepoint(prog, cat, sep + 1);
+			break;
+		case TK_RAW_TP:
+			link = bpf_program__attach_raw_tracepoint(prog, target);
+			break;
+		default:
+			break; /* attached by the skeleton, at the BTF id set before load */
+		}
+		err = link ? 0 : -errno;
+		emf__log_capture_end();
+		if (!link && kind_of(prog, &ret) == TK_BTF) {
+			emf__log_capture_free(&p->libbpf_log);
+			continue;
+		}
+		if (!link) {
+			/* One message; libbpf's own lines are its detail. */
+			if (err == -ENOENT && kind_of(prog, &ret) == TK_UPROBE)
+				fail(rt, p, err,
+				     "%s target '%s' of program %s(): %s has no symbol %s", word,
+				     target, bpf_program__name(prog), bin, uo_func(target));
+			else
+				fail(rt, p, err,
+				     "program %s() (section '%s') to %s target '%s': %s",
+				     bpf_program__name(prog), bpf_program__section_name(prog), word,
+				     target, emf_strerror(err));
+			emf__log_capture_replay(&p->libbpf_log, EMF_INFO);
+			emf__log_capture_free(&p->libbpf_log);
+			return err;
+		}
+		emf__log_capture_replay(&p->libbpf_log, EMF_WARN);
+		emf__log_capture_free(&p->libbpf_log);
+		err = emf__attach_keep(p, prog, link);
+		if (err) {
+			bpf_link__destroy(link);
+			return fail(rt, p, err, "program %s(): %s", bpf_program__name(prog),
+				    emf_strerror(err));
+		}
+		pr_info("runtime: plugin '%s': program %s() attached to %s '%s'\n", p->desc->name,
+			bpf_program__name(prog), word, target);
+	}
+	return 0;
 }

@@ -100,6 +100,23 @@ int emf__hook_parse(const char *sec, struct emf_hook *h)
 	return -ENOENT;
 }
 
+/* @h at the target the host set instead: "FUNC", "NAME" or "CATEGORY/NAME". */
+static int hook_retarget(struct emf_hook *h, const char *target)
+{
+	size_t cat = strcspn(target, ":/");
+
+	if (h->kind == EMF_HOOK_TP) {
+		if (!target[cat] || !cat || cat >= sizeof(h->category))
+			return -ENOENT;
+		snprintf(h->category, sizeof(h->category), "%.*s", (int)cat, target);
+		target += cat + 1;
+	}
+	if (!is_ident(target) || strlen(target) >= sizeof(h->target))
+		return -ENOENT;
+	snprintf(h->target, sizeof(h->target), "%s", target);
+	return 0;
+}
+
 static bool same_hook(const struct emf_hook *a, const struct emf_hook *b)
 {
 	return a->family == b->family && !strcmp(a->target, b->target);
@@ -265,10 +282,15 @@ int emf__variants_choose(struct emf_runtime *rt, struct emf_plugin *p)
 	}
 	i = 0;
 	bpf_object__for_each_program(prog, obj) {
+		const char *target = emf__attach_target_of(p, bpf_program__name(prog));
+
 		v[i].name = bpf_program__name(prog);
 		v[i].sec = bpf_program__section_name(prog);
 		/* A program the author turned off ("?" sections) takes no part. */
 		v[i].parsed = bpf_program__autoload(prog) && !emf__hook_parse(v[i].sec, &v[i].hook);
+		/* One whose target the host set is a variant of the hook it goes to. */
+		if (v[i].parsed && target)
+			v[i].parsed = !hook_retarget(&v[i].hook, target);
 		groups += v[i].parsed;
 		i++;
 	}

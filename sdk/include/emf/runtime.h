@@ -643,6 +643,34 @@ int emf_plugin__set_ring_size(struct emf_plugin *plugin, const char *map, size_t
 int emf_plugin__set_map_size(struct emf_plugin *plugin, const char *map, uint32_t max_entries);
 
 /*
+ * emf_plugin__set_attach_target - set where one program attaches
+ * @prog: name of the program (its function in the plugin's BPF code)
+ * @target: a kernel function for fentry, fexit, fmod_ret, kprobe and
+ *	kretprobe programs; a tracepoint NAME for tp_btf and raw_tp ones,
+ *	CATEGORY/NAME for tp ones; BINARY:SYMBOL (an absolute path) for
+ *	uprobe and uretprobe ones. Alternatives separated by ',' ("f,__f"):
+ *	the first this kernel has is used.
+ *
+ * What a tool's own user space did for a placeholder section such as
+ * SEC("fentry/dummy_file_read"), or for a function some kernels name
+ * differently. Applied between open and load at every later start: a BTF
+ * target with bpf_program__set_attach_target(); the others are attached by
+ * name after the skeleton's attach (the section's own target is not used).
+ * A target this kernel lacks, or a program that is not there, fails that
+ * start with a message naming the plugin, the program and the target.
+ * @target is copied. Returns 0, -EINVAL for an empty name or target,
+ * -ENOMEM, or -EMF_ERRNO__STATE once the plugin is loaded; a message says
+ * which.
+ *
+ * Without a target set, a program whose section names a hook point this
+ * kernel lacks (a tracepoint, kernel function or BTF type not there) is left
+ * out at start with a note; a plugin left with no program fails, and with
+ * idle_fails (struct emf_runtime_opts) so does any that leaves one out.
+ */
+int emf_plugin__set_attach_target(struct emf_plugin *plugin, const char *prog,
+				  const char *target);
+
+/*
  * emf_runtime__drain - deliver the events already waiting in every output
  *
  * Reads every output now, without waiting, whether or not the kernel woke the

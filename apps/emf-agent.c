@@ -51,6 +51,7 @@ enum {
 	OPT_STATS = 256,
 	OPT_RING_SIZE,
 	OPT_MAP_SIZE,
+	OPT_ATTACH_TO,
 	OPT_DRAIN_MS,
 	OPT_PLUGIN_DIR,
 	OPT_PRIO,
@@ -95,6 +96,8 @@ struct agent {
 	int n_ring_sizes;
 	char *map_sizes[MAX_NAMES]; /* PLUGIN.MAP=ENTRIES */
 	int n_map_sizes;
+	char *attach_to[MAX_NAMES]; /* PLUGIN.PROG=TARGET */
+	int n_attach_to;
 	const char *files[MAX_NAMES]; /* --plugin FILE.so */
 	int n_files;
 	const char *plugin_dir; /* --plugin-dir, or the default when it exists */
@@ -206,6 +209,12 @@ static void usage(FILE *f)
 		"      --map-size PLUGIN.MAP=ENTRIES\n"
 		"                         set max_entries of a map before load, as a tool's\n"
 		"                         own user space would (repeatable)\n"
+		"      --attach-to PLUGIN.PROG=TARGET[,TARGET...]\n"
+		"                         attach program PROG where its tool's user space\n"
+		"                         would: a kernel function (fentry, kprobe), a\n"
+		"                         tracepoint (CATEGORY/NAME for tp) or BINARY:SYMBOL\n"
+		"                         (uprobe); of alternatives, the first this kernel\n"
+		"                         has (repeatable)\n"
 		"      --ring-size PLUGIN[:MAP]=BYTES\n"
 		"                         size the plugin's event buffers (every output, or\n"
 		"                         MAP only): a power of two up to 2 GiB, suffix k, m\n"
@@ -697,6 +706,37 @@ static int apply_map_sizes(struct agent *a, struct emf_runtime *rt)
 	return 0;
 }
 
+/* "PLUGIN.PROG=TARGET" of --attach-to: what the tool's user space set with bpf_program__set_attach_target(). */
+static int apply_attach_to(struct agent *a, struct emf_runtime *rt)
+{
+	int k;
+
+	for (k = 0; k < a->n_attach_to; k++) {
+		char *spec = a->attach_to[k], *eq = strchr(spec, '='), *dot;
+		struct emf_plugin *p;
+		int err;
+
+		dot = eq ? memchr(spec, '.', eq - spec) : NULL;
+		if (!dot || dot == spec || dot + 1 == eq || !eq[1]) {
+			fprintf(stderr, "emf-agent: invalid --attach-to '%s': expected PLUGIN.PROGRAM=TARGET\n",
+				spec);
+			return -EINVAL;
+		}
+		*dot = *eq = '\0';
+		p = emf_runtime__find(rt, spec);
+		if (!p)
+			fprintf(stderr, "emf-agent: --attach-to: no plugin named '%s' is running; 'emf-agent --list' shows them\n",
+				spec);
+		/* The SDK's message says what is wrong; a missing program or target fails the start. */
+		err = p ? emf_plugin__set_attach_target(p, dot + 1, eq + 1) : -ENOENT;
+		*dot = '.';
+		*eq = '=';
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static bool any_lost(struct emf_runtime *rt)
 {
 	struct emf_plugin_stats st;
@@ -1017,6 +1057,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "arg", required_argument, NULL, 'a' },
 		{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
 		{ "map-size", required_argument, NULL, OPT_MAP_SIZE },
+		{ "attach-to", required_argument, NULL, OPT_ATTACH_TO },
 		{ "drain-ms", required_argument, NULL, OPT_DRAIN_MS },
 		{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
 		{ "prio", required_argument, NULL, OPT_PRIO },
@@ -1214,6 +1255,14 @@ static int parse_args(struct agent *a, int argc, char **argv)
 				return -EINVAL;
 			}
 			a->map_sizes[a->n_map_sizes++] = optarg;
+			break;
+		case OPT_ATTACH_TO:
+			if (a->n_attach_to == MAX_NAMES) {
+				fprintf(stderr, "emf-agent: too many --attach-to options (at most %d)\n",
+					MAX_NAMES);
+				return -EINVAL;
+			}
+			a->attach_to[a->n_attach_to++] = optarg;
 			break;
 		case OPT_RING_SIZE:
 			if (a->n_ring_sizes == MAX_NAMES) {
@@ -1608,7 +1657,7 @@ int main(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	if (apply_ring_sizes(&a, rt) || apply_map_sizes(&a, rt)) {
+	if (apply_ring_sizes(&a, rt) || apply_map_sizes(&a, rt) || apply_attach_to(&a, rt)) {
 		ret = EXIT_USAGE;
 		goto out;
 	}

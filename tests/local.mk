@@ -213,6 +213,7 @@ EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentryt
 	tests/plugins/minimal/minimal tests/plugins/attachkinds/attachkinds \
 	tests/plugins/usersized/usersized tests/plugins/stacktest/stacktest \
 	tests/plugins/structops/structops tests/plugins/iteridle/iteridle \
+	tests/plugins/hookskip/hookskip tests/plugins/hooknone/hooknone \
 	$(EMF_REACH_PLUGINS)
 check_DATA = $(addsuffix .emf.so,$(EMF_DYN_PLUGINS))
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.so,$(addsuffix $(s),$(EMF_DYN_PLUGINS)))
@@ -238,7 +239,7 @@ tests/plugins/dyntest/dyntest-O0.so: tests/plugins/dyntest/dyntest.emf.c $(emfin
 # the kind, skipped with its reason elsewhere.
 EMF_REACH_PLUGINS = tests/plugins/kprobetest/kprobetest tests/plugins/fexittest/fexittest \
 	tests/plugins/lsmtest/lsmtest
-EXTRA_DIST += tests/plugins/sleepev/sleepev.bpf.h
+EXTRA_DIST += tests/plugins/sleepev/sleepev.bpf.h tests/plugins/hookev/hookev.bpf.h
 
 # test_dynamic_race.sh's attacker, renaming symlinks as fast as it can.
 check_PROGRAMS += tests/kernel/race_swap
@@ -274,6 +275,7 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_attach.sh \
 	tests/kernel/test_attach_structops.sh \
 	tests/kernel/test_map_size.sh \
+	tests/kernel/test_targets.sh \
 	tests/kernel/test_agent_messages.sh \
 	tests/kernel/test_plugin_bashreadline.sh \
 	tests/kernel/test_plugin_exitsnoop.sh \

@@ -189,3 +189,33 @@ refused() {
 	[ ! -s "$TMPD/out3" ] || { cat "$TMPD/out3"; fail "$*: printed events"; }
 	check_no_leak
 }
+
+# Run the agent with "$@" (for 2 s at most) expecting its start to fail: exit 1, one
+# line of the SDK's saying a plugin failed, holding $1 (a fixed string), no events.
+refused_start() {
+	local want=$1 rc
+	shift
+	"$AGENT" "$@" -d 2 > "$TMPD/out2" 2> "$TMPD/err2" 9>&-
+	rc=$?
+	[ "$rc" = 1 ] || { cat "$TMPD/err2"; fail "$*: exit $rc, expected 1"; }
+	[ "$(grep -c "^emf: runtime: plugin '[^']*' failed to" "$TMPD/err2")" = 1 ] ||
+		{ cat "$TMPD/err2"; fail "$*: want one failure line"; }
+	grep -qF -- "$want" "$TMPD/err2" || { cat "$TMPD/err2"; fail "$*: no message '$want'"; }
+	grep -q "No such process\|Unknown error" "$TMPD/err2" && { cat "$TMPD/err2"; fail "$*: an errno without words"; }
+	[ ! -s "$TMPD/out2" ] || { cat "$TMPD/out2"; fail "$*: printed events"; }
+	echo "ok: $(grep "failed to" "$TMPD/err2" | head -1)"
+}
+
+# The JSON events of plugin $1 from process $2 (its only thread, named $3) in
+# $TMPD/out must be exactly one each of "POINT":VALUE for every further argument,
+# and nothing else; sets $events to them.
+want_events() {
+	local plugin=$1 pid=$2 comm=$3 want
+	shift 3
+	events=$(grep "^{\"plugin\":\"$plugin\",\"event\":\"event\",\"time\":\"[^\"]*\",\"pid\":$pid,\"tid\":$pid," "$TMPD/out")
+	for want in "$@"; do
+		[ "$(echo "$events" | grep -c "\"point\":\"${want%%:*}\",\"value\":${want#*:},\"comm\":\"$comm\"}$")" = 1 ] ||
+			{ echo "$events"; fail "want one event ${want%%:*} with value ${want#*:} of pid $pid"; }
+	done
+	[ "$(echo "$events" | grep -c .)" = $# ] || { echo "$events"; fail "want $# events of pid $pid"; }
+}

@@ -214,6 +214,7 @@ EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentryt
 	tests/plugins/usersized/usersized tests/plugins/stacktest/stacktest \
 	tests/plugins/structops/structops tests/plugins/iteridle/iteridle \
 	tests/plugins/hookskip/hookskip tests/plugins/hooknone/hooknone \
+	tests/plugins/hookalt/hookalt \
 	$(EMF_REACH_PLUGINS)
 check_DATA = $(addsuffix .emf.so,$(EMF_DYN_PLUGINS))
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.so,$(addsuffix $(s),$(EMF_DYN_PLUGINS)))
@@ -276,6 +277,7 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_attach_structops.sh \
 	tests/kernel/test_map_size.sh \
 	tests/kernel/test_targets.sh \
+	tests/kernel/test_targets_kprobe.sh \
 	tests/kernel/test_agent_messages.sh \
 	tests/kernel/test_plugin_bashreadline.sh \
 	tests/kernel/test_plugin_exitsnoop.sh \

@@ -99,6 +99,28 @@ static struct bpf_program *named_prog(struct bpf_object *obj, const char *log, c
 }
 
 /*
+ * @line with libbpf's "Unknown error 524" for a code only the kernel uses
+ * (ENOTSUPP and its kin, which strerror() has no words for) in emf_strerror()'s
+ * words: "not supported by this kernel (ENOTSUPP)".
+ */
+static void kernel_errno_words(char *line, size_t n)
+{
+	static const char unknown[] = "Unknown error ";
+	char *at = strstr(line, unknown), *end, rest[512];
+	const char *words;
+	long code;
+
+	if (!at)
+		return;
+	code = strtol(at + sizeof(unknown) - 1, &end, 10);
+	words = emf_strerror(-(int)code);
+	if (end == at + sizeof(unknown) - 1 || !strncmp(words, unknown, sizeof(unknown) - 1))
+		return;
+	snprintf(rest, sizeof(rest), "%s", end);
+	snprintf(at, n - (at - line), "%s%s", words, rest);
+}
+
+/*
  * The first line of libbpf's warnings worth showing, without its "libbpf: "
  * prefix: not the generic "failed to load object/skeleton" that follows
  * every failure.
@@ -116,6 +138,7 @@ static bool libbpf_reason(const char *log, char *out, size_t n)
 		    strstr(s, "failed to attach BPF skeleton"))
 			continue;
 		copy_line(out, n, s, e);
+		kernel_errno_words(out, n);
 		return true;
 	}
 	return false;

@@ -4,6 +4,7 @@
  * logs as 6.18 writes them (source lines with "@ file:line") and as 6.1 does
  * (without), and the tail shown at level info.
  */
+#include <stdio.h>
 #include <string.h>
 #include <errno.h>
 #include <CUnit/Basic.h>
@@ -89,6 +90,23 @@ static void test_kernel_errnos(void)
 	CU_ASSERT_STRING_EQUAL(emf_strerror(-EMF_ERRNO__IDLE), "program loaded but attached nowhere");
 }
 
+/* And in libbpf's line, which a failure quotes: its strerror() has no words for them either. */
+static void test_kernel_errnos_libbpf(void)
+{
+	char buf[] = "libbpf: prog 'on_read': failed to attach: Unknown error 524\n";
+	struct emf_plugin p = { .libbpf_log = { .buf = buf, .len = sizeof(buf) - 1 } };
+	char why[256], tail[16];
+
+	CU_ASSERT_EQUAL(emf__explain(&p, EMF_STEP_ATTACH, -524, why, sizeof(why), tail, sizeof(tail)),
+			-524);
+	CU_ASSERT_STRING_EQUAL(why, "not supported by this kernel (ENOTSUPP) (prog 'on_read': failed to attach: not supported by this kernel (ENOTSUPP))");
+	/* A code nobody has words for stays as libbpf wrote it. */
+	snprintf(buf, sizeof(buf), "libbpf: prog 'x': failed: Unknown error 520\n");
+	p.libbpf_log.len = strlen(buf);
+	emf__explain(&p, EMF_STEP_ATTACH, -520, why, sizeof(why), tail, sizeof(tail));
+	CU_ASSERT_STRING_EQUAL(why, "Unknown error 520 (prog 'x': failed: Unknown error 520)");
+}
+
 int main(void)
 {
 	unsigned int failed;
@@ -102,6 +120,7 @@ int main(void)
 	CU_add_test(s, "empty, statistics-only and long logs", test_reason_odd_logs);
 	CU_add_test(s, "the tail of a log", test_tail);
 	CU_add_test(s, "kernel-internal errnos in words", test_kernel_errnos);
+	CU_add_test(s, "kernel-internal errnos in libbpf's line", test_kernel_errnos_libbpf);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();

@@ -19,6 +19,7 @@ EMF_UNIT_TESTS = \
 	tests/unit/test_explain \
 	tests/unit/test_fields \
 	tests/unit/test_filter \
+	tests/unit/test_hist \
 	tests/unit/test_lifecycle \
 	tests/unit/test_metrics \
 	tests/unit/test_options \
@@ -372,6 +373,10 @@ tests_unit_test_samples_SOURCES = tests/unit/test_samples.c $(EMF_FAKE_KERNEL)
 tests_unit_test_samples_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/smp $(EMF_FAKE_CPPFLAGS)
 tests_unit_test_samples_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_samples_LDADD = tests/plugins/smp/smp.emf.o $(EMF_TEST_LIBS)
+tests_unit_test_hist_SOURCES = tests/unit/test_hist.c
+tests_unit_test_hist_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/smp
+tests_unit_test_hist_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_hist_LDADD = tests/plugins/smp/smp.emf.o $(EMF_TEST_LIBS)
 
 # The control socket against D-Bus and under a storm, every peer a process.
 EMF_BENCHES += tests/bench/bench_ctl

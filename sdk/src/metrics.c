@@ -348,6 +348,9 @@ int emf_metrics__sample(struct emf_metrics *m, const struct emf_sample_data *d)
 	if (!m || !d || !d->plugin || !d->sample)
 		return emf_err(-EINVAL);
 	s = d->sample;
+	/* One histogram per key (a value struct's "slots") has no metric form yet. */
+	if (s->kind == EMF_SAMPLE_LOG2_HIST && s->value.kind == EMF_FIELD_STRUCT)
+		return 0;
 	for (i = 0; i < m->n_samples && !ms; i++)
 		if (m->samples[i]->plugin == d->plugin && m->samples[i]->s == s &&
 		    m->samples[i]->desc == emf_plugin__desc(d->plugin))

@@ -3,6 +3,10 @@
  * Sampled maps (EMF_SAMPLE_* of <emf/emf.bpf.h>): read on the reader's drain
  * timer when due, per-CPU values summed, cleared after the read when asked,
  * handed to the host's sample callback and published on the bus as JSON.
+ * Maps emf-codegen recognised by their shape have no interval: the host reads
+ * them with emf_runtime__sample(). Log2 histograms are either an array of
+ * counts (key = slot) or one histogram per key in a value struct's "slots",
+ * and both print through one renderer, as libbpf-tools' print_log2_hist().
  * This runs once per interval per map, so it renders with the field-table
  * walker of render.c instead of needing generated code of its own.
  */
@@ -89,35 +93,167 @@ static int appendf(struct emf_buf *b, const char *fmt, ...)
 	return emf_buf__append(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
-static uint64_t slot_count(const struct emf_sample_data *d, size_t i, uint32_t *slot)
+static bool all_zero(const char *p, size_t n)
 {
-	const char *k = (const char *)d->keys + i * d->sample->key.size;
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
 
-	*slot = (uint32_t)read_int(k, d->sample->key.size, false);
-	return (uint64_t)read_int((const char *)d->values + i * d->sample->value.size,
-				  d->sample->value.size, false);
+/* The "slots" array of a keyed histogram's value struct, or NULL for the array form. */
+static const struct emf_field *slots_field(const struct emf_sample *s)
+{
+	uint32_t i;
+
+	if (s->kind != EMF_SAMPLE_LOG2_HIST || s->value.kind != EMF_FIELD_STRUCT ||
+	    s->value.count || !s->value.type)
+		return NULL;
+	for (i = 0; i < s->value.type->n_fields; i++) {
+		const struct emf_field *f = &s->value.type->fields[i];
+
+		if (!strcmp(f->name, "slots") && f->count &&
+		    (f->kind == EMF_FIELD_UINT || f->kind == EMF_FIELD_INT))
+			return f;
+	}
+	return NULL;
+}
+
+/* Counts per slot of entry @row (keyed form) or of the whole reading; the highest used slot, or -1. */
+static int hist_counts(const struct emf_sample_data *d, const struct emf_field *slots, size_t row,
+		       uint64_t counts[HIST_SLOTS])
+{
+	const struct emf_sample *s = d->sample;
+	int top = -1;
+	size_t i;
+
+	memset(counts, 0, HIST_SLOTS * sizeof(*counts));
+	if (slots) {
+		const char *v = (const char *)d->values + row * s->value.size + slots->offset;
+		uint32_t esz = slots->size / slots->count;
+
+		for (i = 0; i < slots->count; i++)
+			counts[i < HIST_SLOTS ? i : HIST_SLOTS - 1] +=
+				(uint64_t)read_int(v + i * esz, esz, false);
+	} else {
+		for (i = 0; i < d->n; i++) {
+			uint64_t slot = (uint64_t)read_int((const char *)d->keys + i * s->key.size,
+							   s->key.size, false);
+
+			counts[slot < HIST_SLOTS ? slot : HIST_SLOTS - 1] += (uint64_t)read_int(
+				(const char *)d->values + i * s->value.size, s->value.size, false);
+		}
+	}
+	for (i = 0; i < HIST_SLOTS; i++)
+		if (counts[i])
+			top = (int)i;
+	return top;
+}
+
+/* Slot i holds 2^i <= v < 2^(i+1), slot 0 also v = 0: the bounds print_log2_hist() shows. */
+static uint64_t slot_low(int i)
+{
+	return i ? 1ULL << i : 0;
+}
+
+static uint64_t slot_high(int i)
+{
+	return i >= 63 ? ~0ULL : (2ULL << i) - 1;
+}
+
+/* JSON: [{"low":L,"high":H,"count":N},...], slots 0 to the highest used. */
+static int hist_json(struct emf_buf *b, const uint64_t *counts, int top)
+{
+	int i, err = emf_buf__append(b, "[", 1);
+
+	for (i = 0; !err && i <= top; i++)
+		err = appendf(b, "%s{\"low\":%llu,\"high\":%llu,\"count\":%llu}", i ? "," : "",
+			      (unsigned long long)slot_low(i), (unsigned long long)slot_high(i),
+			      (unsigned long long)counts[i]);
+	return err ?: emf_buf__append(b, "]", 1);
+}
+
+/*
+ * Text, as libbpf-tools' print_log2_hist(): a header, then "low -> high :
+ * count |****|" from slot 0 to the highest used, 40 stars for the largest
+ * (20, in wider columns, past slot 32).
+ */
+static int hist_text(struct emf_buf *b, const uint64_t *counts, int top, const char *unit)
+{
+	int i, width = top <= 32 ? 10 : 20, stars_max = top <= 32 ? 40 : 20, err;
+	uint64_t max = 0;
+
+	for (i = 0; i <= top; i++)
+		if (counts[i] > max)
+			max = counts[i];
+	err = appendf(b, "%*s%-*s : count    distribution\n", top <= 32 ? 5 : 15, "",
+		      top <= 32 ? 19 : 29, unit);
+	for (i = 0; !err && i <= top; i++) {
+		int stars = max ? (int)(counts[i] * stars_max / max) : 0;
+		char bar[41];
+
+		memset(bar, '*', stars);
+		memset(bar + stars, ' ', stars_max - stars);
+		bar[stars_max] = '\0';
+		err = appendf(b, "%*llu -> %-*llu : %-8llu |%s|\n", width,
+			      (unsigned long long)slot_low(i), width, (unsigned long long)slot_high(i),
+			      (unsigned long long)counts[i], bar);
+	}
+	return err;
+}
+
+/* JSON of a keyed histogram entry: "key":K, the value's other members, "hist":[...]. */
+static int keyed_json(struct emf_buf *b, const struct emf_sample_data *d,
+		      const struct emf_field *slots, size_t row)
+{
+	const struct emf_sample *s = d->sample;
+	const char *k = (const char *)d->keys + row * s->key.size;
+	const char *v = (const char *)d->values + row * s->value.size;
+	uint64_t counts[HIST_SLOTS];
+	uint32_t i;
+	int err;
+
+	err = emf_buf__append(b, "{\"key\":", 7);
+	err = err ?: render(b, &s->key, k, true);
+	err = err ?: render_name(b, &s->key, k, "key");
+	for (i = 0; !err && i < s->value.type->n_fields; i++) {
+		const struct emf_field *f = &s->value.type->fields[i];
+
+		if (f == slots)
+			continue;
+		err = appendf(b, ",\"%s\":", f->name);
+		err = err ?: render(b, f, v, true);
+		err = err ?: render_name(b, f, v, f->name);
+	}
+	err = err ?: emf_buf__append(b, ",\"hist\":", 8);
+	err = err ?: hist_json(b, counts, hist_counts(d, slots, row, counts));
+	return err ?: emf_buf__append(b, "}", 1);
 }
 
 int emf_sample_data__json(const struct emf_sample_data *d, struct emf_buf *b)
 {
 	const struct emf_sample *s = d->sample;
+	const struct emf_field *slots = slots_field(s);
+	uint64_t counts[HIST_SLOTS];
 	size_t i;
 	int err;
 
-	err = appendf(b, "{\"plugin\":\"%s\",\"map\":\"%s\",\"%s\":[", emf_plugin__name(d->plugin),
-		      s->map_name, s->kind == EMF_SAMPLE_LOG2_HIST ? "hist" : "entries");
+	err = appendf(b, "{\"plugin\":\"%s\",\"map\":\"%s\",\"%s\":",
+		      emf_plugin__name(d->plugin), s->map_name,
+		      slots ? "hists" : s->kind == EMF_SAMPLE_LOG2_HIST ? "hist" : "entries");
+	if (!err && s->kind == EMF_SAMPLE_LOG2_HIST && !slots) {
+		err = hist_json(b, counts, hist_counts(d, NULL, 0, counts));
+		return err ?: emf_buf__append(b, "}", 1);
+	}
+	err = err ?: emf_buf__append(b, "[", 1);
 	for (i = 0; !err && i < d->n; i++) {
-		if (s->kind == EMF_SAMPLE_LOG2_HIST) {
-			uint32_t slot;
-			uint64_t n = slot_count(d, i, &slot);
-
-			err = appendf(b, "%s{\"low\":%llu,\"high\":%llu,\"count\":%llu}", i ? "," : "",
-				      slot ? 1ULL << slot : 0ULL,
-				      slot >= 63 ? ~0ULL : (2ULL << slot) - 1,
-				      (unsigned long long)n);
+		if (i)
+			err = emf_buf__append(b, ",", 1);
+		if (slots) {
+			err = err ?: keyed_json(b, d, slots, i);
 			continue;
 		}
-		err = appendf(b, "%s{\"key\":", i ? "," : "");
+		err = err ?: emf_buf__append(b, "{\"key\":", 7);
 		if (!err)
 			err = render(b, &s->key, (const char *)d->keys + i * s->key.size, true);
 		if (!err)
@@ -130,6 +266,66 @@ int emf_sample_data__json(const struct emf_sample_data *d, struct emf_buf *b)
 			err = emf_buf__append(b, "}", 1);
 	}
 	return err ?: emf_buf__append(b, "]}", 2);
+}
+
+/* "f = v, g = w" of a struct's fields but @skip, or "key = v" of a plain key. */
+static int label(struct emf_buf *b, const struct emf_field *f, const void *base,
+		 const struct emf_field *skip, bool *first)
+{
+	uint32_t i;
+	int err = 0;
+
+	if (f->kind != EMF_FIELD_STRUCT || f->count) {
+		err = appendf(b, "%s%s = ", *first ? "" : ", ", f->name);
+		*first = false;
+		return err ?: render(b, f, base, false);
+	}
+	for (i = 0; !err && i < f->type->n_fields; i++) {
+		const struct emf_field *sub = &f->type->fields[i];
+
+		if (sub == skip)
+			continue;
+		err = appendf(b, "%s%s = ", *first ? "" : ", ", sub->name);
+		*first = false;
+		err = err ?: render(b, sub, base, false);
+	}
+	return err;
+}
+
+/* Text of a log2 reading: one histogram, or one per key under a "key = ..." line. */
+static int hists_text(const struct emf_sample_data *d, struct emf_buf *b)
+{
+	const struct emf_sample *s = d->sample;
+	const struct emf_field *slots = slots_field(s);
+	uint64_t counts[HIST_SLOTS];
+	size_t i, start, mark;
+	int err = 0;
+
+	if (!slots)
+		return hist_text(b, counts, hist_counts(d, NULL, 0, counts), "value");
+	for (i = 0; !err && i < d->n; i++) {
+		const char *k = (const char *)d->keys + i * s->key.size;
+		bool first = true;
+		int top = hist_counts(d, slots, i, counts);
+
+		if (top < 0)
+			continue;
+		start = b->len;
+		if (i)
+			err = emf_buf__append(b, "\n", 1);
+		mark = b->len;
+		/* The one entry of a single-slot array needs no name. */
+		if (d->n > 1 || !all_zero(k, s->key.size))
+			err = err ?: label(b, &s->key, k, NULL, &first);
+		err = err ?: label(b, &s->value, (const char *)d->values + i * s->value.size, slots,
+				   &first);
+		if (!err && b->len == mark)
+			b->len = start; /* nothing to name it by */
+		else
+			err = err ?: emf_buf__append(b, "\n", 1);
+		err = err ?: hist_text(b, counts, top, "value");
+	}
+	return err;
 }
 
 /* Column titles: a struct's field names, or @plain. */
@@ -250,7 +446,6 @@ int emf_sample_data__text_opts(const struct emf_sample_data *d, struct emf_buf *
 	const char *title = OPTS_GET(opts, title, NULL), *sort = OPTS_GET(opts, sort, NULL);
 	size_t top = OPTS_GET(opts, top, 0), shown = d->n, *rows = NULL;
 	struct sort_ctx sc = { .d = d };
-	uint64_t max = 0;
 	size_t i;
 	int err;
 
@@ -274,35 +469,13 @@ int emf_sample_data__text_opts(const struct emf_sample_data *d, struct emf_buf *
 	err = appendf(b, "%s%s%s %s", title ?: "", title ? " " : "", emf_plugin__name(d->plugin),
 		      s->map_name);
 	if (s->kind == EMF_SAMPLE_LOG2_HIST)
-		err = err ?: appendf(b, " (log2 histogram)");
+		err = err ?: appendf(b, " (log2 histogram%s)", slots_field(s) && d->n > 1 ? "s" : "");
 	else if (shown < d->n)
 		err = err ?: appendf(b, " (top %zu of %zu%s%s)", shown, d->n, sc.f ? " by " : "",
 				     sc.f ? sc.f->name : "");
 	err = err ?: appendf(b, "\n");
-	if (s->kind == EMF_SAMPLE_LOG2_HIST) {
-		for (i = 0; i < d->n; i++) {
-			uint32_t slot;
-			uint64_t n = slot_count(d, i, &slot);
-
-			if (n > max)
-				max = n;
-		}
-		err = err ?: appendf(b, "%24s : %-10s %s\n", "value range", "count", "distribution");
-		for (i = 0; !err && i < d->n; i++) {
-			uint32_t slot;
-			uint64_t n = slot_count(d, i, &slot);
-			int stars = max ? (int)(n * 40 / max) : 0;
-			char bar[41];
-
-			memset(bar, '*', stars);
-			bar[stars] = '\0';
-			err = appendf(b, "%10llu -> %-10llu : %-10llu |%-40s|\n",
-				      slot ? 1ULL << slot : 0ULL,
-				      slot >= 63 ? ~0ULL : (2ULL << slot) - 1, (unsigned long long)n,
-				      bar);
-		}
-		return err;
-	}
+	if (s->kind == EMF_SAMPLE_LOG2_HIST)
+		return err ?: hists_text(d, b);
 	err = err ?: header(b, &s->key, "KEY");
 	err = err ?: header(b, &s->value, "VALUE");
 	while (!err && b->len && b->data[b->len - 1] == ' ')
@@ -338,30 +511,26 @@ static void add_values(const struct emf_field *f, char *dst, const char *src)
 		}
 		return;
 	}
-	if ((f->kind != EMF_FIELD_INT && f->kind != EMF_FIELD_UINT) || f->count ||
-	    (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8))
+	if ((f->kind != EMF_FIELD_INT && f->kind != EMF_FIELD_UINT) || f->bit_size)
 		return;
-	{
+	/* Arrays too, element by element: the slots of a histogram. */
+	for (i = 0; i < (f->count ?: 1); i++) {
+		uint32_t esz = f->count ? f->size / f->count : f->size;
+		size_t off = f->offset + (size_t)i * esz;
 		uint64_t a = 0, c = 0;
 
-		memcpy(&a, dst + f->offset, f->size);
-		memcpy(&c, src + f->offset, f->size);
+		if (esz != 1 && esz != 2 && esz != 4 && esz != 8)
+			return;
+		memcpy(&a, dst + off, esz);
+		memcpy(&c, src + off, esz);
 		a += c;
-		memcpy(dst + f->offset, &a, f->size);
+		memcpy(dst + off, &a, esz);
 	}
-}
-
-static bool all_zero(const char *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return false;
-	return true;
 }
 
 /* Read one sampled map into the data arrays; clear it when asked. */
 static int read_map(struct emf_runtime *rt, struct emf_plugin *p, struct emf_sample_rt *sr,
-		    struct emf_sample_data *d, char **keys, char **vals)
+		    bool clear, struct emf_sample_data *d, char **keys, char **vals)
 {
 	const struct emf_sample *s = sr->s;
 	enum bpf_map_type type = bpf_map__type(sr->map);
@@ -399,9 +568,9 @@ static int read_map(struct emf_runtime *rt, struct emf_plugin *p, struct emf_sam
 		memcpy(key, *keys + i * ksz, ksz);
 		if (k->map_lookup(fd, key, raw))
 			continue;
-		if (!array && s->clear)
+		if (!array && clear)
 			k->map_delete(fd, key);
-		else if (array && s->clear)
+		else if (array && clear)
 			k->map_update(fd, key, zero, BPF_ANY);
 		memcpy(*vals + n * vsz, raw, vsz);
 		for (c = 1; c < cpus; c++)
@@ -424,13 +593,14 @@ out:
 	return err;
 }
 
-static int sample_one(struct emf_runtime *rt, struct emf_plugin *p, struct emf_sample_rt *sr)
+static int sample_one(struct emf_runtime *rt, struct emf_plugin *p, struct emf_sample_rt *sr,
+		      bool clear)
 {
 	struct emf_sample_data d = {};
 	char *keys = NULL, *vals = NULL;
 	int err;
 
-	err = read_map(rt, p, sr, &d, &keys, &vals);
+	err = read_map(rt, p, sr, clear, &d, &keys, &vals);
 	if (err) {
 		if (!sr->warned)
 			pr_warn("sample: failed to read map '%s' of plugin '%s': %s\n",
@@ -476,7 +646,8 @@ int emf__samples_setup(struct emf_runtime *rt, struct emf_plugin *p)
 			emf__samples_teardown(p);
 			return -ENOENT;
 		}
-		sr->next_ms = now + sr->s->interval_ms;
+		/* No interval: read when the host asks (emf_runtime__sample()). */
+		sr->next_ms = sr->s->interval_ms ? now + sr->s->interval_ms : UINT64_MAX;
 		if (asprintf(&sr->topic, "%s.%s", p->desc->name, sr->s->map_name) < 0)
 			sr->topic = NULL;
 	}
@@ -507,7 +678,7 @@ uint64_t emf__samples_next_ms(const struct emf_runtime *rt)
 		if (!p->samples || p->state != EMF_PLUGIN_ATTACHED)
 			continue;
 		for (j = 0; j < p->desc->n_samples; j++)
-			if (!next || p->samples[j].next_ms < next)
+			if (p->samples[j].s->interval_ms && (!next || p->samples[j].next_ms < next))
 				next = p->samples[j].next_ms;
 	}
 	return next;
@@ -528,15 +699,44 @@ int emf__samples_poll(struct emf_runtime *rt)
 		for (j = 0; j < p->desc->n_samples; j++) {
 			struct emf_sample_rt *sr = &p->samples[j];
 
-			if (now < sr->next_ms)
+			if (!sr->s->interval_ms || now < sr->next_ms)
 				continue;
 			/* Keep the cadence; after a stall, skip what was missed. */
 			sr->next_ms += sr->s->interval_ms;
 			if (sr->next_ms <= now)
 				sr->next_ms = now + sr->s->interval_ms;
-			err = sample_one(rt, p, sr);
+			err = sample_one(rt, p, sr, sr->s->clear);
 			if (err)
 				return err;
+		}
+	}
+	return 0;
+}
+
+int emf_runtime__sample(struct emf_runtime *rt, const struct emf_runtime_sample_opts *opts)
+{
+	bool all = OPTS_GET(opts, all, false), clear = OPTS_GET(opts, clear, false);
+	size_t i;
+	uint32_t j;
+	int err;
+
+	if (!OPTS_VALID(opts, emf_runtime_sample_opts))
+		return emf_err(-EINVAL);
+	if (!rt || !rt->running)
+		return emf_err(-EMF_ERRNO__STATE);
+	for (i = 0; i < rt->cnt; i++) {
+		struct emf_plugin *p = rt->plugins[i];
+
+		if (!p->samples || p->state != EMF_PLUGIN_ATTACHED)
+			continue;
+		for (j = 0; j < p->desc->n_samples; j++) {
+			struct emf_sample_rt *sr = &p->samples[j];
+
+			if (sr->s->interval_ms && !all)
+				continue;
+			err = sample_one(rt, p, sr, sr->s->interval_ms ? sr->s->clear : clear);
+			if (err)
+				return emf_err(err);
 		}
 	}
 	return 0;

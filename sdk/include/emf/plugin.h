@@ -84,14 +84,18 @@ struct emf_plugin;
 
 enum emf_sample_kind {
 	EMF_SAMPLE_COUNTERS, /* key -> integer, or struct of integers */
-	EMF_SAMPLE_LOG2_HIST, /* array of counts, slot i: 2^i <= v < 2^(i+1) */
+	/*
+	 * Slot i counts 2^i <= v < 2^(i+1): an array of counts, key = slot, or
+	 * one histogram per key in the value struct's integer array "slots"
+	 */
+	EMF_SAMPLE_LOG2_HIST,
 };
 
 /* A map the SDK reads periodically (EMF_SAMPLE_* in <emf/emf.bpf.h>). */
 struct emf_sample {
 	const char *map_name;
 	enum emf_sample_kind kind;
-	uint32_t interval_ms;
+	uint32_t interval_ms; /* 0: recognised by its shape, read by emf_runtime__sample() */
 	bool clear; /* delete (hash) or zero (array) the entries after each read */
 	struct emf_field key; /* layout of the key; .type for a struct key */
 	struct emf_field value; /* layout of one value (one CPU's for per-CPU maps) */

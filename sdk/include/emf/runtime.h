@@ -98,10 +98,12 @@ size_t emf_event__json_max_fields(const struct emf_event *ev, const struct emf_f
 typedef int (*emf_event_fn)(void *ctx, const struct emf_event *ev);
 
 /*
- * One reading of a sampled map (EMF_SAMPLE_* in <emf/emf.bpf.h>), valid only
- * during the callback it is passed to. For EMF_SAMPLE_COUNTERS, the entries
- * read (of an array map, only those not zero); for EMF_SAMPLE_LOG2_HIST, the
- * non-empty slots, key = slot number. Per-CPU values are summed.
+ * One reading of a sampled map (EMF_SAMPLE_* in <emf/emf.bpf.h>, or one
+ * emf-codegen recognised), valid only during the callback it is passed to.
+ * For EMF_SAMPLE_COUNTERS, the entries read (of an array map, only those not
+ * zero); for EMF_SAMPLE_LOG2_HIST of integer values, the non-empty slots, key
+ * = slot number; for EMF_SAMPLE_LOG2_HIST of a value struct with an integer
+ * array "slots", the entries, one histogram each. Per-CPU values are summed.
  */
 struct emf_sample_data {
 	const struct emf_plugin *plugin;
@@ -379,14 +381,19 @@ struct emf_buf;
  * {"plugin":P,"map":M,"entries":[{"key":K,"value":V},...]} for counters
  * (struct keys and values as objects of their fields), or
  * {"plugin":P,"map":M,"hist":[{"low":L,"high":H,"count":N},...]} for a log2
- * histogram. Returns 0 or -ENOMEM.
+ * histogram (slots 0 to the highest used), or
+ * {"plugin":P,"map":M,"hists":[{"key":K,"F":V,...,"hist":[...]},...]} for one
+ * histogram per key, F the value's members other than "slots". Returns 0 or
+ * -ENOMEM.
  */
 int emf_sample_data__json(const struct emf_sample_data *data, struct emf_buf *b);
 
 /*
  * emf_sample_data__text - append a reading as text: a title line, then a
  * table of keys and values, largest first (see emf_sample_data__text_opts()),
- * or a histogram with bars; nothing for an empty reading. Returns 0 or
+ * or histograms with bars as libbpf-tools' print_log2_hist() prints them
+ * (one per key, under its "field = value" line); nothing for an empty
+ * reading. Returns 0 or
  * -ENOMEM.
  */
 int emf_sample_data__text(const struct emf_sample_data *data, struct emf_buf *b);
@@ -641,6 +648,32 @@ int emf_plugin__set_ring_size(struct emf_plugin *plugin, const char *map, size_t
  * -EMF_ERRNO__STATE once the plugin is loaded; a message says which.
  */
 int emf_plugin__set_map_size(struct emf_plugin *plugin, const char *map, uint32_t max_entries);
+
+struct emf_runtime_sample_opts {
+	size_t sz;
+	/*
+	 * Afterwards delete (hash) or zero (array) the entries read, so the
+	 * next reading covers only what came since. Maps with an interval of
+	 * their own keep their EMF_SAMPLE_*_CLEAR choice.
+	 */
+	bool clear;
+	bool all; /* also the maps read at an interval of their own (EMF_SAMPLE_*) */
+	size_t :0;
+};
+
+/*
+ * emf_runtime__sample - read the sampled maps that have no interval now
+ *
+ * Those are the maps emf-codegen recognised by their shape, without an
+ * EMF_SAMPLE_* annotation (interval_ms 0 in struct emf_sample): log2
+ * histograms (a value struct with an integer array "slots") and counter
+ * tables. Each attached plugin's map is read, per-CPU values summed, handed
+ * to the sample callback and published on the bus, as the periodic ones
+ * are; a host calls this at the end of a run, or on its own timer. @opts
+ * may be NULL. Returns 0, -EINVAL for bad @opts, -EMF_ERRNO__STATE when the
+ * runtime is not running, or what the sample callback returned to stop.
+ */
+int emf_runtime__sample(struct emf_runtime *rt, const struct emf_runtime_sample_opts *opts);
 
 /*
  * emf_plugin__set_attach_target - set where one program attaches

@@ -31,7 +31,7 @@ struct cg_output {
 struct cg_sample {
 	char map[CG_NAME_MAX];
 	bool log2; /* EMF_SAMPLE_LOG2_HIST, else COUNTERS */
-	unsigned int interval_ms;
+	unsigned int interval_ms; /* 0: recognised by its shape, read when the host asks */
 	bool clear;
 	__u32 key_id; /* key and value types of the map, from its BTF definition */
 	__u32 value_id;
@@ -115,6 +115,12 @@ void cg_global_doc(const char *src, const char *name, char *buf, size_t n);
 void cg_model_free(struct cg_plugin *p);
 /* Skip typedefs and modifiers; returns the resolved id. */
 __u32 cg_resolve(const struct btf *btf, __u32 id);
+/* The BPF_MAP_TYPE_* of map variable @var_id of .maps, -1 when it declares none. */
+int cg_map_type(const struct btf *btf, __u32 var_id);
+
+struct btf_type;
+/* maps.c: the sampled maps, annotated (EMF_SAMPLE_*) or recognised by their shape. */
+int cg_build_samples(struct cg_plugin *p, const struct btf_type *maps_sec);
 
 /* emit.c: the generated files. */
 int cg_emit_header(struct cg_plugin *p, FILE *f);

@@ -8,6 +8,7 @@ codegen_emf_codegen_SOURCES = \
 	codegen/render.c \
 	codegen/emit.h \
 	codegen/main.c \
+	codegen/maps.c \
 	codegen/model.c \
 	codegen/options.c \
 	codegen/run.c \

@@ -109,6 +109,8 @@ char *cg_tmp_path(const char *final);
 
 /* model.c: what the header and the object's BTF say. */
 int cg_header_structs(const char *hdr, char ***names, int *cnt);
+/* Append a copy of @name to the list @names of *@cnt, unless it is there already; 0 or -ENOMEM. */
+int cg_add_name(char ***names, int *cnt, const char *name);
 int cg_model_build(struct cg_plugin *p);
 /* The comment of global @name in source text @src, as one line into @buf ("" when none). */
 void cg_global_doc(const char *src, const char *name, char *buf, size_t n);

@@ -127,7 +127,7 @@ static const char *next_token(const char *s, char *tok, size_t n)
 	return s;
 }
 
-static int add_name(char ***names, int *cnt, const char *name)
+int cg_add_name(char ***names, int *cnt, const char *name)
 {
 	char **v;
 	int i;
@@ -182,7 +182,7 @@ int cg_header_structs(const char *hdr, char ***names, int *cnt)
 				/* typedef struct { ... } NAME; */
 				s = next_token(s, name, sizeof(name));
 				if (isalpha((unsigned char)name[0]) || name[0] == '_')
-					err = add_name(names, cnt, name);
+					err = cg_add_name(names, cnt, name);
 				anon_typedef = false;
 				anon_depth = -1;
 			}
@@ -209,7 +209,7 @@ int cg_header_structs(const char *hdr, char ***names, int *cnt)
 					char spelled[CG_NAME_MAX + 8];
 
 					snprintf(spelled, sizeof(spelled), "struct %s", name);
-					err = add_name(names, cnt, spelled);
+					err = cg_add_name(names, cnt, spelled);
 					s = after;
 					depth++;
 				} else {

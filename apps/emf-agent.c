@@ -72,6 +72,7 @@ enum {
 	OPT_INCLUDE_SELF,
 	OPT_FILTER,
 	OPT_FIELDS,
+	OPT_INTERVAL,
 	OPT_PLUGIN_FIRST = 1000, /* the options of "emf-agent PLUGIN", see emf_cli__new() */
 };
 
@@ -128,6 +129,7 @@ struct agent {
 	bool include_self; /* --include-self */
 	size_t top; /* --top: rows of a sampled table */
 	const char *sort; /* --sort: the column tables are sorted by */
+	double interval; /* --interval: recognised maps every so many seconds, 0 at the end only */
 	/* Text headers: of the last row's type (terminal), or of each type seen once (file). */
 	const struct emf_event_type *last_type;
 	const struct emf_event_type **headed;
@@ -169,6 +171,9 @@ static void usage(FILE *f)
 		"                         10; 0 for all); empty tables print nothing\n"
 		"      --sort FIELD       the column tables are sorted by (default: the\n"
 		"                         first counter of the value)\n"
+		"      --interval SECS    print the histograms and counter tables found\n"
+		"                         without EMF_SAMPLE_* every SECS seconds, each\n"
+		"                         covering that interval (default: once, at the end)\n"
 		"      --color            colour headers and plugin names, on a terminal\n"
 		"      --include-self     also trace the agent's own process (by default\n"
 		"                         plugins using EMF_HOST_FILTER leave it out)\n"
@@ -995,7 +1000,7 @@ static int apply_fields(struct agent *a, struct emf_runtime *rt, bool again)
 static void usage_agent_options(FILE *f)
 {
 	static const char *const keep[] = {
-		"--json", "--time", "-T ", "--top", "--sort", "--color", "--include-self",
+		"--json", "--time", "-T ", "--top", "--sort", "--interval", "--color", "--include-self",
 		"--duration", "--filter", "--fields", "--arg", "--ring-size", "--map-size",
 		"--drain-ms", "--stats", "--printk", "--verbose", "--help", NULL,
 	};
@@ -1075,6 +1080,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "time", required_argument, NULL, OPT_TIME },
 		{ "top", required_argument, NULL, OPT_TOP },
 		{ "sort", required_argument, NULL, OPT_SORT },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "color", no_argument, NULL, OPT_COLOR },
 		{ "include-self", no_argument, NULL, OPT_INCLUDE_SELF },
 		{ "filter", required_argument, NULL, OPT_FILTER },
@@ -1293,6 +1299,15 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			a->stats_every = strtod(optarg, &end);
 			if (errno || *end || a->stats_every <= 0) {
 				fprintf(stderr, "emf-agent: invalid --stats '%s': give a positive number of seconds\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_INTERVAL:
+			errno = 0;
+			a->interval = strtod(optarg, &end);
+			if (errno || *end || a->interval <= 0) {
+				fprintf(stderr, "emf-agent: invalid --interval '%s': give a positive number of seconds\n",
 					optarg);
 				return -EINVAL;
 			}
@@ -1597,7 +1612,7 @@ int main(int argc, char **argv)
 	struct agent_dyn dyn = {};
 	struct emf_ctl_server *ctl = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
-	double deadline = 0, next_stats = 0;
+	double deadline = 0, next_stats = 0, next_sample = 0;
 	bool started = false;
 	size_t n_skipped = 0;
 	int err, ret = EXIT_RUNTIME;
@@ -1731,6 +1746,8 @@ int main(int argc, char **argv)
 		deadline = now() + a.duration;
 	if (a.stats_every > 0)
 		next_stats = now() + a.stats_every;
+	if (a.interval > 0)
+		next_sample = now() + a.interval;
 
 	while (!exiting) {
 		/*
@@ -1749,6 +1766,12 @@ int main(int argc, char **argv)
 		}
 		if (next_stats) {
 			double left = next_stats - now();
+
+			if (left * 1000 < timeout)
+				timeout = left > 0 ? (int)(left * 1000) + 1 : 0;
+		}
+		if (next_sample) {
+			double left = next_sample - now();
 
 			if (left * 1000 < timeout)
 				timeout = left > 0 ? (int)(left * 1000) + 1 : 0;
@@ -1781,9 +1804,20 @@ int main(int argc, char **argv)
 			print_stats(rt);
 			next_stats += a.stats_every;
 		}
+		/* As libbpf-tools do with an interval: each print covers the last one. */
+		if (next_sample && now() >= next_sample) {
+			emf_runtime__sample(rt, &(struct emf_runtime_sample_opts){
+				.sz = sizeof(struct emf_runtime_sample_opts), .clear = true });
+			if (flush_out(&a))
+				break;
+			next_sample += a.interval;
+		}
 	}
 	/* Events sent without a wake-up may still wait in the buffers. */
 	if (!a.write_failed && emf_runtime__drain(rt) >= 0)
+		flush_out(&a);
+	/* The histograms and counters found without annotation, as a tool prints them at its end. */
+	if (!a.write_failed && emf_runtime__sample(rt, NULL) >= 0)
 		flush_out(&a);
 	ret = 0;
 	if (n_skipped)

@@ -211,6 +211,7 @@ EXTRA_DIST += tests/plugins/bigmap/bigmap.bpf.c tests/plugins/bigmap/bigmap.h
 EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentrytest \
 	tests/codegen/realworld/ringflood/ringflood tests/plugins/badverify/badverify \
 	tests/codegen/realworld/tcpkt/tcpkt tests/codegen/realworld/usdtsnoop/usdtsnoop \
+	tests/codegen/realworld/sleeplat/sleeplat \
 	tests/plugins/minimal/minimal tests/plugins/attachkinds/attachkinds \
 	tests/plugins/usersized/usersized tests/plugins/stacktest/stacktest \
 	tests/plugins/structops/structops tests/plugins/iteridle/iteridle \
@@ -220,6 +221,7 @@ EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentryt
 check_DATA = $(addsuffix .emf.so,$(EMF_DYN_PLUGINS))
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.so,$(addsuffix $(s),$(EMF_DYN_PLUGINS)))
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_DYN_PLUGINS)) $(addsuffix .h,$(EMF_DYN_PLUGINS))
+EXTRA_DIST += tests/codegen/realworld/sleeplat/bits.bpf.h tests/codegen/realworld/sleeplat/maps.bpf.h
 # Shared objects emf-agent must refuse, built here so that the kernel tests need no
 # compiler (the guests of tests/vm have none).
 EMF_BAD_SOS = tests/plugins/badso/noentry.so tests/plugins/badso/abi.so \
@@ -287,6 +289,7 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_plugin_sigsnoop.sh \
 	tests/kernel/test_plugin_syscount.sh \
 	tests/kernel/test_plugin_tcpstates.sh \
+	tests/kernel/test_realworld_hist.sh \
 	tests/kernel/test_pins.sh \
 	tests/kernel/test_reach_kprobe.sh \
 	tests/kernel/test_reach_fentry.sh \

@@ -129,7 +129,8 @@ EXTRA_DIST += tests/unit/test_layers.sh
 TESTS += tests/codegen/test_codegen.sh
 EXTRA_DIST += tests/codegen/test_codegen.sh tests/codegen/golden/alltypes.emf.h \
 	tests/codegen/golden/alltypes.emf.c \
-	$(patsubst $(srcdir)/%,%,$(wildcard $(srcdir)/tests/codegen/bad/*/*.[ch]))
+	$(patsubst $(srcdir)/%,%,$(wildcard $(srcdir)/tests/codegen/bad/*/*.[ch])) \
+	tests/codegen/mapshapes/mapshapes.bpf.c tests/codegen/mapsub/mapsub.bpf.c
 
 # Plugin directories in plain libbpf style, taken through emf-codegen unchanged.
 EMF_REALWORLD = tests/codegen/realworld/bootstrap/bootstrap tests/codegen/realworld/fsopen/fsopen \

@@ -108,6 +108,25 @@ done
 grep -q "linkage=extern" "$TMPD/shim.bootstrap.btf" && fail "bootstrap: an extern is left unresolved"
 echo "ok: the ring buffer shim leaves fsopen as it was and links its maps into bootstrap"
 
+# Maps printed without annotation: what -v says was recognised, and what was left out.
+# recognised DIR "MAP:KIND ..." (sorted; KIND hist or counters)
+recognised() {
+	local dir=$1 want=$2 got n=${1##*/}
+	(cd "$top_srcdir" && "$CODEGEN" -v --vmlinux-h "$VMLINUX" -I sdk/include "$dir" -o "$TMPD/rec.$n") \
+		> "$TMPD/msg" 2>&1 || { cat "$TMPD/msg"; fail "$dir: emf-codegen failed"; return; }
+	got=$(sed -n "s/^emf-codegen: map '\([a-z_0-9]*\)' of .*: shown as a \(log2 histogram\|counter table\).*/\1:\2/p" \
+		"$TMPD/msg" | sed 's/:log2 histogram/:hist/; s/:counter table/:counters/' | sort | tr '\n' ' ')
+	[ "$got" = "$want " ] || { fail "$dir: recognised '$got', want '$want'"; return; }
+	echo "ok: $dir: recognised $want"
+}
+recognised tests/codegen/realworld/sleeplat "calls:counters hists:hist"
+recognised tests/codegen/mapshapes "by_disk:hist by_kind:counters"
+recognised tests/codegen/mapsub "hist:hist"
+# The annotated map keeps its interval; the recognised ones have none.
+grep -A2 '"marked"' "$TMPD/rec.mapshapes/mapshapes.emf.c" | grep -q '\.interval_ms = 500,' &&
+	[ "$(grep -c '\.interval_ms = 0,' "$TMPD/rec.mapshapes/mapshapes.emf.c")" = 2 ] ||
+	fail "mapshapes: want marked at 500 ms and two maps with no interval"
+
 # Every plugin directory here generates C that compiles without a warning; the decoders of
 # alltypes and anon are run by tests/unit/test_codegen_types too.
 CC=${EMF_CC:-cc}

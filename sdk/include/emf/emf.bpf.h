@@ -55,9 +55,14 @@ struct emf_plugin_info {
  * CPUs) of key -> integer, or key -> struct of integers; the key is an
  * integer or a struct. EMF_SAMPLE_LOG2_HIST: an array map of integers where
  * slot i counts values v with 2^i <= v < 2^(i+1) (slot 0: v < 2), filled
- * with emf_log2l(); printed as a histogram. The _CLEAR forms delete the
- * entries of a hash map, or zero those of an array, after each read, so each
- * sample covers one interval.
+ * with emf_log2l(); or a map of any key whose value struct has an integer
+ * array "slots" counted the same way, one histogram per key; printed as
+ * histograms. The _CLEAR forms delete the entries of a hash map, or zero
+ * those of an array, after each read, so each sample covers one interval.
+ *
+ * Without an annotation, those shapes are found anyway (see emf-codegen(1))
+ * and read when the host asks, emf-agent at the end of its run: annotate a
+ * map to read it periodically, or to print another shape.
  */
 #define EMF_SAMPLE_COUNTERS(ms) __attribute__((btf_decl_tag("emf.sample:counters:" #ms)))
 #define EMF_SAMPLE_COUNTERS_CLEAR(ms)                                                       \

@@ -4,6 +4,8 @@
  * this process in a per-CPU hash (cleared after each read), a per-CPU array
  * and a log2 histogram; the runtime reads them on its timer, sums the CPUs,
  * and the readings, their JSON and their text say exactly what was called.
+ * An unannotated per-CPU histogram per parity (struct with slots) is never
+ * read on the timer, and emf_runtime__sample() reads it summed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,8 +25,8 @@
 #include "ktest.h"
 #include "smp.emf.h"
 
-static unsigned long long calls, arg_sum, odd, even, hist[64];
-static int readings, tgid_entries;
+static unsigned long long calls, arg_sum, odd, even, hist[64], parity_hist[2][8];
+static int readings, tgid_entries, parity_readings;
 static char json[8192], text[8192];
 
 #define CHECK KTEST_CHECK
@@ -56,6 +58,15 @@ static int on_sample(void *ctx, const struct emf_sample_data *d)
 		/* Not cleared: each reading is the running total. */
 		for (i = 0; i < d->n; i++)
 			*(k[i] ? &odd : &even) = v[i];
+	} else if (!strcmp(map, "parity_hist")) {
+		const struct smp__smp_hist *v = d->values;
+		const __u32 *k = d->keys;
+		size_t j;
+
+		parity_readings++;
+		for (i = 0; i < d->n; i++)
+			for (j = 0; j < 8; j++)
+				parity_hist[k[i] & 1][j] = v[i].slots[j];
 	} else if (!strcmp(map, "arg_hist")) {
 		const __u64 *v = d->values;
 		const __u32 *k = d->keys;
@@ -86,7 +97,7 @@ int main(void)
 	CHECK(p, "cannot add the plugin: %s\n", emf_strerror(errno));
 	CHECK(smp__set_target_tgid(p, getpid()) == 0, "cannot set target_tgid\n");
 	CHECK(!emf_runtime__start(rt), "start: %s\n", emf_runtime__last_error(rt));
-	CHECK(smp__plugin.n_samples == 3, "%u sampled maps, want 3\n", smp__plugin.n_samples);
+	CHECK(smp__plugin.n_samples == 4, "%u sampled maps, want 4\n", smp__plugin.n_samples);
 
 	/* 300 calls: arguments 1..300 (getpgid of a missing pid just fails). */
 	for (i = 1; i <= 300; i++) {
@@ -107,8 +118,24 @@ int main(void)
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 		} while ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 400);
 	}
+	CHECK(parity_readings == 0, "parity_hist, with no interval, was read %d times on the timer\n",
+	      parity_readings);
+	CHECK(emf_runtime__sample(rt, NULL) == 0, "emf_runtime__sample: %s\n", emf_strerror(errno));
+	CHECK(parity_readings == 1, "emf_runtime__sample gave %d readings of parity_hist, want 1\n",
+	      parity_readings);
 	emf_runtime__destroy(rt);
 
+	/* What the BPF code counted, summed over the CPUs: slot floor(log2(arg & 0x7f)). */
+	for (i = 1; i <= 300; i++) {
+		unsigned int v = (100000000 + i) & 0x7f;
+		int slot = v < 2 ? 0 : 31 - __builtin_clz(v);
+
+		CHECK(parity_hist[i & 1][slot]-- > 0, "parity_hist[%d] slot %d: fewer than counted\n",
+		      i & 1, slot);
+	}
+	for (i = 0; i < 16; i++)
+		CHECK(!parity_hist[i / 8][i % 8], "parity_hist[%d] slot %d: more than counted\n", i / 8,
+		      i % 8);
 	CHECK(readings >= 3, "only %d readings of the 3 maps\n", readings);
 	CHECK(calls == 300, "by_tgid counted %llu calls, want 300\n", calls);
 	CHECK(arg_sum == want_sum, "by_tgid arg_sum %llu, want %llu\n", arg_sum, want_sum);

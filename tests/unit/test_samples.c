@@ -4,7 +4,8 @@
  * gets the entries of every sampled map with per-CPU values summed; arrays
  * report only the slots that counted something; maps marked to be cleared are
  * emptied after each read (hash entries deleted, array slots zeroed) and the
- * others are left as they are.
+ * others are left as they are. A map with no interval (recognised without an
+ * annotation) is read only by emf_runtime__sample(), its slots summed.
  */
 #include <errno.h>
 #include <string.h>
@@ -22,16 +23,18 @@ struct reading {
 	unsigned int times;
 	size_t n;
 	uint32_t keys[MAX_ROWS];
-	unsigned char vals[MAX_ROWS][16];
+	unsigned char vals[MAX_ROWS][32];
 };
 
-static struct reading by_tgid, by_parity, arg_hist;
+static struct reading by_tgid, by_parity, arg_hist, parity_hist;
 
 static int on_sample(void *ctx, const struct emf_sample_data *d)
 {
-	struct reading *r = !strcmp(d->sample->map_name, "by_tgid")   ? &by_tgid :
-			    !strcmp(d->sample->map_name, "by_parity") ? &by_parity :
-									&arg_hist;
+	struct reading *r = !strcmp(d->sample->map_name, "by_tgid")     ? &by_tgid :
+			    !strcmp(d->sample->map_name, "by_parity")   ? &by_parity :
+			    !strcmp(d->sample->map_name, "parity_hist") ? &parity_hist :
+									  &arg_hist;
+	size_t vmax = sizeof(r->vals[0]);
 	size_t i, vsz = d->sample->value.size;
 
 	(void)ctx;
@@ -39,7 +42,7 @@ static int on_sample(void *ctx, const struct emf_sample_data *d)
 	r->n = d->n;
 	for (i = 0; i < d->n && i < MAX_ROWS; i++) {
 		memcpy(&r->keys[i], (const char *)d->keys + i * d->sample->key.size, 4);
-		memcpy(r->vals[i], (const char *)d->values + i * vsz, vsz <= 16 ? vsz : 16);
+		memcpy(r->vals[i], (const char *)d->values + i * vsz, vsz <= vmax ? vsz : vmax);
 	}
 	return 0;
 }
@@ -55,6 +58,7 @@ static struct emf_runtime *start(void)
 	memset(&by_tgid, 0, sizeof(by_tgid));
 	memset(&by_parity, 0, sizeof(by_parity));
 	memset(&arg_hist, 0, sizeof(arg_hist));
+	memset(&parity_hist, 0, sizeof(parity_hist));
 	fk_reset();
 	rt = emf_runtime__new(&opts);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
@@ -65,6 +69,7 @@ static struct emf_runtime *start(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fk_map_of(p, "by_tgid"));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fk_map_of(p, "by_parity"));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fk_map_of(p, "arg_hist"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fk_map_of(p, "parity_hist"));
 	return rt;
 }
 
@@ -160,10 +165,44 @@ static void test_histogram_slots(void)
 	emf_runtime__destroy(rt);
 }
 
+static void test_on_demand(void)
+{
+	struct emf_runtime *rt = start();
+	struct fk_map *m = fk_map("parity_hist");
+	struct smp__smp_hist v[FK_CPUS] = { { { 1, 2 } }, { { 0, 0, 5 } }, { { 0 } }, { { 3 } } };
+	struct smp__smp_hist got;
+	uint32_t odd = 1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	fk_map_put(m, &odd, v, FK_CPUS);
+	/* No interval: the timer reads the other maps, never this one. */
+	poll_readings(rt, 2);
+	CU_ASSERT_EQUAL(parity_hist.times, 0);
+	CU_ASSERT_EQUAL(emf_runtime__sample(rt, &(struct emf_runtime_sample_opts){
+				.sz = sizeof(struct emf_runtime_sample_opts), .clear = true }),
+			0);
+	CU_ASSERT_EQUAL(parity_hist.times, 1);
+	CU_ASSERT_EQUAL_FATAL(parity_hist.n, 1);
+	CU_ASSERT_EQUAL(parity_hist.keys[0], 1);
+	memcpy(&got, parity_hist.vals[0], sizeof(got));
+	/* Per-CPU slots summed element by element. */
+	CU_ASSERT_EQUAL(got.slots[0], 4);
+	CU_ASSERT_EQUAL(got.slots[1], 2);
+	CU_ASSERT_EQUAL(got.slots[2], 5);
+	CU_ASSERT_EQUAL(got.slots[3], 0);
+	/* Cleared as asked; the annotated maps were read, not cleared by this call. */
+	CU_ASSERT_EQUAL(m->n, 0);
+	CU_ASSERT_EQUAL(fk_map("by_parity")->updates, 0);
+	CU_ASSERT_EQUAL(emf_runtime__sample(rt, &(struct emf_runtime_sample_opts){ .sz = 1 }),
+			-EINVAL);
+	emf_runtime__destroy(rt);
+}
+
 static const struct fk_test tests[] = {
 	{ "per-CPU hash summed, then cleared", test_hash_summed_and_cleared },
 	{ "array: only counted slots, kept", test_array_nonzero_kept },
 	{ "log2 histogram slots", test_histogram_slots },
+	{ "no interval: read on demand, slots summed", test_on_demand },
 	{ NULL },
 };
 

@@ -2,7 +2,9 @@
 /*
  * Test plugin for sampled maps: getpgid(arg) calls of one process counted in
  * a per-CPU hash (struct value, cleared after each read), a per-CPU array
- * and a log2 histogram of arg.
+ * and a log2 histogram of arg; and, without an annotation, a per-CPU hash of
+ * parity -> struct smp_hist, a log2 histogram of arg & 0x7f per parity,
+ * which the host reads when it asks.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -34,12 +36,24 @@ struct {
 	__type(value, u64);
 } arg_hist SEC(".maps") EMF_SAMPLE_LOG2_HIST(100);
 
+struct smp_hist {
+	u32 slots[8];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4);
+	__type(key, u32);
+	__type(value, struct smp_hist);
+} parity_hist SEC(".maps");
+
 SEC("tp/syscalls/sys_enter_getpgid")
 int on_getpgid(struct trace_event_raw_sys_enter *ctx)
 {
 	u32 tgid = bpf_get_current_pid_tgid() >> 32, parity, slot;
 	u64 arg = ctx->args[0], *n;
 	struct smp_counts zero = {}, *c;
+	struct smp_hist none = {}, *h;
 
 	if (tgid != target_tgid)
 		return 0;
@@ -56,6 +70,14 @@ int on_getpgid(struct trace_event_raw_sys_enter *ctx)
 	n = bpf_map_lookup_elem(&by_parity, &parity);
 	if (n)
 		(*n)++;
+	h = bpf_map_lookup_elem(&parity_hist, &parity);
+	if (!h) {
+		bpf_map_update_elem(&parity_hist, &parity, &none, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&parity_hist, &parity);
+	}
+	slot = emf_log2l(arg & 0x7f);
+	if (h && slot < 8)
+		h->slots[slot]++;
 	slot = emf_log2l(arg);
 	if (slot < 64) {
 		n = bpf_map_lookup_elem(&arg_hist, &slot);

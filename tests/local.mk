@@ -217,7 +217,7 @@ EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentryt
 	tests/plugins/usersized/usersized tests/plugins/stacktest/stacktest \
 	tests/plugins/structops/structops tests/plugins/iteridle/iteridle \
 	tests/plugins/hookskip/hookskip tests/plugins/hooknone/hooknone \
-	tests/plugins/hookalt/hookalt \
+	tests/plugins/hookalt/hookalt tests/codegen/realworld/fsslower/fsslower \
 	$(EMF_REACH_PLUGINS)
 check_DATA = $(addsuffix .emf.so,$(EMF_DYN_PLUGINS))
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.so,$(addsuffix $(s),$(EMF_DYN_PLUGINS)))

@@ -7,7 +7,9 @@
 # kretprobe/dummy_kretprobe, set by --attach-to to hrtimer_nanosleep (for the fentry,
 # the second of two alternatives), see a child's 123 ms sleep at entry and return.
 # Without targets they are left out; a target the kernel lacks fails the start with
-# one message naming plugin, program and target. Needs kprobes and fentry (the 6.1
+# one message naming plugin, program and target. The fsslower of tests/codegen/realworld,
+# placeholders in kprobe and fentry variants, runs with its read ones set to the file
+# system's read function: one event per read. Needs kprobes and fentry (the 6.1
 # guest of tests/vm has both): SKIPs naming what this kernel lacks.
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -49,6 +51,40 @@ stop_agent
 [ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent without targets exited with $AGENT_RC"; }
 check_no_leak
 echo "ok: without targets the placeholders are left out with a note and on_sleep runs"
+
+# A tool as libbpf-tools' fsslower wrote it: placeholders in two variants, kprobe and
+# fentry; its read ones set to the read function of the file system $TMPD is on. The
+# fentry variant runs (never both: one event per read), the write placeholders are left
+# out.
+fss="$top_builddir/tests/codegen/realworld/fsslower/fsslower.emf.so"
+[ -f "$fss" ] || fail "test plugin not built: $fss"
+case $(stat -f -c %T "$TMPD") in
+tmpfs) fn=shmem_file_read_iter ;;
+ext2/ext3) fn=ext4_file_read_iter ;;
+*) fn=generic_file_read_iter ;;
+esac
+head -c 12345 /dev/zero > "$TMPD/emfread.dat"
+reader="emfdd$$"
+cp "$(type -P dd)" "$TMPD/$reader"
+set -- --json --plugin "$fss" -p fsslower
+for prog in file_read_entry file_read_exit file_read_fentry file_read_fexit; do
+	set -- "$@" --attach-to "fsslower.$prog=$fn"
+done
+start_agent "$@"
+for prog in file_write_fentry file_write_fexit; do
+	grep -q "note: plugin 'fsslower': program $prog() (section 'f[a-z]*/dummy_file_write') is left out: this kernel has no function dummy_file_write in its BTF" "$TMPD/err" ||
+		{ cat "$TMPD/err"; fail "no note for the placeholder $prog"; }
+done
+"$TMPD/$reader" if="$TMPD/emfread.dat" of=/dev/null bs=12345 count=1 2> /dev/null || fail "$reader failed"
+wait_out "\"file\":\"emfread.dat\",\"task\":\"$reader\""
+sleep 0.3
+stop_agent
+[ "$AGENT_RC" = 0 ] || { cat "$TMPD/err"; fail "emf-agent with fsslower exited with $AGENT_RC"; }
+reads=$(grep "\"op\":\"F_READ\",\"file\":\"emfread.dat\",\"task\":\"$reader\"" "$TMPD/out")
+[ "$(echo "$reads" | grep -c .)" = 1 ] || { cat "$TMPD/out"; fail "want one read event of $reader, $fn in both variants"; }
+echo "$reads" | grep -q "\"offset\":0,\"size\":12345,\"pid\":[0-9]*," || fail "the read event does not hold offset 0 and 12345 bytes: $reads"
+check_no_leak
+echo "ok: fsslower's read placeholders at $fn, one variant: $reads"
 
 refused_start "plugin 'hookalt' failed to load: fentry target 'no_such_function_emf' of program on_placeholder() is not in this kernel's BTF" \
 	--plugin "$so" -p hookalt --attach-to hookalt.on_placeholder=no_such_function_emf

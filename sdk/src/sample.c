@@ -101,6 +101,14 @@ static bool all_zero(const char *p, size_t n)
 	return true;
 }
 
+static bool all_ones(const char *p, size_t n)
+{
+	while (n--)
+		if ((unsigned char)*p++ != 0xff)
+			return false;
+	return true;
+}
+
 /* The "slots" array of a keyed histogram's value struct, or NULL for the array form. */
 static const struct emf_field *slots_field(const struct emf_sample *s)
 {
@@ -298,7 +306,7 @@ static int hists_text(const struct emf_sample_data *d, struct emf_buf *b)
 	const struct emf_sample *s = d->sample;
 	const struct emf_field *slots = slots_field(s);
 	uint64_t counts[HIST_SLOTS];
-	size_t i, start, mark;
+	size_t i;
 	int err = 0;
 
 	if (!slots)
@@ -310,19 +318,19 @@ static int hists_text(const struct emf_sample_data *d, struct emf_buf *b)
 
 		if (top < 0)
 			continue;
-		start = b->len;
-		if (i)
-			err = emf_buf__append(b, "\n", 1);
-		mark = b->len;
-		/* The one entry of a single-slot array needs no name. */
-		if (d->n > 1 || !all_zero(k, s->key.size))
+		/*
+		 * One histogram under a key of all zeros or all ones is the whole
+		 * map (a single-slot array, runqlat's key -1 when not per process):
+		 * it needs no name, as libbpf-tools print it.
+		 */
+		if (d->n > 1 || !(all_zero(k, s->key.size) || all_ones(k, s->key.size))) {
+			if (i)
+				err = emf_buf__append(b, "\n", 1);
 			err = err ?: label(b, &s->key, k, NULL, &first);
-		err = err ?: label(b, &s->value, (const char *)d->values + i * s->value.size, slots,
-				   &first);
-		if (!err && b->len == mark)
-			b->len = start; /* nothing to name it by */
-		else
+			err = err ?: label(b, &s->value, (const char *)d->values + i * s->value.size,
+					   slots, &first);
 			err = err ?: emf_buf__append(b, "\n", 1);
+		}
 		err = err ?: hist_text(b, counts, top, "value");
 	}
 	return err;

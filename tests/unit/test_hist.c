@@ -111,11 +111,12 @@ static void test_keyed_json(void)
 			       "{\"low\":4,\"high\":7,\"count\":4}]}]}");
 }
 
-/* The one entry of a single-slot array (key 0) needs no name; its other members still show. */
+/* The one entry of a single-slot array (key 0) or under key -1 (runqlat) needs no name. */
 static void test_single_entry(void)
 {
-	const uint32_t zero = 0;
+	const uint32_t zero = 0, minus1 = UINT32_MAX, keys2[2] = { 0, 5 };
 	const struct hist h = { { 0, 0, 0, 0, 0, 0, 0, 9 }, "" };
+	const struct hist h2[2] = { { { 1 }, "a" }, { { 1 }, "b" } };
 	const struct emf_sample_data d = {
 		.plugin = plugin, .sample = &keyed, .n = 1, .keys = &zero, .values = &h
 	};
@@ -123,7 +124,6 @@ static void test_single_entry(void)
 	CU_ASSERT_STRING_EQUAL(
 		text(&d),
 		"smp hists (log2 histogram)\n"
-		"comm = \n"
 		"     value               : count    distribution\n"
 		"         0 -> 1          : 0        |                                        |\n"
 		"         2 -> 3          : 0        |                                        |\n"
@@ -133,6 +133,13 @@ static void test_single_entry(void)
 		"        32 -> 63         : 0        |                                        |\n"
 		"        64 -> 127        : 0        |                                        |\n"
 		"       128 -> 255        : 9        |****************************************|\n");
+	CU_ASSERT_STRING_EQUAL(text(&(struct emf_sample_data){ .plugin = plugin, .sample = &keyed, .n = 1,
+							       .keys = &minus1, .values = &h }),
+			       text(&d));
+	/* Two entries are named, even one under key 0. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(text(&(struct emf_sample_data){ .plugin = plugin, .sample = &keyed,
+								    .n = 2, .keys = keys2, .values = h2 }),
+				      "\npid = 0, comm = a\n"));
 }
 
 /* The array form: the same counts give the same bars, and JSON "hist" from slot 0. */

@@ -5,6 +5,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/attach.c \
 	sdk/src/bus.c \
 	sdk/src/bus_exec.c \
+	sdk/src/bus_inline.h \
 	sdk/src/bus_internal.h \
 	sdk/src/bus_msg.c \
 	sdk/src/bus_req.c \

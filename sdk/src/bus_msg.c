@@ -195,6 +195,20 @@ static inline bool msg_put(struct emf_msg *m)
 	       __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) == 0;
 }
 
+static struct emf_msg *msg_fill(struct emf_msg *m, const char *topic, size_t topic_len,
+				const struct emf_event_type *type, const void *data, size_t size,
+				int refs)
+{
+	m->refs = refs;
+	m->type = type;
+	m->size = size;
+	if (size)
+		memcpy(m->data, data, size);
+	m->data[size] = 0;
+	memcpy(msg_topic(m), topic, topic_len + 1);
+	return m;
+}
+
 struct emf_msg *emf__bus_msg_new(struct bus_msg_pool *pool, const char *topic, size_t topic_len,
 				 const struct emf_event_type *type, const void *data, size_t size,
 				 int refs)
@@ -207,14 +221,18 @@ struct emf_msg *emf__bus_msg_new(struct bus_msg_pool *pool, const char *topic, s
 	m = msg_alloc(pool, off + size + 1 + topic_len + 1);
 	if (!m)
 		return NULL;
-	m->refs = refs;
-	m->type = type;
-	m->size = size;
-	if (size)
-		memcpy(m->data, data, size);
-	m->data[size] = 0;
-	memcpy(msg_topic(m), topic, topic_len + 1);
-	return m;
+	return msg_fill(m, topic, topic_len, type, data, size, refs);
+}
+
+struct emf_msg *emf__bus_msg_init(void *buf, size_t cap, const char *topic, size_t topic_len,
+				  const struct emf_event_type *type, const void *data, size_t size)
+{
+	struct emf_msg *m = buf;
+
+	if (size > cap || offsetof(struct emf_msg, data) + size + 1 + topic_len + 1 > cap)
+		return NULL;
+	m->pool = NULL;
+	return msg_fill(m, topic, topic_len, type, data, size, 1);
 }
 
 const char *emf_msg__topic(const struct emf_msg *msg)

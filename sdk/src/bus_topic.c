@@ -22,6 +22,7 @@
 #include <emf/errno.h>
 #include <emf/event.h>
 
+#include "bus_inline.h"
 #include "bus_internal.h"
 #include "log_internal.h"
 #include "opts_internal.h"
@@ -59,6 +60,7 @@ struct emf_bus_sub {
 	int signo;
 	char *sig_name;
 	bool dead; /* atomic: unsubscribed */
+	bool inline_host; /* atomic: called by host-thread publishers, emf__bus_sub_set_inline() */
 	bool scheduled; /* atomic: on an executor's ready list, or being run */
 	unsigned int n_over; /* atomic: messages in the overflow list */
 	int refs; /* atomic: the bus's list, the executor while scheduled, waiting publishers */
@@ -685,6 +687,19 @@ int emf_bus__unsubscribe(struct emf_bus *bus, struct emf_bus_sub *sub)
 	return 0;
 }
 
+int emf__bus_sub_set_inline(struct emf_bus_sub *sub)
+{
+	if (!sub || sub->kind != SUB_TOPIC || !sub->exec->host)
+		return -EINVAL;
+	__atomic_store_n(&sub->inline_host, true, __ATOMIC_RELEASE);
+	return 0;
+}
+
+uint64_t emf__bus_sub_dropped(const struct emf_bus_sub *sub)
+{
+	return __atomic_load_n(&sub->dropped, __ATOMIC_RELAXED);
+}
+
 int emf_bus_sub__stats(const struct emf_bus_sub *csub, struct emf_bus_sub_stats *stats)
 {
 	struct emf_bus_sub *sub = (struct emf_bus_sub *)csub;
@@ -732,17 +747,52 @@ int emf_bus__stats(const struct emf_bus *cbus, struct emf_bus_stats *stats)
 
 #define BUS_MATCH_STACK 16
 
+#define BUS_INLINE_BYTES 512 /* largest message handed to inline subscribers from the stack */
+
+/*
+ * Call the inline subscribers @subs with a message on the stack, after the
+ * lock is dropped; they are unsubscribed only on this thread, so they are
+ * still there. Returns how many took it.
+ */
+static int deliver_inline(struct emf_bus_sub **subs, size_t n, const char *topic, size_t tlen,
+			  const struct emf_event_type *type, const void *data, size_t size)
+{
+	_Alignas(64) unsigned char buf[BUS_INLINE_BYTES];
+	/* bus_publish() made sure it fits. */
+	struct emf_msg *m = emf__bus_msg_init(buf, sizeof(buf), topic, tlen, type, data, size);
+	int ran = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct emf_bus_sub *sub = subs[i];
+
+		if (__atomic_load_n(&sub->dead, __ATOMIC_ACQUIRE))
+			continue;
+		sub->msg_cb(sub->ctx, sub, m);
+		/* Only this thread delivers to it: no atomic add needed. */
+		__atomic_store_n(&sub->delivered,
+				 __atomic_load_n(&sub->delivered, __ATOMIC_RELAXED) + 1,
+				 __ATOMIC_RELEASE);
+		ran++;
+	}
+	return ran;
+}
+
 /*
  * Match under the read lock, build the message once with one reference per
  * match, queue it; subscribers that are full and blocking are retried after
  * the lock is dropped, so a waiting publisher never holds up (un)subscribers.
+ * Inline subscribers (emf__bus_sub_set_inline()) with nothing queued are
+ * called at once instead when the publisher is the host thread: no copy to
+ * keep, no queue, no dispatch.
  */
 static int bus_publish(struct emf_bus *bus, bool is_signal, const char *topic, size_t tlen,
 		       int signo, const struct emf_event_type *type, const void *data, size_t size)
 {
 	struct emf_bus_sub *stack[BUS_MATCH_STACK], **match = stack, **list;
-	size_t i, n = 0, n_list, n_wait = 0;
-	int queued = 0;
+	struct emf_bus_sub *inl[BUS_MATCH_STACK];
+	size_t i, k, n = 0, n_list, n_wait = 0, n_inl = 0;
+	int queued = 0, host = -1;
 	struct emf_msg *m;
 
 	if (!is_signal)
@@ -766,6 +816,22 @@ static int bus_publish(struct emf_bus *bus, bool is_signal, const char *topic, s
 	}
 	if (!n)
 		goto out_unlock;
+	for (i = k = 0; i < n; i++) {
+		struct emf_bus_sub *sub = match[i];
+
+		if (__atomic_load_n(&sub->inline_host, __ATOMIC_ACQUIRE) &&
+		    n_inl < BUS_MATCH_STACK && size + tlen + 64 <= BUS_INLINE_BYTES &&
+		    !ring_ready(sub) && !__atomic_load_n(&sub->n_over, __ATOMIC_ACQUIRE) &&
+		    (host >= 0 ? host : (host = emf__bus_is_host_thread(bus))))
+			inl[n_inl++] = sub;
+		else
+			match[k++] = sub;
+	}
+	n = k;
+	if (!n) {
+		pthread_rwlock_unlock(&bus->sub_lock);
+		goto out;
+	}
 	m = emf__bus_msg_new(bus->pool, topic, tlen, type, data, size, n);
 	if (!m) {
 		queued = -ENOMEM;
@@ -800,6 +866,11 @@ out_unlock:
 out:
 	if (match != stack)
 		free(match);
+	if (n_inl) {
+		int ran = deliver_inline(inl, n_inl, topic, tlen, type, data, size);
+
+		queued = queued < 0 ? queued : queued + ran;
+	}
 	return queued;
 }
 

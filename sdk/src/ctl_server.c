@@ -32,6 +32,7 @@
 #include <emf/errno.h>
 #include <emf/runtime.h>
 
+#include "bus_inline.h"
 #include "ctl_internal.h"
 #include "log_internal.h"
 #include "opts_internal.h"
@@ -43,11 +44,23 @@
 
 struct ctl_conn;
 
+/* {"type":"msg","topic":"T","data": with T escaped: 6 bytes a character at most */
+#define CTL_PREFIX_MAX (32 + 6 * EMF_BUS_NAME_MAX)
+
 struct ctl_sub {
 	struct ctl_sub *next;
 	struct ctl_conn *c;
 	struct emf_bus_sub *sub;
 	char *glob; /* a shell pattern the bus cannot match: filtered here; NULL otherwise */
+	/*
+	 * The last topic seen, whether it matches and its frame's start: a
+	 * stream of events has one topic, matched and escaped once.
+	 */
+	size_t last_len; /* 0: none yet */
+	bool last_match;
+	size_t prefix_len;
+	char last[EMF_BUS_NAME_MAX + 1];
+	char prefix[CTL_PREFIX_MAX];
 };
 
 struct ctl_conn {
@@ -226,33 +239,33 @@ static char *put_str(char *p, const char *s)
 	return p;
 }
 
+/* Cheap enough for every message: a look at each subscription's counter. */
 static uint64_t conn_lost_total(const struct ctl_conn *c)
 {
 	uint64_t total = c->lost;
 	struct ctl_sub *s;
 
-	for (s = c->subs; s; s = s->next) {
-		struct emf_bus_sub_stats st = { .sz = sizeof(st) };
-
-		if (!emf_bus_sub__stats(s->sub, &st))
-			total += st.dropped;
-	}
+	for (s = c->subs; s; s = s->next)
+		total += emf__bus_sub_dropped(s->sub);
 	return total;
 }
+
+#define CTL_LOST_MAX 96 /* a loss report's frame, at most */
 
 /* Tell the client what it lost since the last report, when there is room. */
 static void report_lost(struct ctl_conn *c)
 {
 	uint64_t lost = c->subs ? conn_lost_total(c) : 0;
-	char text[96];
+	char text[CTL_LOST_MAX];
 	int n;
 
-	if (lost <= c->lost_reported)
+	/* A stopped listener's queue stays full: costs it no more than a look. */
+	if (lost <= c->lost_reported ||
+	    out_pending(c) + CTL_LOST_MAX + EMF_CTL_FRAME_HDR > c->srv->queue_bytes)
 		return;
 	n = snprintf(text, sizeof(text), "{\"type\":\"lost\",\"count\":%llu,\"total\":%llu}",
 		     (unsigned long long)(lost - c->lost_reported), (unsigned long long)lost);
-	if (out_pending(c) + (size_t)n + EMF_CTL_FRAME_HDR <= c->srv->queue_bytes &&
-	    !emf_ctl_frame__append(&c->out, text, (size_t)n))
+	if (!emf_ctl_frame__append(&c->out, text, (size_t)n))
 		c->lost_reported = lost;
 }
 
@@ -287,6 +300,20 @@ static char *put_data(char *p, struct emf_msg *msg)
 	return p + 2;
 }
 
+/* A topic other than the last: match it and write the start of its frames. */
+static void learn_topic(struct ctl_sub *s, const char *topic, size_t tlen)
+{
+	char *p = s->prefix;
+
+	memcpy(s->last, topic, tlen + 1);
+	s->last_len = tlen;
+	s->last_match = !s->glob || !fnmatch(s->glob, topic, 0);
+	memcpy(p, "{\"type\":\"msg\",\"topic\":\"", 23);
+	p = put_str(p + 23, topic);
+	memcpy(p, "\",\"data\":", 9);
+	s->prefix_len = (size_t)(p + 9 - s->prefix);
+}
+
 static void on_msg(void *ctx, struct emf_bus_sub *sub, struct emf_msg *msg)
 {
 	struct ctl_sub *s = ctx;
@@ -300,9 +327,11 @@ static void on_msg(void *ctx, struct emf_bus_sub *sub, struct emf_msg *msg)
 	(void)sub;
 	if (c->dead || c->broken)
 		return;
-	if (s->glob && fnmatch(s->glob, topic, 0))
+	if (tlen != s->last_len || memcmp(topic, s->last, tlen))
+		learn_topic(s, topic, tlen);
+	if (!s->last_match)
 		return;
-	need = 64 + 6 * tlen + (type ? type->json_max + 2 : 2 * emf_msg__size(msg) + 16);
+	need = s->prefix_len + 1 + (type ? type->json_max + 2 : 2 * emf_msg__size(msg) + 16);
 	report_lost(c);
 	if (out_pending(c) + need > srv->queue_bytes || need > EMF_CTL_FRAME_MAX) {
 		c->lost++;
@@ -318,11 +347,8 @@ static void on_msg(void *ctx, struct emf_bus_sub *sub, struct emf_msg *msg)
 		return;
 	}
 	body = p + EMF_CTL_FRAME_HDR;
-	p = body;
-	memcpy(p, "{\"type\":\"msg\",\"topic\":\"", 23);
-	p = put_str(p + 23, topic);
-	memcpy(p, "\",\"data\":", 9);
-	p = put_data(p + 9, msg);
+	memcpy(body, s->prefix, s->prefix_len);
+	p = put_data(body + s->prefix_len, msg);
 	*p++ = '}';
 	/* The header, once the length is known. */
 	{
@@ -396,6 +422,9 @@ static int conn_subscribe(struct ctl_conn *c, json_t *patterns, json_int_t id)
 		}
 		s->c = c;
 		s->sub = emf_bus__subscribe(c->srv->bus, exact ? pat : "*", on_msg, s, &so);
+		/* on_msg() only copies out, and connections close on this thread. */
+		if (s->sub)
+			emf__bus_sub_set_inline(s->sub);
 		if (!s->sub) {
 			int err = -errno;
 

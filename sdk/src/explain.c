@@ -105,17 +105,24 @@ static struct bpf_program *named_prog(struct bpf_object *obj, const char *log, c
  */
 static void kernel_errno_words(char *line, size_t n)
 {
-	static const char unknown[] = "Unknown error ";
-	char *at = strstr(line, unknown), *end, rest[512];
+	static const char unknown[] = "Unknown error ", failed[] = "ERROR: strerror_r(";
+	char *at = strstr(line, unknown), *num, *end, rest[512];
 	const char *words;
 	long code;
 
-	if (!at)
+	/* libbpf 1.1 writes "ERROR: strerror_r(-524)=22" where strerror_r() fails. */
+	if (!at && (at = strstr(line, failed)))
+		num = at + sizeof(failed) - 1;
+	else if (at)
+		num = at + sizeof(unknown) - 1;
+	else
 		return;
-	code = strtol(at + sizeof(unknown) - 1, &end, 10);
-	words = emf_strerror(-(int)code);
-	if (end == at + sizeof(unknown) - 1 || !strncmp(words, unknown, sizeof(unknown) - 1))
+	code = strtol(num, &end, 10);
+	words = emf_strerror(-(int)labs(code));
+	if (end == num || !strncmp(words, unknown, sizeof(unknown) - 1))
 		return;
+	if (*num == '-' && *end == ')')
+		end += 1 + strspn(end + 1, "=0123456789");
 	snprintf(rest, sizeof(rest), "%s", end);
 	snprintf(at, n - (at - line), "%s%s", words, rest);
 }
@@ -265,6 +272,31 @@ static int attach_reason(struct bpf_program *prog, char *why, size_t n)
 	return 0;
 }
 
+/*
+ * An fentry, fexit or fmod_ret program the kernel would not attach: the
+ * function it was to attach to (the host's target, or its section's) and
+ * why, in @why; returns @err, or 0 for another kind of program.
+ */
+static int trace_attach_reason(struct emf_plugin *p, struct bpf_program *prog, int err, char *why,
+			       size_t n)
+{
+	enum bpf_attach_type at = bpf_program__expected_attach_type(prog);
+	const char *sec = bpf_program__section_name(prog), *name = bpf_program__name(prog);
+	const char *target = emf__attach_target_of(p, name);
+
+	if (bpf_program__type(prog) != BPF_PROG_TYPE_TRACING ||
+	    (at != BPF_TRACE_FENTRY && at != BPF_TRACE_FEXIT && at != BPF_MODIFY_RETURN))
+		return 0;
+	if (!target)
+		target = strchr(sec, '/') ? strchr(sec, '/') + 1 : sec;
+	snprintf(why, n, "%.*s program %s() cannot attach to %s: %s%s", (int)strcspn(sec, "/"), sec,
+		 name, target, emf_strerror(err),
+		 emf__kfunc_traceable(target) == 0 ?
+			 " (it is not in available_filter_functions: this kernel cannot trace it)" :
+			 "");
+	return err;
+}
+
 /* What the kernel lacks for @prog to load, in @why; returns the error, or 0 when nothing. */
 static int load_reason(struct bpf_program *prog, int err, const char *captured, char *why,
 		       size_t n)
@@ -331,6 +363,8 @@ int emf__explain(struct emf_plugin *p, enum emf_step step, int err, char *why, s
 		if (failed && bpf_program__autoload(failed)) {
 			e = step == EMF_STEP_LOAD ? load_reason(failed, err, captured, why, n) :
 						    attach_reason(failed, why, n);
+			if (!e && step == EMF_STEP_ATTACH)
+				e = trace_attach_reason(p, failed, err, why, n);
 			if (e)
 				return e;
 		}

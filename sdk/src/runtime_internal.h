@@ -206,6 +206,8 @@ __attribute__((visibility("hidden"))) int emf__targets_attach(struct emf_runtime
 __attribute__((visibility("hidden"))) const char *
 emf__attach_target_of(const struct emf_plugin *p, const char *prog);
 __attribute__((visibility("hidden"))) void emf__attach_targets_free(struct emf_plugin *p);
+/* Is kernel function @name one ftrace can trace? 1, 0, or -1 when tracefs cannot tell. */
+__attribute__((visibility("hidden"))) int emf__kfunc_traceable(const char *name);
 
 /*
  * Keep @link of @prog as one of @p's attachments (attach.c): destroyed by

@@ -281,10 +281,15 @@ static bool kprobes_supported(void)
 	       !access(TRACEFS "/kprobe_events", F_OK);
 }
 
+int emf__kfunc_traceable(const char *name)
+{
+	return file_lists(TRACEFS "/available_filter_functions", 0, name);
+}
+
 /* A kernel function a kprobe can name: traceable ones first, then any symbol. */
 static enum have kfunc_has(const char *name)
 {
-	int traceable = file_lists(TRACEFS "/available_filter_functions", 0, name), sym;
+	int traceable = emf__kfunc_traceable(name), sym;
 
 	if (traceable > 0)
 		return HAVE;

@@ -92,5 +92,16 @@ refused_start "plugin 'hookalt' failed to load: none of the fentry targets 'no_s
 	--plugin "$so" -p hookalt --attach-to hookalt.on_placeholder=no_such_function_emf,__no_such_function_emf
 refused_start "plugin 'hookalt' failed to load: kretprobe target 'no_such_function_emf' of program on_ret_placeholder() is not a function of this kernel" \
 	--plugin "$so" -p hookalt --attach-to hookalt.on_ret_placeholder=no_such_function_emf
+# A function in the kernel's BTF that ftrace cannot trace (a tracepoint's BPF stub):
+# fentry loads for it and cannot attach, said in words with the target named.
+untraceable=$(bpftool btf dump file /sys/kernel/btf/vmlinux |
+	awk '$2 == "FUNC" && $3 ~ /^.__bpf_trace_/ { gsub("\047", "", $3); print $3 }' | sort -u |
+	comm -23 - <(awk '{ print $1 }' /sys/kernel/tracing/available_filter_functions | sort -u) | head -1)
+if [ -n "$untraceable" ]; then
+	refused_start "plugin 'hookalt' failed to attach: fentry program on_placeholder() cannot attach to $untraceable: " \
+		--plugin "$so" -p hookalt --attach-to "hookalt.on_placeholder=$untraceable"
+	grep -q "(it is not in available_filter_functions: this kernel cannot trace it)$" "$TMPD/err2" ||
+		{ cat "$TMPD/err2"; fail "the attach failure does not say the function cannot be traced"; }
+fi
 check_no_leak
 echo "PASS: kprobe and fentry targets: the name this kernel has attaches, placeholders set by --attach-to, missing targets named"

@@ -93,13 +93,18 @@ static void test_kernel_errnos(void)
 /* And in libbpf's line, which a failure quotes: its strerror() has no words for them either. */
 static void test_kernel_errnos_libbpf(void)
 {
-	char buf[] = "libbpf: prog 'on_read': failed to attach: Unknown error 524\n";
-	struct emf_plugin p = { .libbpf_log = { .buf = buf, .len = sizeof(buf) - 1 } };
+	char buf[128] = "libbpf: prog 'on_read': failed to attach: Unknown error 524\n";
+	struct emf_plugin p = { .libbpf_log = { .buf = buf, .len = strlen(buf) } };
 	char why[256], tail[16];
 
 	CU_ASSERT_EQUAL(emf__explain(&p, EMF_STEP_ATTACH, -524, why, sizeof(why), tail, sizeof(tail)),
 			-524);
 	CU_ASSERT_STRING_EQUAL(why, "not supported by this kernel (ENOTSUPP) (prog 'on_read': failed to attach: not supported by this kernel (ENOTSUPP))");
+	/* libbpf 1.1 where strerror_r() fails for it. */
+	snprintf(buf, sizeof(buf), "libbpf: prog 'x': failed to attach: ERROR: strerror_r(-524)=22\n");
+	p.libbpf_log.len = strlen(buf);
+	emf__explain(&p, EMF_STEP_ATTACH, -524, why, sizeof(why), tail, sizeof(tail));
+	CU_ASSERT_STRING_EQUAL(why, "not supported by this kernel (ENOTSUPP) (prog 'x': failed to attach: not supported by this kernel (ENOTSUPP))");
 	/* A code nobody has words for stays as libbpf wrote it. */
 	snprintf(buf, sizeof(buf), "libbpf: prog 'x': failed: Unknown error 520\n");
 	p.libbpf_log.len = strlen(buf);

@@ -132,6 +132,8 @@ struct map_refs {
 	int n_unsure;
 	char **updated; /* maps passed to bpf_map_update_elem(), or maybe */
 	int n_updated;
+	char **stamped; /* maps given a value from bpf_ktime_get_*ns(): start times */
+	int n_stamped;
 	bool unsure_all; /* a subprogram deletes from a map it was passed: any may be state */
 };
 
@@ -155,6 +157,9 @@ static void refs_free(struct map_refs *r)
 		free(r->unsure[i]);
 	for (i = 0; i < r->n_updated; i++)
 		free(r->updated[i]);
+	for (i = 0; i < r->n_stamped; i++)
+		free(r->stamped[i]);
+	free(r->stamped);
 	free(r->updated);
 	free(r->deleted);
 	free(r->unsure);
@@ -165,6 +170,17 @@ static void refs_free(struct map_refs *r)
 #define CALL (BPF_JMP | BPF_CALL)
 #define MARK_SECOND 1 /* the second half of an ld_imm64 */
 #define MARK_TARGET 2 /* where a jump lands */
+
+/* Does instruction @in write register @reg (or clobber it, a call r0-r5)? */
+static bool writes(const struct bpf_insn *in, __u8 reg)
+{
+	__u8 cls = BPF_CLASS(in->code);
+
+	if (in->code == CALL)
+		return reg <= BPF_REG_5;
+	return (cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX || cls == BPF_LD) &&
+	       in->dst_reg == reg;
+}
 
 /*
  * The map whose address reaches r1 of the call at @call, walking back in the
@@ -183,7 +199,6 @@ static const char *map_in_r1(const struct bpf_insn *insn, const char *const *map
 		return NULL;
 	for (j = call; j-- > 0;) {
 		const struct bpf_insn *in = &insn[j];
-		__u8 cls = BPF_CLASS(in->code);
 
 		if (mark[j] & MARK_SECOND)
 			continue;
@@ -191,17 +206,67 @@ static const char *map_in_r1(const struct bpf_insn *insn, const char *const *map
 			return map_at[j];
 		if (in->code == MOV64_X && in->dst_reg == reg)
 			reg = in->src_reg;
-		else if (in->code == CALL && reg <= BPF_REG_5)
-			return NULL;
-		else if (in->code == (BPF_JMP | BPF_EXIT))
-			return NULL;
-		else if ((cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX || cls == BPF_LD) &&
-			 in->dst_reg == reg)
+		else if (in->code == (BPF_JMP | BPF_EXIT) || writes(in, reg))
 			return NULL;
 		if (mark[j] & MARK_TARGET)
 			return NULL;
 	}
 	return NULL;
+}
+
+static bool ktime_helper(__s32 id)
+{
+	return id == BPF_FUNC_ktime_get_ns || id == BPF_FUNC_ktime_get_boot_ns ||
+	       id == BPF_FUNC_ktime_get_coarse_ns || id == BPF_FUNC_ktime_get_tai_ns;
+}
+
+/*
+ * Does r3 of the update call at @call point at a stack slot last filled with
+ * what a bpf_ktime_get_*ns() call returned? As clang emits "ts =
+ * bpf_ktime_get_ns(); bpf_map_update_elem(&start, &tid, &ts, 0);": r3 = r10,
+ * r3 += OFF, an earlier *(u64 *)(r10 + OFF) = rX, and rX from r0 of the call,
+ * all in the straight line before the update.
+ */
+static bool value_is_time(const struct bpf_insn *insn, const unsigned char *mark, size_t call)
+{
+	enum { PTR, STORE, VALUE } want = PTR;
+	__u8 reg = BPF_REG_3;
+	__s32 off = 0;
+	size_t j;
+
+	if (mark[call] & MARK_TARGET)
+		return false;
+	for (j = call; j-- > 0;) {
+		const struct bpf_insn *in = &insn[j];
+
+		if (mark[j] & MARK_SECOND)
+			continue;
+		if (in->code == (BPF_JMP | BPF_EXIT))
+			return false;
+		if (want == PTR && in->code == (BPF_ALU64 | BPF_ADD | BPF_K) && in->dst_reg == reg) {
+			off += in->imm;
+		} else if (want == PTR && in->code == MOV64_X && in->dst_reg == reg) {
+			reg = in->src_reg;
+			if (reg == BPF_REG_10)
+				want = STORE;
+		} else if (want == STORE && in->dst_reg == BPF_REG_10 && in->off == off &&
+			   (in->code == (BPF_STX | BPF_MEM | BPF_DW) ||
+			    in->code == (BPF_ST | BPF_MEM | BPF_DW))) {
+			if (BPF_CLASS(in->code) == BPF_ST)
+				return false;
+			reg = in->src_reg;
+			want = VALUE;
+		} else if (want == VALUE && in->code == MOV64_X && in->dst_reg == reg) {
+			reg = in->src_reg;
+		} else if (want == VALUE && in->code == CALL && reg == BPF_REG_0) {
+			return !in->src_reg && ktime_helper(in->imm);
+		} else if (want != STORE && writes(in, reg)) {
+			return false;
+		}
+		if (mark[j] & MARK_TARGET)
+			return false;
+	}
+	return false;
 }
 
 /* One code section of @n instructions, @map_at its ld_imm64 relocations to maps. */
@@ -241,6 +306,9 @@ static int scan_code(const struct bpf_insn *insn, size_t n, const char *const *m
 			unsure_del = true;
 		else
 			unsure_upd = true;
+		if (!err && m && insn[i].imm == BPF_FUNC_map_update_elem &&
+		    value_is_time(insn, mark, i))
+			err = cg_add_name(&r->stamped, &r->n_stamped, m);
 	}
 	/*
 	 * A call not followed to its map: any map of the section may be the one,
@@ -358,31 +426,55 @@ out:
 
 /* ---- shapes --------------------------------------------------------------- */
 
+/* A char, as the emitter tells one: named char, or of the char encoding. */
+static bool is_char(const struct btf *btf, const struct btf_type *t)
+{
+	return btf_is_int(t) && t->size == 1 &&
+	       (!strcmp(btf__name_by_offset(btf, t->name_off), "char") ||
+		(btf_int_encoding(t) & BTF_INT_CHAR));
+}
+
 /* An integer a table shows as a number: not a char, not a bool. */
 static bool plain_int(const struct btf *btf, __u32 id)
 {
 	const struct btf_type *t = btf__type_by_id(btf, cg_resolve(btf, id));
 
-	return btf_is_int(t) && !(btf_int_encoding(t) & (BTF_INT_CHAR | BTF_INT_BOOL)) &&
+	return btf_is_int(t) && !is_char(btf, t) && !(btf_int_encoding(t) & BTF_INT_BOOL) &&
 	       btf_int_bits(t) == t->size * 8 && t->size <= 8;
 }
 
-/* Key -> integer, or key -> struct of integers only (no bitfields, arrays, strings). */
+/* A char array: a name beside the counts (libbpf-tools keep a comm there). */
+static bool char_array(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, cg_resolve(btf, id)), *et;
+
+	if (!btf_is_array(t))
+		return false;
+	et = btf__type_by_id(btf, cg_resolve(btf, btf_array(t)->type));
+	return is_char(btf, et);
+}
+
+/* Key -> integer, or key -> struct of integers (and strings, at least one integer). */
 static bool counter_value(const struct btf *btf, __u32 id)
 {
 	const struct btf_type *t = btf__type_by_id(btf, cg_resolve(btf, id));
 	const struct btf_member *m;
-	int i;
+	int i, ints = 0;
 
 	if (plain_int(btf, id))
 		return true;
 	if (!btf_is_struct(t) || !btf_vlen(t))
 		return false;
 	m = btf_members(t);
-	for (i = 0; i < btf_vlen(t); i++, m++)
-		if (btf_member_bitfield_size(t, i) || !plain_int(btf, m->type))
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		if (btf_member_bitfield_size(t, i))
 			return false;
-	return true;
+		if (plain_int(btf, m->type))
+			ints++;
+		else if (!char_array(btf, m->type))
+			return false;
+	}
+	return ints > 0;
 }
 
 /* A type the field tables render: integers, enums, char strings, structs and arrays of those. */
@@ -441,7 +533,8 @@ static bool recognise(struct cg_plugin *p, __u32 var_id, const struct map_refs *
 	if (*log2)
 		return true;
 	if (!counter_value(p->btf, vid) || has_ref(r->deleted, r->n_deleted, name) ||
-	    r->unsure_all || has_ref(r->unsure, r->n_unsure, name))
+	    r->unsure_all || has_ref(r->unsure, r->n_unsure, name) ||
+	    has_ref(r->stamped, r->n_stamped, name))
 		return false;
 	/*
 	 * A hash the BPF code never adds to is filled by user space: a filter

@@ -120,12 +120,12 @@ recognised() {
 	echo "ok: $dir: recognised $want"
 }
 recognised tests/codegen/realworld/sleeplat "calls:counters hists:hist"
-recognised tests/codegen/mapshapes "by_disk:hist by_kind:counters"
+recognised tests/codegen/mapshapes "by_disk:hist by_kind:counters by_pid:counters"
 recognised tests/codegen/mapsub "hist:hist"
 # The annotated map keeps its interval; the recognised ones have none.
 grep -A2 '"marked"' "$TMPD/rec.mapshapes/mapshapes.emf.c" | grep -q '\.interval_ms = 500,' &&
-	[ "$(grep -c '\.interval_ms = 0,' "$TMPD/rec.mapshapes/mapshapes.emf.c")" = 2 ] ||
-	fail "mapshapes: want marked at 500 ms and two maps with no interval"
+	[ "$(grep -c '\.interval_ms = 0,' "$TMPD/rec.mapshapes/mapshapes.emf.c")" = 3 ] ||
+	fail "mapshapes: want marked at 500 ms and three maps with no interval"
 
 # Every plugin directory here generates C that compiles without a warning; the decoders of
 # alltypes and anon are run by tests/unit/test_codegen_types too.

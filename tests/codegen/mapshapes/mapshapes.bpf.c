@@ -56,13 +56,34 @@ struct {
 	__type(value, u8);
 } filter SEC(".maps");
 
-/* Left out: values with a string are not counters. */
+/* Left out: a string is not a counter. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 64);
 	__type(key, u32);
 	__type(value, char[16]);
 } names SEC(".maps");
+
+/* Shown: counts with a name beside them, as libbpf-tools' syscount keeps them. */
+struct by_pid_stat {
+	u64 count;
+	char comm[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, u32);
+	__type(value, struct by_pid_stat);
+} by_pid SEC(".maps");
+
+/* Left out: start times, overwritten rather than deleted (syscount's start). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, u32);
+	__type(value, u64);
+} last_enter SEC(".maps");
 
 /* Annotated: read at its own interval, once. */
 struct {
@@ -83,6 +104,8 @@ int on_enter(void *ctx)
 	bpf_map_update_elem(&start, &tid, &ts, BPF_ANY);
 	bpf_map_update_elem(&marked, &tid, &one, BPF_ANY);
 	bpf_map_update_elem(&names, &tid, "x", BPF_ANY);
+	ts = bpf_ktime_get_ns();
+	bpf_map_update_elem(&last_enter, &tid, &ts, BPF_ANY);
 	return 0;
 }
 
@@ -107,6 +130,16 @@ int on_exit(void *ctx)
 	s = bpf_map_lookup_elem(&by_kind, &kind);
 	if (s)
 		__sync_fetch_and_add(&s->calls, 1);
+	{
+		struct by_pid_stat init = {}, *ps;
+
+		bpf_map_update_elem(&by_pid, &tid, &init, BPF_NOEXIST);
+		ps = bpf_map_lookup_elem(&by_pid, &tid);
+		if (ps) {
+			ps->count++;
+			bpf_get_current_comm(ps->comm, sizeof(ps->comm));
+		}
+	}
 	bpf_map_delete_elem(&start, &tid);
 	return 0;
 }

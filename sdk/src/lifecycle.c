@@ -480,6 +480,7 @@ int emf_runtime__start(struct emf_runtime *rt)
 		if (fatal(rt, p))
 			goto err_free;
 	}
+	emf__kernel_btf_release(rt);
 
 	/* Load: independent per plugin, the slowest step; report in priority order. */
 	n = select_state(rt, EMF_PLUGIN_OPENED, false, ps);
@@ -530,6 +531,7 @@ int emf_runtime__start(struct emf_runtime *rt)
 	return 0;
 
 err_free:
+	emf__kernel_btf_release(rt);
 	free(ps);
 err_teardown:
 	teardown(rt, NULL);
@@ -570,6 +572,7 @@ int emf_runtime__start_plugin(struct emf_runtime *rt, struct emf_plugin *p)
 		return emf_err(err);
 	}
 	err = emf__targets_prepare(rt, p) ?: emf__slots_prepare(p);
+	emf__kernel_btf_release(rt);
 	if (err) {
 		note_failure(rt, p);
 		goto err_fail;

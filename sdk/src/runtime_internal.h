@@ -146,6 +146,8 @@ struct emf_runtime {
 	struct emf_bus_sub *sig_sub; /* forwards bus signals to the plugins' hooks */
 	bool keep_going; /* a failing plugin is skipped, the others start */
 	bool idle_fails; /* a program attached nowhere fails its plugin (attach.c) */
+	struct btf *start_btf; /* vmlinux BTF while plugins are prepared, emf__kernel_btf() */
+	bool start_btf_tried;
 	unsigned int jobs; /* threads for loads and detaches, 0 for one per CPU */
 	char errmsg[2048];
 	struct emf_share share; /* shared tail-call slots and maps, slots.c */
@@ -206,6 +208,14 @@ __attribute__((visibility("hidden"))) int emf__targets_attach(struct emf_runtime
 __attribute__((visibility("hidden"))) const char *
 emf__attach_target_of(const struct emf_plugin *p, const char *prog);
 __attribute__((visibility("hidden"))) void emf__attach_targets_free(struct emf_plugin *p);
+/*
+ * The running kernel's vmlinux BTF, parsed once and shared by the hook
+ * checks of every plugin a start prepares (targets.c, variants.c); NULL when
+ * the kernel has none. @rt owns it until emf__kernel_btf_release(), which
+ * the start calls once its plugins are prepared.
+ */
+__attribute__((visibility("hidden"))) struct btf *emf__kernel_btf(struct emf_runtime *rt);
+__attribute__((visibility("hidden"))) void emf__kernel_btf_release(struct emf_runtime *rt);
 /* Is kernel function @name one ftrace can trace? 1, 0, or -1 when tracefs cannot tell. */
 __attribute__((visibility("hidden"))) int emf__kfunc_traceable(const char *name);
 

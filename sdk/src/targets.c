@@ -189,17 +189,28 @@ static const char *target_form(enum tkind kind)
 enum have { HAVE_NOT, HAVE, HAVE_UNKNOWN };
 
 struct kctx {
-	struct btf *vmlinux; /* loaded on first need; NULL when the kernel has none */
-	bool btf_tried;
+	struct emf_runtime *rt;
 };
+
+struct btf *emf__kernel_btf(struct emf_runtime *rt)
+{
+	if (!rt->start_btf_tried) {
+		rt->start_btf_tried = true;
+		rt->start_btf = btf__load_vmlinux_btf(); /* NULL (errno set) without BTF */
+	}
+	return rt->start_btf;
+}
+
+void emf__kernel_btf_release(struct emf_runtime *rt)
+{
+	btf__free(rt->start_btf);
+	rt->start_btf = NULL;
+	rt->start_btf_tried = false;
+}
 
 static struct btf *vmlinux_btf(struct kctx *k)
 {
-	if (!k->btf_tried) {
-		k->btf_tried = true;
-		k->vmlinux = btf__load_vmlinux_btf(); /* NULL (errno set) without BTF */
-	}
-	return k->vmlinux;
+	return emf__kernel_btf(k->rt);
 }
 
 /* Is there a type of @kind named @prefix@name in the kernel's BTF, or a module's? */
@@ -558,7 +569,7 @@ int emf__targets_prepare(struct emf_runtime *rt, struct emf_plugin *p)
 {
 	struct bpf_object *obj = emf_plugin__object(p);
 	struct bpf_program *prog;
-	struct kctx k = {};
+	struct kctx k = { .rt = rt };
 	size_t i;
 	int err = 0;
 
@@ -585,7 +596,6 @@ int emf__targets_prepare(struct emf_runtime *rt, struct emf_plugin *p)
 		err = emf__variants_choose(rt, p);
 	if (!err)
 		err = check_hooks(rt, p, &k);
-	btf__free(k.vmlinux);
 	return err;
 }
 

@@ -171,19 +171,13 @@ size_t emf__variants_pick(struct emf_variant *v, size_t n, emf_hook_probe_fn pro
 /* ---- the real kernel ----------------------------------------------------- */
 
 struct probe_ctx {
-	struct btf *vmlinux; /* loaded on first need; NULL when the kernel has none */
-	bool btf_tried;
+	struct emf_runtime *rt;
 };
 
+/* The start's vmlinux BTF, parsed on first need and shared with the hook checks. */
 static struct btf *vmlinux_btf(struct probe_ctx *pc)
 {
-	if (!pc->btf_tried) {
-		pc->btf_tried = true;
-		pc->vmlinux = btf__load_vmlinux_btf();
-		if (!pc->vmlinux)
-			pc->vmlinux = NULL;
-	}
-	return pc->vmlinux;
+	return emf__kernel_btf(pc->rt);
 }
 
 /* The BTF id of @prefix@name of @kind in vmlinux, or 0. */
@@ -261,7 +255,7 @@ static bool real_probe(void *ctx, const struct emf_hook *h)
 int emf__variants_choose(struct emf_runtime *rt, struct emf_plugin *p)
 {
 	struct bpf_object *obj = emf_plugin__object(p);
-	struct probe_ctx pc = {};
+	struct probe_ctx pc = { .rt = rt };
 	struct emf_variant *v;
 	struct bpf_program *prog;
 	size_t n = 0, i, groups = 0;
@@ -313,7 +307,6 @@ int emf__variants_choose(struct emf_runtime *rt, struct emf_plugin *p)
 			i++;
 		}
 	}
-	btf__free(pc.vmlinux);
 	free(v);
 	return 0;
 }

@@ -69,27 +69,55 @@ static const char digits2[201] = "0001020304050607080910111213141516171819202122
 				 "50515253545556575859606162636465666768697071727374"
 				 "75767778798081828384858687888990919293949596979899";
 
+/* Decimal digits of @v: from its bit length, corrected by one look at a power of 10. */
+static unsigned int u64_len(uint64_t v)
+{
+	static const uint64_t pow10[20] = {
+		1ULL,
+		10ULL,
+		100ULL,
+		1000ULL,
+		10000ULL,
+		100000ULL,
+		1000000ULL,
+		10000000ULL,
+		100000000ULL,
+		1000000000ULL,
+		10000000000ULL,
+		100000000000ULL,
+		1000000000000ULL,
+		10000000000000ULL,
+		100000000000000ULL,
+		1000000000000000ULL,
+		10000000000000000ULL,
+		100000000000000000ULL,
+		1000000000000000000ULL,
+		10000000000000000000ULL,
+	};
+	unsigned int t = ((64 - __builtin_clzll(v | 1)) * 1233) >> 12;
+
+	return v ? t + (v >= pow10[t]) : 1;
+}
+
+/* Written from its end, in place: every event renders numbers, and a memcpy per number showed. */
 char *emf_fmt_u64(char *p, uint64_t v)
 {
-	char tmp[20], *t = tmp + sizeof(tmp);
-	size_t n;
+	char *end = p + u64_len(v), *t = end;
 
 	while (v >= 100) {
 		unsigned int i = (v % 100) * 2;
 
 		v /= 100;
-		*--t = digits2[i + 1];
-		*--t = digits2[i];
+		t -= 2;
+		memcpy(t, digits2 + i, 2);
 	}
 	if (v >= 10) {
-		*--t = digits2[v * 2 + 1];
-		*--t = digits2[v * 2];
+		t -= 2;
+		memcpy(t, digits2 + v * 2, 2);
 	} else {
 		*--t = '0' + v;
 	}
-	n = tmp + sizeof(tmp) - t;
-	memcpy(p, t, n);
-	return p + n;
+	return end;
 }
 
 char *emf_fmt_i64(char *p, int64_t v)

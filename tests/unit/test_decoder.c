@@ -179,6 +179,20 @@ static void test_formatters(void)
 	e = emf_fmt_u64(b, UINT64_MAX);
 	*e = '\0';
 	CU_ASSERT_STRING_EQUAL(b, "18446744073709551615");
+	/* Every length, at both ends: the digits are counted before they are written. */
+	for (uint64_t v = 1, i = 0; i < 20; i++, v *= 10) {
+		char want[32];
+		uint64_t vs[] = { v - 1, v, v + 1, v * 9 + (v - 1) };
+
+		for (size_t j = 0; j < sizeof(vs) / sizeof(vs[0]); j++) {
+			if (i == 19 && j == 3)
+				break; /* 10^20 - 1 does not fit */
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)vs[j]);
+			e = emf_fmt_u64(b, vs[j]);
+			*e = '\0';
+			CU_ASSERT_STRING_EQUAL(b, want);
+		}
+	}
 	e = emf_fmt_u128(b, (unsigned __int128)UINT64_MAX * 1000 + 7);
 	*e = '\0';
 	CU_ASSERT_STRING_EQUAL(b, "18446744073709551615007");

@@ -63,6 +63,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/render_internal.h \
 	sdk/src/iter.c \
 	sdk/src/sample.c \
+	sdk/src/sections.c \
 	sdk/src/share.c \
 	sdk/src/trusted.c \
 	sdk/src/trusted_internal.h \

@@ -157,6 +157,7 @@ static int plugin_open(struct emf_runtime *rt, struct emf_plugin *p)
 		return p->step_err;
 	}
 	capture_pass(p);
+	emf__sections_fix(p);
 	err = emf__options_apply(p);
 	if (!err)
 		err = emf__reader_prepare(p);

@@ -185,6 +185,12 @@ __attribute__((visibility("hidden"))) int emf__explain(struct emf_plugin *p, enu
 							size_t tn);
 
 /*
+ * After open (sections.c): give the programs whose section only a newer
+ * libbpf knows the type and attach type it would have given them.
+ */
+__attribute__((visibility("hidden"))) void emf__sections_fix(struct emf_plugin *p);
+
+/*
  * Before load, after the create hooks (targets.c): apply the targets set
  * with emf_plugin__set_attach_target() (the first alternative the kernel
  * has), choose among variants (emf__variants_choose()), then leave out, with

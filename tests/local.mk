@@ -218,7 +218,7 @@ EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentryt
 	tests/plugins/structops/structops tests/plugins/iteridle/iteridle \
 	tests/plugins/hookskip/hookskip tests/plugins/hooknone/hooknone \
 	tests/plugins/hookalt/hookalt tests/codegen/realworld/fsslower/fsslower \
-	$(EMF_REACH_PLUGINS)
+	tests/plugins/badsec/badsec $(EMF_REACH_PLUGINS)
 check_DATA = $(addsuffix .emf.so,$(EMF_DYN_PLUGINS))
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.so,$(addsuffix $(s),$(EMF_DYN_PLUGINS)))
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_DYN_PLUGINS)) $(addsuffix .h,$(EMF_DYN_PLUGINS))
@@ -279,6 +279,7 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_agent_idle.sh \
 	tests/kernel/test_attach.sh \
 	tests/kernel/test_attach_structops.sh \
+	tests/kernel/test_sections.sh \
 	tests/kernel/test_map_size.sh \
 	tests/kernel/test_targets.sh \
 	tests/kernel/test_targets_kprobe.sh \

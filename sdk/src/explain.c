@@ -306,6 +306,13 @@ static int load_reason(struct bpf_program *prog, int err, const char *captured, 
 	const char *sec = bpf_program__section_name(prog), *name = bpf_program__name(prog);
 	const char *target;
 
+	if (pt == BPF_PROG_TYPE_UNSPEC && captured && strstr(captured, "missing BPF prog type")) {
+		snprintf(
+			why, n,
+			"libbpf %s does not know section '%s' of program %s(), so it cannot tell what kind of program it is; give it a section libbpf knows (libbpf's \"Program Types and ELF Sections\" lists them)",
+			libbpf_version_string(), sec, name);
+		return -EMF_ERRNO__NOFEAT;
+	}
 	if (((pt == BPF_PROG_TYPE_TRACING &&
 	      (at == BPF_TRACE_FENTRY || at == BPF_TRACE_FEXIT || at == BPF_MODIFY_RETURN)) ||
 	     pt == BPF_PROG_TYPE_LSM || pt == BPF_PROG_TYPE_EXT) &&
@@ -359,7 +366,10 @@ int emf__explain(struct emf_plugin *p, enum emf_step step, int err, char *why, s
 	if (obj && step == EMF_STEP_LOAD && map_reason(obj, captured, err, why, n))
 		return err;
 	if (obj && (step == EMF_STEP_LOAD || step == EMF_STEP_ATTACH)) {
-		/* The program libbpf names first, then every program that was to run. */
+		/*
+		 * The program libbpf names; only when it names none, every
+		 * program that was to run (another's reason would mislead).
+		 */
 		if (failed && bpf_program__autoload(failed)) {
 			e = step == EMF_STEP_LOAD ? load_reason(failed, err, captured, why, n) :
 						    attach_reason(failed, why, n);
@@ -369,6 +379,8 @@ int emf__explain(struct emf_plugin *p, enum emf_step step, int err, char *why, s
 				return e;
 		}
 		bpf_object__for_each_program(prog, obj) {
+			if (failed)
+				break;
 			if (!bpf_program__autoload(prog) || prog == failed ||
 			    (step == EMF_STEP_ATTACH && !bpf_program__autoattach(prog)))
 				continue;

@@ -6,9 +6,11 @@
 # TCX, a netlink filter otherwise), cgroup_skb egress on a cgroup made for the test,
 # sk_lookup on the test's network namespace, perf_event sampling on every CPU, a uprobe
 # on libc's nanosleep, USDT probe emftest:tick of tests/kernel/usdt_gen, a socket filter
-# on a packet socket of the veth, and sk_msg and sk_skb programs on a sockmap that a
-# sockops program on the cgroup fills with both ends of a TCP connection over the
-# namespace's loopback, and two iter/task programs run every 100 ms whose records, and
+# on a packet socket of the veth, sk_msg and sk_skb stream parser and verdict programs on
+# a sockmap that a sockops program on the cgroup fills with both ends of a TCP connection
+# over the namespace's loopback, an sk_skb/verdict program on a second sockmap and
+# connection, cgroup sock_addr programs (connect4, connect6, bind4, sendmsg4) on the
+# cgroup, and two iter/task programs run every 100 ms whose records, and
 # whose lines of text, for one process come out as events. Each must deliver decoded events; after the agent exits no
 # link, program, tc filter or clsact qdisc of ours is left, and the cgroup goes away.
 . "${top_srcdir:-.}/tests/kernel/lib.sh"
@@ -16,6 +18,7 @@ need_root
 command -v ip > /dev/null || skip "needs ip (iproute2) to make network namespaces"
 command -v tc > /dev/null || skip "needs tc (iproute2) to check what is left on the interface"
 command -v socat > /dev/null || skip "needs socat for a TCP connection through the sockmap"
+command -v python3 > /dev/null || skip "needs python3 for UDP sendto and an IPv6 connect"
 so="$top_builddir/tests/plugins/attachkinds/attachkinds.emf.so"
 [ -f "$so" ] || fail "test plugin not built: $so"
 libc=$(ldd "$(type -P sleep)" | awk '/libc.so/ { print $3 }')
@@ -61,7 +64,8 @@ NET_UNDO+=("kill $itpid")
 start_agent --json --plugin "$so" -p attachkinds "${tc_arg[@]}" "${usdt_arg[@]}" \
 	-a attachkinds.cgroup="$CG" -a attachkinds.netns=/run/netns/$NS -a attachkinds.port=9 \
 	-a attachkinds.binary="$libc" -a attachkinds.function=nanosleep \
-	-a attachkinds.sockif=$IF -a attachkinds.tcp_port=7077 -a attachkinds.iter_pid=$itpid
+	-a attachkinds.sockif=$IF -a attachkinds.tcp_port=7077 -a attachkinds.tcp_port2=7078 \
+	-a attachkinds.iter_pid=$itpid
 # Idle only where this machine lacks the target: tc without TCX or clsact, USDT without sdt.h.
 idle=$(grep "never run" "$TMPD/err")
 [ -z "$tc_why" ] || idle=$(grep -v "program tc_" <<< "$idle")
@@ -80,19 +84,33 @@ ping -c 2 -i 0.2 -W 1 "$net.2" > /dev/null || fail "no ping reply from $net.2 ov
 bash -c "echo \$\$ > '$CG/cgroup.procs' && echo x > /dev/udp/$net.2/9" &
 sender=$!
 wait $sender
-# A TCP echo over the namespace's loopback, both ends in the cgroup: sockops puts them in
-# the sockmap, whose sk_msg program sees each send and sk_skb program each receive.
+# UDP from the cgroup with an address on each send (sendmsg4), and an IPv6 connect (connect6).
+bash -c "echo \$\$ > '$CG/cgroup.procs' && exec python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b\"xy\", (\"$net.2\", 9))
+s6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s6.connect((\"::1\", 9))
+'" || fail "python3 UDP sendto and connect from the cgroup failed"
+# TCP echoes over the namespace's loopback, both ends in the cgroup (bind4, connect4): sockops
+# puts them in a sockmap, whose sk_msg program sees each send and sk_skb programs each receive:
+# port 7077 to socks (stream parser and verdict), 7078 to socks2 (verdict).
 ip netns exec $NS ip link set lo up
-bash -c "echo \$\$ > '$CG/cgroup.procs' && exec ip netns exec $NS socat TCP-LISTEN:7077,bind=127.0.0.1,reuseaddr EXEC:cat" &
-echo_srv=$!
-for _ in $(seq 1 50); do
-	ip netns exec $NS ss -ltn | grep -q "127.0.0.1:7077" && break
-	sleep 0.1
-done
-reply=$(bash -c "echo \$\$ > '$CG/cgroup.procs' && printf 'hello\n' | exec ip netns exec $NS socat -t 1 - TCP:127.0.0.1:7077")
-kill $echo_srv 2> /dev/null
-wait $echo_srv 2> /dev/null
-[ "$reply" = hello ] || fail "the TCP echo through the sockmap replied '$reply', not hello"
+echo_through() { # PORT
+	local srv reply
+	bash -c "echo \$\$ > '$CG/cgroup.procs' && exec ip netns exec $NS socat TCP-LISTEN:$1,bind=127.0.0.1,reuseaddr EXEC:cat" &
+	srv=$!
+	for _ in $(seq 1 50); do
+		ip netns exec $NS ss -ltn | grep -q "127.0.0.1:$1" && break
+		sleep 0.1
+	done
+	reply=$(bash -c "echo \$\$ > '$CG/cgroup.procs' && printf 'hello\n' | exec ip netns exec $NS socat -t 1 - TCP:127.0.0.1:$1")
+	kill $srv 2> /dev/null
+	wait $srv 2> /dev/null
+	[ "$reply" = hello ] || fail "the TCP echo on port $1 through the sockmap replied '$reply', not hello"
+}
+echo_through 7077
+echo_through 7078
 "$(type -P sleep)" 0.123 &
 sleeper=$!
 wait $sleeper
@@ -122,6 +140,15 @@ want HIT_SOCKET ',"pid":0,"len":98,"proto":8' "ping (98-byte frames) seen by the
 want HIT_SK_MSG ',"pid":0,"len":6,"proto":[1-9]' "the client's send of hello (6 bytes) through the sockmap"
 want HIT_SK_MSG ',"pid":0,"len":6,"proto":7077' "the echo server's send of hello back"
 want HIT_SK_SKB ',"pid":0,"len":6,"proto":7077' "the server's receive of hello through the sockmap"
+want HIT_SK_PARSER ',"pid":0,"len":6,"proto":7077' "the stream parser's look at hello on port 7077"
+want HIT_SK_VERDICT ',"pid":0,"len":6,"proto":7078' "the server's receive of hello through socks2"
+grep -q '"kind":"HIT_SK_VERDICT","pid":0,"len":[0-9]*,"proto":7077' "$TMPD/out" &&
+	fail "sk_skb/verdict of socks2 saw port 7077, whose sockets are in socks"
+want HIT_CONNECT4 ',"pid":[1-9][0-9]*,"len":9,"proto":17' "bash's connect of UDP to port 9 from the cgroup"
+want HIT_CONNECT4 ',"pid":[1-9][0-9]*,"len":7077,"proto":6' "socat's connect to 127.0.0.1:7077"
+want HIT_BIND4 ',"pid":[1-9][0-9]*,"len":7077,"proto":6' "socat's bind of 127.0.0.1:7077"
+want HIT_SENDMSG4 ',"pid":[1-9][0-9]*,"len":9,"proto":17' "python's sendto port 9"
+want HIT_CONNECT6 ',"pid":[1-9][0-9]*,"len":9,"proto":17' "python's connect to [::1]:9"
 want HIT_UPROBE ",\"pid\":$sleeper,\"len\":123000000," "nanosleep of sleep 0.123"
 if [ -z "$usdt_why" ]; then
 	want HIT_USDT ",\"pid\":$ticker,\"len\":3," "emftest:tick of usdt_gen"
@@ -176,4 +203,4 @@ grep -q "HIT_ITER" "$TMPD/out5" && fail "records of a bad iterator run were deli
 [ $? = 1 ] || fail "attachkinds with a missing interface did not fail"
 grep -q "no network interface 'nosuchif0' (option attachkinds.ifname)" "$TMPD/err4" ||
 	{ cat "$TMPD/err4"; fail "no clear refusal of a missing interface"; }
-echo "PASS: tc ($how), cgroup_skb, sk_lookup, perf_event, uprobe, USDT, socket filter, sockops with sk_msg and sk_skb on a sockmap, iter/task attached from declarations, events decoded, nothing left"
+echo "PASS: tc ($how), cgroup_skb, cgroup sock_addr, sk_lookup, perf_event, uprobe, USDT, socket filter, sockops with sk_msg and sk_skb (stream parser, stream verdict, verdict) on sockmaps, iter/task attached from declarations, events decoded, nothing left"

@@ -28,6 +28,7 @@ const volatile char usdt_name[32] = "tick";
 const volatile int usdt_pid = 0;
 const volatile char sockif[16] = "";
 const volatile unsigned int tcp_port = 0;
+const volatile unsigned int tcp_port2 = 0; /* its sockets go to socks2 */
 const volatile int iter_pid = 0;
 const volatile bool iter_bad = false; /* write a stray byte after the record */
 
@@ -49,6 +50,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } socks SEC(".maps");
+
+/* The same for tcp_port2, for the sk_skb/verdict program (a map has one kind of verdict). */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKMAP);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u32);
+} socks2 SEC(".maps");
 
 static __always_inline void hit(enum hit_kind kind, int who, unsigned int len, unsigned int proto)
 {
@@ -132,18 +141,18 @@ int sockf(struct __sk_buff *skb)
 SEC("sockops") EMF_ATTACH_CGROUP(cgroup)
 int on_sockops(struct bpf_sock_ops *skops)
 {
-	__u32 key;
+	__u32 key, port;
 
-	if (!tcp_port)
-		return 1;
-	if (skops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB &&
-	    bpf_ntohl(skops->remote_port) == tcp_port)
-		key = 0;
-	else if (skops->op == BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB && skops->local_port == tcp_port)
-		key = 1;
+	if (skops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB)
+		port = bpf_ntohl(skops->remote_port), key = 0;
+	else if (skops->op == BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
+		port = skops->local_port, key = 1;
 	else
 		return 1;
-	bpf_sock_map_update(skops, &socks, &key, BPF_ANY);
+	if (tcp_port && port == tcp_port)
+		bpf_sock_map_update(skops, &socks, &key, BPF_ANY);
+	else if (tcp_port2 && port == tcp_port2)
+		bpf_sock_map_update(skops, &socks2, &key, BPF_ANY);
 	return 1;
 }
 
@@ -159,6 +168,46 @@ int on_skb(struct __sk_buff *skb)
 {
 	hit(HIT_SK_SKB, 0, skb->len, skb->local_port);
 	return SK_PASS;
+}
+
+SEC("sk_skb/stream_parser") EMF_ATTACH_SOCKMAP(socks) int on_parse(struct __sk_buff *skb)
+{
+	hit(HIT_SK_PARSER, 0, skb->len, skb->local_port);
+	return skb->len; /* each receive is one message */
+}
+
+SEC("sk_skb/verdict") EMF_ATTACH_SOCKMAP(socks2) int on_verdict(struct __sk_buff *skb)
+{
+	hit(HIT_SK_VERDICT, 0, skb->len, skb->local_port);
+	return SK_PASS;
+}
+
+/* cgroup sock_addr: the port asked for (host order) and the protocol. */
+SEC("cgroup/connect4") EMF_ATTACH_CGROUP(cgroup) int on_connect4(struct bpf_sock_addr *ctx)
+{
+	hit(HIT_CONNECT4, bpf_get_current_pid_tgid() >> 32, bpf_ntohs(ctx->user_port),
+	    ctx->protocol);
+	return 1;
+}
+
+SEC("cgroup/connect6") EMF_ATTACH_CGROUP(cgroup) int on_connect6(struct bpf_sock_addr *ctx)
+{
+	hit(HIT_CONNECT6, bpf_get_current_pid_tgid() >> 32, bpf_ntohs(ctx->user_port),
+	    ctx->protocol);
+	return 1;
+}
+
+SEC("cgroup/bind4") EMF_ATTACH_CGROUP(cgroup) int on_bind4(struct bpf_sock_addr *ctx)
+{
+	hit(HIT_BIND4, bpf_get_current_pid_tgid() >> 32, bpf_ntohs(ctx->user_port), ctx->protocol);
+	return 1;
+}
+
+SEC("cgroup/sendmsg4") EMF_ATTACH_CGROUP(cgroup) int on_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	hit(HIT_SENDMSG4, bpf_get_current_pid_tgid() >> 32, bpf_ntohs(ctx->user_port),
+	    ctx->protocol);
+	return 1;
 }
 
 SEC("iter/task") EMF_ATTACH_ITER_TO(100, hits)

@@ -14,12 +14,19 @@ enum hit_kind {
 	HIT_SK_MSG = 8,
 	HIT_SK_SKB = 9,
 	HIT_ITER = 10,
+	HIT_CONNECT4 = 11,
+	HIT_CONNECT6 = 12,
+	HIT_BIND4 = 13,
+	HIT_SENDMSG4 = 14,
+	HIT_SK_PARSER = 15,
+	HIT_SK_VERDICT = 16,
 };
 
 struct hit {
 	enum hit_kind kind;
 	int pid;
-	unsigned int len; /* packet or message length; the port for sk_lookup; ns for the uprobe */
+	unsigned int
+		len; /* packet or message length; the port for sk_lookup and sock_addr; ns for the uprobe */
 	unsigned int proto;
 };
 

@@ -329,13 +329,14 @@ EMF_HIDDEN struct emf_msg *emf__bus_msg_new(struct bus_msg_pool *pool, const cha
 					    const void *data, size_t size, int refs);
 EMF_HIDDEN void emf__bus_msg_unref_batch(struct emf_msg **msgs, unsigned int n);
 /*
- * A message built in @buf (@cap bytes, 16-byte aligned) for callbacks that
- * run before the publisher returns: it is nobody's to reference or unref.
- * NULL when it does not fit.
+ * A view of @data and @topic built in @buf (@cap bytes, 16-byte aligned), for
+ * callbacks that run before the publisher returns: nothing is copied, the
+ * payload is not NUL-terminated, and the view is nobody's to reference or
+ * unref. NULL when @cap is too small (64 bytes are enough).
  */
 EMF_HIDDEN struct emf_msg *emf__bus_msg_init(void *buf, size_t cap, const char *topic,
-					     size_t topic_len, const struct emf_event_type *type,
-					     const void *data, size_t size);
+					     const struct emf_event_type *type, const void *data,
+					     size_t size);
 
 /* bus_topic.c */
 EMF_HIDDEN int emf__bus_run_sub(struct emf_bus *bus, struct bus_task *t, int budget);

@@ -15,9 +15,10 @@
 #include "log_internal.h"
 
 /*
- * A message and its payload are one allocation: a 32-byte header, the payload
+ * A message and its payload are one allocation: a 48-byte header, the payload
  * (16-byte aligned), a NUL, the topic and its NUL. Pooled ones are 64-byte
- * aligned, so a small event with its topic fits in one cache line.
+ * aligned. A view (emf__bus_msg_init()) has neither: it points at the
+ * publisher's payload and topic, which outlive it.
  */
 struct emf_msg {
 	int refs;
@@ -25,12 +26,19 @@ struct emf_msg {
 	size_t size;
 	struct bus_msg_pool *pool; /* NULL: from malloc, goes back to free() */
 	const struct emf_event_type *type;
+	const void *ext; /* a view's payload, NULL otherwise */
+	const char *ext_topic; /* a view's topic, NULL otherwise */
 	_Alignas(16) unsigned char data[];
 };
 
 static inline char *msg_topic(const struct emf_msg *m)
 {
-	return (char *)m->data + m->size + 1;
+	return m->ext_topic ? (char *)m->ext_topic : (char *)m->data + m->size + 1;
+}
+
+static inline const unsigned char *msg_data(const struct emf_msg *m)
+{
+	return m->ext ? m->ext : m->data;
 }
 
 /*
@@ -202,6 +210,8 @@ static struct emf_msg *msg_fill(struct emf_msg *m, const char *topic, size_t top
 	m->refs = refs;
 	m->type = type;
 	m->size = size;
+	m->ext = NULL;
+	m->ext_topic = NULL;
 	if (size)
 		memcpy(m->data, data, size);
 	m->data[size] = 0;
@@ -224,15 +234,20 @@ struct emf_msg *emf__bus_msg_new(struct bus_msg_pool *pool, const char *topic, s
 	return msg_fill(m, topic, topic_len, type, data, size, refs);
 }
 
-struct emf_msg *emf__bus_msg_init(void *buf, size_t cap, const char *topic, size_t topic_len,
+struct emf_msg *emf__bus_msg_init(void *buf, size_t cap, const char *topic,
 				  const struct emf_event_type *type, const void *data, size_t size)
 {
 	struct emf_msg *m = buf;
 
-	if (size > cap || offsetof(struct emf_msg, data) + size + 1 + topic_len + 1 > cap)
+	if (cap < sizeof(*m))
 		return NULL;
+	m->refs = 1;
 	m->pool = NULL;
-	return msg_fill(m, topic, topic_len, type, data, size, 1);
+	m->type = type;
+	m->size = size;
+	m->ext = size ? data : m->data;
+	m->ext_topic = topic;
+	return m;
 }
 
 const char *emf_msg__topic(const struct emf_msg *msg)
@@ -242,7 +257,7 @@ const char *emf_msg__topic(const struct emf_msg *msg)
 
 const void *emf_msg__data(const struct emf_msg *msg)
 {
-	return msg->data;
+	return msg_data(msg);
 }
 
 size_t emf_msg__size(const struct emf_msg *msg)
@@ -290,7 +305,7 @@ struct json_t *emf_msg__to_json(const struct emf_msg *msg)
 		return emf_err_ptr(-EINVAL);
 	type = msg->type;
 	if (!type) {
-		json = json_loadb((const char *)msg->data, msg->size, JSON_DECODE_ANY, &jerr);
+		json = json_loadb((const char *)msg_data(msg), msg->size, JSON_DECODE_ANY, &jerr);
 		if (!json) {
 			pr_debug("bus: failed to parse message of %s as JSON: %s\n", msg_topic(msg),
 				 jerr.text);
@@ -299,7 +314,7 @@ struct json_t *emf_msg__to_json(const struct emf_msg *msg)
 		return json;
 	}
 	if (type->to_json) {
-		json = type->to_json(msg->data, msg->size);
+		json = type->to_json(msg_data(msg), msg->size);
 		return json ? json : emf_err_ptr(-ENOMEM);
 	}
 	if (!type->render_json)
@@ -309,7 +324,7 @@ struct json_t *emf_msg__to_json(const struct emf_msg *msg)
 		return emf_err_ptr(-ENOMEM);
 	p = buf;
 	*p++ = '{';
-	p = type->render_json(p, msg->data, msg->size);
+	p = type->render_json(p, msg_data(msg), msg->size);
 	*p++ = '}';
 	json = json_loadb(buf, p - buf, 0, &jerr);
 	free(buf);

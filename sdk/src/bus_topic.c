@@ -747,19 +747,16 @@ int emf_bus__stats(const struct emf_bus *cbus, struct emf_bus_stats *stats)
 
 #define BUS_MATCH_STACK 16
 
-#define BUS_INLINE_BYTES 512 /* largest message handed to inline subscribers from the stack */
-
 /*
- * Call the inline subscribers @subs with a message on the stack, after the
+ * Call the inline subscribers @subs with a view of the message, after the
  * lock is dropped; they are unsubscribed only on this thread, so they are
  * still there. Returns how many took it.
  */
-static int deliver_inline(struct emf_bus_sub **subs, size_t n, const char *topic, size_t tlen,
+static int deliver_inline(struct emf_bus_sub **subs, size_t n, const char *topic,
 			  const struct emf_event_type *type, const void *data, size_t size)
 {
-	_Alignas(64) unsigned char buf[BUS_INLINE_BYTES];
-	/* bus_publish() made sure it fits. */
-	struct emf_msg *m = emf__bus_msg_init(buf, sizeof(buf), topic, tlen, type, data, size);
+	_Alignas(64) unsigned char buf[64];
+	struct emf_msg *m = emf__bus_msg_init(buf, sizeof(buf), topic, type, data, size);
 	int ran = 0;
 	size_t i;
 
@@ -819,8 +816,7 @@ static int bus_publish(struct emf_bus *bus, bool is_signal, const char *topic, s
 	for (i = k = 0; i < n; i++) {
 		struct emf_bus_sub *sub = match[i];
 
-		if (__atomic_load_n(&sub->inline_host, __ATOMIC_ACQUIRE) &&
-		    n_inl < BUS_MATCH_STACK && size + tlen + 64 <= BUS_INLINE_BYTES &&
+		if (__atomic_load_n(&sub->inline_host, __ATOMIC_ACQUIRE) && n_inl < BUS_MATCH_STACK &&
 		    !ring_ready(sub) && !__atomic_load_n(&sub->n_over, __ATOMIC_ACQUIRE) &&
 		    (host >= 0 ? host : (host = emf__bus_is_host_thread(bus))))
 			inl[n_inl++] = sub;
@@ -867,7 +863,7 @@ out:
 	if (match != stack)
 		free(match);
 	if (n_inl) {
-		int ran = deliver_inline(inl, n_inl, topic, tlen, type, data, size);
+		int ran = deliver_inline(inl, n_inl, topic, type, data, size);
 
 		queued = queued < 0 ? queued : queued + ran;
 	}

@@ -36,6 +36,7 @@
 #include "ctl_internal.h"
 #include "log_internal.h"
 #include "opts_internal.h"
+#include "runtime_internal.h"
 
 #define CTL_QUEUE_BYTES_DEFAULT (4u << 20)
 #define CTL_SUB_QUEUE_LEN 16384
@@ -269,8 +270,12 @@ static void report_lost(struct ctl_conn *c)
 		c->lost_reported = lost;
 }
 
-/* The payload of a message as JSON text: typed events rendered, JSON as is, bytes in hex. */
-static char *put_data(char *p, struct emf_msg *msg)
+/*
+ * The payload of a message as JSON text: typed events rendered (once per
+ * event, for every listener and the host's emf_event__json_line()), JSON as
+ * is, bytes in hex.
+ */
+static char *put_data(struct emf_runtime *rt, char *p, struct emf_msg *msg)
 {
 	const struct emf_event_type *type = emf_msg__type(msg);
 	const unsigned char *data = emf_msg__data(msg);
@@ -279,8 +284,16 @@ static char *put_data(char *p, struct emf_msg *msg)
 	json_t *j;
 
 	if (type) {
-		*p++ = '{';
-		p = type->render_json(p, data, size);
+		const char *json = emf__runtime_event_json(rt, data, &i);
+		char *start = ++p;
+
+		start[-1] = '{';
+		if (json) {
+			p = (char *)memcpy(start, json, i) + i;
+		} else {
+			p = type->render_json(start, data, size);
+			emf__runtime_event_json_keep(rt, data, start, (size_t)(p - start));
+		}
 		*p++ = '}';
 		return p;
 	}
@@ -348,7 +361,7 @@ static void on_msg(void *ctx, struct emf_bus_sub *sub, struct emf_msg *msg)
 	}
 	body = p + EMF_CTL_FRAME_HDR;
 	memcpy(body, s->prefix, s->prefix_len);
-	p = put_data(body + s->prefix_len, msg);
+	p = put_data(srv->rt, body + s->prefix_len, msg);
 	*p++ = '}';
 	/* The header, once the length is known. */
 	{

@@ -10,6 +10,8 @@
 #include <emf/fmt.h>
 #include <emf/runtime.h>
 
+#include "runtime_internal.h"
+
 /* Plugin and type names are C identifiers: nothing to escape. */
 static char *put(char *p, const char *s, size_t n)
 {
@@ -31,7 +33,8 @@ size_t emf_event__json_max(const struct emf_event *ev)
 char *emf_event__json_line_fields(char *p, const struct emf_event *ev,
 				  const struct emf_fields *fields)
 {
-	const char *name = emf_plugin__name(ev->plugin);
+	const char *name = emf_plugin__name(ev->plugin), *json = NULL;
+	size_t json_len = 0;
 	char *start;
 
 	p = put(p, "{\"plugin\":\"", 11);
@@ -43,8 +46,14 @@ char *emf_event__json_line_fields(char *p, const struct emf_event *ev,
 	*p++ = '"';
 	start = p + 1;
 	*p = ',';
-	p = fields ? emf_fields__json(fields, start, ev->data, ev->size) :
-		     ev->type->render_json(start, ev->data, ev->size);
+	/* The fields a listener of the control socket rendered for this event already. */
+	if (!fields && ev->plugin)
+		json = emf__runtime_event_json(ev->plugin->rt, ev->data, &json_len);
+	if (json)
+		p = (char *)memcpy(start, json, json_len) + json_len;
+	else
+		p = fields ? emf_fields__json(fields, start, ev->data, ev->size) :
+			     ev->type->render_json(start, ev->data, ev->size);
 	/* A type (or selection) without fields leaves no member after the time. */
 	if (p == start)
 		p--;

@@ -127,11 +127,19 @@ static int deliver(struct emf_output_rt *o, const void *data, size_t size)
 	if (p->filters && !emf_filter__match(p->filters[o - p->outs], data, size))
 		return 0;
 	rt->delivered++;
-	/* Zero copy for the host; the bus copies once for its subscribers. */
+	/*
+	 * Zero copy for the host; the bus copies once for its subscribers, or
+	 * none for inline ones, whose JSON rendering the host may reuse.
+	 */
+	rt->json_data = data;
+	rt->json.len = 0;
 	if (rt->tee.event && o->topic)
 		rt->tee.event(rt->tee.ctx, o->topic, type, data, size);
-	if (!rt->event_cb)
-		return 0;
+	if (!rt->event_cb || (rt->ordered && rt->batching)) {
+		rt->json_data = NULL;
+		if (!rt->event_cb)
+			return 0;
+	}
 	ev.plugin = p;
 	ev.type = type;
 	ev.data = data;
@@ -141,6 +149,7 @@ static int deliver(struct emf_output_rt *o, const void *data, size_t size)
 		err = emf__order_push(&rt->order, &ev);
 	else
 		err = rt->event_cb(rt->ctx, &ev);
+	rt->json_data = NULL;
 	if (err < 0) {
 		rt->cb_err = err;
 		return err;

@@ -106,6 +106,7 @@ void emf_runtime__destroy(struct emf_runtime *rt)
 	for (i = rt->cnt; i-- > 0;)
 		plugin_free(rt->plugins[i]);
 	free(rt->plugins);
+	emf_buf__free(&rt->json);
 	emf__order_free(&rt->order);
 	if (rt->epfd >= 0)
 		close(rt->epfd);
@@ -287,6 +288,23 @@ int emf_plugin__signal(struct emf_plugin *plugin, int signo, const char *name)
 		return emf_err(-EOPNOTSUPP);
 	h->signal(plugin, signo, name);
 	return 0;
+}
+
+const char *emf__runtime_event_json(const struct emf_runtime *rt, const void *data, size_t *len)
+{
+	if (!data || data != rt->json_data || !rt->json.len)
+		return NULL;
+	*len = rt->json.len;
+	return rt->json.data;
+}
+
+void emf__runtime_event_json_keep(struct emf_runtime *rt, const void *data, const char *json,
+				  size_t len)
+{
+	if (!data || data != rt->json_data || rt->json.len)
+		return;
+	if (emf_buf__append(&rt->json, json, len))
+		rt->json.len = 0;
 }
 
 static void tee_event(void *bus, const char *topic, const struct emf_event_type *type,

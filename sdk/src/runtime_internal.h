@@ -3,6 +3,7 @@
 #ifndef __EMF_RUNTIME_INTERNAL_H
 #define __EMF_RUNTIME_INTERNAL_H
 
+#include <emf/fmt.h>
 #include <emf/runtime.h>
 
 #include "log_internal.h"
@@ -141,6 +142,14 @@ struct emf_runtime {
 		void (*dispatch)(void *ctx);
 		void *ctx;
 	} tee;
+	/*
+	 * The event being delivered (its record, NULL between events) and its
+	 * fields as JSON once someone rendered them (a control socket's
+	 * listener, in the tee): emf_event__json_line() copies them rather
+	 * than render again. json.len 0: not rendered.
+	 */
+	const void *json_data;
+	struct emf_buf json;
 	emf_sample_fn sample_cb; /* sampled maps, each interval */
 	emf_lost_fn lost_cb; /* lost events; NULL: warn_loss() of reader.c warns */
 	struct emf_bus_sub *sig_sub; /* forwards bus signals to the plugins' hooks */
@@ -273,6 +282,19 @@ __attribute__((visibility("hidden"))) int emf__maps_prepare(struct emf_plugin *p
 __attribute__((visibility("hidden"))) void emf__map_sizes_free(struct emf_plugin *p);
 /* The filters of emf_plugin__set_filter() (filter.c). */
 __attribute__((visibility("hidden"))) void emf__filters_free(struct emf_plugin *p);
+
+/*
+ * The fields of the event being delivered, record @data, as render_json
+ * wrote them (*@len bytes), or NULL when nobody rendered them yet or @data is
+ * not that event. Valid until the event's delivery ends.
+ */
+__attribute__((visibility("hidden"))) const char *
+emf__runtime_event_json(const struct emf_runtime *rt, const void *data, size_t *len);
+/* Keep @json (@len bytes, render_json's output) when @data is the event being delivered. */
+__attribute__((visibility("hidden"))) void emf__runtime_event_json_keep(struct emf_runtime *rt,
+									 const void *data,
+									 const char *json,
+									 size_t len);
 
 /* Put the plugins back in lifecycle order after a change of priority or kind. */
 void emf__runtime_sort(struct emf_runtime *rt);

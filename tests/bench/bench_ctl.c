@@ -65,17 +65,15 @@ struct agent {
 	int cmd_fd, res_fd;
 };
 
-/* What emf-agent --json does with an event, without the write. */
+/* What emf-agent --json does with an event (its on_event()), without the write. */
 static int on_event(void *ctx, const struct emf_event *ev)
 {
 	struct agent *a = ctx;
-	char *p = emf_buf__reserve(&a->out, ev->type->json_max + 64);
+	char *p = emf_buf__reserve(&a->out, emf_event__json_max(ev) + 1);
 
 	if (!p)
 		return -ENOMEM;
-	*p++ = '{';
-	p = ev->type->render_json(p, ev->data, ev->size);
-	*p++ = '}';
+	p = emf_event__json_line(p, ev);
 	*p++ = '\n';
 	emf_buf__commit(&a->out, p);
 	if (a->out.len > 64 * 1024)

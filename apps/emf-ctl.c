@@ -54,6 +54,8 @@ static void usage(FILE *f)
 		"  signal NAME [--to PLUGIN]     raise pause, resume, reload or a user signal\n"
 		"  plugin load FILE.so           load and start a dynamic plugin\n"
 		"  plugin unload|reload|start|stop NAME\n"
+		"  plugin iter NAME [PROGRAM]    run an iterator now: its records go out\n"
+		"                                as the plugin's events\n"
 		"  map PLUGIN.MAP get [KEY]      a map's value, typed from BTF (KEY: JSON)\n"
 		"  map PLUGIN.MAP set KEY VALUE  write an entry while the plugin runs\n"
 		"  map PLUGIN.MAP dump           every entry\n"
@@ -254,6 +256,22 @@ static int cmd_signal(struct emf_ctl *ctl, int argc, char **argv)
 			  json_pack("{s:s,s:s?}", "name", argv[0], "to", to_plugin));
 }
 
+/* plugin iter NAME [PROGRAM]: run an iterator now; its records go out as the plugin's events. */
+static int cmd_iter(struct emf_ctl *ctl, const char *name, const char *prog)
+{
+	json_t *args = json_pack("{s:s,s:s?}", "name", name, "program", prog), *reply = NULL;
+	int err;
+
+	err = call(ctl, "emf.plugins.iter", args, &reply);
+	json_decref(args);
+	if (err)
+		return EXIT_FAIL;
+	printf("%s %" JSON_INTEGER_FORMAT " records\n", name,
+	       json_integer_value(json_object_get(reply, "records")));
+	json_decref(reply);
+	return 0;
+}
+
 static int cmd_plugin(struct emf_ctl *ctl, int argc, char **argv)
 {
 	static const char *const verbs[] = { "load", "unload", "reload", "start", "stop" };
@@ -262,11 +280,14 @@ static int cmd_plugin(struct emf_ctl *ctl, int argc, char **argv)
 	size_t i;
 	int err;
 
+	if (argc >= 2 && argc <= 3 && !strcmp(argv[0], "iter"))
+		return cmd_iter(ctl, argv[1], argc == 3 ? argv[2] : NULL);
 	for (i = 0; argc == 2 && i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (!strcmp(argv[0], verbs[i]))
 			break;
 	if (argc != 2 || i == sizeof(verbs) / sizeof(verbs[0])) {
-		fprintf(stderr, "emf-ctl: plugin: expected load FILE.so, or unload|reload|start|stop NAME\n");
+		fprintf(stderr,
+			"emf-ctl: plugin: expected load FILE.so, unload|reload|start|stop NAME, or iter NAME [PROGRAM]\n");
 		return EXIT_USAGE;
 	}
 	if (!i) {

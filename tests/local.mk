@@ -280,6 +280,7 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_attach.sh \
 	tests/kernel/test_attach_structops.sh \
 	tests/kernel/test_sections.sh \
+	tests/kernel/test_iter_call.sh \
 	tests/kernel/test_map_size.sh \
 	tests/kernel/test_targets.sh \
 	tests/kernel/test_targets_kprobe.sh \

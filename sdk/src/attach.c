@@ -604,7 +604,7 @@ static int attach_iter(struct emf_runtime *rt, struct emf_plugin *p, const struc
 {
 	const char *name = bpf_program__name(d->prog);
 	unsigned long long ms = 0;
-	char buf[32], why[256];
+	char buf[32], why[256], *end;
 	uint32_t out, i;
 	int err;
 
@@ -612,11 +612,12 @@ static int attach_iter(struct emf_runtime *rt, struct emf_plugin *p, const struc
 		snprintf(buf, sizeof(buf), "%s", d->args[0]);
 	else if ((err = arg_text(rt, p, d, 0, buf, sizeof(buf))))
 		return err;
-	ms = strtoull(buf, NULL, 0);
-	if (!ms || ms > UINT_MAX)
-		return fail(rt, p, -EINVAL,
-			    "program %s: EMF_ATTACH_ITER(%s) needs an interval in milliseconds > 0",
-			    name, d->n_args ? d->args[0] : "");
+	ms = strtoull(buf, &end, 0);
+	if (!buf[0] || *end || ms > UINT_MAX)
+		return fail(
+			rt, p, -EINVAL,
+			"program %s: EMF_ATTACH_ITER(%s) needs an interval in milliseconds (0: only when called)",
+			name, d->n_args ? d->args[0] : "");
 	for (i = 0, out = UINT32_MAX; i < p->desc->n_outputs; i++)
 		if (d->n_args > 1 ? !strcmp(p->desc->outputs[i].map_name, d->args[1]) :
 				    p->desc->n_outputs == 1)
@@ -636,8 +637,12 @@ static int attach_iter(struct emf_runtime *rt, struct emf_plugin *p, const struc
 	if (err)
 		return fail(rt, p, err, "program %s (section %s): %s", name,
 			    bpf_program__section_name(d->prog), why);
-	pr_info("runtime: plugin '%s': iterator %s runs every %llu ms, records of struct %s\n",
-		p->desc->name, name, ms, p->desc->outputs[out].event->name);
+	if (ms)
+		pr_info("runtime: plugin '%s': iterator %s runs every %llu ms, records of struct %s\n",
+			p->desc->name, name, ms, p->desc->outputs[out].event->name);
+	else
+		pr_info("runtime: plugin '%s': iterator %s runs when called (emf.iter.run), records of struct %s\n",
+			p->desc->name, name, p->desc->outputs[out].event->name);
 	return 0;
 }
 

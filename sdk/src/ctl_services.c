@@ -446,12 +446,47 @@ static int stats_get(void *ctx, struct emf_bus_req *req, json_t *args)
 	return 0;
 }
 
+/* {"name":PLUGIN[,"program":ITER]}: run an iterator now; its records go out as events. */
+static int plugins_iter(void *ctx, struct emf_bus_req *req, json_t *args)
+{
+	struct emf_ctl_services *s = ctx;
+	const char *prog = arg_str(args, "program");
+	struct emf_plugin *p;
+	int err = 0, n;
+	json_t *o;
+
+	p = find(s, req, args, &err);
+	if (!p)
+		return err;
+	n = emf_plugin__iter_run(p, prog);
+	if (n == -ENOENT || n == -EINVAL)
+		return fail(
+			s, req, n,
+			prog ? "plugin '%s' has no iterator '%s' (a SEC(\"iter/...\") program declared with EMF_ATTACH_ITER*())" :
+			n == -EINVAL ?
+			       "plugin '%s' has several iterators: give {\"name\":PLUGIN,\"program\":PROG}%s" :
+			       "plugin '%s' has no iterator (a SEC(\"iter/...\") program declared with EMF_ATTACH_ITER*())%s",
+			emf_plugin__desc(p)->name, prog ?: "");
+	if (n < 0)
+		return fail(s, req, n, "plugin '%s': failed to run its iterator: %s",
+			    emf_plugin__desc(p)->name, emf_strerror(n));
+	o = json_pack("{s:s,s:i}", "name", emf_plugin__desc(p)->name, "records", n);
+	if (o && prog && json_object_set_new(o, "program", json_string(prog))) {
+		json_decref(o);
+		o = NULL;
+	}
+	if (!o)
+		return -ENOMEM;
+	emf_bus_req__reply(req, o);
+	return 0;
+}
+
 /* --- setup -------------------------------------------------------------- */
 
 static const struct emf_bus_method plugin_methods[] = {
 	{ "list", plugins_list },     { "load", plugins_load },	  { "unload", plugins_unload },
 	{ "reload", plugins_reload }, { "start", plugins_start }, { "stop", plugins_stop },
-	{ "signal", plugins_signal },
+	{ "signal", plugins_signal }, { "iter", plugins_iter },
 };
 static const struct emf_bus_method bus_methods[] = { { "list", bus_list } };
 static const struct emf_bus_method stats_methods[] = { { "get", stats_get } };

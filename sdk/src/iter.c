@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Periodic BPF iterators: a SEC("iter/...") program declared with
- * EMF_ATTACH_ITER() of <emf/attach.bpf.h> gets its iter link at attach, and
- * every interval (on the loop's timer, as sampled maps are read) the runtime
+ * BPF iterators: a SEC("iter/...") program declared with EMF_ATTACH_ITER()
+ * of <emf/attach.bpf.h> gets its iter link at attach, and every interval
+ * (on the loop's timer, as sampled maps are read; interval 0: never), and
+ * whenever the host asks (emf_plugin__iter_run()), the runtime
  * makes an iterator from the link, reads it to the end and delivers what the
  * program wrote with bpf_seq_write() as events of one of the plugin's event
  * outputs, through the same path as its ring buffer records: filters, the
@@ -86,7 +87,7 @@ int emf__iter_add(struct emf_plugin *p, struct bpf_program *prog, struct bpf_lin
 	it->prog = prog;
 	it->out = out;
 	it->interval_ms = interval_ms;
-	it->next_ms = now_ms() + interval_ms;
+	it->next_ms = interval_ms ? now_ms() + interval_ms : UINT64_MAX;
 	it->next = p->iters;
 	p->iters = it;
 	return 0;
@@ -237,7 +238,7 @@ uint64_t emf__iters_next_ms(const struct emf_runtime *rt)
 		if (!p->outs || p->state != EMF_PLUGIN_ATTACHED)
 			continue;
 		for (it = p->iters; it; it = it->next)
-			if (!next || it->next_ms < next)
+			if (it->interval_ms && (!next || it->next_ms < next))
 				next = it->next_ms;
 	}
 	return next;
@@ -257,7 +258,7 @@ int emf__iters_poll(struct emf_runtime *rt)
 		if (!p->outs || p->state != EMF_PLUGIN_ATTACHED)
 			continue;
 		for (it = p->iters; it && !err; it = it->next) {
-			if (now < it->next_ms)
+			if (!it->interval_ms || now < it->next_ms)
 				continue;
 			/* Keep the cadence; after a stall, skip what was missed. */
 			it->next_ms += it->interval_ms;
@@ -268,4 +269,31 @@ int emf__iters_poll(struct emf_runtime *rt)
 	}
 	free(buf);
 	return err;
+}
+
+int emf_plugin__iter_run(struct emf_plugin *p, const char *prog)
+{
+	struct emf_iter *it, *found = NULL;
+	char *buf = NULL;
+	size_t cap = 0;
+	uint64_t before;
+	int err, n = 0;
+
+	if (!p)
+		return emf_err(-EINVAL);
+	if (p->state != EMF_PLUGIN_ATTACHED || !p->outs)
+		return emf_err(-EMF_ERRNO__STATE);
+	for (it = p->iters; it; it = it->next) {
+		if (prog ? !strcmp(bpf_program__name(it->prog), prog) : !n)
+			found = it;
+		n++;
+	}
+	if (!found || (!prog && n > 1))
+		return emf_err(n > 1 && !prog ? -EINVAL : -ENOENT);
+	before = p->outs[found->out].stats.events;
+	err = run_one(p, found, &buf, &cap);
+	free(buf);
+	if (err)
+		return emf_err(err);
+	return (int)(p->outs[found->out].stats.events - before);
 }

@@ -54,7 +54,9 @@
  *	(of the ring buffer @map names, when it has several), exactly as if
  *	they came through that ring buffer. Write whole event structs:
  *	bpf_seq_write(ctx->meta->seq, &ev, sizeof(ev)); a run whose output is
- *	not a whole number of them is dropped, with a warning.
+ *	not a whole number of them is dropped, with a warning. With @ms 0 it
+ *	runs only when the host asks: emf_plugin__iter_run(), or the control
+ *	socket's emf.plugins.iter (emf-ctl plugin iter PLUGIN PROGRAM).
  * EMF_ATTACH_ITER_LINES(ms), EMF_ATTACH_ITER_LINES_TO(ms, map)
  *	the same for an iterator that prints text (BPF_SEQ_PRINTF()): each line
  *	is one event, in the first char[] member of the event struct (cut to

@@ -676,6 +676,22 @@ struct emf_runtime_sample_opts {
 int emf_runtime__sample(struct emf_runtime *rt, const struct emf_runtime_sample_opts *opts);
 
 /*
+ * emf_plugin__iter_run - run one of the plugin's iterators now
+ * @prog: name of the SEC("iter/...") program declared with EMF_ATTACH_ITER*()
+ *	of <emf/attach.bpf.h>; NULL when the plugin has only one
+ *
+ * Makes an iterator, reads it to the end and delivers what it wrote as
+ * events of its output, as its interval does (an interval of 0 runs it only
+ * when asked). The events reach the event callback, the bus and filters
+ * before this returns. Call it from the thread that runs the runtime
+ * (emf_runtime__poll()'s). Returns the number of records it delivered (0 or
+ * more), -EINVAL (no @plugin, or @prog NULL and several iterators), -ENOENT
+ * (no such iterator), -EMF_ERRNO__STATE when the plugin is not running, or
+ * -ENOMEM.
+ */
+int emf_plugin__iter_run(struct emf_plugin *plugin, const char *prog);
+
+/*
  * emf_plugin__set_attach_target - set where one program attaches
  * @prog: name of the program (its function in the plugin's BPF code)
  * @target: a kernel function for fentry, fexit, fmod_ret, kprobe and

@@ -31,6 +31,7 @@ const volatile unsigned int tcp_port = 0;
 const volatile unsigned int tcp_port2 = 0; /* its sockets go to socks2 */
 const volatile int iter_pid = 0;
 const volatile bool iter_bad = false; /* write a stray byte after the record */
+const volatile unsigned int call_ms = 0; /* the on-call iterator's interval: 0, only when called */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -235,5 +236,18 @@ int task_lines(struct bpf_iter__task *ctx)
 	if (!task || !iter_pid || task->pid != iter_pid)
 		return 0;
 	BPF_SEQ_PRINTF(ctx->meta->seq, "task %d %s\n", task->tgid, task->comm);
+	return 0;
+}
+
+/* Run only when called (emf_plugin__iter_run(), emf-ctl plugin iter), unless call_ms is set. */
+SEC("iter/task") EMF_ATTACH_ITER_TO(call_ms, hits) int tasks_on_call(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct hit h = { .kind = HIT_ITER_CALL };
+
+	if (!task || !iter_pid || task->pid != iter_pid)
+		return 0;
+	h.pid = task->tgid;
+	bpf_seq_write(ctx->meta->seq, &h, sizeof(h));
 	return 0;
 }

@@ -20,6 +20,7 @@ enum hit_kind {
 	HIT_SENDMSG4 = 14,
 	HIT_SK_PARSER = 15,
 	HIT_SK_VERDICT = 16,
+	HIT_ITER_CALL = 17,
 };
 
 struct hit {

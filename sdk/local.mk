@@ -65,6 +65,7 @@ sdk_libemfsdk_a_SOURCES = \
 	sdk/src/sample.c \
 	sdk/src/sections.c \
 	sdk/src/share.c \
+	sdk/src/target_set.c \
 	sdk/src/trusted.c \
 	sdk/src/trusted_internal.h \
 	sdk/src/watch.c \

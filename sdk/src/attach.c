@@ -733,12 +733,6 @@ int emf__attach_declared(struct emf_runtime *rt, struct emf_plugin *p)
 
 	if (!obj)
 		return 0;
-	/* Programs whose target the host set: their messages are their own. */
-	err = emf__targets_attach(rt, p);
-	if (err) {
-		emf__attach_undo(p);
-		return err;
-	}
 	bpf_object__for_each_program(prog, obj) {
 		/* libbpf attaches iterators by itself; the runtime runs them. */
 		if (!bpf_program__autoload(prog) || !find_decl(p, prog, &d) ||

@@ -228,6 +228,12 @@ static int plugin_attach(struct emf_runtime *rt, struct emf_plugin *p)
 		set_error(rt, p, EMF_STEP_ATTACH, err < 0 ? err : -EINVAL, NULL);
 		return p->step_err;
 	}
+	/* Programs whose target the host set first: their messages are their own. */
+	err = emf__targets_attach(rt, p);
+	if (err) {
+		emf__attach_undo(p);
+		return err;
+	}
 	err = emf__attach_declared(rt, p);
 	if (err)
 		return err;

@@ -25,7 +25,12 @@ struct emf_sample_rt;
 struct emf_attachment;
 struct emf_iter;
 struct emf_map_size;
-struct emf_attach_target;
+/* A target set with emf_plugin__set_attach_target() (target_set.c). */
+struct emf_attach_target {
+	char *prog;
+	char *targets; /* as given: alternatives separated by ',' */
+	char *chosen; /* the one this start uses, NULL until chosen */
+};
 
 /*
  * One event output of one plugin, the context of the reader's callbacks.
@@ -212,7 +217,7 @@ __attribute__((visibility("hidden"))) int emf__targets_prepare(struct emf_runtim
 							       struct emf_plugin *p);
 
 /*
- * After the skeleton's attach (targets.c, from emf__attach_declared()):
+ * After the skeleton's attach, before emf__attach_declared() (targets.c):
  * attach the kprobes, uprobes and tracepoints whose target the host set.
  * Returns 0 or a negative errno after a message.
  */

@@ -6,8 +6,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
+#include <getopt.h>
 #include <sys/types.h>
 
+#include <emf/cli.h>
+#include <emf/fmt.h>
 #include <emf/runtime.h>
 
 /* What the agent knows of a dynamic plugin file, to notice it changed. */
@@ -154,5 +157,85 @@ int agent_time_parse(const char *s, enum agent_time *t);
 int agent_time_width(const struct agent_clock *c);
 /* Write wall-clock time @ns (ns since the epoch) as @c's format; returns the end. */
 char *agent_time_text(struct agent_clock *c, char *p, uint64_t ns);
+
+/* emf-agent's state: its command line, the output and the runtime's parts it runs. */
+#define MAX_NAMES 64
+
+struct agent {
+	bool json;
+	bool list;
+	double duration; /* seconds, 0 for until a signal */
+	const char *only[MAX_NAMES];
+	int n_only;
+	const char *exclude[MAX_NAMES];
+	int n_exclude;
+	char *args[MAX_NAMES]; /* PLUGIN.NAME=VALUE */
+	int n_args;
+	const char *filters[MAX_NAMES]; /* [PLUGIN:] EXPR */
+	int n_filters;
+	const char *field_lists[MAX_NAMES]; /* [PLUGIN:] FIELD,... */
+	int n_field_lists;
+	struct agent_fields fields; /* their selections, per event type */
+	char *ring_sizes[MAX_NAMES]; /* PLUGIN[:MAP]=BYTES */
+	int n_ring_sizes;
+	char *map_sizes[MAX_NAMES]; /* PLUGIN.MAP=ENTRIES */
+	int n_map_sizes;
+	char *attach_to[MAX_NAMES]; /* PLUGIN.PROG=TARGET */
+	int n_attach_to;
+	const char *files[MAX_NAMES]; /* --plugin FILE.so */
+	int n_files;
+	const char *plugin_dir; /* --plugin-dir, or the default when it exists */
+	char *prios[MAX_NAMES]; /* NAME=N */
+	int n_prios;
+	bool keep_going; /* even plugins asked for by name may be skipped */
+	bool strict; /* all plugins or none */
+	const char *calls[MAX_NAMES]; /* SERVICE.METHOD[=JSON] */
+	int n_calls;
+	const char *pin_root; /* --pin-root, NULL for EMF_PIN_ROOT_DEFAULT */
+	bool cleanup_pins;
+	const char *control; /* --control socket path, NULL for none */
+	const char *control_group;
+	bool stats; /* print counters at exit */
+	double stats_every; /* and every so many seconds, 0 for never */
+	unsigned int drain_ms; /* --drain-ms, 0 for the SDK's default */
+	const char *metrics_listen; /* --metrics [ADDR:]PORT */
+	char *rules[MAX_NAMES]; /* --metric NAME=PLUGIN.EVENT:... */
+	int n_rules;
+	struct agent_metrics metrics;
+	bool want_printk;
+	struct agent_printk printk; /* --printk */
+	struct emf_buf out;
+	struct agent_clock clock;
+	size_t name_width;
+	bool tty; /* stdout is a terminal */
+	bool color; /* --color, and stdout is a terminal */
+	bool include_self; /* --include-self */
+	size_t top; /* --top: rows of a sampled table */
+	const char *sort; /* --sort: the column tables are sorted by */
+	double interval; /* --interval: recognised maps every so many seconds, 0 at the end only */
+	/* Text headers: of the last row's type (terminal), or of each type seen once (file). */
+	const struct emf_event_type *last_type;
+	const struct emf_event_type **headed;
+	size_t n_headed;
+	bool write_failed;
+	/* "emf-agent PLUGIN ..." or a link named PLUGIN: that plugin's command line. */
+	struct emf_cli *cli;
+	char prog[96]; /* the command as run, for its --help and messages */
+	const struct option *long_opts; /* the agent's own, for the names --list shows */
+};
+
+/*
+ * Set on @rt's plugins what the command line asks (agent_apply.c). Each
+ * returns 0, or a negative errno after one message (a usage error). @again:
+ * after a SIGHUP rescan, for the plugins it (re)loaded; a plugin that is
+ * gone is no error, a filter that no longer fits a warning.
+ */
+int agent_apply_args(struct agent *a, struct emf_runtime *rt);
+int agent_apply_filters(struct agent *a, struct emf_runtime *rt, bool again);
+int agent_apply_fields(struct agent *a, struct emf_runtime *rt, bool again);
+int agent_apply_ring_sizes(struct agent *a, struct emf_runtime *rt);
+int agent_apply_map_sizes(struct agent *a, struct emf_runtime *rt);
+int agent_apply_attach_to(struct agent *a, struct emf_runtime *rt);
+int agent_apply_prios(struct agent *a, struct emf_runtime *rt);
 
 #endif /* __EMF_AGENT_H */

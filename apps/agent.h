@@ -158,6 +158,17 @@ int agent_time_width(const struct agent_clock *c);
 /* Write wall-clock time @ns (ns since the epoch) as @c's format; returns the end. */
 char *agent_time_text(struct agent_clock *c, char *p, uint64_t ns);
 
+#ifndef EMF_PLUGIN_DIR
+#define EMF_PLUGIN_DIR "/usr/local/lib/emf/plugins"
+#endif
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+#define EXIT_SKIPPED 3 /* ran, but the kernel refused some plugin */
+
+/* The first option number of "emf-agent PLUGIN"'s own options, see emf_cli__new(). */
+#define AGENT_OPT_PLUGIN_FIRST 1000
+
 /* emf-agent's state: its command line, the output and the runtime's parts it runs. */
 #define MAX_NAMES 64
 
@@ -237,5 +248,11 @@ int agent_apply_ring_sizes(struct agent *a, struct emf_runtime *rt);
 int agent_apply_map_sizes(struct agent *a, struct emf_runtime *rt);
 int agent_apply_attach_to(struct agent *a, struct emf_runtime *rt);
 int agent_apply_prios(struct agent *a, struct emf_runtime *rt);
+
+/*
+ * Read the command line into @a (agent_args.c); --help and --version print
+ * and exit. Returns 0, or a negative errno after a message (a usage error).
+ */
+int agent_parse_args(struct agent *a, int argc, char **argv);
 
 #endif /* __EMF_AGENT_H */

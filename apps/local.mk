@@ -4,6 +4,7 @@ bin_PROGRAMS += apps/emf-agent
 apps_emf_agent_SOURCES = \
 	apps/agent.h \
 	apps/agent_apply.c \
+	apps/agent_args.c \
 	apps/agent_dyn.c \
 	apps/agent_fields.c \
 	apps/agent_metrics.c \

@@ -107,6 +107,17 @@ sleep 0.5
 /bin/uname > /dev/null
 wait_file "$TMPD/l1" '"comm":"uname"' "listen: no uname event"
 head -1 "$TMPD/l1" | python3 -c "import json,sys; m=json.loads(sys.stdin.readline()); assert m['topic']=='execsnoop.event' and 'pid' in m['data']" || fail "listen: not a JSON line of topic and data"
+# One rendering of an event serves the agent's --json line and the listener's frame.
+wait_file "$TMPD/out" '"comm":"uname"' "agent: no uname event"
+python3 - "$TMPD/out" "$TMPD/l1" <<'PY' || fail "listen: the listener's uname event is not the agent's"
+import json, sys
+agent = [json.loads(l) for l in open(sys.argv[1]) if '"comm":"uname"' in l]
+ctl = [json.loads(l)["data"] for l in open(sys.argv[2]) if '"comm":"uname"' in l]
+for a in agent:
+    fields = {k: v for k, v in a.items() if k not in ("plugin", "event", "time")}
+    same = [c for c in ctl if c.get("pid") == fields.get("pid")]
+    assert same and all(c == fields for c in same), (fields, same)
+PY
 echo "ok: listen"
 
 # signal: execcount stops counting on pause and counts again on resume.

@@ -55,7 +55,8 @@ static struct emf_plugin *plugin_of(struct emf_runtime *rt, const char *path)
  * 0, 1 when the command line does not select the plugin (it is not kept), or
  * a negative errno after a message.
  */
-static int load_one(struct agent_dyn *d, struct emf_runtime *rt, const char *path, bool start)
+static int load_one(struct agent_dyn *d, struct emf_runtime *rt, const char *path, bool start,
+		    bool given)
 {
 	struct agent_file *f, *v;
 	struct emf_plugin *p;
@@ -67,7 +68,12 @@ static int load_one(struct agent_dyn *d, struct emf_runtime *rt, const char *pat
 		fprintf(stderr, "emf-agent: cannot load plugin %s: %s\n", path, emf_strerror(err));
 		return err;
 	}
-	p = emf_runtime__add_file(rt, path);
+	/* A file given by name runs instead of a built-in plugin of its name. */
+	p = emf_runtime__add_file_opts(rt, path,
+				       &(struct emf_add_file_opts){
+					       .sz = sizeof(struct emf_add_file_opts),
+					       .replace_builtin = given,
+				       });
 	if (!p) /* the SDK said which file and why */
 		return -errno;
 	if (start && d->selected && !d->selected(d->ctx, p)) {
@@ -161,7 +167,7 @@ int agent_dyn_load(struct agent_dyn *d, struct emf_runtime *rt, const char *cons
 	int i, n, err;
 
 	for (i = 0; i < n_files; i++) {
-		err = load_one(d, rt, files[i], false);
+		err = load_one(d, rt, files[i], false, true);
 		if (err && !d->keep_going_files)
 			return err;
 	}
@@ -169,7 +175,7 @@ int agent_dyn_load(struct agent_dyn *d, struct emf_runtime *rt, const char *cons
 		return 0;
 	err = list_dir(d->dir, &names, &n);
 	for (i = 0; !err && i < n; i++) {
-		err = load_one(d, rt, names[i], false);
+		err = load_one(d, rt, names[i], false, false);
 		if (err && !d->keep_going)
 			break;
 		err = 0;
@@ -203,7 +209,7 @@ void agent_dyn_rescan(struct agent_dyn *d, struct emf_runtime *rt)
 		emf_runtime__remove(rt, p);
 		if (gone)
 			fprintf(stderr, "emf-agent: unloaded plugin '%s': %s is gone\n", name, f->path);
-		else if (!load_one(d, rt, f->path, true))
+		else if (!load_one(d, rt, f->path, true, false))
 			fprintf(stderr, "emf-agent: reloaded plugin '%s' from %s\n", name, f->path);
 	}
 	for (i = 0; i < n; i++) {
@@ -215,7 +221,7 @@ void agent_dyn_rescan(struct agent_dyn *d, struct emf_runtime *rt)
 		/* Left out by -p/-x before, and the same file still: nothing to do. */
 		if (f && !stat(names[i], &st) && !changed(f, &st))
 			continue;
-		if (!load_one(d, rt, names[i], true))
+		if (!load_one(d, rt, names[i], true, false))
 			fprintf(stderr, "emf-agent: loaded plugin '%s' from %s\n",
 				emf_plugin__name(plugin_of(rt, names[i])), names[i]);
 	}

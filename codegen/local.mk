@@ -49,7 +49,7 @@ EMF_CODEGEN_V_1 =
 
 # The same plugin as a shared object, for emf_runtime__load_file() / emf-agent --plugin.
 %.emf.so: %.emf.c $(emfinclude_HEADERS)
-	$(AM_V_CCLD)$(COMPILE) -fPIC -shared $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS) -I$(@D) -o $@ $<
+	$(AM_V_CCLD)$(COMPILE) -fPIC -shared -Wl,-Bsymbolic $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS) -I$(@D) -o $@ $<
 
 # The plugin's C side, next to the generated header it may include.
 %.hooks.o: %.hooks.c %.emf.c $(emfinclude_HEADERS)

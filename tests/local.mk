@@ -218,7 +218,8 @@ EMF_DYN_PLUGINS = tests/plugins/dyntest/dyntest tests/plugins/fentrytest/fentryt
 	tests/plugins/structops/structops tests/plugins/iteridle/iteridle \
 	tests/plugins/hookskip/hookskip tests/plugins/hooknone/hooknone \
 	tests/plugins/hookalt/hookalt tests/codegen/realworld/fsslower/fsslower \
-	tests/plugins/badsec/badsec $(EMF_REACH_PLUGINS)
+	tests/plugins/badsec/badsec tests/plugins/replace/execsnoop/execsnoop \
+	$(EMF_REACH_PLUGINS)
 check_DATA = $(addsuffix .emf.so,$(EMF_DYN_PLUGINS))
 CLEANFILES += $(foreach s,.emf.c .emf.h .skel.h .bpf.o .emf.so,$(addsuffix $(s),$(EMF_DYN_PLUGINS)))
 EXTRA_DIST += $(addsuffix .bpf.c,$(EMF_DYN_PLUGINS)) $(addsuffix .h,$(EMF_DYN_PLUGINS))
@@ -233,11 +234,17 @@ EXTRA_DIST += $(EMF_BAD_SOS:.so=.c)
 tests/plugins/badso/%.so: tests/plugins/badso/%.c $(emfinclude_HEADERS)
 	$(AM_V_CCLD)$(MKDIR_P) $(@D) && \
 	$(CC) $(AM_CPPFLAGS) $(CPPFLAGS) $(AM_CFLAGS) $(CFLAGS) -shared -fPIC -o $@ $<
+# The replacement execsnoop linked without -Bsymbolic: the agent's own execsnoop would
+# stand in for it, and the loader must refuse it.
+check_DATA += tests/plugins/replace/execsnoop/execsnoop-nosym.so
+CLEANFILES += tests/plugins/replace/execsnoop/execsnoop-nosym.so
+tests/plugins/replace/execsnoop/execsnoop-nosym.so: tests/plugins/replace/execsnoop/execsnoop.emf.c $(emfinclude_HEADERS)
+	$(AM_V_CCLD)$(COMPILE) -fPIC -shared $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS) -I$(@D) -o $@ $<
 # dyntest built again at -O0: other code for the same plugin, for in-place reloads.
 check_DATA += tests/plugins/dyntest/dyntest-O0.so
 CLEANFILES += tests/plugins/dyntest/dyntest-O0.so
 tests/plugins/dyntest/dyntest-O0.so: tests/plugins/dyntest/dyntest.emf.c $(emfinclude_HEADERS)
-	$(AM_V_CCLD)$(COMPILE) -O0 -fPIC -shared $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS) -I$(@D) -o $@ $<
+	$(AM_V_CCLD)$(COMPILE) -O0 -fPIC -shared -Wl,-Bsymbolic $(LIBBPF_CFLAGS) $(JANSSON_CFLAGS) -I$(@D) -o $@ $<
 
 # Kernel reach: a test plugin of each kind that only some kernels load (kprobe and
 # kretprobe, fentry and fexit, BPF LSM), run through emf-agent where kfeature finds
@@ -281,6 +288,7 @@ EMF_KERNEL_TESTS = \
 	tests/kernel/test_attach_structops.sh \
 	tests/kernel/test_sections.sh \
 	tests/kernel/test_iter_call.sh \
+	tests/kernel/test_replace.sh \
 	tests/kernel/test_map_size.sh \
 	tests/kernel/test_targets.sh \
 	tests/kernel/test_targets_kprobe.sh \

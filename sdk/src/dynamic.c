@@ -25,6 +25,7 @@
 #include <emf/runtime.h>
 
 #include "log_internal.h"
+#include "opts_internal.h"
 #include "runtime_internal.h"
 #include "trusted_internal.h"
 
@@ -73,15 +74,36 @@ const char *emf_plugin__path(const struct emf_plugin *plugin)
 	return plugin->dl_path;
 }
 
-struct emf_plugin *emf_runtime__add_file(struct emf_runtime *rt, const char *path)
+/*
+ * Are the descriptor @desc that @entry points to, and its ops, the shared
+ * object's own? A program linked with -rdynamic that has a built-in plugin
+ * of the same name exports that plugin's symbols, and without -Bsymbolic
+ * the object's references bind to those: it would run the built-in code
+ * under the file's name.
+ */
+static bool own_symbols(const void *entry, const struct emf_plugin_desc *desc)
+{
+	Dl_info e, d, o;
+
+	if (!dladdr(entry, &e) || !dladdr(desc, &d))
+		return false;
+	if (d.dli_fbase != e.dli_fbase)
+		return false;
+	return !desc->ops || (dladdr(desc->ops, &o) && o.dli_fbase == e.dli_fbase);
+}
+
+struct emf_plugin *emf_runtime__add_file_opts(struct emf_runtime *rt, const char *path,
+					      const struct emf_add_file_opts *opts)
 {
 	const struct emf_plugin_desc *const *entry;
 	struct emf_plugin *p, *other;
+	bool replace;
 	void *handle;
 	int fd, mfd, err;
 
-	if (!rt || !path)
+	if (!rt || !path || !OPTS_VALID(opts, emf_add_file_opts))
 		return emf_err_ptr(-EINVAL);
+	replace = OPTS_GET(opts, replace_builtin, false);
 	fd = emf__trusted_open(path);
 	if (fd < 0)
 		return emf_err_ptr(fd);
@@ -102,17 +124,29 @@ struct emf_plugin *emf_runtime__add_file(struct emf_runtime *rt, const char *pat
 		err = -EMF_ERRNO__NOTPLUGIN;
 		goto err_close;
 	}
+	if (!own_symbols(entry, *entry)) {
+		pr_warn("dynamic: refusing %s: its plugin descriptor resolves to the one of plugin '%s' built into the program (the object was linked without -Wl,-Bsymbolic, and a symbol of the program stands in for its own); link it with -shared -Wl,-Bsymbolic\n",
+			path, (*entry)->name ?: "?");
+		err = -EMF_ERRNO__NOTPLUGIN;
+		goto err_close;
+	}
 	err = emf_plugin_desc__check(*entry, path);
 	if (err)
 		goto err_close;
 	other = emf_runtime__find(rt, (*entry)->name);
+	if (other && replace && !other->dl_path && other->state == EMF_PLUGIN_NEW) {
+		pr_warn("dynamic: note: plugin '%s' of %s runs instead of the one built into the program\n",
+			(*entry)->name, path);
+		emf_runtime__remove(rt, other);
+		other = NULL;
+	}
 	if (other) {
 		if (other->dl_path)
 			pr_warn("dynamic: refusing %s: a plugin named '%s' is already present (loaded from %s), which is kept; remove or rename one of the two\n",
 				path, (*entry)->name, other->dl_path);
 		else
-			pr_warn("dynamic: refusing %s: a plugin named '%s' is already present (built into the program from %s), which is kept; rename the dynamic one\n",
-				path, (*entry)->name, other->desc->source ?: "its sources");
+			pr_warn("dynamic: refusing %s: a plugin named '%s' is already present (built into the program from %s), which is kept; rename the dynamic one, or give it by name (emf-agent --plugin %s) to run it instead\n",
+				path, (*entry)->name, other->desc->source ?: "its sources", path);
 		err = -EMF_ERRNO__DUP;
 		goto err_close;
 	}
@@ -143,6 +177,11 @@ err_close_fd:
 static int cmp_names(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct emf_plugin *emf_runtime__add_file(struct emf_runtime *rt, const char *path)
+{
+	return emf_runtime__add_file_opts(rt, path, NULL);
 }
 
 int emf_runtime__add_dir(struct emf_runtime *rt, const char *dir)

@@ -328,6 +328,27 @@ void emf_runtime__stop(struct emf_runtime *rt);
  */
 struct emf_plugin *emf_runtime__add_file(struct emf_runtime *rt, const char *path);
 
+struct emf_add_file_opts {
+	size_t sz; /* sizeof(struct emf_add_file_opts), set by EMF_OPTS */
+	/*
+	 * A plugin built into the program (emf_runtime__add_static()) of the
+	 * same name, not started yet, is removed and this one added in its
+	 * place, with a note: the file the user named wins.
+	 */
+	bool replace_builtin;
+	size_t : 0;
+};
+
+/*
+ * emf_runtime__add_file_opts - emf_runtime__add_file() with options
+ * @opts: NULL for the defaults
+ *
+ * Returns as emf_runtime__add_file(), and NULL with errno EINVAL for bad
+ * @opts.
+ */
+struct emf_plugin *emf_runtime__add_file_opts(struct emf_runtime *rt, const char *path,
+					      const struct emf_add_file_opts *opts);
+
 /*
  * emf_runtime__add_dir - add every *.so of a directory, in name order
  *

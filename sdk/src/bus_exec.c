@@ -64,8 +64,14 @@ int emf__bus_cond_init(pthread_cond_t *cond)
 struct bus_tls {
 	struct emf_bus *dispatching;
 	struct emf_bus *worker_of;
+	bool flowing; /* a worker whose last task came within the spin time of the one before */
 };
 static __thread struct bus_tls bus_tls;
+
+bool emf__bus_worker_flowing(void)
+{
+	return bus_tls.flowing;
+}
 
 bool emf__bus_is_host_thread(struct emf_bus *bus)
 {
@@ -227,8 +233,8 @@ static void *worker_main(void *arg)
 	struct emf_bus *bus = arg;
 	struct bus_exec *ex = &bus->thread;
 	struct bus_task *t;
+	uint64_t next, now, last = 0;
 	struct timespec ts;
-	uint64_t next;
 
 	bus_tls.worker_of = bus;
 	pthread_mutex_lock(&ex->lock);
@@ -236,6 +242,14 @@ static void *worker_main(void *arg)
 		t = exec_pop(ex);
 		if (t) {
 			pthread_mutex_unlock(&ex->lock);
+			/*
+			 * Spin for more only while work flows: after a lone
+			 * message the worker sleeps at once, which on a VM
+			 * also keeps the next wake-up as quick as a plain one.
+			 */
+			now = emf__bus_now_ns();
+			bus_tls.flowing = last && now - last <= bus->spin_ns;
+			last = now;
 			t->run(bus, t, BUS_BUDGET);
 			pthread_mutex_lock(&ex->lock);
 			continue;
@@ -243,7 +257,8 @@ static void *worker_main(void *arg)
 		ex->kick = false;
 		pthread_mutex_unlock(&ex->lock);
 		next = bus->expire_calls(bus);
-		exec_spin(bus, ex);
+		if (bus_tls.flowing)
+			exec_spin(bus, ex);
 		pthread_mutex_lock(&ex->lock);
 		if (ex->head || ex->stop || ex->kick)
 			continue;

@@ -312,6 +312,8 @@ EMF_HIDDEN void emf__bus_exec_kick(struct bus_exec *ex);
 EMF_HIDDEN int emf__bus_start_workers(struct emf_bus *bus);
 EMF_HIDDEN bool emf__bus_is_host_thread(struct emf_bus *bus);
 EMF_HIDDEN bool emf__bus_is_worker(struct emf_bus *bus);
+/* On a worker: did its current task come within the spin time of the one before? */
+EMF_HIDDEN bool emf__bus_worker_flowing(void);
 EMF_HIDDEN int emf__bus_check_name(const char *name, size_t max_len);
 EMF_HIDDEN int emf__bus_exec_init(struct bus_exec *ex, bool host);
 EMF_HIDDEN void emf__bus_exec_fini(struct bus_exec *ex);

@@ -491,7 +491,7 @@ static bool sub_spin(struct emf_bus_sub *sub)
 	struct emf_bus *bus = sub->bus;
 	uint64_t now, end, next;
 
-	if (!bus->spin_ns || sub->exec->host)
+	if (!bus->spin_ns || sub->exec->host || !emf__bus_worker_flowing())
 		return false;
 	now = emf__bus_now_ns();
 	end = now + bus->spin_ns;

@@ -100,7 +100,9 @@ struct emf_bus_opts {
 	 * How long an idle worker keeps polling for more work before it goes
 	 * to sleep, in microseconds; 0: 50. It looks once a microsecond, so
 	 * messages that keep coming cost publishers no wake-up and reach the
-	 * subscriber in batches. A thread in emf_bus__call() looks for its
+	 * subscriber in batches; it polls only while work flows (its last task
+	 * came within that time of the one before), so a lone message costs
+	 * no polling. A thread in emf_bus__call() looks for its
 	 * reply as long before it sleeps: a reply that comes within that time
 	 * costs no wake-up either. EMF_BUS_NO_SPIN turns polling off.
 	 */

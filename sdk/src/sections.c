@@ -28,6 +28,8 @@ void emf__sections_fix(struct emf_plugin *p)
 	struct bpf_program *prog;
 	size_t i;
 
+	if (!obj) /* a plugin with no BPF object (unit tests' fakes) */
+		return;
 	bpf_object__for_each_program(prog, obj) {
 		if (bpf_program__type(prog) != BPF_PROG_TYPE_UNSPEC)
 			continue;

@@ -124,15 +124,15 @@ struct emf_plugin *emf_runtime__add_file_opts(struct emf_runtime *rt, const char
 		err = -EMF_ERRNO__NOTPLUGIN;
 		goto err_close;
 	}
-	if (!own_symbols(entry, *entry)) {
-		pr_warn("dynamic: refusing %s: its plugin descriptor resolves to the one of plugin '%s' built into the program (the object was linked without -Wl,-Bsymbolic, and a symbol of the program stands in for its own); link it with -shared -Wl,-Bsymbolic\n",
-			path, (*entry)->name ?: "?");
-		err = -EMF_ERRNO__NOTPLUGIN;
-		goto err_close;
-	}
 	err = emf_plugin_desc__check(*entry, path);
 	if (err)
 		goto err_close;
+	if (!own_symbols(entry, *entry)) {
+		pr_warn("dynamic: refusing %s: its plugin descriptor resolves to the one of plugin '%s' built into the program (the object was linked without -Wl,-Bsymbolic, and a symbol of the program stands in for its own); link it with -shared -Wl,-Bsymbolic\n",
+			path, (*entry)->name);
+		err = -EMF_ERRNO__NOTPLUGIN;
+		goto err_close;
+	}
 	other = emf_runtime__find(rt, (*entry)->name);
 	if (other && replace && !other->dl_path && other->state == EMF_PLUGIN_NEW) {
 		pr_warn("dynamic: note: plugin '%s' of %s runs instead of the one built into the program\n",

@@ -446,6 +446,8 @@ static int stats_get(void *ctx, struct emf_bus_req *req, json_t *args)
 	return 0;
 }
 
+#define ITER_WHAT "a SEC(\"iter/...\") program declared with EMF_ATTACH_ITER*()"
+
 /* {"name":PLUGIN[,"program":ITER]}: run an iterator now; its records go out as events. */
 static int plugins_iter(void *ctx, struct emf_bus_req *req, json_t *args)
 {
@@ -459,14 +461,17 @@ static int plugins_iter(void *ctx, struct emf_bus_req *req, json_t *args)
 	if (!p)
 		return err;
 	n = emf_plugin__iter_run(p, prog);
-	if (n == -ENOENT || n == -EINVAL)
+	if (n == -ENOENT && prog)
+		return fail(s, req, n, "plugin '%s' has no iterator '%s' (%s)",
+			    emf_plugin__desc(p)->name, prog, ITER_WHAT);
+	if (n == -ENOENT)
+		return fail(s, req, n, "plugin '%s' has no iterator (%s)",
+			    emf_plugin__desc(p)->name, ITER_WHAT);
+	if (n == -EINVAL)
 		return fail(
 			s, req, n,
-			prog ? "plugin '%s' has no iterator '%s' (a SEC(\"iter/...\") program declared with EMF_ATTACH_ITER*())" :
-			n == -EINVAL ?
-			       "plugin '%s' has several iterators: give {\"name\":PLUGIN,\"program\":PROG}%s" :
-			       "plugin '%s' has no iterator (a SEC(\"iter/...\") program declared with EMF_ATTACH_ITER*())%s",
-			emf_plugin__desc(p)->name, prog ?: "");
+			"plugin '%s' has several iterators: give {\"name\":PLUGIN,\"program\":PROG}",
+			emf_plugin__desc(p)->name);
 	if (n < 0)
 		return fail(s, req, n, "plugin '%s': failed to run its iterator: %s",
 			    emf_plugin__desc(p)->name, emf_strerror(n));

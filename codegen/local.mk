@@ -60,7 +60,7 @@ EMF_CODEGEN_V_1 =
 
 # emf-codegen writes NAME.emf.d beside each plugin's generated files: what its BPF code
 # includes, so that a change to any of it regenerates the plugin.
-EMF_DEPFILES = $(wildcard plugins/*/*.emf.d tests/plugins/*/*.emf.d tests/codegen/*/*.emf.d \
-	tests/codegen/*/*/*.emf.d)
+EMF_DEPFILES = $(wildcard plugins/*/*.emf.d tests/plugins/*/*.emf.d tests/plugins/*/*/*.emf.d \
+	tests/codegen/*/*.emf.d tests/codegen/*/*/*.emf.d)
 -include $(EMF_DEPFILES)
 CLEANFILES += $(EMF_DEPFILES)

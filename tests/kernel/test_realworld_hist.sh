@@ -3,18 +3,17 @@
 # Maps show themselves. sleeplat (tests/codegen/realworld/sleeplat) is written as
 # libbpf-tools' runqlat is, with no emf annotation: a start map of tid -> timestamp it
 # deletes from, a hash of pid -> struct hist { slots[]; comm[] } and a counter hash of
-# pid -> calls. A Python process sleeps 3 times 5.5 ms and 2 times 20 ms
-# (clock_nanosleep); when the agent stops, it must print that process's histogram as
-# print_log2_hist() does (every slot from 0 to the highest used, 5 sleeps: none under
-# 4096 us, at least 2 from 16384 us) and its calls row (5), in text and in JSON, and
-# never the start map. With --interval the histograms print every interval, each
+# pid -> calls. A Python process sleeps 3 times 5.5 ms and 2 times 20 ms with
+# nanosleep(), relative (time.sleep() sleeps to an absolute deadline, which a process
+# delayed on a loaded machine reaches early). When the agent stops, it must print
+# that process's histogram as print_log2_hist() does (every slot from 0 to the
+# highest used, 5 sleeps: none under 4096 us, at least 2 from 16384 us) and its
+# calls row (5), in text and in JSON, and never the start map. With --interval the histograms print every interval, each
 # covering only that interval, and add up to the same 5. Nothing is left in the kernel.
-# Needs python3 (3.11 or later: time.sleep() calls clock_nanosleep) and jq.
+# Needs python3 and jq.
 . "$(dirname "$0")/lib.sh"
 need_root
 command -v python3 > /dev/null || skip "needs python3 for the sleeping workload"
-python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' ||
-	skip "needs python3 3.11 or later, whose time.sleep() calls clock_nanosleep"
 command -v jq > /dev/null || skip "needs jq (Debian package jq) to read the JSON lines"
 [ -d /sys/kernel/tracing/events/syscalls/sys_enter_clock_nanosleep ] ||
 	[ -d /sys/kernel/debug/tracing/events/syscalls/sys_enter_clock_nanosleep ] ||
@@ -26,10 +25,14 @@ so="$top_builddir/tests/codegen/realworld/sleeplat/sleeplat.emf.so"
 start_workload() {
 	rm -f "$TMPD/go"
 	mkfifo "$TMPD/go"
-	python3 -c 'import sys, time
+	python3 -c 'import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+class timespec(ctypes.Structure):
+    _fields_ = [("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long)]
 sys.stdin.readline()
-for s in (0.0055, 0.0055, 0.0055, 0.02, 0.02):
-    time.sleep(s)' < "$TMPD/go" &
+for ns in (5500000, 5500000, 5500000, 20000000, 20000000):
+    if libc.nanosleep(ctypes.byref(timespec(0, ns)), None):
+        sys.exit("nanosleep: errno %d" % ctypes.get_errno())' < "$TMPD/go" &
 	WPID=$!
 	exec 7> "$TMPD/go"
 }

@@ -1,21 +1,28 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The kernel seam of the runtime: every bpf() map operation and event buffer
- * the reader, the sampled maps and the tail-call slots use goes through one
- * table, so that the logic above it can run against a fake kernel in unit
- * tests and against the real one (kernel.c, through libbpf) everywhere else.
+ * The kernel seam of the runtime: the bpf() calls of the reader, the sampled
+ * maps, emf.maps (ctl_maps.c) and the shared slots and maps (slots.c,
+ * slots_rec.c, slots_end.c, maps.c, share.c) go through one table, so that
+ * this logic can run against a fake kernel in unit tests and against the
+ * real one (kernel.c, through libbpf) everywhere else: map operations and
+ * event buffers, map creation, pins, object info, reused map fds, BTF loads,
+ * program fds and ids, and whether a pin directory is on bpffs. Loading and
+ * attaching (libbpf's object, link and tc calls) do not go through it yet,
+ * nor do object accessors that touch no kernel (bpf_map__name(), ...).
  *
  * Each operation returns what libbpf 1.x returns: 0 or a negative errno, with
- * errno set too (the callers read either); constructors return NULL with errno
- * set. A map is handed over as a struct bpf_map of the plugin's object, which
- * the fake may not have loaded: map_fd() is the one place that turns it into
- * an fd.
+ * errno set too (the callers read either), and fds >= 0; constructors return
+ * NULL with errno set. A map or program is handed over as a struct bpf_map or
+ * bpf_program of the plugin's object, which the fake may not have loaded:
+ * map_fd() and prog_fd() are the one place that turns it into an fd.
  */
 #ifndef __EMF_KERNEL_H
 #define __EMF_KERNEL_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #pragma GCC visibility push(hidden)
@@ -32,6 +39,29 @@ struct emf__kernel_ops {
 	int (*possible_cpus)(void);
 	/* an fd of program @id, or a negative errno; the caller closes it */
 	int (*prog_fd_by_id)(uint32_t id);
+	/* the id of the program after @id (0: the first) in *@next; -ENOENT after the last */
+	int (*prog_next_id)(uint32_t id, uint32_t *next);
+	/* the fd of @prog, owned by its object (bpf_program__fd()) */
+	int (*prog_fd)(const struct bpf_program *prog);
+
+	/*
+	 * Objects: a new map (bpf_map_create(); @opts may be NULL), the pin of
+	 * @fd at @path and the object pinned at @path (both on bpffs), and the
+	 * bpf_map_info or bpf_prog_info of @fd in @info, *@len bytes of it at
+	 * most (set to what was written). The fds returned are the caller's.
+	 */
+	int (*map_create)(enum bpf_map_type type, const char *name, uint32_t key_size,
+			  uint32_t value_size, uint32_t max_entries,
+			  const struct bpf_map_create_opts *opts);
+	int (*obj_pin)(int fd, const char *path);
+	int (*obj_get)(const char *path);
+	int (*obj_info)(int fd, void *info, uint32_t *len);
+	/* @map of a plugin's object, not loaded yet, becomes map @fd (the caller keeps @fd) */
+	int (*map_reuse_fd)(struct bpf_map *map, int fd);
+	/* load @btf into the kernel; returns its fd, which @btf owns (btf__free() closes it) */
+	int (*btf_load)(struct btf *btf);
+	/* 0 when directory @fd is on bpffs, -ENODEV when it is not, or a negative errno */
+	int (*bpffs_check)(int fd);
 
 	/* ring buffers: @fd is also what the reader waits on (edge-triggered) */
 	struct ring_buffer *(*ringbuf_new)(int fd, ring_buffer_sample_fn cb, void *ctx);
@@ -55,6 +85,9 @@ struct emf__kernel_ops {
 
 /* The real kernel, through libbpf. */
 extern const struct emf__kernel_ops emf__kernel_libbpf;
+
+/* The kernel @rt runs against: for the parts that reach it only through @rt's public API. */
+const struct emf__kernel_ops *emf__runtime_kernel(const struct emf_runtime *rt);
 
 /*
  * Run @rt against @ops (NULL: the real kernel) from now on: for unit tests,

@@ -19,13 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include <emf/errno.h>
 #include <emf/slots.h>
 
+#include "kernel.h"
 #include "log_internal.h"
 #include "runtime_internal.h"
 
@@ -184,14 +184,15 @@ static struct bpf_map *pending_exporter(struct emf_runtime *rt, const char *name
 }
 
 /* Create the map as @decl declares it, with its object's BTF when the kernel takes it. */
-static int create(const struct bpf_map *decl, struct bpf_object *obj)
+static int create(struct emf_runtime *rt, const struct bpf_map *decl, struct bpf_object *obj)
 {
+	const struct emf__kernel_ops *k = rt->kernel;
 	struct btf *btf = bpf_object__btf(obj), *copy = NULL;
 	struct emf_map_shape s = shape_of(decl);
 	char kname[BPF_OBJ_NAME_LEN], *c;
 	const void *raw;
 	__u32 raw_size;
-	int fd;
+	int fd, btf_fd;
 	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = s.flags,
 		    .map_extra = bpf_map__map_extra(decl), .numa_node = bpf_map__numa_node(decl));
 
@@ -200,19 +201,20 @@ static int create(const struct bpf_map *decl, struct bpf_object *obj)
 		if (*c == '-')
 			*c = '_';
 	if (s.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && !s.max)
-		s.max = libbpf_num_possible_cpus();
+		s.max = k->possible_cpus();
 	/* A copy: the object's own BTF is loaded by libbpf with the object. */
 	raw = btf && bpf_map__btf_value_type_id(decl) ? btf__raw_data(btf, &raw_size) : NULL;
 	copy = raw ? btf__new(raw, raw_size) : NULL;
-	if (copy && !btf__load_into_kernel(copy)) {
-		o.btf_fd = btf__fd(copy);
+	btf_fd = copy ? k->btf_load(copy) : -1;
+	if (btf_fd >= 0) {
+		o.btf_fd = btf_fd;
 		o.btf_key_type_id = bpf_map__btf_key_type_id(decl);
 		o.btf_value_type_id = bpf_map__btf_value_type_id(decl);
 	}
-	fd = bpf_map_create(s.type, kname, s.key, s.value, s.max, &o);
+	fd = k->map_create(s.type, kname, s.key, s.value, s.max, &o);
 	if (fd < 0 && o.btf_fd) {
 		o.btf_fd = o.btf_key_type_id = o.btf_value_type_id = 0;
-		fd = bpf_map_create(s.type, kname, s.key, s.value, s.max, &o);
+		fd = k->map_create(s.type, kname, s.key, s.value, s.max, &o);
 	}
 	if (fd < 0)
 		fd = -errno;
@@ -232,12 +234,12 @@ static int open_or_create(struct emf_runtime *rt, struct emf_plugin *p, struct e
 	int fd, err;
 
 	snprintf(path, sizeof(path), "%s/maps/%s", emf__share_root(rt), m->name);
-	fd = bpf_obj_get(emf__share_path(rt, "maps", m->name, at, sizeof(at)));
+	fd = rt->kernel->obj_get(emf__share_path(rt, "maps", m->name, at, sizeof(at)));
 	if (fd < 0 && errno != ENOENT)
 		return emf__share_error(rt, -errno, "plugin '%s' failed to share map '%s': %s: %s",
 					emf_plugin__name(p), m->name, path, emf_strerror(-errno));
 	if (fd >= 0) {
-		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		if (rt->kernel->obj_info(fd, &info, &len)) {
 			err = -errno;
 			close(fd);
 			return emf__share_error(rt, err,
@@ -258,13 +260,13 @@ static int open_or_create(struct emf_runtime *rt, struct emf_plugin *p, struct e
 			rt, -ENOENT,
 			"plugin '%s' failed to import map '%s': no plugin exports it (none of this runtime, and nothing is pinned at %s); start the plugin that exports it first",
 			emf_plugin__name(p), m->name, path);
-	fd = create(decl, emf_plugin__object(who));
+	fd = create(rt, decl, emf_plugin__object(who));
 	if (fd < 0)
 		return emf__share_error(
 			rt, fd,
 			"plugin '%s' failed to share map '%s': failed to create it as plugin '%s' declares it: %s",
 			emf_plugin__name(p), m->name, emf_plugin__name(who), emf_strerror(fd));
-	if (bpf_obj_pin(fd, at)) {
+	if (rt->kernel->obj_pin(fd, at)) {
 		err = -errno;
 		close(fd);
 		return emf__share_error(
@@ -276,7 +278,7 @@ static int open_or_create(struct emf_runtime *rt, struct emf_plugin *p, struct e
 	snprintf(m->source, sizeof(m->source), "plugin '%s' exports it as", emf_plugin__name(who));
 out:
 	m->fd = fd;
-	m->map_id = emf__share_map_id(fd);
+	m->map_id = emf__share_map_id(rt, fd);
 	return 0;
 }
 
@@ -298,7 +300,7 @@ static int use(struct emf_runtime *rt, struct emf_shared_map *m, const struct em
 			bpf_map__name(u->map), a, m->source, b, what);
 	}
 	bpf_map__set_pin_path(u->map, NULL); /* the SDK pins it, not libbpf */
-	err = bpf_map__reuse_fd(u->map, m->fd);
+	err = rt->kernel->map_reuse_fd(u->map, m->fd);
 	if (err)
 		return emf__share_error(rt, err, "plugin '%s' failed to share map '%s': %s",
 					emf_plugin__name(u->plugin), m->name, emf_strerror(err));
@@ -383,10 +385,10 @@ void emf__shmap_forget(struct emf_runtime *rt, struct emf_plugin *only, const ui
 		/* Nobody of the run uses it: unpin it unless a program still does. */
 		if (m->fd >= 0 && used && !sh->keep_pins &&
 		    !emf__share_id_used(used, n_used, m->map_id)) {
-			int pin = bpf_obj_get(
+			int pin = rt->kernel->obj_get(
 				emf__share_path(rt, "maps", m->name, path, sizeof(path)));
 
-			if (pin >= 0 && emf__share_map_id(pin) == m->map_id)
+			if (pin >= 0 && emf__share_map_id(rt, pin) == m->map_id)
 				emf__share_unpin(rt, "maps", m->name);
 			if (pin >= 0)
 				close(pin);

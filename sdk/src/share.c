@@ -14,9 +14,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
-#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -24,6 +22,7 @@
 #include <emf/errno.h>
 #include <emf/slots.h>
 
+#include "kernel.h"
 #include "log_internal.h"
 #include "opts_internal.h"
 #include "runtime_internal.h"
@@ -191,7 +190,6 @@ static int open_parent(struct emf_runtime *rt, bool report)
 {
 	const char *root = emf__share_root(rt), *c = root, *end;
 	char path[EMF_PIN_ROOT_MAX + NAME_MAX + 2] = "";
-	struct statfs st;
 	int fd, next, err;
 
 	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -229,7 +227,7 @@ static int open_parent(struct emf_runtime *rt, bool report)
 	}
 	if (!path[0])
 		snprintf(path, sizeof(path), "/");
-	if (fstatfs(fd, &st) || st.f_type != BPF_FS_MAGIC) {
+	if (rt->kernel->bpffs_check(fd)) {
 		err = pin_error(rt, report, -ENODEV,
 				"cannot pin shared slots and maps under %s: %s is not on bpffs (mount it: mount -t bpf bpf %s)",
 				root, path, path);
@@ -300,6 +298,7 @@ static void owner_name(pid_t pid, char *buf, size_t n)
 static int clean_root(struct emf_runtime *rt, int root_fd, unsigned int *emptied)
 {
 	static const char *const subs[] = { "slots", "maps" };
+	const struct emf__kernel_ops *kern = rt->kernel;
 	int removed = 0, err = 0;
 	size_t k;
 
@@ -337,12 +336,12 @@ static int clean_root(struct emf_runtime *rt, int root_fd, unsigned int *emptied
 			else
 				snprintf(path, sizeof(path), "%s/%s/%s", emf__share_root(rt),
 					 subs[k], de->d_name);
-			map = de->d_type == DT_REG ? bpf_obj_get(path) : -1;
-			if (map >= 0 && !bpf_obj_get_info_by_fd(map, &info, &len) &&
+			map = de->d_type == DT_REG ? kern->obj_get(path) : -1;
+			if (map >= 0 && !kern->obj_info(map, &info, &len) &&
 			    info.type == BPF_MAP_TYPE_PROG_ARRAY)
 				for (i = 0; i < info.max_entries; i++)
-					if (!bpf_map_lookup_elem(map, &i, &id) &&
-					    !bpf_map_delete_elem(map, &i))
+					if (!kern->map_lookup(map, &i, &id) &&
+					    !kern->map_delete(map, &i))
 						(*emptied)++;
 			if (map >= 0)
 				close(map);
@@ -597,12 +596,12 @@ out:
 	return n < 0 ? emf_err(n) : n;
 }
 
-uint32_t emf__share_map_id(int fd)
+uint32_t emf__share_map_id(struct emf_runtime *rt, int fd)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 
-	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
+	return fd >= 0 && !rt->kernel->obj_info(fd, &info, &len) ? info.id : 0;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -613,20 +612,21 @@ static int cmp_u32(const void *a, const void *b)
 }
 
 /* Every map id some program in the kernel uses, sorted: what keeps a pin in use. */
-uint32_t *emf__share_used_map_ids(size_t *n)
+uint32_t *emf__share_used_map_ids(struct emf_runtime *rt, size_t *n)
 {
+	const struct emf__kernel_ops *k = rt->kernel;
 	uint32_t *ids = NULL, *v, prog = 0;
 	size_t cap = 0;
 
 	*n = 0;
-	while (!bpf_prog_get_next_id(prog, &prog)) {
+	while (!k->prog_next_id(prog, &prog)) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info), cnt;
-		int fd = bpf_prog_get_fd_by_id(prog);
+		int fd = k->prog_fd_by_id(prog);
 
 		if (fd < 0)
 			continue; /* gone meanwhile */
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.nr_map_ids) {
+		if (k->obj_info(fd, &info, &len) || !info.nr_map_ids) {
 			close(fd);
 			continue;
 		}
@@ -645,7 +645,7 @@ uint32_t *emf__share_used_map_ids(size_t *n)
 		info.nr_map_ids = cnt;
 		info.map_ids = (uintptr_t)(ids + *n);
 		len = sizeof(info);
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		if (!k->obj_info(fd, &info, &len))
 			*n += info.nr_map_ids < cnt ? info.nr_map_ids : cnt;
 		close(fd);
 	}

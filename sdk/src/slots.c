@@ -21,13 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include <emf/errno.h>
 #include <emf/slots.h>
 
+#include "kernel.h"
 #include "log_internal.h"
 #include "runtime_internal.h"
 
@@ -349,7 +349,7 @@ static int check_map(struct emf_runtime *rt, int fd, const char *path, enum bpf_
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+	if (rt->kernel->obj_info(fd, &info, &len))
 		return emf__share_error(rt, -errno, "slots: failed to read %s: %s", path,
 					emf_strerror(-errno));
 	if (info.type == type && info.key_size == key && info.value_size == value &&
@@ -371,16 +371,16 @@ static int open_pinned(struct emf_runtime *rt, const char *file, const char *kna
 	int fd, err;
 
 	snprintf(path, sizeof(path), "%s/slots/%s", emf__share_root(rt), file);
-	fd = bpf_obj_get(emf__share_path(rt, "slots", file, at, sizeof(at)));
+	fd = rt->kernel->obj_get(emf__share_path(rt, "slots", file, at, sizeof(at)));
 	if (fd < 0 && errno != ENOENT)
 		return emf__share_error(rt, -errno, "slots: failed to open pinned map %s: %s", path,
 					emf_strerror(-errno));
 	if (fd < 0) {
-		fd = bpf_map_create(type, kname, key, value, EMF_SLOTS_MAX, NULL);
+		fd = rt->kernel->map_create(type, kname, key, value, EMF_SLOTS_MAX, NULL);
 		if (fd < 0)
 			return emf__share_error(rt, -errno, "slots: failed to create %s: %s", path,
 						emf_strerror(-errno));
-		if (bpf_obj_pin(fd, at)) {
+		if (rt->kernel->obj_pin(fd, at)) {
 			err = -errno;
 			close(fd);
 			return emf__share_error(rt, err, "slots: failed to pin %s: %s", path,
@@ -393,7 +393,7 @@ static int open_pinned(struct emf_runtime *rt, const char *file, const char *kna
 		close(fd);
 		return err;
 	}
-	*id = emf__share_map_id(fd);
+	*id = emf__share_map_id(rt, fd);
 	return fd;
 }
 
@@ -441,7 +441,7 @@ static int register_slots(struct emf_runtime *rt, struct emf_plugin *p)
 			if (!recs)
 				return -ENOMEM;
 			for (i = 0; i < EMF_SLOTS_MAX; i++) {
-				if (bpf_map_lookup_elem(sh->names_fd, &i, &recs[i])) {
+				if (rt->kernel->map_lookup(sh->names_fd, &i, &recs[i])) {
 					err = emf__share_error(
 						rt, -errno,
 						"plugin '%s' failed to share slots: failed to read the slot registry: %s",
@@ -480,7 +480,7 @@ static int register_slots(struct emf_runtime *rt, struct emf_plugin *p)
 			memset(&recs[i], 0, sizeof(recs[i]));
 			snprintf(recs[i].name, sizeof(recs[i].name), "%s", s->name);
 			snprintf(recs[i].kind, sizeof(recs[i].kind), "%s", s->kind);
-			if (bpf_map_update_elem(sh->names_fd, &i, &recs[i], BPF_ANY)) {
+			if (rt->kernel->map_update(sh->names_fd, &i, &recs[i], BPF_ANY)) {
 				err = emf__share_error(
 					rt, -errno,
 					"plugin '%s' failed to share slot '%s': failed to register it: %s",
@@ -575,6 +575,7 @@ static int slots_share(struct emf_runtime *rt, struct emf_plugin *p)
 {
 	struct emf_share *sh = &rt->share;
 	struct emf_slot_user *u;
+	struct bpf_object *obj;
 	size_t i;
 	int err;
 
@@ -611,12 +612,12 @@ static int slots_share(struct emf_runtime *rt, struct emf_plugin *p)
 	if (err < 0)
 		return err;
 	u->table = err;
-	err = bpf_map__reuse_fd(bpf_object__find_map_by_name(emf_plugin__object(p), TABLE_MAP),
-				sh->tables[u->table].fd);
+	obj = emf_plugin__object(p);
+	err = rt->kernel->map_reuse_fd(bpf_object__find_map_by_name(obj, TABLE_MAP),
+				       sh->tables[u->table].fd);
 	if (!err)
-		err = bpf_map__reuse_fd(
-			bpf_object__find_map_by_name(emf_plugin__object(p), MISSED_MAP),
-			sh->missed_fd);
+		err = rt->kernel->map_reuse_fd(bpf_object__find_map_by_name(obj, MISSED_MAP),
+					       sh->missed_fd);
 	if (err)
 		return emf__share_error(
 			rt, err,
@@ -654,7 +655,7 @@ int emf__slots_prepare(struct emf_plugin *p)
 		err = scan_calls(rt, p);
 	if (!err && uses_slots(sh, p)) {
 		if (sh->ncpus <= 0)
-			sh->ncpus = libbpf_num_possible_cpus();
+			sh->ncpus = rt->kernel->possible_cpus();
 		err = sh->ncpus > 0 ? emf__share_lock(rt, true) : -EINVAL;
 		if (!err)
 			err = slots_share(rt, p);
@@ -688,8 +689,9 @@ static void record_programs(struct emf_runtime *rt, struct emf_plugin *p)
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 
-		if (bpf_program__fd(prog) >= 0 &&
-		    !bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+		int fd = rt->kernel->prog_fd(prog);
+
+		if (fd >= 0 && !rt->kernel->obj_info(fd, &info, &len))
 			sh->progs[sh->n_progs++] = (struct emf_share_prog){ p, info.id };
 	}
 }
@@ -716,8 +718,8 @@ int emf__slots_fill(struct emf_plugin *p)
 		err = emf__share_lock(rt, true);
 		if (err)
 			goto err_unfill;
-		prog_fd = bpf_program__fd(s->prog);
-		if (bpf_obj_get_info_by_fd(prog_fd, &info, &len)) {
+		prog_fd = rt->kernel->prog_fd(s->prog);
+		if (rt->kernel->obj_info(prog_fd, &info, &len)) {
 			err = emf__share_error(
 				rt, -errno,
 				"plugin '%s' failed to fill slot '%s': failed to read program %s(): %s",
@@ -726,7 +728,7 @@ int emf__slots_fill(struct emf_plugin *p)
 			goto err_unfill;
 		}
 		s->prev_id = emf__slot_prog_id(rt, s);
-		if (bpf_map_update_elem(sh->tables[s->table].fd, &s->index, &prog_fd, BPF_ANY)) {
+		if (rt->kernel->map_update(sh->tables[s->table].fd, &s->index, &prog_fd, BPF_ANY)) {
 			err = -errno;
 			emf__share_error(
 				rt, err,
@@ -811,7 +813,7 @@ int emf_runtime__slot(const struct emf_runtime *rt, size_t idx, struct emf_slot_
 	vals = calloc(sh->ncpus, sizeof(*vals));
 	if (!vals)
 		return emf_err(-ENOMEM);
-	if (bpf_map_lookup_elem(sh->missed_fd, &s->index, vals)) {
+	if (rt->kernel->map_lookup(sh->missed_fd, &s->index, vals)) {
 		int err = -errno;
 
 		free(vals);

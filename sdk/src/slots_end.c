@@ -13,18 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include <emf/errno.h>
 #include <emf/slots.h>
 
+#include "kernel.h"
 #include "log_internal.h"
 #include "runtime_internal.h"
 
 /* Wait, up to 2 s, for the kernel to free the programs of @only (NULL: all) of the run. */
-static void wait_programs_freed(struct emf_share *sh, const struct emf_plugin *only)
+static void wait_programs_freed(struct emf_runtime *rt, const struct emf_plugin *only)
 {
+	struct emf_share *sh = &rt->share;
 	size_t i = 0;
 	int ms = 0;
 
@@ -35,7 +36,7 @@ static void wait_programs_freed(struct emf_share *sh, const struct emf_plugin *o
 			i++;
 			continue;
 		}
-		fd = bpf_prog_get_fd_by_id(sh->progs[i].id);
+		fd = rt->kernel->prog_fd_by_id(sh->progs[i].id);
 		if (fd < 0) {
 			i++;
 			continue;
@@ -49,12 +50,12 @@ static void wait_programs_freed(struct emf_share *sh, const struct emf_plugin *o
 			 sh->progs[i].id);
 }
 
-static bool table_empty(int fd)
+static bool table_empty(struct emf_runtime *rt, int fd)
 {
 	uint32_t i, id;
 
 	for (i = 0; i < EMF_SLOTS_MAX; i++)
-		if (!bpf_map_lookup_elem(fd, &i, &id))
+		if (!rt->kernel->map_lookup(fd, &i, &id))
 			return false;
 	return true;
 }
@@ -91,13 +92,14 @@ static void collect_slots(struct emf_runtime *rt, const uint32_t *used, size_t n
 		int pin;
 
 		if (table_needed(sh, i) || emf__share_id_used(used, n, t->map_id) ||
-		    !table_empty(t->fd)) {
+		    !table_empty(rt, t->fd)) {
 			i++;
 			continue;
 		}
 		/* Only the pin of the table this run used. */
-		pin = bpf_obj_get(emf__share_path(rt, "slots", t->kind, path, sizeof(path)));
-		if (pin >= 0 && emf__share_map_id(pin) == t->map_id && !sh->keep_pins)
+		pin = rt->kernel->obj_get(
+			emf__share_path(rt, "slots", t->kind, path, sizeof(path)));
+		if (pin >= 0 && emf__share_map_id(rt, pin) == t->map_id && !sh->keep_pins)
 			emf__share_unpin(rt, "slots", t->kind);
 		if (pin >= 0)
 			close(pin);
@@ -193,8 +195,8 @@ void emf__slots_forget(struct emf_runtime *rt, struct emf_plugin *only)
 	/* Unused pins go, once the kernel has freed the programs that used them. */
 	if (sh->n_tables || sh->names_fd >= 0 || sh->n_maps) {
 		if (!emf__share_lock(rt, false)) {
-			wait_programs_freed(sh, only);
-			used = emf__share_used_map_ids(&n);
+			wait_programs_freed(rt, only);
+			used = emf__share_used_map_ids(rt, &n);
 			if (!used)
 				pr_warn("slots: keeping the pins under %s: failed to list the programs in the kernel: %s\n",
 					emf__share_root(rt), emf_strerror(-errno));

@@ -195,9 +195,13 @@ const char *emf__share_tag(struct emf_plugin *p, int *cursor, const char *prefix
 /* Record an error of the start, naming the plugin, and warn. */
 __attribute__((format(printf, 3, 4))) int emf__share_error(struct emf_runtime *rt, int err,
 							   const char *fmt, ...);
-uint32_t emf__share_map_id(int fd);
-/* Every map id some program in the kernel uses, sorted; NULL with errno on failure. */
-uint32_t *emf__share_used_map_ids(size_t *n);
+/* The id of map @fd, 0 when it has none (not a map, or @fd < 0). */
+uint32_t emf__share_map_id(struct emf_runtime *rt, int fd);
+/*
+ * Every map id some program in the kernel uses, sorted; NULL with errno on
+ * failure. The caller frees it.
+ */
+uint32_t *emf__share_used_map_ids(struct emf_runtime *rt, size_t *n);
 bool emf__share_id_used(const uint32_t *used, size_t n, uint32_t id);
 void emf__share_unpin(struct emf_runtime *rt, const char *sub, const char *name);
 

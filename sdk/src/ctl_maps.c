@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <jansson.h>
@@ -22,6 +21,7 @@
 #include <emf/runtime.h>
 
 #include "ctl_internal.h"
+#include "kernel.h"
 #include "log_internal.h"
 
 #define MAPS_DUMP_MAX 100000 /* entries one dump returns at most */
@@ -248,6 +248,7 @@ static int from_json(struct maps_ctx *c, const struct btf *btf, uint32_t id, jso
 /* --- the maps ----------------------------------------------------------- */
 
 struct map_ref {
+	const struct emf__kernel_ops *k; /* the kernel of the plugin's runtime */
 	struct bpf_map *map;
 	const struct btf *btf;
 	uint32_t key_id, val_id;
@@ -288,6 +289,7 @@ static int map_find(struct maps_ctx *c, struct emf_bus_req *req, json_t *args, s
 		return -ENOENT;
 	}
 	memset(r, 0, sizeof(*r));
+	r->k = emf__runtime_kernel(c->rt);
 	r->map = bpf_object__find_map_by_name(obj, dot + 1);
 	if (!r->map) {
 		snprintf(msg, msg_len, "plugin '%.128s' has no map named '%.128s'", plugin, dot + 1);
@@ -298,8 +300,8 @@ static int map_find(struct maps_ctx *c, struct emf_bus_req *req, json_t *args, s
 	r->val_id = bpf_map__btf_value_type_id(r->map);
 	r->key_size = bpf_map__key_size(r->map);
 	r->val_size = bpf_map__value_size(r->map);
-	r->fd = bpf_map__fd(r->map);
-	r->ncpus = percpu(bpf_map__type(r->map)) ? libbpf_num_possible_cpus() : 0;
+	r->fd = r->k->map_fd(r->map);
+	r->ncpus = percpu(bpf_map__type(r->map)) ? r->k->possible_cpus() : 0;
 	r->val_stride = r->ncpus ? (r->val_size + 7) / 8 * 8 : r->val_size;
 	if (!r->btf || !r->val_id || r->fd < 0 || r->ncpus < 0 || !r->key_size) {
 		snprintf(msg, msg_len, "map '%.256s' has no BTF types, or no key (a ring buffer?)",
@@ -373,7 +375,7 @@ static int maps_get(void *ctx, struct emf_bus_req *req, json_t *args)
 				    c->err ?: emf_strerror(err));
 		goto out;
 	}
-	if (bpf_map_lookup_elem(r.fd, key, val)) {
+	if (r.k->map_lookup(r.fd, key, val)) {
 		err = -errno;
 		err = emf__ctl_fail(c->fails, req, err, "%s: %s", json_string_value(json_object_get(args, "map")),
 				    err == -ENOENT ? "no such key" : emf_strerror(err));
@@ -417,14 +419,14 @@ static int maps_set(void *ctx, struct emf_bus_req *req, json_t *args)
 		goto out;
 	}
 	/* Fields not given keep their value; a new entry starts from zero. */
-	if (bpf_map_lookup_elem(r.fd, key, val))
+	if (r.k->map_lookup(r.fd, key, val))
 		memset(val, 0, r.val_size);
 	err = from_json(c, r.btf, r.val_id, jv, val, r.val_size);
 	if (err) {
 		err = emf__ctl_fail(c->fails, req, err, "value of %s: %s", name, c->err ?: emf_strerror(err));
 		goto out;
 	}
-	if (bpf_map_update_elem(r.fd, key, val, BPF_ANY)) {
+	if (r.k->map_update(r.fd, key, val, BPF_ANY)) {
 		err = -errno;
 		err = emf__ctl_fail(c->fails, req, err, "%s: failed to update: %s", name, emf_strerror(err));
 		goto out;
@@ -456,10 +458,10 @@ static int maps_dump(void *ctx, struct emf_bus_req *req, json_t *args)
 		err = -ENOMEM;
 		goto out;
 	}
-	while (n < MAPS_DUMP_MAX && !bpf_map_get_next_key(r.fd, first ? NULL : key, next)) {
+	while (n < MAPS_DUMP_MAX && !r.k->map_next_key(r.fd, first ? NULL : key, next)) {
 		first = false;
 		memcpy(key, next, r.key_size);
-		if (bpf_map_lookup_elem(r.fd, key, val))
+		if (r.k->map_lookup(r.fd, key, val))
 			continue; /* deleted meanwhile */
 		json_array_append_new(a, json_pack("{s:o?,s:o?}", "key", key_to(&r, key), "value",
 						   val_to(&r, val)));

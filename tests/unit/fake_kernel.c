@@ -4,10 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <linux/perf_event.h>
 #include <CUnit/Basic.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include <emf/log.h>
@@ -15,9 +18,14 @@
 #include "kernel.h"
 #include "fake_kernel.h"
 
-#define FK_MAPS 16
+#define FK_MAPS 32
+#define FK_PROGS 32
+#define FK_FDS 128
+#define FK_PINS 32
 #define FK_RECS 64
 #define FK_PAGE 4096
+#define FK_MAP_ID 100 /* the first id of a map */
+#define FK_PROG_ID 1000 /* the first id of a program of an object */
 
 struct fk_rec {
 	size_t size;
@@ -36,13 +44,54 @@ struct fk_buf {
 	size_t head, tail;
 };
 
-static struct fk_map maps[FK_MAPS];
-static struct {
+/* A program: one fk_prog_add() made (found by id), or one of an object (prog_fd()). */
+struct fk_prog {
 	uint32_t id;
-	int fd; /* the last fd prog_fd_by_id() opened for it, the caller's */
-} progs[FK_MAPS];
-static size_t n_progs;
+	int fd; /* the fake's own, -1 until first needed */
+	const struct bpf_program *prog; /* NULL: added by the test */
+};
+
+/*
+ * An fd the fake handed to its caller (obj_get(), map_create(),
+ * prog_fd_by_id()), who closes it: a dup of the object's own fd, told apart
+ * by its number.
+ */
+struct fk_fd {
+	int fd;
+	struct fk_map *map;
+	struct fk_prog *prog;
+};
+
+/* A pin: a file at its path, held open so that its inode stays the pin's. */
+struct fk_pin {
+	dev_t dev;
+	ino_t ino;
+	int fd;
+	struct fk_map *map;
+	struct fk_prog *prog;
+};
+
+/* A map of an object that bpf_map__reuse_fd() made another map. */
+struct fk_reuse {
+	const struct bpf_map *map;
+	char name[32];
+	struct fk_map *to;
+};
+
+static struct fk_map maps[FK_MAPS];
 static size_t n_maps;
+static struct fk_prog progs[FK_PROGS];
+static size_t n_progs;
+static struct fk_fd fds[FK_FDS];
+static size_t n_fds;
+static struct fk_pin pins[FK_PINS];
+static size_t n_pins;
+static struct fk_reuse reuses[FK_MAPS];
+static size_t n_reuses;
+static int btf_fds[FK_MAPS];
+static size_t n_btf_fds;
+static bool no_bpffs;
+static unsigned int n_creates;
 static struct fk_buf bufs[FK_MAPS];
 static size_t n_bufs;
 static _Alignas(4096) uint64_t positions[2 * FK_PAGE / 8];
@@ -59,13 +108,48 @@ void fk_reset(void)
 
 	for (i = 0; i < n_maps; i++)
 		close(maps[i].fd);
+	for (i = 0; i < n_progs; i++)
+		if (progs[i].fd >= 0)
+			close(progs[i].fd);
+	for (i = 0; i < n_pins; i++)
+		close(pins[i].fd);
+	for (i = 0; i < n_btf_fds; i++)
+		close(btf_fds[i]);
 	for (i = 0; i < n_bufs; i++)
 		if (bufs[i].perf)
 			close(bufs[i].efd);
-	n_progs = 0;
 	memset(maps, 0, sizeof(maps));
 	memset(bufs, 0, sizeof(bufs));
-	n_maps = n_bufs = 0;
+	n_maps = n_bufs = n_progs = n_fds = n_pins = n_reuses = n_btf_fds = 0;
+	n_creates = 0;
+	no_bpffs = false;
+}
+
+/* A new fd of the fake's: a number the kernel reused, so no handed-out fd has it any more. */
+static int new_fd(int fd)
+{
+	size_t i;
+
+	for (i = 0; fd >= 0 && i < n_fds;)
+		if (fds[i].fd == fd)
+			fds[i] = fds[--n_fds];
+		else
+			i++;
+	return fd;
+}
+
+/* A caller's fd of @m or @p (one of them NULL), or a negative errno. */
+static int hand_out(struct fk_map *m, struct fk_prog *p)
+{
+	int fd;
+
+	if (n_fds == FK_FDS)
+		return fail(-EMFILE);
+	fd = new_fd(dup(m ? m->fd : p->fd));
+	if (fd < 0)
+		return fail(-errno);
+	fds[n_fds++] = (struct fk_fd){ fd, m, p };
+	return fd;
 }
 
 struct fk_map *fk_map(const char *name)
@@ -82,9 +166,25 @@ static struct fk_map *by_fd(int fd)
 {
 	size_t i;
 
-	for (i = 0; i < n_maps; i++)
+	for (i = 0; fd >= 0 && i < n_maps; i++)
 		if (maps[i].fd == fd)
 			return &maps[i];
+	for (i = 0; fd >= 0 && i < n_fds; i++)
+		if (fds[i].fd == fd)
+			return fds[i].map;
+	return NULL;
+}
+
+static struct fk_prog *prog_by_fd(int fd)
+{
+	size_t i;
+
+	for (i = 0; fd >= 0 && i < n_progs; i++)
+		if (progs[i].fd == fd)
+			return &progs[i];
+	for (i = 0; fd >= 0 && i < n_fds; i++)
+		if (fds[i].fd == fd)
+			return fds[i].prog;
 	return NULL;
 }
 
@@ -108,17 +208,20 @@ static struct fk_map *map_new(const char *name, uint32_t type, size_t key_size, 
 	bool pcpu = type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_ARRAY;
 
 	/* Each entry holds FK_CPUS * 64 bytes: one value that long, or 64 per CPU. */
-	if (n_maps == FK_MAPS || key_size > 64 || value_size > (pcpu ? 64 : FK_CPUS * 64))
+	if (n_maps == FK_MAPS || key_size > 64 || value_size > (pcpu ? 64 : FK_CPUS * 64)) {
+		errno = E2BIG;
 		return NULL;
+	}
 	m = &maps[n_maps];
 	snprintf(m->name, sizeof(m->name), "%s", name);
 	m->type = type;
 	m->key_size = key_size;
 	m->value_size = value_size;
-	m->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	m->max_entries = max_entries;
+	m->fd = new_fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
 	if (m->fd < 0)
 		return NULL;
-	n_maps++;
+	m->id = FK_MAP_ID + (uint32_t)n_maps++;
 	/* An array holds every index from the start. */
 	if (type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY) {
 		for (uint32_t k = 0; k < max_entries && k < FK_MAX_ENTRIES; k++)
@@ -134,8 +237,14 @@ struct fk_map *fk_map_new(const char *name, uint32_t type, size_t key_size, size
 
 static int fk_map_fd(const struct bpf_map *map)
 {
-	struct fk_map *m = fk_map(bpf_map__name(map));
+	struct fk_map *m = NULL;
+	size_t i;
 
+	for (i = 0; i < n_reuses && !m; i++)
+		if (reuses[i].map == map && !strcmp(reuses[i].name, bpf_map__name(map)))
+			m = reuses[i].to;
+	if (!m)
+		m = fk_map(bpf_map__name(map));
 	if (!m)
 		m = map_new(bpf_map__name(map), bpf_map__type(map), bpf_map__key_size(map),
 			    bpf_map__value_size(map), bpf_map__max_entries(map));
@@ -147,7 +256,7 @@ struct fk_map *fk_map_of(const struct emf_plugin *plugin, const char *name)
 	struct bpf_object *obj = emf_plugin__object(plugin);
 	struct bpf_map *map = obj ? bpf_object__find_map_by_name(obj, name) : NULL;
 
-	return map && fk_map_fd(map) >= 0 ? fk_map(name) : NULL;
+	return map && fk_map_fd(map) >= 0 ? by_fd(fk_map_fd(map)) : NULL;
 }
 
 static long find(const struct fk_map *m, const void *key)
@@ -178,29 +287,31 @@ static int fk_map_update(int fd, const void *key, const void *value, uint64_t fl
 {
 	struct fk_map *m = by_fd(fd);
 	long i = m ? find(m, key) : -1;
+	struct fk_prog *p;
 	uint32_t id = 0;
-	size_t k;
 
 	if (!m)
 		return fail(-EBADF);
 	/* A prog array takes a program fd and holds its id. */
 	if (m->type == BPF_MAP_TYPE_PROG_ARRAY) {
-		for (k = 0; k < n_progs && progs[k].fd != *(const int *)value; k++)
-			;
-		if (k == n_progs)
+		p = prog_by_fd(*(const int *)value);
+		if (!p)
 			return fail(-EBADF);
-		id = progs[k].id;
+		if (m->refuse)
+			return fail(-EINVAL);
+		id = p->id;
 		value = &id;
 	}
-	m->updates++;
 	if (i >= 0 && flags == BPF_NOEXIST)
 		return fail(-EEXIST);
 	if (i < 0) {
-		if (m->n == FK_MAX_ENTRIES)
+		/* A full hash refuses a new key; an array has no index past its last. */
+		if (m->n == FK_MAX_ENTRIES || m->n == m->max_entries)
 			return fail(-E2BIG);
 		i = (long)m->n++;
 		memcpy(m->keys[i], key, m->key_size);
 	}
+	m->updates++;
 	memcpy(m->vals[i], value, percpu(m) ? FK_CPUS * stride(m) : m->value_size);
 	return 0;
 }
@@ -259,26 +370,232 @@ static int fk_possible_cpus(void)
 	return FK_CPUS;
 }
 
+static struct fk_prog *prog_new(uint32_t id, const struct bpf_program *prog)
+{
+	struct fk_prog *p;
+
+	if (n_progs == FK_PROGS)
+		abort();
+	p = &progs[n_progs++];
+	p->id = id;
+	p->prog = prog;
+	p->fd = new_fd(eventfd(0, EFD_CLOEXEC));
+	if (p->fd < 0)
+		abort();
+	return p;
+}
+
 void fk_prog_add(uint32_t id)
 {
-	if (n_progs == FK_MAPS)
-		abort();
-	progs[n_progs].id = id;
-	progs[n_progs++].fd = -1;
+	prog_new(id, NULL);
 }
 
 static int fk_prog_fd_by_id(uint32_t id)
 {
 	size_t i;
 
-	for (i = 0; i < n_progs; i++) {
-		if (progs[i].id != id)
-			continue;
-		/* The caller owns and closes it. */
-		progs[i].fd = eventfd(0, EFD_CLOEXEC);
-		return progs[i].fd >= 0 ? progs[i].fd : fail(-EMFILE);
-	}
+	for (i = 0; i < n_progs; i++)
+		if (!progs[i].prog && progs[i].id == id)
+			return hand_out(NULL, &progs[i]);
 	return fail(-ENOENT);
+}
+
+/* In id order, the programs fk_prog_add() made: those the fake finds by id. */
+static int fk_prog_next_id(uint32_t id, uint32_t *next)
+{
+	uint32_t best = 0;
+	size_t i;
+
+	for (i = 0; i < n_progs; i++)
+		if (!progs[i].prog && progs[i].id > id && (!best || progs[i].id < best))
+			best = progs[i].id;
+	if (!best)
+		return fail(-ENOENT);
+	*next = best;
+	return 0;
+}
+
+static struct fk_prog *prog_of(const struct bpf_program *prog)
+{
+	size_t i;
+
+	for (i = 0; i < n_progs; i++)
+		if (progs[i].prog == prog)
+			return &progs[i];
+	return prog_new(FK_PROG_ID + (uint32_t)n_progs, prog);
+}
+
+static int fk_prog_fd(const struct bpf_program *prog)
+{
+	return prog_of(prog)->fd;
+}
+
+uint32_t fk_prog_id(const struct bpf_program *prog)
+{
+	return prog_of(prog)->id;
+}
+
+static int fk_map_create(enum bpf_map_type type, const char *name, uint32_t key_size,
+			 uint32_t value_size, uint32_t max_entries,
+			 const struct bpf_map_create_opts *opts)
+{
+	struct fk_map *m;
+
+	if (!max_entries)
+		return fail(-EINVAL);
+	m = map_new(name, type, key_size, value_size, max_entries);
+	if (!m)
+		return fail(-errno);
+	n_creates++;
+	if (opts) {
+		m->flags = opts->map_flags;
+		m->btf_key_type_id = opts->btf_fd ? opts->btf_key_type_id : 0;
+		m->btf_value_type_id = opts->btf_fd ? opts->btf_value_type_id : 0;
+	}
+	return hand_out(m, NULL);
+}
+
+static int fk_obj_pin(int fd, const char *path)
+{
+	struct fk_map *m = by_fd(fd);
+	struct fk_prog *p = m ? NULL : prog_by_fd(fd);
+	struct stat st;
+	int file;
+
+	if (!m && !p)
+		return fail(-EINVAL);
+	if (n_pins == FK_PINS)
+		return fail(-ENOSPC);
+	file = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (file < 0)
+		return fail(-errno);
+	if (fstat(file, &st)) {
+		close(file);
+		return fail(-EIO);
+	}
+	pins[n_pins++] = (struct fk_pin){ st.st_dev, st.st_ino, new_fd(file), m, p };
+	return 0;
+}
+
+static struct fk_pin *pin_at(const char *path, int *err)
+{
+	struct stat st;
+	size_t i;
+
+	if (stat(path, &st)) {
+		*err = -errno;
+		return NULL;
+	}
+	for (i = 0; i < n_pins; i++)
+		if (pins[i].dev == st.st_dev && pins[i].ino == st.st_ino)
+			return &pins[i];
+	*err = -EACCES; /* a file, but no BPF object: what the kernel says */
+	return NULL;
+}
+
+static int fk_obj_get(const char *path)
+{
+	int err = 0;
+	struct fk_pin *pin = pin_at(path, &err);
+
+	return pin ? hand_out(pin->map, pin->prog) : fail(err);
+}
+
+int fk_pin(struct fk_map *m, const char *path)
+{
+	return fk_obj_pin(m->fd, path);
+}
+
+struct fk_map *fk_pinned(const char *path)
+{
+	int err;
+	struct fk_pin *pin = pin_at(path, &err);
+
+	return pin ? pin->map : NULL;
+}
+
+static int fk_obj_info(int fd, void *info, uint32_t *len)
+{
+	struct fk_map *m = by_fd(fd);
+	struct fk_prog *p = m ? NULL : prog_by_fd(fd);
+	union {
+		struct bpf_map_info map;
+		struct bpf_prog_info prog;
+	} u = {};
+	size_t n;
+
+	if (m) {
+		u.map.type = m->type;
+		u.map.id = m->id;
+		u.map.key_size = (uint32_t)m->key_size;
+		u.map.value_size = (uint32_t)m->value_size;
+		u.map.max_entries = m->max_entries;
+		u.map.map_flags = m->flags;
+		u.map.btf_key_type_id = m->btf_key_type_id;
+		u.map.btf_value_type_id = m->btf_value_type_id;
+		snprintf(u.map.name, sizeof(u.map.name), "%.15s", m->name);
+		n = sizeof(u.map);
+	} else if (p) {
+		u.prog.type = p->prog ? bpf_program__type(p->prog) : BPF_PROG_TYPE_UNSPEC;
+		u.prog.id = p->id;
+		n = sizeof(u.prog); /* nr_map_ids 0: no program of the fake uses a map */
+	} else {
+		return fail(-EINVAL);
+	}
+	if (n > *len)
+		n = *len;
+	memcpy(info, &u, n);
+	*len = (uint32_t)n;
+	return 0;
+}
+
+static int fk_map_reuse_fd(struct bpf_map *map, int fd)
+{
+	struct fk_map *m = by_fd(fd);
+	size_t i;
+
+	if (!map || !m)
+		return fail(-EINVAL);
+	for (i = 0; i < n_reuses && reuses[i].map != map; i++)
+		;
+	if (i == FK_MAPS)
+		return fail(-ENOSPC);
+	reuses[i].map = map;
+	snprintf(reuses[i].name, sizeof(reuses[i].name), "%s", bpf_map__name(map));
+	reuses[i].to = m;
+	if (i == n_reuses)
+		n_reuses++;
+	return 0;
+}
+
+/* A BTF object the kernel took: an fd the fake owns and closes at fk_reset(). */
+static int fk_btf_load(struct btf *btf)
+{
+	int fd;
+
+	if (!btf || n_btf_fds == FK_MAPS)
+		return fail(-EINVAL);
+	fd = new_fd(eventfd(0, EFD_CLOEXEC));
+	if (fd < 0)
+		return fail(-errno);
+	btf_fds[n_btf_fds++] = fd;
+	return fd;
+}
+
+static int fk_bpffs_check(int fd)
+{
+	(void)fd;
+	return no_bpffs ? fail(-ENODEV) : 0;
+}
+
+unsigned int fk_map_creates(void)
+{
+	return n_creates;
+}
+
+void fk_set_bpffs(bool on)
+{
+	no_bpffs = !on;
 }
 
 static struct fk_buf *buf_of(const char *name)
@@ -450,6 +767,15 @@ const struct emf__kernel_ops fk_ops = {
 	.map_next_key = fk_map_next_key,
 	.possible_cpus = fk_possible_cpus,
 	.prog_fd_by_id = fk_prog_fd_by_id,
+	.prog_next_id = fk_prog_next_id,
+	.prog_fd = fk_prog_fd,
+	.map_create = fk_map_create,
+	.obj_pin = fk_obj_pin,
+	.obj_get = fk_obj_get,
+	.obj_info = fk_obj_info,
+	.map_reuse_fd = fk_map_reuse_fd,
+	.btf_load = fk_btf_load,
+	.bpffs_check = fk_bpffs_check,
 	.ringbuf_new = fk_ringbuf_new,
 	.ringbuf_consume = fk_ringbuf_consume,
 	.ringbuf_free = fk_ringbuf_free,

@@ -1,9 +1,24 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * A fake kernel under the runtime's kernel seam (sdk/src/kernel.h), for unit
- * tests that run without root: maps are in-memory tables found by name, ring
- * and perf buffers are queues of records the test pushes, and plugins are
- * opened for real (their BTF, maps and options) but never loaded.
+ * tests that run without root: maps are in-memory tables found by name (or,
+ * once reused, by the map they stand for), each with an id and an eventfd of
+ * its own; ring and perf buffers are queues of records the test pushes; and
+ * plugins are opened for real (their BTF, maps and options) but never loaded.
+ *
+ * Objects: map_create() makes a map with the next id; obj_pin() makes a file
+ * at the path (in a real directory, say under /tmp) that stands for the
+ * object, held open so its inode stays the pin's, and obj_get() finds the
+ * object by that inode, so unlinking the file removes the pin as on bpffs.
+ * The fds handed to callers (obj_get(), map_create(), prog_fd_by_id()) are
+ * dups of the object's own, theirs to close. obj_info() knows the maps'
+ * shape and the programs' ids; no program uses a map. Every directory is on
+ * bpffs unless fk_set_bpffs(false).
+ *
+ * Programs: those of an object get an id on the runtime's first prog_fd();
+ * they are never found by id (prog_fd_by_id(), prog_next_id()), since the
+ * fake cannot tell when their object is closed: only fk_prog_add() programs
+ * are, as if loaded by another process.
  */
 #ifndef __EMF_FAKE_KERNEL_H
 #define __EMF_FAKE_KERNEL_H
@@ -12,21 +27,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <bpf/libbpf.h>
+
 #include <emf/plugin.h>
 #include <emf/runtime.h>
 
 #define FK_CPUS 4
-#define FK_MAX_ENTRIES 64
+#define FK_MAX_ENTRIES 256 /* the slot registry's size */
 
 struct fk_map {
 	char name[32];
 	int fd;
-	uint32_t type;
+	uint32_t type, id, max_entries, flags;
+	uint32_t btf_key_type_id, btf_value_type_id; /* from map_create()'s BTF, or 0 */
+	bool refuse; /* a prog array refuses every program with -EINVAL, as the kernel one of another kind */
 	size_t key_size, value_size; /* value_size: of one CPU's value */
 	size_t n;
 	unsigned char keys[FK_MAX_ENTRIES][64];
 	unsigned char vals[FK_MAX_ENTRIES][FK_CPUS * 64];
-	unsigned int lookups, updates, deletes;
+	unsigned int lookups, updates, deletes; /* updates: those it took */
 };
 
 /* Reset the fake kernel: no maps, no buffers, no records. */
@@ -54,6 +73,17 @@ struct fk_map *fk_map_new(const char *name, uint32_t type, size_t key_size, size
  * prog array updated with that fd holds @id, as the kernel's does.
  */
 void fk_prog_add(uint32_t id);
+/* The id of program @prog of a plugin's object, given now if the runtime did not yet. */
+uint32_t fk_prog_id(const struct bpf_program *prog);
+
+/* Pin @m at @path, as obj_pin(); 0 or a negative errno. */
+int fk_pin(struct fk_map *m, const char *path);
+/* The map pinned at @path, or NULL (nothing there, or not a map). */
+struct fk_map *fk_pinned(const char *path);
+/* How many maps map_create() made since fk_reset(). */
+unsigned int fk_map_creates(void);
+/* With @on false, no directory is on bpffs. */
+void fk_set_bpffs(bool on);
 
 /* Put @val (@n_cpus per-CPU values one after the other) under @key of @m. */
 void fk_map_put(struct fk_map *m, const void *key, const void *val, size_t n_cpus);

@@ -194,6 +194,8 @@ static int from_json(struct maps_ctx *c, const struct btf *btf, uint32_t id, jso
 				c->err = "string longer than its char array";
 				return -ERANGE;
 			}
+			/* The whole array: a shorter string leaves no tail of the old one. */
+			memset(out, 0, a->nelems);
 			memcpy(out, json_string_value(j), json_string_length(j));
 			return 0;
 		}

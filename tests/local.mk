@@ -14,6 +14,7 @@ EMF_UNIT_TESTS = \
 	tests/unit/test_agent_fields \
 	tests/unit/test_bus \
 	tests/unit/test_codegen_types \
+	tests/unit/test_ctl_maps \
 	tests/unit/test_ctl_proto \
 	tests/unit/test_decoder \
 	tests/unit/test_explain \
@@ -366,7 +367,7 @@ CLEANFILES += $(addprefix $(EMF_EVGEN),.emf.c .emf.h .skel.h .bpf.o .emf.o)
 EXTRA_DIST += $(EMF_EVGEN).bpf.c $(EMF_EVGEN).h
 EMF_EVGEN_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/evgen -I$(srcdir)/tests/plugins/evgen
 
-# The reader, the sampled maps and the slot records on a fake kernel (no root).
+# The reader, the sampled maps, the slot records and emf.maps on a fake kernel (no root).
 EMF_FAKE_KERNEL = tests/unit/fake_kernel.c tests/unit/fake_kernel.h
 EMF_FAKE_CPPFLAGS = -I$(srcdir)/sdk/src -I$(srcdir)/tests/unit
 tests_unit_test_reader_SOURCES = tests/unit/test_reader.c $(EMF_FAKE_KERNEL)
@@ -387,6 +388,15 @@ tests_unit_test_samples_SOURCES = tests/unit/test_samples.c $(EMF_FAKE_KERNEL)
 tests_unit_test_samples_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/smp $(EMF_FAKE_CPPFLAGS)
 tests_unit_test_samples_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_samples_LDADD = tests/plugins/smp/smp.emf.o $(EMF_TEST_LIBS)
+# emf.maps typed from BTF.
+tests_unit_test_ctl_maps_SOURCES = tests/unit/test_ctl_maps.c $(EMF_FAKE_KERNEL)
+tests_unit_test_ctl_maps_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/mapctl \
+	-I$(srcdir)/tests/plugins/mapctl $(EMF_FAKE_CPPFLAGS)
+tests_unit_test_ctl_maps_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_ctl_maps_LDADD = tests/plugins/mapctl/mapctl.emf.o $(EMF_TEST_LIBS)
+BUILT_SOURCES += tests/plugins/mapctl/mapctl.emf.c
+CLEANFILES += $(addprefix tests/plugins/mapctl/mapctl,.emf.c .emf.h .skel.h .bpf.o .emf.o)
+EXTRA_DIST += tests/plugins/mapctl/mapctl.bpf.c tests/plugins/mapctl/mapctl.h
 tests_unit_test_hist_SOURCES = tests/unit/test_hist.c
 tests_unit_test_hist_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/smp
 tests_unit_test_hist_CFLAGS = $(EMF_TEST_CFLAGS)

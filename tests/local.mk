@@ -28,6 +28,7 @@ EMF_UNIT_TESTS = \
 	tests/unit/test_reader \
 	tests/unit/test_registry \
 	tests/unit/test_samples \
+	tests/unit/test_share \
 	tests/unit/test_slot_rec \
 	tests/unit/test_stack \
 	tests/unit/test_trusted \
@@ -367,7 +368,8 @@ CLEANFILES += $(addprefix $(EMF_EVGEN),.emf.c .emf.h .skel.h .bpf.o .emf.o)
 EXTRA_DIST += $(EMF_EVGEN).bpf.c $(EMF_EVGEN).h
 EMF_EVGEN_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/evgen -I$(srcdir)/tests/plugins/evgen
 
-# The reader, the sampled maps, the slot records and emf.maps on a fake kernel (no root).
+# The reader, the sampled maps, the slot records, emf.maps and the shared slots and maps
+# on a fake kernel (no root).
 EMF_FAKE_KERNEL = tests/unit/fake_kernel.c tests/unit/fake_kernel.h
 EMF_FAKE_CPPFLAGS = -I$(srcdir)/sdk/src -I$(srcdir)/tests/unit
 tests_unit_test_reader_SOURCES = tests/unit/test_reader.c $(EMF_FAKE_KERNEL)
@@ -388,7 +390,7 @@ tests_unit_test_samples_SOURCES = tests/unit/test_samples.c $(EMF_FAKE_KERNEL)
 tests_unit_test_samples_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/smp $(EMF_FAKE_CPPFLAGS)
 tests_unit_test_samples_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_samples_LDADD = tests/plugins/smp/smp.emf.o $(EMF_TEST_LIBS)
-# emf.maps typed from BTF.
+# emf.maps typed from BTF, and the shared slots and maps under a pin root in /tmp.
 tests_unit_test_ctl_maps_SOURCES = tests/unit/test_ctl_maps.c $(EMF_FAKE_KERNEL)
 tests_unit_test_ctl_maps_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/mapctl \
 	-I$(srcdir)/tests/plugins/mapctl $(EMF_FAKE_CPPFLAGS)
@@ -397,6 +399,11 @@ tests_unit_test_ctl_maps_LDADD = tests/plugins/mapctl/mapctl.emf.o $(EMF_TEST_LI
 BUILT_SOURCES += tests/plugins/mapctl/mapctl.emf.c
 CLEANFILES += $(addprefix tests/plugins/mapctl/mapctl,.emf.c .emf.h .skel.h .bpf.o .emf.o)
 EXTRA_DIST += tests/plugins/mapctl/mapctl.bpf.c tests/plugins/mapctl/mapctl.h
+tests_unit_test_share_SOURCES = tests/unit/test_share.c $(EMF_FAKE_KERNEL)
+tests_unit_test_share_CPPFLAGS = $(EMF_SLOT_TEST_CPPFLAGS) $(EMF_FAKE_CPPFLAGS)
+tests_unit_test_share_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_share_LDADD = tests/plugins/slota/slota.emf.o tests/plugins/slotb/slotb.emf.o \
+	$(EMF_TEST_LIBS)
 tests_unit_test_hist_SOURCES = tests/unit/test_hist.c
 tests_unit_test_hist_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/smp
 tests_unit_test_hist_CFLAGS = $(EMF_TEST_CFLAGS)

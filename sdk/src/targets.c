@@ -257,13 +257,14 @@ static enum have hook_has(struct kctx *k, const struct bpf_program *prog, enum t
 			target);
 		return kfunc_has(target);
 	case TK_UPROBE: {
+		size_t len = strcspn(target, ":");
 		char path[4096];
 
-		if (target[0] != '/' || !strchr(target, ':'))
+		if (target[0] != '/' || !target[len] || len >= sizeof(path))
 			return HAVE_UNKNOWN;
-		snprintf(path, sizeof(path), "%.*s", (int)strcspn(target, ":"), target);
-		snprintf(what, n, "there is no file %.*s on this machine",
-			 (int)strcspn(target, ":"), target);
+		memcpy(path, target, len);
+		path[len] = '\0';
+		snprintf(what, n, "there is no file %.*s on this machine", (int)len, target);
 		return access(path, F_OK) ? HAVE_NOT : HAVE;
 	}
 	case TK_NONE:

@@ -122,6 +122,7 @@ int emf__bus_exec_init(struct bus_exec *ex, bool host)
 	ex->host = host;
 	ex->tail = &ex->head;
 	ex->efd = -1;
+	ex->sleep_until = UINT64_MAX;
 	err = pthread_mutex_init(&ex->lock, NULL);
 	if (err)
 		return -err;
@@ -199,11 +200,17 @@ static struct bus_task *exec_pop(struct bus_exec *ex)
 	return t;
 }
 
-void emf__bus_exec_kick(struct bus_exec *ex)
+/*
+ * A worker awake sees the flag before it sleeps again; a sleeping one is woken
+ * only when it would wake after @deadline. Calls with the same timeout come
+ * with ever later deadlines, so a stream of them wakes no worker at all: the
+ * one sleeping until the first deadline looks again then.
+ */
+void emf__bus_exec_kick(struct bus_exec *ex, uint64_t deadline)
 {
 	pthread_mutex_lock(&ex->lock);
 	ex->kick = true;
-	if (ex->n_sleepers)
+	if (ex->n_sleepers && deadline < ex->sleep_until)
 		pthread_cond_broadcast(&ex->cond);
 	pthread_mutex_unlock(&ex->lock);
 }
@@ -262,14 +269,17 @@ static void *worker_main(void *arg)
 		pthread_mutex_lock(&ex->lock);
 		if (ex->head || ex->stop || ex->kick)
 			continue;
-		ex->n_sleepers++;
+		if (!ex->n_sleepers++ || next < ex->sleep_until)
+			ex->sleep_until = next;
 		if (next == UINT64_MAX) {
 			pthread_cond_wait(&ex->cond, &ex->lock);
 		} else {
 			emf__bus_deadline(&ts, next);
 			pthread_cond_timedwait(&ex->cond, &ex->lock, &ts);
 		}
+		/* Whether the earliest sleeper is still asleep is not known: kick again. */
 		ex->n_sleepers--;
+		ex->sleep_until = UINT64_MAX;
 	}
 	pthread_mutex_unlock(&ex->lock);
 	return NULL;

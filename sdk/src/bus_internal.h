@@ -62,6 +62,11 @@ struct bus_exec {
 	bool host;
 	bool stop;
 	bool kick; /* a call deadline was added: recompute the sleep */
+	/*
+	 * The earliest time a sleeping worker wakes by itself, UINT64_MAX when
+	 * none does or it is not known: a deadline no earlier needs no kick.
+	 */
+	uint64_t sleep_until;
 	bool armed; /* host: the eventfd holds a count */
 	int efd;
 	pthread_t *threads;
@@ -308,7 +313,8 @@ EMF_HIDDEN uint64_t emf__bus_now_ns(void);
 EMF_HIDDEN void emf__bus_deadline(struct timespec *ts, uint64_t ns);
 EMF_HIDDEN int emf__bus_cond_init(pthread_cond_t *cond);
 EMF_HIDDEN void emf__bus_exec_schedule(struct bus_exec *ex, struct bus_task *t);
-EMF_HIDDEN void emf__bus_exec_kick(struct bus_exec *ex);
+/* A call deadline @deadline was added: make the workers look at it in time. */
+EMF_HIDDEN void emf__bus_exec_kick(struct bus_exec *ex, uint64_t deadline);
 EMF_HIDDEN int emf__bus_start_workers(struct emf_bus *bus);
 EMF_HIDDEN bool emf__bus_is_host_thread(struct emf_bus *bus);
 EMF_HIDDEN bool emf__bus_is_worker(struct emf_bus *bus);

@@ -786,7 +786,7 @@ int emf_bus__call_async(struct emf_bus *bus, const char *method, const struct js
 	}
 	pthread_mutex_unlock(&bus->svc_lock);
 	if (timeout_ms > 0)
-		emf__bus_exec_kick(&bus->thread);
+		emf__bus_exec_kick(&bus->thread, req->deadline);
 	return 0;
 }
 

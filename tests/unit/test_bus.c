@@ -1470,6 +1470,48 @@ static void test_svc_timeouts(void)
 	emf_bus__destroy(bus);
 }
 
+/* A deadline earlier than the one the watcher sleeps until still expires on time. */
+static void test_svc_timeout_order(void)
+{
+	EMF_OPTS(emf_bus_call_opts, late, .timeout_ms = 10000);
+	EMF_OPTS(emf_bus_call_opts, soon, .timeout_ms = 50);
+	static const struct emf_bus_method keep[] = { { "later", keep_handler } };
+	static const struct emf_bus_method now[] = { { "null", null_handler } };
+	struct emf_bus *bus = new_bus();
+	struct reply_rec rl = {}, rs = {}, more[8] = {};
+	struct deferrer d = {};
+	uint64_t t0;
+	int i;
+
+	CU_ASSERT_PTR_NOT_NULL(emf_bus__add_service(bus, "never", keep, 1, &d, NULL));
+	CU_ASSERT_PTR_NOT_NULL(emf_bus__add_service(bus, "now", now, 1, NULL, NULL));
+	CU_ASSERT_EQUAL(emf_bus__call_async(bus, "never.later", NULL, reply_cb, &rl, &late), 0);
+	/* later deadlines, as a stream of calls with one timeout has: the watcher stays asleep */
+	for (i = 0; i < 8; i++)
+		CU_ASSERT_EQUAL(
+			emf_bus__call_async(bus, "now.null", NULL, reply_cb, &more[i], &late), 0);
+	usleep(20000); /* the watcher now sleeps until the first call's deadline */
+	t0 = now_ms();
+	CU_ASSERT_EQUAL(emf_bus__call_async(bus, "never.later", NULL, reply_cb, &rs, &soon), 0);
+	usleep(300000);
+	/* expired by the watcher before the host loop ran anything: its handler never ran */
+	CU_ASSERT_TRUE(pump_for(bus, &rs.n, 1, 2000));
+	CU_ASSERT_EQUAL(rs.err, -ETIMEDOUT);
+	CU_ASSERT(now_ms() - t0 < 5000);
+	CU_ASSERT_EQUAL(rl.n, 0);
+	/* the stream was answered; the first call is kept by its handler: answer it */
+	for (i = 0; i < 8; i++)
+		CU_ASSERT_TRUE(pump_for(bus, &more[i].n, 1, 2000) && !more[i].err);
+	CU_ASSERT_EQUAL(load(&d.seen), 1);
+	CU_ASSERT_EQUAL(emf_bus_req__reply(d.req, json_true()), 0);
+	json_decref(d.args);
+	CU_ASSERT_TRUE(pump_for(bus, &rl.n, 1, 2000));
+	CU_ASSERT_EQUAL(rl.err, 0);
+	CU_ASSERT_TRUE(json_is_true(rl.reply));
+	json_decref(rl.reply);
+	emf_bus__destroy(bus);
+}
+
 /* --- nested synchronous calls ---------------------------------------- */
 
 struct nest {
@@ -1793,6 +1835,7 @@ int main(void)
 		{ "service async calls", test_svc_async },
 		{ "service deferred replies", test_svc_deferred },
 		{ "service timeouts and late replies", test_svc_timeouts },
+		{ "an earlier call deadline behind a later one", test_svc_timeout_order },
 		{ "nested synchronous calls", test_nested_calls },
 		{ "service removal", test_svc_remove },
 		{ "signals", test_signals },

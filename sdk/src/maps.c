@@ -274,6 +274,7 @@ static int open_or_create(struct emf_runtime *rt, struct emf_plugin *p, struct e
 			emf_plugin__name(p), m->name, path, emf_strerror(err));
 	}
 	pr_debug("slots: created %s as plugin '%s' exports it\n", path, emf_plugin__name(who));
+	m->ours = true;
 	m->shape = shape_of(decl);
 	snprintf(m->source, sizeof(m->source), "plugin '%s' exports it as", emf_plugin__name(who));
 out:
@@ -304,6 +305,7 @@ static int use(struct emf_runtime *rt, struct emf_shared_map *m, const struct em
 	if (err)
 		return emf__share_error(rt, err, "plugin '%s' failed to share map '%s': %s",
 					emf_plugin__name(u->plugin), m->name, emf_strerror(err));
+	m->ours = true;
 	return 0;
 }
 
@@ -382,8 +384,11 @@ void emf__shmap_forget(struct emf_runtime *rt, struct emf_plugin *only, const ui
 			i++;
 			continue;
 		}
-		/* Nobody of the run uses it: unpin it unless a program still does. */
-		if (m->fd >= 0 && used && !sh->keep_pins &&
+		/*
+		 * Nobody of the run uses it: unpin it unless a program still does,
+		 * or it was found pinned and refused (its contents are not ours).
+		 */
+		if (m->fd >= 0 && m->ours && used && !sh->keep_pins &&
 		    !emf__share_id_used(used, n_used, m->map_id)) {
 			int pin = rt->kernel->obj_get(
 				emf__share_path(rt, "maps", m->name, path, sizeof(path)));

@@ -95,6 +95,7 @@ struct emf_shared_map {
 	char source[320]; /* where shape comes from, for messages */
 	struct emf_shared_use *uses;
 	size_t n_uses;
+	bool ours; /* this runtime pinned it or a plugin of it took it: its pin may go */
 };
 
 /* A plugin whose object calls slots: the kind of its emf_slots table. */

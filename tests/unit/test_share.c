@@ -251,11 +251,16 @@ static void test_shared_map_of_another_shape(void)
 		"plugin 'slota' failed to export map 'slot_shared': it declares shared as array, key 4 B, value 8 B, %d entries, flags 0x0, but the map pinned at %s (by another runtime or process) is hash, key 4 B, value 4 B, 256 entries, flags 0x0: type array vs hash, value size 8 vs 4, max entries %d vs 256; declare it the same way",
 		SHARED_MAX, at("maps/slot_shared"), SHARED_MAX);
 	CU_ASSERT_STRING_EQUAL(emf_runtime__last_error(rt), want);
-	/* Refused before slotb used it; the registry and prog array it made are gone. */
+	/*
+	 * Refused before slotb used it; the registry and prog array it made are
+	 * gone, the map found pinned stays: its contents are not emf's to drop.
+	 */
 	CU_ASSERT_EQUAL(fk_map_of(pb, "shared") == other, false);
+	CU_ASSERT_PTR_EQUAL(fk_pinned(at("maps/slot_shared")), other);
 	emf_runtime__destroy(rt);
 	CU_ASSERT_FALSE(exists(at("slots/names")));
 	CU_ASSERT_FALSE(exists(at("slots/" KIND)));
+	CU_ASSERT_PTR_EQUAL(fk_pinned(at("maps/slot_shared")), other);
 	teardown();
 }
 

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,8 @@ struct ctl_pending {
 	int err;
 	json_t *reply;
 };
+
+#define CTL_SPIN_NS 50000 /* how long a synchronous call looks for its reply before it sleeps */
 
 struct emf_ctl {
 	int fd;
@@ -355,12 +358,32 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-/* Wait for @p to be answered. */
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * Wait for @p to be answered: awake for the first CTL_SPIN_NS, as a reply
+ * from a running agent often comes sooner than this thread would sleep and
+ * wake up again, then asleep in poll().
+ */
 static int wait_for(struct emf_ctl *ctl, struct ctl_pending *p, int timeout_ms)
 {
 	long long deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : 0;
+	uint64_t spin_end = now_ns() + CTL_SPIN_NS;
 	int err;
 
+	while (!p->done && now_ns() < spin_end) {
+		err = pump(ctl, 0);
+		if (err < 0 && err != -EINTR)
+			return err;
+		if (!p->done)
+			sched_yield(); /* a server on this CPU runs first */
+	}
 	while (!p->done) {
 		int left = -1;
 

@@ -183,7 +183,10 @@ int emf_ctl__fd(const struct emf_ctl *ctl);
  * @timeout_ms: longest wait; < 0: no limit
  *
  * Messages of subscriptions arriving meanwhile are handed to their callback.
- * Returns 0, the server's negative errno (-ENOENT: no such method, -EACCES:
+ * The first 50 µs of the wait are spent awake, looking for the reply and
+ * yielding the CPU to anyone else who wants it: a running agent often
+ * answers sooner than a sleeping caller would wake up. Returns 0, the
+ * server's negative errno (-ENOENT: no such method, -EACCES:
  * refused by the server, -ETIMEDOUT...), -ETIMEDOUT when no reply came in
  * time, -EPIPE when the server went away, -EPROTO for a reply that breaks the
  * protocol. emf_ctl__last_error() gives the server's message.

@@ -8,11 +8,13 @@
  * up, off while idle, one-shot for the next sampled map.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <emf/errno.h>
@@ -29,6 +31,12 @@
 #define EMF_BURST_STAY 4 /* events per drain that keep it running */
 #define EMF_TIMER_PERIODIC UINT64_MAX
 #define EMF_LOST_SYNC_MS 1000
+/*
+ * How long the loop waits awake for the next request on a watched fd (the
+ * control socket's clients) once requests come that close together: a stream
+ * of calls then costs no wake-up per call. A lone request costs no polling.
+ */
+#define EMF_WATCH_SPIN_NS 50000ULL
 
 /* Make the epoll fd readable again while an output has events left over its budget. */
 static void kick_if_pending(struct emf_runtime *rt)
@@ -134,6 +142,41 @@ static int consume_all(struct emf_runtime *rt, bool pending_only)
 	return 0;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* epoll_wait(), first awake while requests on watched fds flow. */
+static int loop_wait(struct emf_runtime *rt, struct epoll_event *evs, int timeout_ms)
+{
+	int n;
+
+	while (timeout_ms && rt->watch_spin_until_ns && mono_ns() < rt->watch_spin_until_ns) {
+		n = epoll_wait(rt->epfd, evs, EMF_POLL_EVENTS, 0);
+		if (n)
+			return n;
+		sched_yield(); /* a client on this CPU runs first */
+	}
+	rt->watch_spin_until_ns = 0;
+	return epoll_wait(rt->epfd, evs, EMF_POLL_EVENTS, timeout_ms);
+}
+
+/* Watched fds had work: wait awake for more if it came close after the last. */
+static void watch_flow(struct emf_runtime *rt)
+{
+	uint64_t now = mono_ns();
+
+	rt->watch_spin_until_ns = rt->watch_last_ns &&
+						  now - rt->watch_last_ns <= EMF_WATCH_SPIN_NS ?
+					  now + EMF_WATCH_SPIN_NS :
+					  0;
+	rt->watch_last_ns = now;
+}
+
 int emf__loop_poll(struct emf_runtime *rt, int timeout_ms)
 {
 	struct epoll_event evs[EMF_POLL_EVENTS];
@@ -141,7 +184,7 @@ int emf__loop_poll(struct emf_runtime *rt, int timeout_ms)
 	bool drain = false, kicked = false, bus = false, watched = false;
 	int n, i, err = 0;
 
-	n = epoll_wait(rt->epfd, evs, EMF_POLL_EVENTS, timeout_ms);
+	n = loop_wait(rt, evs, timeout_ms);
 	if (n < 0)
 		return emf_err(-errno);
 	rt->cb_err = 0;
@@ -207,6 +250,8 @@ int emf__loop_poll(struct emf_runtime *rt, int timeout_ms)
 	}
 	if ((bus || watched) && rt->tee.dispatch)
 		rt->tee.dispatch(rt->tee.ctx);
+	if (watched)
+		watch_flow(rt);
 	kick_if_pending(rt);
 	if (err)
 		return emf_err(err);

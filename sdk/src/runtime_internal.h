@@ -166,6 +166,8 @@ struct emf_runtime {
 	char errmsg[2048];
 	struct emf_share share; /* shared tail-call slots and maps, slots.c */
 	struct emf_watch *watches; /* host fds watched by the loop, watch.c */
+	/* when a watched fd last had work, and until when the loop waits awake (loop.c) */
+	uint64_t watch_last_ns, watch_spin_until_ns;
 	bool ordered; /* deliver each poll's events in time order, order.c */
 	bool exclude_host; /* set EMF_HOST_FILTER's tgid to ours at open, options.c */
 	bool batching; /* inside a poll or drain: ordered events are queued */

@@ -274,6 +274,9 @@ static int collect(struct cg_emitter *e, __u32 id, const char *name, int event)
 			err = collect(e, mid, mn, -1);
 			if (err)
 				return err;
+			/* Rendered by its own rules (an endpoint), it needs no body of its own. */
+			if (cg_special_of(e, id, i) == CG_PLAIN)
+				cg_find_type(e, mid)->nested = true;
 		}
 	}
 	sanitize(s, sizeof(s), name);
@@ -287,6 +290,7 @@ static int collect(struct cg_emitter *e, __u32 id, const char *name, int event)
 	ct = &e->types[e->n_types++];
 	ct->id = id;
 	ct->event = event;
+	ct->nested = false;
 	memcpy(ct->fname, fname, sizeof(fname));
 	snprintf(ct->cname, sizeof(ct->cname), "%s %s", btf_is_union(t) ? "union" : "struct",
 		 ct->fname);

@@ -15,6 +15,7 @@ struct cg_type {
 	char cname[2 * CG_NAME_MAX + 32]; /* e.g. "struct execsnoop__event" */
 	char fname[2 * CG_NAME_MAX + 16]; /* function prefix, e.g. "execsnoop__event" */
 	int event; /* index in cg_plugin.events, -1 for nested-only types */
+	bool nested; /* a member (or array element) of another type */
 };
 
 struct cg_emitter {

@@ -493,18 +493,19 @@ void cg_emit_jansson(struct cg_emitter *e, struct cg_type *ct)
 {
 	char head[sizeof(ct->fname) + sizeof(ct->cname) + 80];
 
-	/* Every type gets a body function taking the typed value, for when it is nested. */
-	/* Unused unless the type is nested somewhere: clang warns about that without the attribute. */
-	snprintf(head, sizeof(head), "static inline __attribute__((unused)) json_t *%s__jansson_body(const %s *v)",
-		 ct->fname, ct->cname);
-	if (cg_fits(0, head))
-		cg_out(e, "%s\n{\n", head);
-	else
-		cg_out(e, "static inline __attribute__((unused)) json_t *\n%s__jansson_body(const %s *v)\n{\n",
-		       ct->fname, ct->cname);
-	cg_out(e, "\tjson_t *o = json_object();\n\n\tif (!o)\n\t\treturn NULL;\n");
-	emit_jansson_members(e, ct->id, "(*v)", 8, 0, "o");
-	cg_out(e, "\treturn o;\nerr:\n\tjson_decref(o);\n\treturn NULL;\n}\n\n");
+	/* A type nested in another gets a body function taking the typed value. */
+	if (ct->nested) {
+		snprintf(head, sizeof(head), "static json_t *%s__jansson_body(const %s *v)",
+			 ct->fname, ct->cname);
+		if (cg_fits(0, head))
+			cg_out(e, "%s\n{\n", head);
+		else
+			cg_out(e, "static json_t *\n%s__jansson_body(const %s *v)\n{\n", ct->fname,
+			       ct->cname);
+		cg_out(e, "\tjson_t *o = json_object();\n\n\tif (!o)\n\t\treturn NULL;\n");
+		emit_jansson_members(e, ct->id, "(*v)", 8, 0, "o");
+		cg_out(e, "\treturn o;\nerr:\n\tjson_decref(o);\n\treturn NULL;\n}\n\n");
+	}
 	if (ct->event < 0)
 		return;
 	cg_out(e, "static json_t *%s__jansson(const void *data, size_t size)\n{\n", ct->fname);

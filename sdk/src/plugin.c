@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * What a plugin is: the accessors of struct emf_plugin. Every other part of the
- * runtime uses them, so they depend on nothing but the struct itself.
+ * What a plugin is: the accessors of struct emf_plugin, and how a failed step
+ * of one is reported. Every other part of the runtime uses them, so they
+ * depend on nothing but the struct itself.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <bpf/libbpf.h>
 
 #include <emf/errno.h>
 #include <emf/runtime.h>
 
+#include "log_internal.h"
 #include "runtime_internal.h"
 
 const char *emf_plugin__last_error(const struct emf_plugin *plugin)
@@ -107,4 +113,19 @@ const char *emf_step_str(enum emf_step step)
 		return "destroy";
 	}
 	return "unknown";
+}
+
+int emf__plugin_failv(struct emf_runtime *rt, struct emf_plugin *p, int err, const char *step,
+		      const char *fmt, va_list ap)
+{
+	int n;
+
+	n = snprintf(rt->errmsg, sizeof(rt->errmsg), "plugin '%s' failed to %s: ", p->desc->name,
+		     step);
+	vsnprintf(rt->errmsg + n, sizeof(rt->errmsg) - n, fmt, ap);
+	pr_warn("runtime: %s\n", rt->errmsg);
+	p->step_err = err;
+	free(p->last_error);
+	p->last_error = strdup(rt->errmsg);
+	return err;
 }

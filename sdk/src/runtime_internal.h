@@ -3,6 +3,8 @@
 #ifndef __EMF_RUNTIME_INTERNAL_H
 #define __EMF_RUNTIME_INTERNAL_H
 
+#include <stdarg.h>
+
 #include <emf/fmt.h>
 #include <emf/runtime.h>
 
@@ -178,6 +180,15 @@ struct emf_runtime {
 
 /* Lines of a verifier log a failure report shows (at level info). */
 #define EMF_VERIFIER_TAIL_LINES 12
+
+/*
+ * @p failed to @step ("load", "attach") with @err for the reason @fmt says:
+ * "plugin 'NAME' failed to STEP: REASON" becomes the runtime's error and the
+ * plugin's last one, warned once. Returns @err.
+ */
+__attribute__((visibility("hidden"))) int
+emf__plugin_failv(struct emf_runtime *rt, struct emf_plugin *p, int err, const char *step,
+		  const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
 /* The last @lines lines of @log: the verifier says why at the end. */
 __attribute__((visibility("hidden"))) const char *emf__log_tail(const char *log, int lines);

@@ -293,17 +293,11 @@ static int fail(struct emf_runtime *rt, struct emf_plugin *p, int err, const cha
 static int fail(struct emf_runtime *rt, struct emf_plugin *p, int err, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	n = snprintf(rt->errmsg, sizeof(rt->errmsg), "plugin '%s' failed to %s: ", p->desc->name,
-		     p->state == EMF_PLUGIN_LOADED ? "attach" : "load");
 	va_start(ap, fmt);
-	vsnprintf(rt->errmsg + n, sizeof(rt->errmsg) - n, fmt, ap);
+	err = emf__plugin_failv(rt, p, err, p->state == EMF_PLUGIN_LOADED ? "attach" : "load", fmt,
+				ap);
 	va_end(ap);
-	pr_warn("runtime: %s\n", rt->errmsg);
-	p->step_err = err;
-	free(p->last_error);
-	p->last_error = strdup(rt->errmsg);
 	return err;
 }
 

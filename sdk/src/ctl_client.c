@@ -350,20 +350,17 @@ static json_t *call_req(json_int_t id, const char *method, const json_t *args, i
 	return req;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static long long now_ms(void)
+{
+	return (long long)(now_ns() / 1000000);
 }
 
 /*

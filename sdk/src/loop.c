@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <emf/errno.h>
@@ -142,20 +141,13 @@ static int consume_all(struct emf_runtime *rt, bool pending_only)
 	return 0;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* epoll_wait(), first awake while requests on watched fds flow. */
 static int loop_wait(struct emf_runtime *rt, struct epoll_event *evs, int timeout_ms)
 {
 	int n;
 
-	while (timeout_ms && rt->watch_spin_until_ns && mono_ns() < rt->watch_spin_until_ns) {
+	while (timeout_ms && rt->watch_spin_until_ns &&
+	       emf__reader_now_ns() < rt->watch_spin_until_ns) {
 		n = epoll_wait(rt->epfd, evs, EMF_POLL_EVENTS, 0);
 		if (n)
 			return n;
@@ -168,12 +160,10 @@ static int loop_wait(struct emf_runtime *rt, struct epoll_event *evs, int timeou
 /* Watched fds had work: wait awake for more if it came close after the last. */
 static void watch_flow(struct emf_runtime *rt)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = emf__reader_now_ns();
+	bool flowing = rt->watch_last_ns && now - rt->watch_last_ns <= EMF_WATCH_SPIN_NS;
 
-	rt->watch_spin_until_ns = rt->watch_last_ns &&
-						  now - rt->watch_last_ns <= EMF_WATCH_SPIN_NS ?
-					  now + EMF_WATCH_SPIN_NS :
-					  0;
+	rt->watch_spin_until_ns = flowing ? now + EMF_WATCH_SPIN_NS : 0;
 	rt->watch_last_ns = now;
 }
 

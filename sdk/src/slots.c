@@ -357,7 +357,7 @@ static int check_map(struct emf_runtime *rt, int fd, const char *path, enum bpf_
 		return 0;
 	return emf__share_error(
 		rt, -EMF_ERRNO__INCOMPAT,
-		"slots: %s is not what this SDK expects there (a %s map, key %u B, value %u B, %u entries; found %s, key %u B, value %u B, %u entries): another version of emf made it; stop its users and remove it",
+		"slots: %s is not what this SDK expects there (%s map, key %u B, value %u B, %u entries; found %s, key %u B, value %u B, %u entries): another version of emf made it; stop its users and remove it",
 		path, libbpf_bpf_map_type_str(type), key, value, max,
 		libbpf_bpf_map_type_str(info.type) ?: "unknown", info.key_size, info.value_size,
 		info.max_entries);

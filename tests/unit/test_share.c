@@ -222,7 +222,7 @@ static void test_registry_of_another_shape(void)
 	CU_ASSERT_EQUAL(emf_runtime__start(rt), -EMF_ERRNO__INCOMPAT);
 	snprintf(
 		want, sizeof(want),
-		"slots: %s is not what this SDK expects there (a array map, key 4 B, value %zu B, 256 entries; found hash, key 4 B, value 4 B, 256 entries): another version of emf made it; stop its users and remove it",
+		"slots: %s is not what this SDK expects there (array map, key 4 B, value %zu B, 256 entries; found hash, key 4 B, value 4 B, 256 entries): another version of emf made it; stop its users and remove it",
 		at("slots/names"), sizeof(struct emf_slot_rec));
 	CU_ASSERT_STRING_EQUAL(emf_runtime__last_error(rt), want);
 	/* Refused before anything was made; the pin is not emf's to remove. */

@@ -804,6 +804,15 @@ static void no_detach(void *skel)
 	(void)skel;
 }
 
+struct emf_runtime *fk_runtime(const struct emf_runtime_opts *opts)
+{
+	struct emf_runtime *rt = emf_runtime__new(opts);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
+	emf__runtime_set_kernel(rt, &fk_ops);
+	return rt;
+}
+
 const struct emf_plugin_desc *fk_desc(const struct emf_plugin_desc *desc,
 				      struct emf_plugin_desc *buf)
 {

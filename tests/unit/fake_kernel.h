@@ -54,6 +54,9 @@ void fk_reset(void);
 /* The fake kernel's operations, for emf__runtime_set_kernel(). */
 extern const struct emf__kernel_ops fk_ops;
 
+/* A new runtime (@opts may be NULL) on the fake kernel; failing to make it fails the test. */
+struct emf_runtime *fk_runtime(const struct emf_runtime_opts *opts);
+
 /*
  * @desc with skeleton operations that open the plugin for real and load and
  * attach nothing, in @buf (which must outlive the runtime).

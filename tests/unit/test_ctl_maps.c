@@ -34,9 +34,7 @@ static void setup(void)
 	struct emf_runtime_opts opts = { .sz = sizeof(opts), .jobs = 1 };
 
 	fk_reset();
-	rt = emf_runtime__new(&opts);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
-	emf__runtime_set_kernel(rt, &fk_ops);
+	rt = fk_runtime(&opts);
 	plugin = emf_runtime__add(rt, fk_desc(&mapctl__plugin, &desc_buf));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(plugin);
 	CU_ASSERT_FATAL(emf_runtime__start(rt) == 0);

@@ -31,9 +31,7 @@ static struct emf_runtime *runtime(bool exclude_host)
 	struct emf_runtime *rt;
 
 	fk_reset();
-	rt = emf_runtime__new(&opts);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
-	emf__runtime_set_kernel(rt, &fk_ops);
+	rt = fk_runtime(&opts);
 	return rt;
 }
 

@@ -62,9 +62,7 @@ static struct emf_runtime *start(bool with_lost_cb)
 		opts.lost_cb = on_lost;
 	memset(&seen, 0, sizeof(seen));
 	fk_reset();
-	rt = emf_runtime__new(&opts);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
-	emf__runtime_set_kernel(rt, &fk_ops);
+	rt = fk_runtime(&opts);
 	plugin = emf_runtime__add(rt, fk_desc(&evgen__plugin, &desc_buf));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(plugin);
 	CU_ASSERT_FATAL(emf_runtime__start(rt) == 0);
@@ -219,9 +217,7 @@ static void test_callback_stops_poll(void)
 
 	memset(&seen, 0, sizeof(seen));
 	fk_reset();
-	rt = emf_runtime__new(&opts);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
-	emf__runtime_set_kernel(rt, &fk_ops);
+	rt = fk_runtime(&opts);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(emf_runtime__add(rt, fk_desc(&evgen__plugin, &desc_buf)));
 	CU_ASSERT_FATAL(emf_runtime__start(rt) == 0);
 	for (i = 1; i <= 3; i++) {
@@ -259,9 +255,7 @@ static void test_filter_per_type(void)
 
 	memset(&seen, 0, sizeof(seen));
 	fk_reset();
-	rt = emf_runtime__new(&opts);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
-	emf__runtime_set_kernel(rt, &fk_ops);
+	rt = fk_runtime(&opts);
 	fk_desc(&evgen__plugin, &desc_buf);
 	CU_ASSERT_EQUAL_FATAL(desc_buf.n_outputs, 2);
 	outs[0] = desc_buf.outputs[0];

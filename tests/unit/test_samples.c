@@ -60,9 +60,7 @@ static struct emf_runtime *start(void)
 	memset(&arg_hist, 0, sizeof(arg_hist));
 	memset(&parity_hist, 0, sizeof(parity_hist));
 	fk_reset();
-	rt = emf_runtime__new(&opts);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
-	emf__runtime_set_kernel(rt, &fk_ops);
+	rt = fk_runtime(&opts);
 	p = emf_runtime__add(rt, fk_desc(&smp__plugin, &desc_buf));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	CU_ASSERT_FATAL(emf_runtime__start(rt) == 0);

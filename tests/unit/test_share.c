@@ -67,10 +67,8 @@ static struct emf_runtime *runtime(bool keep_pins)
 {
 	struct emf_runtime_opts opts = { .sz = sizeof(opts), .jobs = 1 };
 	struct emf_pin_opts pin = { .sz = sizeof(pin), .root = root, .keep_pins = keep_pins };
-	struct emf_runtime *rt = emf_runtime__new(&opts);
+	struct emf_runtime *rt = fk_runtime(&opts);
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
-	emf__runtime_set_kernel(rt, &fk_ops);
 	CU_ASSERT_EQUAL_FATAL(emf_runtime__set_pin_opts(rt, &pin), 0);
 	pa = emf_runtime__add(rt, fk_desc(&slota__plugin, &desc_a));
 	pb = emf_runtime__add(rt, fk_desc(&slotb__plugin, &desc_b));
@@ -207,6 +205,26 @@ static void test_kept_pins_reused(void)
 	teardown();
 }
 
+/*
+ * A hash map @name pinned at ROOT/@sub/@file by someone else, and a start of
+ * the runtime, refused as incompatible with it; the map in *@other.
+ */
+static struct emf_runtime *start_over_foreign(const char *sub, const char *file, const char *name,
+					      struct fk_map **other)
+{
+	char rel[64];
+	struct emf_runtime *rt;
+
+	plant_dirs(sub);
+	*other = fk_map_new(name, BPF_MAP_TYPE_HASH, 4, 4);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(*other);
+	snprintf(rel, sizeof(rel), "%s/%s", sub, file);
+	CU_ASSERT_EQUAL_FATAL(fk_pin(*other, at(rel)), 0);
+	rt = runtime(false);
+	CU_ASSERT_EQUAL(emf_runtime__start(rt), -EMF_ERRNO__INCOMPAT);
+	return rt;
+}
+
 static void test_registry_of_another_shape(void)
 {
 	struct fk_map *other;
@@ -214,12 +232,7 @@ static void test_registry_of_another_shape(void)
 	char want[640];
 
 	setup();
-	plant_dirs("slots");
-	other = fk_map_new("emf_slot_names", BPF_MAP_TYPE_HASH, 4, 4);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(other);
-	CU_ASSERT_EQUAL_FATAL(fk_pin(other, at("slots/names")), 0);
-	rt = runtime(false);
-	CU_ASSERT_EQUAL(emf_runtime__start(rt), -EMF_ERRNO__INCOMPAT);
+	rt = start_over_foreign("slots", "names", "emf_slot_names", &other);
 	snprintf(
 		want, sizeof(want),
 		"slots: %s is not what this SDK expects there (array map, key 4 B, value %zu B, 256 entries; found hash, key 4 B, value 4 B, 256 entries): another version of emf made it; stop its users and remove it",
@@ -240,12 +253,7 @@ static void test_shared_map_of_another_shape(void)
 	char want[640];
 
 	setup();
-	plant_dirs("maps");
-	other = fk_map_new("slot_shared", BPF_MAP_TYPE_HASH, 4, 4);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(other);
-	CU_ASSERT_EQUAL_FATAL(fk_pin(other, at("maps/slot_shared")), 0);
-	rt = runtime(false);
-	CU_ASSERT_EQUAL(emf_runtime__start(rt), -EMF_ERRNO__INCOMPAT);
+	rt = start_over_foreign("maps", "slot_shared", "slot_shared", &other);
 	snprintf(
 		want, sizeof(want),
 		"plugin 'slota' failed to export map 'slot_shared': it declares shared as array, key 4 B, value 8 B, %d entries, flags 0x0, but the map pinned at %s (by another runtime or process) is hash, key 4 B, value 4 B, 256 entries, flags 0x0: type array vs hash, value size 8 vs 4, max entries %d vs 256; declare it the same way",

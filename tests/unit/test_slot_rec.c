@@ -30,9 +30,7 @@ static void setup(uint32_t holds, const char *owner)
 	uint32_t idx = IDX;
 
 	fk_reset();
-	rt = emf_runtime__new(&opts);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
-	emf__runtime_set_kernel(rt, &fk_ops);
+	rt = fk_runtime(&opts);
 	table = fk_map_new("slots_tp", BPF_MAP_TYPE_PROG_ARRAY, 4, 4);
 	names = fk_map_new("emf_slot_names", BPF_MAP_TYPE_ARRAY, 4, sizeof(rec));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(table);

@@ -7,6 +7,7 @@
 #ifndef __EMF_BUS_INLINE_H
 #define __EMF_BUS_INLINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <emf/bus.h>
@@ -22,7 +23,18 @@
  */
 __attribute__((visibility("hidden"))) int emf__bus_sub_set_inline(struct emf_bus_sub *sub);
 
-/* The messages @sub lost on a full queue, as emf_bus_sub__stats() counts them. */
+/*
+ * emf__bus_sub_hold - with @on, every message published to @sub from now on
+ * is dropped and counted as dropped, without a call or a queue: for a
+ * subscriber that knows it could not keep them (a listener whose socket
+ * queue is full). Messages already queued are still delivered. Any thread.
+ */
+__attribute__((visibility("hidden"))) void emf__bus_sub_hold(struct emf_bus_sub *sub, bool on);
+
+/*
+ * The messages @sub lost, on a full queue or held, as emf_bus_sub__stats()
+ * counts them.
+ */
 __attribute__((visibility("hidden"))) uint64_t emf__bus_sub_dropped(const struct emf_bus_sub *sub);
 
 #endif /* __EMF_BUS_INLINE_H */

@@ -61,6 +61,7 @@ struct emf_bus_sub {
 	char *sig_name;
 	bool dead; /* atomic: unsubscribed */
 	bool inline_host; /* atomic: called by host-thread publishers, emf__bus_sub_set_inline() */
+	bool held; /* atomic: every message counts as dropped, emf__bus_sub_hold() */
 	bool scheduled; /* atomic: on an executor's ready list, or being run */
 	unsigned int n_over; /* atomic: messages in the overflow list */
 	int refs; /* atomic: the bus's list, the executor while scheduled, waiting publishers */
@@ -695,6 +696,11 @@ int emf__bus_sub_set_inline(struct emf_bus_sub *sub)
 	return 0;
 }
 
+void emf__bus_sub_hold(struct emf_bus_sub *sub, bool on)
+{
+	__atomic_store_n(&sub->held, on, __ATOMIC_RELAXED);
+}
+
 uint64_t emf__bus_sub_dropped(const struct emf_bus_sub *sub)
 {
 	return __atomic_load_n(&sub->dropped, __ATOMIC_RELAXED);
@@ -801,6 +807,10 @@ static int bus_publish(struct emf_bus *bus, bool is_signal, const char *topic, s
 		if (!(is_signal ? signal_matches(list[i], signo, topic) :
 				  topic_matches(list[i], topic, tlen)))
 			continue;
+		if (__atomic_load_n(&list[i]->held, __ATOMIC_RELAXED)) {
+			__atomic_add_fetch(&list[i]->dropped, 1, __ATOMIC_RELAXED);
+			continue;
+		}
 		if (n == BUS_MATCH_STACK && match == stack) {
 			match = malloc(n_list * sizeof(*match));
 			if (!match) {

@@ -24,6 +24,8 @@
 #include <emf/event.h>
 #include <emf/log.h>
 
+#include "bus_inline.h"
+
 /* --- helpers --------------------------------------------------------- */
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -666,6 +668,48 @@ static void test_policy_drop_new(void)
 	CU_ASSERT_EQUAL(st.delivered, 4);
 	CU_ASSERT_EQUAL(st.queued, 0);
 	CU_ASSERT_EQUAL(st.dropped, 6);
+	emf_bus__destroy(bus);
+}
+
+/*
+ * A held subscriber (a listener that cannot keep up) is not called and its
+ * messages count as dropped, what it had queued still comes, and once
+ * released it gets messages again; other subscribers see no difference.
+ */
+static void test_sub_hold(void)
+{
+	EMF_OPTS(emf_bus_stats, bst);
+	struct emf_bus *bus = new_bus();
+	struct emf_bus_sub *held, *other;
+	struct emf_bus_sub_stats st;
+	struct rec r = {}, ro = {};
+
+	held = emf_bus__subscribe(bus, "q.*", rec_cb, &r, NULL);
+	other = emf_bus__subscribe(bus, "q.a", rec_cb, &ro, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(held);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(other);
+	CU_ASSERT_EQUAL(publish_int(bus, "q.a", 1), 2);
+	emf__bus_sub_hold(held, true);
+	CU_ASSERT_EQUAL(publish_int(bus, "q.a", 2), 1);
+	CU_ASSERT_EQUAL(publish_int(bus, "q.b", 3), 0);
+	CU_ASSERT_EQUAL(publish_int(bus, "x", 4), 0); /* not its topic: not its loss */
+	CU_ASSERT_EQUAL(emf_bus__dispatch(bus, 0), 3);
+	CU_ASSERT_EQUAL(r.n, 1);
+	CU_ASSERT_EQUAL(r.vals[0], 1);
+	CU_ASSERT_EQUAL(ro.n, 2);
+	st = get_stats(held);
+	CU_ASSERT_EQUAL(st.dropped, 2);
+	CU_ASSERT_EQUAL(st.delivered, 1);
+	CU_ASSERT_EQUAL(emf__bus_sub_dropped(held), 2);
+	CU_ASSERT_EQUAL(get_stats(other).dropped, 0);
+	CU_ASSERT_EQUAL(emf_bus__stats(bus, &bst), 0);
+	CU_ASSERT_EQUAL(bst.dropped_new, 2);
+	emf__bus_sub_hold(held, false);
+	CU_ASSERT_EQUAL(publish_int(bus, "q.b", 5), 1);
+	CU_ASSERT_EQUAL(emf_bus__dispatch(bus, 0), 1);
+	CU_ASSERT_EQUAL(r.n, 2);
+	CU_ASSERT_EQUAL(r.vals[1], 5);
+	CU_ASSERT_EQUAL(get_stats(held).dropped, 2);
 	emf_bus__destroy(bus);
 }
 
@@ -1821,6 +1865,7 @@ int main(void)
 		{ "unsubscribe during delivery", test_unsubscribe_during_delivery },
 		{ "policy drop-new", test_policy_drop_new },
 		{ "policy drop-old", test_policy_drop_old },
+		{ "held subscriber", test_sub_hold },
 		{ "bus-wide counters", test_bus_stats },
 		{ "policy block with timeout", test_policy_block },
 		{ "policy block from own callback", test_policy_block_self },

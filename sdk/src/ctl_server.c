@@ -72,6 +72,8 @@ struct ctl_conn {
 	bool dead; /* closed: only references of calls in flight keep it */
 	bool broken; /* close at the next chance: write error, or a client that never reads */
 	bool out_armed; /* EPOLLOUT requested */
+	bool out_full; /* the socket took no more: wait for EPOLLOUT before sending again */
+	bool held; /* its queue was full: the bus drops its messages until it drains */
 	uid_t uid;
 	pid_t pid;
 	struct emf_buf in;
@@ -122,10 +124,28 @@ static void conn_arm(struct ctl_conn *c, bool on)
 		c->out_armed = on;
 }
 
-/* Send what is queued; never blocks. */
+/*
+ * A listener that does not read costs the agent nothing: once its queue is
+ * full the bus counts its messages as dropped without a call, until half the
+ * queue is sent.
+ */
+static void conn_hold(struct ctl_conn *c, bool on)
+{
+	struct ctl_sub *s;
+
+	for (s = c->subs; s; s = s->next)
+		emf__bus_sub_hold(s->sub, on);
+	c->held = on;
+}
+
+/*
+ * Send what is queued; never blocks. Once the socket is full, nothing is
+ * tried until it says it has room (EPOLLOUT): a listener that does not read
+ * must not cost a failed send per message.
+ */
 static void conn_flush(struct ctl_conn *c)
 {
-	while (out_pending(c)) {
+	while (out_pending(c) && !c->out_full) {
 		ssize_t n = send(c->fd, c->out.data + c->out_off, out_pending(c),
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
@@ -134,6 +154,7 @@ static void conn_flush(struct ctl_conn *c)
 				continue;
 			if (errno != EAGAIN)
 				c->broken = true;
+			c->out_full = true;
 			break;
 		}
 		c->out_off += (size_t)n;
@@ -146,6 +167,8 @@ static void conn_flush(struct ctl_conn *c)
 		c->out.len -= c->out_off;
 		c->out_off = 0;
 	}
+	if (c->held && out_pending(c) <= c->srv->queue_bytes / 2)
+		conn_hold(c, false);
 	conn_arm(c, out_pending(c) || c->broken);
 }
 
@@ -192,12 +215,24 @@ static void conn_put(struct ctl_conn *c)
 	free(c);
 }
 
+/* Cheap enough for every message: a look at each subscription's counter. */
+static uint64_t conn_lost_total(const struct ctl_conn *c)
+{
+	uint64_t total = c->lost;
+	struct ctl_sub *s;
+
+	for (s = c->subs; s; s = s->next)
+		total += emf__bus_sub_dropped(s->sub);
+	return total;
+}
+
 static void conn_close(struct ctl_conn *c)
 {
 	struct emf_ctl_server *srv = c->srv;
 
 	if (c->dead)
 		return;
+	srv->st.msgs_lost += conn_lost_total(c) - c->lost;
 	while (c->subs) {
 		struct ctl_sub *s = c->subs;
 
@@ -238,17 +273,6 @@ static char *put_str(char *p, const char *s)
 		}
 	}
 	return p;
-}
-
-/* Cheap enough for every message: a look at each subscription's counter. */
-static uint64_t conn_lost_total(const struct ctl_conn *c)
-{
-	uint64_t total = c->lost;
-	struct ctl_sub *s;
-
-	for (s = c->subs; s; s = s->next)
-		total += emf__bus_sub_dropped(s->sub);
-	return total;
 }
 
 #define CTL_LOST_MAX 96 /* a loss report's frame, at most */
@@ -349,6 +373,8 @@ static void on_msg(void *ctx, struct emf_bus_sub *sub, struct emf_msg *msg)
 	if (out_pending(c) + need > srv->queue_bytes || need > EMF_CTL_FRAME_MAX) {
 		c->lost++;
 		srv->st.msgs_lost++;
+		if (need <= EMF_CTL_FRAME_MAX)
+			conn_hold(c, true);
 		conn_arm(c, true);
 		return;
 	}
@@ -447,6 +473,7 @@ static int conn_subscribe(struct ctl_conn *c, json_t *patterns, json_int_t id)
 				   emf_strerror(err));
 			return err;
 		}
+		emf__bus_sub_hold(s->sub, c->held);
 		s->next = c->subs;
 		c->subs = s;
 	}
@@ -700,6 +727,8 @@ static void on_ready(void *ctx, int fd)
 		}
 		if (evs[i].events & EPOLLIN)
 			conn_read(c);
+		if (evs[i].events & EPOLLOUT)
+			c->out_full = false;
 		if (!c->broken && (evs[i].events & (EPOLLERR | EPOLLHUP)))
 			c->broken = true;
 		conn_flush(c);
@@ -975,12 +1004,17 @@ void emf_ctl_server__destroy(struct emf_ctl_server *srv)
 
 int emf_ctl_server__stats(const struct emf_ctl_server *srv, struct emf_ctl_server_stats *st)
 {
+	struct emf_ctl_server_stats all = srv ? srv->st : (struct emf_ctl_server_stats){};
+	const struct ctl_conn *c;
 	size_t sz;
 
 	if (!srv || !st || st->sz < sizeof(size_t))
 		return emf_err(-EINVAL);
+	/* What the bus dropped for live listeners (held, or a full ring) is theirs too. */
+	for (c = srv->conns; c; c = c->next)
+		all.msgs_lost += conn_lost_total(c) - c->lost;
 	sz = st->sz < sizeof(*st) ? st->sz : sizeof(*st);
-	memcpy((char *)st + sizeof(size_t), (const char *)&srv->st + sizeof(size_t),
+	memcpy((char *)st + sizeof(size_t), (const char *)&all + sizeof(size_t),
 	       sz - sizeof(size_t));
 	return 0;
 }

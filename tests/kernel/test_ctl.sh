@@ -315,6 +315,9 @@ sleep 1
 grep -q "lost [0-9]* messages" "$TMPD/l3.err" || { cat "$TMPD/l3.err"; fail "the stopped listener was not told of its losses"; }
 got=$(grep -c storm "$TMPD/l3")
 [ "$got" -lt "$delivered" ] || fail "the stopped listener lost nothing ($got of $delivered)"
+told=$(sed -n 's/.*lost [0-9]* messages (\([0-9]*\) in all).*/\1/p' "$TMPD/l3.err" | tail -1)
+ctl_ok --json stats
+[ "$(jq_py "j['control']['msgs_lost']")" -ge "$told" ] || fail "stats: msgs_lost below the $told the listener was told of"
 echo "ok: stopped listener: agent delivered $delivered, listener got $got and: $(tail -1 "$TMPD/l3.err")"
 kill -INT $L3; wait $L3
 ctl_ok plugin unload dyntest

@@ -7,7 +7,8 @@
  * or bare SEC("uprobe") program loads and then does nothing. A program may
  * declare its target (EMF_ATTACH_*() of <emf/attach.bpf.h>, a BTF decl tag
  * "emf.attach:KIND:ARGS" on the function); the runtime then makes the
- * attachment with the libbpf call of its kind and undoes it on detach.
+ * attachment with the libbpf call of its kind (through the kernel seam,
+ * kernel.h) and undoes it on detach.
  * A struct_ops map (SEC(".struct_ops"), a TCP congestion control for one)
  * is registered with the kernel (bpf_map__attach_struct_ops()) and
  * unregistered on detach, unless the plugin's own attach hook does it.
@@ -20,15 +21,10 @@
 #include <limits.h>
 #include <mntent.h>
 #include <net/if.h>
-#include <arpa/inet.h>
-#include <sys/socket.h>
-#include <linux/if_ether.h>
-#include <linux/if_packet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <linux/magic.h>
@@ -39,6 +35,7 @@
 
 #include <emf/errno.h>
 
+#include "kernel.h"
 #include "log_internal.h"
 #include "runtime_internal.h"
 
@@ -123,21 +120,24 @@ static struct emf_attachment *add_att(struct emf_plugin *p, const struct bpf_pro
 
 void emf__attach_undo(struct emf_plugin *p)
 {
+	const struct emf__kernel_ops *k = p->rt->kernel;
+
 	while (p->n_atts) {
 		struct emf_attachment *a = &p->atts[--p->n_atts];
 
-		bpf_link__destroy(a->link);
+		if (a->link)
+			k->link_destroy(a->link);
 		if (a->fd >= 0)
 			close(a->fd);
 		if (a->map_fd >= 0)
-			bpf_prog_detach2(bpf_program__fd(a->prog), a->map_fd, a->map_type);
+			k->prog_detach(k->prog_fd(a->prog), a->map_fd, a->map_type);
 		if (a->tc) {
 			a->tc_opts.prog_fd = a->tc_opts.prog_id = a->tc_opts.flags = 0;
-			bpf_tc_detach(&a->hook, &a->tc_opts);
+			k->tc_detach(&a->hook, &a->tc_opts);
 		}
 		if (a->qdisc_ours) {
 			a->hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-			bpf_tc_hook_destroy(&a->hook);
+			k->tc_hook_destroy(&a->hook);
 		}
 	}
 	free(p->atts);
@@ -293,6 +293,7 @@ static int attach_tc(struct emf_runtime *rt, struct emf_plugin *p, const struct 
 		     bool egress)
 {
 	const char *dir = egress ? "egress" : "ingress";
+	const struct emf__kernel_ops *k = rt->kernel;
 	struct emf_attachment *a;
 	char ifname[IF_NAMESIZE + 1];
 	unsigned int ifindex;
@@ -305,8 +306,8 @@ static int attach_tc(struct emf_runtime *rt, struct emf_plugin *p, const struct 
 	if (!a)
 		return -ENOMEM;
 	/* TCX where the kernel has it; older kernels refuse the attach type with EINVAL. */
-	fd = bpf_link_create(bpf_program__fd(d->prog), ifindex,
-			     egress ? EMF_BPF_TCX_EGRESS : EMF_BPF_TCX_INGRESS, NULL);
+	fd = k->link_create(k->prog_fd(d->prog), ifindex,
+			    egress ? EMF_BPF_TCX_EGRESS : EMF_BPF_TCX_INGRESS);
 	if (fd >= 0) {
 		a->fd = fd;
 		pr_info("runtime: plugin '%s': program %s on tc %s of %s (TCX link)\n",
@@ -316,7 +317,7 @@ static int attach_tc(struct emf_runtime *rt, struct emf_plugin *p, const struct 
 	a->hook.sz = sizeof(a->hook);
 	a->hook.ifindex = ifindex;
 	a->hook.attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS;
-	err = bpf_tc_hook_create(&a->hook);
+	err = k->tc_hook_create(&a->hook);
 	if (err == -ENOENT)
 		return fail(rt, p, -EMF_ERRNO__NOFEAT,
 			    "program %s: this kernel has neither TCX nor the clsact qdisc to attach to tc %s of %s (CONFIG_NET_SCH_INGRESS: modprobe sch_ingress)",
@@ -326,8 +327,8 @@ static int attach_tc(struct emf_runtime *rt, struct emf_plugin *p, const struct 
 			    bpf_program__name(d->prog), ifname, emf_strerror(err));
 	a->qdisc_ours = !err;
 	a->tc_opts.sz = sizeof(a->tc_opts);
-	a->tc_opts.prog_fd = bpf_program__fd(d->prog);
-	err = bpf_tc_attach(&a->hook, &a->tc_opts);
+	a->tc_opts.prog_fd = k->prog_fd(d->prog);
+	err = k->tc_attach(&a->hook, &a->tc_opts);
 	if (err)
 		return fail(rt, p, err, "program %s: failed to attach to tc %s of %s: %s",
 			    bpf_program__name(d->prog), dir, ifname, emf_strerror(err));
@@ -350,7 +351,7 @@ static int keep_link(struct emf_runtime *rt, struct emf_plugin *p, const struct 
 			    emf_strerror(err));
 	a = add_att(p, d->prog);
 	if (!a) {
-		bpf_link__destroy(link);
+		rt->kernel->link_destroy(link);
 		return -ENOMEM;
 	}
 	a->link = link;
@@ -361,6 +362,7 @@ static int keep_link(struct emf_runtime *rt, struct emf_plugin *p, const struct 
 
 static int attach_xdp(struct emf_runtime *rt, struct emf_plugin *p, const struct decl *d)
 {
+	struct emf__attach_to to = { .kind = EMF__AT_XDP };
 	char ifname[IF_NAMESIZE + 1], where[64];
 	struct bpf_link *link;
 	unsigned int ifindex;
@@ -368,7 +370,8 @@ static int attach_xdp(struct emf_runtime *rt, struct emf_plugin *p, const struct
 
 	if (err <= 0)
 		return err;
-	link = bpf_program__attach_xdp(d->prog, ifindex);
+	to.ifindex = (int)ifindex;
+	link = rt->kernel->attach(d->prog, &to);
 	err = link ? 0 : -errno;
 	snprintf(where, sizeof(where), "XDP of %s", ifname);
 	return keep_link(rt, p, d, link, err, where);
@@ -394,6 +397,7 @@ static void cgroup2_root(char *buf, size_t n)
 static int attach_fd_target(struct emf_runtime *rt, struct emf_plugin *p, const struct decl *d,
 			    bool netns)
 {
+	struct emf__attach_to to = { .kind = netns ? EMF__AT_NETNS : EMF__AT_CGROUP };
 	char path[PATH_MAX], where[PATH_MAX + 16];
 	struct statfs st;
 	struct bpf_link *link;
@@ -421,8 +425,8 @@ static int attach_fd_target(struct emf_runtime *rt, struct emf_plugin *p, const 
 			    bpf_program__name(d->prog), path, p->desc->name,
 			    d->n_args && d->args[0][0] ? d->args[0] : "OPTION");
 	}
-	link = netns ? bpf_program__attach_netns(d->prog, fd) :
-		       bpf_program__attach_cgroup(d->prog, fd);
+	to.fd = fd;
+	link = rt->kernel->attach(d->prog, &to);
 	err = link ? 0 : -errno;
 	close(fd);
 	snprintf(where, sizeof(where), "%s %s", netns ? "network namespace" : "cgroup", path);
@@ -432,6 +436,7 @@ static int attach_fd_target(struct emf_runtime *rt, struct emf_plugin *p, const 
 static int attach_perf(struct emf_runtime *rt, struct emf_plugin *p, const struct decl *d)
 {
 	struct perf_event_attr attr = { .size = sizeof(attr), .freq = 1 };
+	struct emf__attach_to to = { .kind = EMF__AT_PERF_EVENT };
 	unsigned long long type, config, freq;
 	int cpu, ncpus, n = 0, err;
 	char where[96];
@@ -444,22 +449,23 @@ static int attach_perf(struct emf_runtime *rt, struct emf_plugin *p, const struc
 	attr.type = type;
 	attr.config = config;
 	attr.sample_freq = freq;
-	ncpus = libbpf_num_possible_cpus();
+	ncpus = rt->kernel->possible_cpus();
 	if (ncpus < 0)
 		return fail(rt, p, ncpus, "program %s: cannot count CPUs: %s",
 			    bpf_program__name(d->prog), emf_strerror(ncpus));
 	for (cpu = 0; cpu < ncpus; cpu++) {
-		int pfd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		int pfd = rt->kernel->perf_event_open(&attr, cpu);
 		struct bpf_link *link;
 
-		if (pfd < 0 && errno == ENODEV)
+		if (pfd == -ENODEV)
 			continue; /* an offline CPU */
 		if (pfd < 0)
-			return fail(rt, p, -errno,
-				    "program %s: failed to open perf event type %llu config %llu on CPU %d: %s",
-				    bpf_program__name(d->prog), type, config, cpu,
-				    emf_strerror(-errno));
-		link = bpf_program__attach_perf_event(d->prog, pfd);
+			return fail(
+				rt, p, pfd,
+				"program %s: failed to open perf event type %llu config %llu on CPU %d: %s",
+				bpf_program__name(d->prog), type, config, cpu, emf_strerror(pfd));
+		to.fd = pfd;
+		link = rt->kernel->attach(d->prog, &to);
 		err = link ? 0 : -errno;
 		if (!link)
 			close(pfd);
@@ -478,6 +484,7 @@ static int attach_uprobe(struct emf_runtime *rt, struct emf_plugin *p, const str
 {
 	char bin[PATH_MAX], func[256], name[256] = "", pidbuf[32], where[PATH_MAX + 600];
 	int npid = usdt ? 3 : 2, err;
+	struct emf__attach_to to = {};
 	struct bpf_link *link;
 	long pid;
 
@@ -493,19 +500,22 @@ static int attach_uprobe(struct emf_runtime *rt, struct emf_plugin *p, const str
 	if (!func[0] || (usdt && !name[0]))
 		return idle_opt(rt, p, d, d->args[func[0] ? 2 : 1], usdt ? "the USDT probe" : "the function");
 	pid = strtol(pidbuf, NULL, 10);
+	to.pid = pid ? pid : -1;
+	to.binary = bin;
 	if (usdt) {
 		snprintf(where, sizeof(where), "USDT %s:%s of %s", func, name, bin);
-		link = bpf_program__attach_usdt(d->prog, pid ? pid : -1, bin, func, name, NULL);
-		err = link ? 0 : -errno;
+		to.kind = EMF__AT_USDT;
+		to.provider = func;
+		to.probe = name;
 	} else {
-		LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = func,
-			    .retprobe = !strncmp(bpf_program__section_name(d->prog), "uretprobe", 9));
-
-		snprintf(where, sizeof(where), "%s %s of %s", uo.retprobe ? "uretprobe" : "uprobe",
+		to.kind = EMF__AT_UPROBE;
+		to.func = func;
+		to.retprobe = !strncmp(bpf_program__section_name(d->prog), "uretprobe", 9);
+		snprintf(where, sizeof(where), "%s %s of %s", to.retprobe ? "uretprobe" : "uprobe",
 			 func, bin);
-		link = bpf_program__attach_uprobe_opts(d->prog, pid ? pid : -1, bin, 0, &uo);
-		err = link ? 0 : -errno;
 	}
+	link = rt->kernel->attach(d->prog, &to);
+	err = link ? 0 : -errno;
 	return keep_link(rt, p, d, link, err, where);
 }
 
@@ -517,31 +527,21 @@ static int attach_uprobe(struct emf_runtime *rt, struct emf_plugin *p, const str
  */
 static int attach_socket(struct emf_runtime *rt, struct emf_plugin *p, const struct decl *d)
 {
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
 	char ifname[IF_NAMESIZE + 1];
 	struct emf_attachment *a;
-	int prog_fd = bpf_program__fd(d->prog), zero = 0, err, fd;
 	unsigned int ifindex;
+	int err, fd;
 
 	err = arg_iface(rt, p, d, ifname, &ifindex);
 	if (err <= 0)
 		return err;
-	/* Protocol 0: no frame is queued before the filter is on and the socket bound. */
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = rt->kernel->socket_filter(rt->kernel->prog_fd(d->prog), ifindex);
 	if (fd < 0)
-		return fail(rt, p, -errno, "program %s: cannot open a packet socket for %s: %s",
-			    bpf_program__name(d->prog), ifname, emf_strerror(-errno));
-	sll.sll_ifindex = ifindex;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &zero, sizeof(zero)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, &prog_fd, sizeof(prog_fd)) ||
-	    bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
-		err = -errno;
-		close(fd);
-		return fail(rt, p, err,
-			    "program %s (section %s): failed to attach as socket filter on %s: %s",
-			    bpf_program__name(d->prog), bpf_program__section_name(d->prog), ifname,
-			    emf_strerror(err));
-	}
+		return fail(
+			rt, p, fd,
+			"program %s (section %s): failed to attach as socket filter on %s (a packet socket): %s",
+			bpf_program__name(d->prog), bpf_program__section_name(d->prog), ifname,
+			emf_strerror(fd));
 	a = add_att(p, d->prog);
 	if (!a) {
 		close(fd);
@@ -559,8 +559,9 @@ static int attach_sockmap(struct emf_runtime *rt, struct emf_plugin *p, const st
 	const char *name = d->n_args ? d->args[0] : "";
 	struct bpf_map *map = bpf_object__find_map_by_name(emf_plugin__object(p), name);
 	enum bpf_attach_type type = bpf_program__expected_attach_type(d->prog);
+	const struct emf__kernel_ops *k = rt->kernel;
 	struct emf_attachment *a;
-	int err;
+	int err, map_fd;
 
 	if (!map || (bpf_map__type(map) != BPF_MAP_TYPE_SOCKMAP &&
 		     bpf_map__type(map) != BPF_MAP_TYPE_SOCKHASH))
@@ -572,17 +573,18 @@ static int attach_sockmap(struct emf_runtime *rt, struct emf_plugin *p, const st
 		return fail(rt, p, -EINVAL,
 			    "program %s (section %s) declares EMF_ATTACH_SOCKMAP(%s), which takes sk_msg, sk_skb/stream_parser, sk_skb/stream_verdict or sk_skb/verdict programs",
 			    bpf_program__name(d->prog), bpf_program__section_name(d->prog), name);
-	err = bpf_prog_attach(bpf_program__fd(d->prog), bpf_map__fd(map), type, 0);
+	map_fd = k->map_fd(map);
+	err = k->prog_attach(k->prog_fd(d->prog), map_fd, type);
 	if (err)
-		return fail(rt, p, -errno, "program %s (section %s) to sockmap %s: %s",
+		return fail(rt, p, err, "program %s (section %s) to sockmap %s: %s",
 			    bpf_program__name(d->prog), bpf_program__section_name(d->prog), name,
-			    emf_strerror(-errno));
+			    emf_strerror(err));
 	a = add_att(p, d->prog);
 	if (!a) {
-		bpf_prog_detach2(bpf_program__fd(d->prog), bpf_map__fd(map), type);
+		k->prog_detach(k->prog_fd(d->prog), map_fd, type);
 		return -ENOMEM;
 	}
-	a->map_fd = bpf_map__fd(map);
+	a->map_fd = map_fd;
 	a->map_type = type;
 	pr_info("runtime: plugin '%s': program %s attached to sockmap %s\n", p->desc->name,
 		bpf_program__name(d->prog), name);
@@ -675,9 +677,9 @@ static int attach_struct_ops(struct emf_runtime *rt, struct emf_plugin *p)
 	int err;
 
 	bpf_object__for_each_map(m, obj) {
-		if (bpf_map__type(m) != BPF_MAP_TYPE_STRUCT_OPS || bpf_map__fd(m) < 0)
+		if (bpf_map__type(m) != BPF_MAP_TYPE_STRUCT_OPS || rt->kernel->map_fd(m) < 0)
 			continue;
-		link = bpf_map__attach_struct_ops(m);
+		link = rt->kernel->attach_struct_ops(m);
 		if (!link) {
 			err = -errno;
 			return fail(rt, p, err, "failed to register struct_ops map %s: %s%s",
@@ -686,7 +688,7 @@ static int attach_struct_ops(struct emf_runtime *rt, struct emf_plugin *p)
 		}
 		a = add_att(p, NULL);
 		if (!a) {
-			bpf_link__destroy(link);
+			rt->kernel->link_destroy(link);
 			return -ENOMEM;
 		}
 		a->link = link;
@@ -768,28 +770,29 @@ int emf__attach_declared(struct emf_runtime *rt, struct emf_plugin *p)
 }
 
 /* Is the program with id @id in one of the object's prog arrays (a tail-call target)? */
-static bool in_prog_array(struct bpf_object *obj, __u32 id)
+static bool in_prog_array(const struct emf__kernel_ops *k, struct bpf_object *obj, __u32 id)
 {
 	struct bpf_map *m;
 
 	bpf_object__for_each_map(m, obj) {
 		__u32 key, val;
+		int fd;
 
-		if (bpf_map__type(m) != BPF_MAP_TYPE_PROG_ARRAY || bpf_map__fd(m) < 0)
+		if (bpf_map__type(m) != BPF_MAP_TYPE_PROG_ARRAY || (fd = k->map_fd(m)) < 0)
 			continue;
 		for (key = 0; key < bpf_map__max_entries(m); key++)
-			if (!bpf_map_lookup_elem(bpf_map__fd(m), &key, &val) && val == id)
+			if (!k->map_lookup(fd, &key, &val) && val == id)
 				return true;
 	}
 	return false;
 }
 
-static __u32 prog_id(const struct bpf_program *prog)
+static __u32 prog_id(const struct emf__kernel_ops *k, const struct bpf_program *prog)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
 
-	if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+	if (k->obj_info(k->prog_fd(prog), &info, &len))
 		return 0;
 	return info.id;
 }
@@ -826,7 +829,7 @@ int emf__attach_check_idle(struct emf_runtime *rt, struct emf_plugin *p)
 		if (!bpf_program__autoload(prog) || !bpf_program__autoattach(prog) ||
 		    (skel_link(p, prog) && !iter) || declared(p, prog))
 			continue;
-		if (in_prog_array(obj, prog_id(prog)))
+		if (in_prog_array(rt->kernel, obj, prog_id(rt->kernel, prog)))
 			continue;
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_STRUCT_OPS && struct_ops_registered(p))
 			continue;

@@ -26,6 +26,7 @@
 
 #include <emf/errno.h>
 
+#include "kernel.h"
 #include "log_internal.h"
 #include "runtime_internal.h"
 
@@ -75,7 +76,9 @@ int emf__iter_add(struct emf_plugin *p, struct bpf_program *prog, struct bpf_lin
 	it->text = text;
 	it->link = link;
 	if (!link) {
-		it->link = bpf_program__attach_iter(prog, NULL);
+		struct emf__attach_to to = { .kind = EMF__AT_ITER };
+
+		it->link = p->rt->kernel->attach(prog, &to);
 		it->own_link = true;
 	}
 	if (!it->link) {
@@ -100,7 +103,7 @@ void emf__iters_free(struct emf_plugin *p)
 
 		p->iters = it->next;
 		if (it->own_link)
-			bpf_link__destroy(it->link);
+			p->rt->kernel->link_destroy(it->link);
 		free(it);
 	}
 }
@@ -160,9 +163,9 @@ static int run_one(struct emf_plugin *p, struct emf_iter *it, char **buf, size_t
 	ssize_t r;
 	int fd, err = 0;
 
-	fd = bpf_iter_create(bpf_link__fd(it->link));
+	fd = p->rt->kernel->iter_create(p->rt->kernel->link_fd(it->link));
 	if (fd < 0) {
-		err = -errno;
+		err = fd;
 		pr_warn("iter: plugin '%s': failed to start iterator %s: %s\n", p->desc->name,
 			bpf_program__name(it->prog), emf_strerror(err));
 		return 0; /* the next interval tries again */

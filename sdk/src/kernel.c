@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The real kernel behind the runtime's kernel seam (kernel.h): libbpf's map,
- * object, ring buffer and perf buffer calls, the mmap of a ring's positions
- * and the file system type of a pin directory.
+ * object, link, tc, ring buffer and perf buffer calls, the mmap of a ring's
+ * positions, the file system type of a pin directory, perf events and
+ * packet sockets.
  */
 #include <errno.h>
+#include <unistd.h>
+#include <arpa/inet.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/magic.h>
+#include <linux/perf_event.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -124,6 +132,88 @@ static struct perf_buffer *k_perfbuf_new(int fd, size_t pages, struct perf_event
 	return perf_buffer__new_raw(fd, pages, attr, cb, ctx, NULL);
 }
 
+static struct bpf_link *k_attach(const struct bpf_program *cprog, const struct emf__attach_to *to)
+{
+	/* libbpf takes a program it does not change as non-const */
+	struct bpf_program *prog = (struct bpf_program *)cprog;
+
+	switch (to->kind) {
+	case EMF__AT_XDP:
+		return bpf_program__attach_xdp(prog, to->ifindex);
+	case EMF__AT_CGROUP:
+		return bpf_program__attach_cgroup(prog, to->fd);
+	case EMF__AT_NETNS:
+		return bpf_program__attach_netns(prog, to->fd);
+	case EMF__AT_PERF_EVENT:
+		return bpf_program__attach_perf_event(prog, to->fd);
+	case EMF__AT_KPROBE: {
+		LIBBPF_OPTS(bpf_kprobe_opts, ko, .retprobe = to->retprobe);
+
+		return bpf_program__attach_kprobe_opts(prog, to->func, &ko);
+	}
+	case EMF__AT_UPROBE: {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = to->func, .retprobe = to->retprobe);
+
+		return bpf_program__attach_uprobe_opts(prog, to->pid, to->binary, 0, &uo);
+	}
+	case EMF__AT_USDT:
+		return bpf_program__attach_usdt(prog, to->pid, to->binary, to->provider, to->probe,
+						NULL);
+	case EMF__AT_TRACEPOINT:
+		return bpf_program__attach_tracepoint(prog, to->category, to->event);
+	case EMF__AT_RAW_TP:
+		return bpf_program__attach_raw_tracepoint(prog, to->func);
+	case EMF__AT_ITER:
+		return bpf_program__attach_iter(prog, NULL);
+	}
+	errno = EINVAL;
+	return NULL;
+}
+
+static struct bpf_link *k_attach_struct_ops(const struct bpf_map *map)
+{
+	return bpf_map__attach_struct_ops((struct bpf_map *)map);
+}
+
+static int k_link_create(int prog_fd, int target_fd, enum bpf_attach_type type)
+{
+	return bpf_link_create(prog_fd, target_fd, type, NULL);
+}
+
+static int k_prog_attach(int prog_fd, int target_fd, enum bpf_attach_type type)
+{
+	return bpf_prog_attach(prog_fd, target_fd, type, 0);
+}
+
+static int k_perf_event_open(struct perf_event_attr *attr, int cpu)
+{
+	int fd = syscall(__NR_perf_event_open, attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int k_socket_filter(int prog_fd, unsigned int ifindex)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+				   .sll_protocol = htons(ETH_P_ALL),
+				   .sll_ifindex = (int)ifindex };
+	int zero = 0, err, fd;
+
+	/* Protocol 0: no frame is queued before the filter is on and the socket bound. */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &zero, sizeof(zero)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, &prog_fd, sizeof(prog_fd)) ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		err = -errno;
+		close(fd);
+		errno = -err;
+		return err;
+	}
+	return fd;
+}
+
 const struct emf__kernel_ops emf__kernel_libbpf = {
 	.map_fd = k_map_fd,
 	.map_lookup = k_map_lookup,
@@ -141,6 +231,20 @@ const struct emf__kernel_ops emf__kernel_libbpf = {
 	.map_reuse_fd = k_map_reuse_fd,
 	.btf_load = k_btf_load,
 	.bpffs_check = k_bpffs_check,
+	.attach = k_attach,
+	.attach_struct_ops = k_attach_struct_ops,
+	.link_destroy = bpf_link__destroy,
+	.link_fd = bpf_link__fd,
+	.iter_create = bpf_iter_create,
+	.link_create = k_link_create,
+	.prog_attach = k_prog_attach,
+	.prog_detach = bpf_prog_detach2,
+	.tc_hook_create = bpf_tc_hook_create,
+	.tc_hook_destroy = bpf_tc_hook_destroy,
+	.tc_attach = bpf_tc_attach,
+	.tc_detach = bpf_tc_detach,
+	.perf_event_open = k_perf_event_open,
+	.socket_filter = k_socket_filter,
 	.ringbuf_new = k_ringbuf_new,
 	.ringbuf_consume = ring_buffer__consume,
 	.ringbuf_free = ring_buffer__free,

@@ -6,9 +6,12 @@
  * this logic can run against a fake kernel in unit tests and against the
  * real one (kernel.c, through libbpf) everywhere else: map operations and
  * event buffers, map creation, pins, object info, reused map fds, BTF loads,
- * program fds and ids, and whether a pin directory is on bpffs. Loading and
- * attaching (libbpf's object, link and tc calls) do not go through it yet,
- * nor do object accessors that touch no kernel (bpf_map__name(), ...).
+ * program fds and ids, whether a pin directory is on bpffs, and attaching:
+ * links of every kind the runtime makes (attach.c, targets.c), iterators
+ * (iter.c), TCX links, tc filters, sockmap programs, perf events and socket
+ * filters. Loading the object (the skeleton's calls) and the feature probes
+ * do not go through it, nor do object accessors that touch no kernel
+ * (bpf_map__name(), ...).
  *
  * Each operation returns what libbpf 1.x returns: 0 or a negative errno, with
  * errno set too (the callers read either), and fds >= 0; constructors return
@@ -19,8 +22,10 @@
 #ifndef __EMF_KERNEL_H
 #define __EMF_KERNEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -28,6 +33,33 @@
 #pragma GCC visibility push(hidden)
 
 struct emf_runtime;
+struct perf_event_attr;
+
+/* What a program is attached to: one of libbpf's bpf_program__attach_*() calls. */
+enum emf__attach_kind {
+	EMF__AT_XDP,
+	EMF__AT_CGROUP,
+	EMF__AT_NETNS,
+	EMF__AT_PERF_EVENT,
+	EMF__AT_KPROBE,
+	EMF__AT_UPROBE,
+	EMF__AT_USDT,
+	EMF__AT_TRACEPOINT,
+	EMF__AT_RAW_TP,
+	EMF__AT_ITER,
+};
+
+struct emf__attach_to {
+	enum emf__attach_kind kind;
+	int ifindex; /* XDP */
+	int fd; /* CGROUP, NETNS: the target; PERF_EVENT: the event */
+	pid_t pid; /* UPROBE, USDT: -1 for every process */
+	bool retprobe; /* KPROBE, UPROBE */
+	const char *binary; /* UPROBE, USDT */
+	const char *func; /* KPROBE, UPROBE: the function; RAW_TP: the tracepoint */
+	const char *provider, *probe; /* USDT */
+	const char *category, *event; /* TRACEPOINT */
+};
 
 struct emf__kernel_ops {
 	/* maps */
@@ -62,6 +94,35 @@ struct emf__kernel_ops {
 	int (*btf_load)(struct btf *btf);
 	/* 0 when directory @fd is on bpffs, -ENODEV when it is not, or a negative errno */
 	int (*bpffs_check)(int fd);
+
+	/*
+	 * Links: attach @prog to @to, a link the caller lets go of with
+	 * link_destroy() (NULL with errno set on failure); a struct_ops map
+	 * registered; a link's fd, owned by the link; a new run of iterator
+	 * link @link_fd, an fd to read its output from, the caller's.
+	 */
+	struct bpf_link *(*attach)(const struct bpf_program *prog, const struct emf__attach_to *to);
+	struct bpf_link *(*attach_struct_ops)(const struct bpf_map *map);
+	int (*link_destroy)(struct bpf_link *link);
+	int (*link_fd)(const struct bpf_link *link);
+	int (*iter_create)(int link_fd);
+	/* a BPF link fd of @prog_fd on @target_fd (bpf_link_create()), the caller's to close */
+	int (*link_create)(int prog_fd, int target_fd, enum bpf_attach_type type);
+	/* @prog_fd attached to @target_fd and detached (bpf_prog_attach(), bpf_prog_detach2()) */
+	int (*prog_attach)(int prog_fd, int target_fd, enum bpf_attach_type type);
+	int (*prog_detach)(int prog_fd, int target_fd, enum bpf_attach_type type);
+	/* tc filters through netlink, as libbpf's bpf_tc_*() */
+	int (*tc_hook_create)(struct bpf_tc_hook *hook);
+	int (*tc_hook_destroy)(struct bpf_tc_hook *hook);
+	int (*tc_attach)(const struct bpf_tc_hook *hook, struct bpf_tc_opts *opts);
+	int (*tc_detach)(const struct bpf_tc_hook *hook, const struct bpf_tc_opts *opts);
+	/* perf_event_open(2) of @attr for every process on @cpu: an fd, the caller's */
+	int (*perf_event_open)(struct perf_event_attr *attr, int cpu);
+	/*
+	 * A packet socket of interface @ifindex with socket filter @prog_fd, as
+	 * tcpdump makes one: an fd, the caller's.
+	 */
+	int (*socket_filter)(int prog_fd, unsigned int ifindex);
 
 	/* ring buffers: @fd is also what the reader waits on (edge-triggered) */
 	struct ring_buffer *(*ringbuf_new)(int fd, ring_buffer_sample_fn cb, void *ctx);

@@ -30,6 +30,7 @@
 #include <emf/errno.h>
 #include <emf/runtime.h>
 
+#include "kernel.h"
 #include "log_internal.h"
 #include "runtime_internal.h"
 
@@ -513,6 +514,7 @@ int emf__targets_attach(struct emf_runtime *rt, struct emf_plugin *p)
 {
 	struct bpf_object *obj = emf_plugin__object(p);
 	char word[32], bin[4096], cat[128];
+	struct emf__attach_to to;
 	struct bpf_program *prog;
 	struct bpf_link *link;
 	const char *target, *sep;
@@ -529,33 +531,36 @@ int emf__targets_attach(struct emf_runtime *rt, struct emf_plugin *p)
 		link = NULL;
 		emf__log_capture_free(&p->libbpf_log);
 		emf__log_capture_begin(&p->libbpf_log);
+		to = (struct emf__attach_to){ .kind = EMF__AT_RAW_TP, .func = target, .pid = -1 };
 		switch (kind_of(prog, &ret)) {
-		case TK_KPROBE: {
-			LIBBPF_OPTS(bpf_kprobe_opts, ko, .retprobe = ret);
-
-			link = bpf_program__attach_kprobe_opts(prog, target, &ko);
+		case TK_KPROBE:
+			to.kind = EMF__AT_KPROBE;
+			to.retprobe = ret;
 			break;
-		}
-		case TK_UPROBE: {
-			LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret);
-
+		case TK_UPROBE:
 			sep = strchr(target, ':');
 			snprintf(bin, sizeof(bin), "%.*s", (int)(sep - target), target);
-			uo.func_name = uo_func(target);
-			link = bpf_program__attach_uprobe_opts(prog, -1, bin, 0, &uo);
+			to.kind = EMF__AT_UPROBE;
+			to.retprobe = ret;
+			to.binary = bin;
+			to.func = uo_func(target);
 			break;
-		}
 		case TK_TP:
 			sep = target + strcspn(target, ":/");
 			snprintf(cat, sizeof(cat), "%.*s", (int)(sep - target), target);
-			link = bpf_program__attach_tracepoint(prog, cat, sep + 1);
+			to.kind = EMF__AT_TRACEPOINT;
+			to.category = cat;
+			to.event = sep + 1;
 			break;
 		case TK_RAW_TP:
-			link = bpf_program__attach_raw_tracepoint(prog, target);
 			break;
 		default:
-			break; /* attached by the skeleton, at the BTF id set before load */
+			/* attached by the skeleton, at the BTF id set before load */
+			to.func = NULL;
+			errno = ENOENT;
+			break;
 		}
+		link = to.func ? rt->kernel->attach(prog, &to) : NULL;
 		err = link ? 0 : -errno;
 		emf__log_capture_end();
 		if (!link && kind_of(prog, &ret) == TK_BTF) {
@@ -581,7 +586,7 @@ int emf__targets_attach(struct emf_runtime *rt, struct emf_plugin *p)
 		emf__log_capture_free(&p->libbpf_log);
 		err = emf__attach_keep(p, prog, link);
 		if (err) {
-			bpf_link__destroy(link);
+			rt->kernel->link_destroy(link);
 			return fail(rt, p, err, "program %s(): %s", bpf_program__name(prog),
 				    emf_strerror(err));
 		}

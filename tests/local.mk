@@ -12,6 +12,7 @@ endif
 
 EMF_UNIT_TESTS = \
 	tests/unit/test_agent_fields \
+	tests/unit/test_attach \
 	tests/unit/test_bus \
 	tests/unit/test_codegen_types \
 	tests/unit/test_ctl_maps \
@@ -404,6 +405,14 @@ tests_unit_test_share_CPPFLAGS = $(EMF_SLOT_TEST_CPPFLAGS) $(EMF_FAKE_CPPFLAGS)
 tests_unit_test_share_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_share_LDADD = tests/plugins/slota/slota.emf.o tests/plugins/slotb/slotb.emf.o \
 	$(EMF_TEST_LIBS)
+# Declared attach targets of every kind, and their undoing.
+tests_unit_test_attach_SOURCES = tests/unit/test_attach.c $(EMF_FAKE_KERNEL)
+tests_unit_test_attach_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/attachkinds \
+	-I$(srcdir)/tests/plugins/attachkinds $(EMF_FAKE_CPPFLAGS)
+tests_unit_test_attach_CFLAGS = $(EMF_TEST_CFLAGS)
+tests_unit_test_attach_LDADD = tests/plugins/attachkinds/attachkinds.emf.o $(EMF_TEST_LIBS)
+BUILT_SOURCES += tests/plugins/attachkinds/attachkinds.emf.c
+CLEANFILES += tests/plugins/attachkinds/attachkinds.emf.o
 tests_unit_test_hist_SOURCES = tests/unit/test_hist.c
 tests_unit_test_hist_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/smp
 tests_unit_test_hist_CFLAGS = $(EMF_TEST_CFLAGS)

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The fake kernel of fake_kernel.h. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
@@ -26,6 +28,7 @@
 #define FK_PAGE 4096
 #define FK_MAP_ID 100 /* the first id of a map */
 #define FK_PROG_ID 1000 /* the first id of a program of an object */
+#define FK_ATTS 64
 
 struct fk_rec {
 	size_t size;
@@ -95,6 +98,14 @@ static unsigned int n_creates;
 static struct fk_buf bufs[FK_MAPS];
 static size_t n_bufs;
 static _Alignas(4096) uint64_t positions[2 * FK_PAGE / 8];
+static struct fk_att atts[FK_ATTS];
+static size_t n_atts;
+static bool no_tcx;
+static int qdisc_err; /* what the next tc_hook_create() returns */
+static char fail_prog[64]; /* the next attachment of this program fails */
+static int fail_err;
+static char iter_out[256];
+static size_t iter_len;
 
 static int fail(int err)
 {
@@ -118,6 +129,15 @@ void fk_reset(void)
 	for (i = 0; i < n_bufs; i++)
 		if (bufs[i].perf)
 			close(bufs[i].efd);
+	for (i = 0; i < n_atts; i++)
+		if (atts[i].watch >= 0)
+			close(atts[i].watch);
+	memset(atts, 0, sizeof(atts));
+	n_atts = 0;
+	no_tcx = false;
+	qdisc_err = 0;
+	fail_prog[0] = '\0';
+	iter_len = 0;
 	memset(maps, 0, sizeof(maps));
 	memset(bufs, 0, sizeof(bufs));
 	n_maps = n_bufs = n_progs = n_fds = n_pins = n_reuses = n_btf_fds = 0;
@@ -759,6 +779,332 @@ static void fk_perfbuf_free(struct perf_buffer *pb)
 	(void)pb;
 }
 
+/* --- attachments ------------------------------------------------------------ */
+
+/*
+ * An attachment: a link (its pointer is &atts[i], handed out as a struct
+ * bpf_link) lives until link_destroy(); one known by an fd (a TCX link, a
+ * socket filter) until its holder closes the write end of a pipe whose read
+ * end, @watch, the fake keeps; the others until their detach call.
+ */
+static struct fk_att *att_new(const char *what, const char *prog, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static struct fk_att *att_new(const char *what, const char *prog, const char *fmt, ...)
+{
+	struct fk_att *a;
+	va_list ap;
+
+	if (n_atts == FK_ATTS)
+		abort();
+	a = &atts[n_atts++];
+	memset(a, 0, sizeof(*a));
+	snprintf(a->what, sizeof(a->what), "%s", what);
+	snprintf(a->prog, sizeof(a->prog), "%s", prog);
+	va_start(ap, fmt);
+	vsnprintf(a->where, sizeof(a->where), fmt, ap);
+	va_end(ap);
+	a->live = true;
+	a->fd = a->watch = -1;
+	return a;
+}
+
+/* Does the test want this attachment of @prog to fail? Then errno is set. */
+static bool att_fails(const char *prog)
+{
+	if (!fail_prog[0] || strcmp(fail_prog, prog))
+		return false;
+	fail_prog[0] = '\0';
+	errno = -fail_err;
+	return true;
+}
+
+/* A pipe's write end for the caller, its read end watched: see fk_att_live(). */
+static int att_fd(struct fk_att *a)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC))
+		abort();
+	a->watch = p[0];
+	return p[1];
+}
+
+bool fk_att_live(const struct fk_att *a)
+{
+	struct pollfd pfd = { .fd = a->watch, .events = POLLIN };
+
+	if (!a->live || a->watch < 0)
+		return a->live;
+	/* The write end closed: the holder let go of it. */
+	return poll(&pfd, 1, 0) == 0;
+}
+
+static const char *path_of(int fd, char *buf, size_t n)
+{
+	char proc[64];
+	ssize_t len;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	len = readlink(proc, buf, n - 1);
+	buf[len < 0 ? 0 : len] = '\0';
+	return buf;
+}
+
+static struct bpf_link *fk_attach(const struct bpf_program *prog, const struct emf__attach_to *to)
+{
+	const char *name = bpf_program__name(prog);
+	char path[256];
+	struct fk_att *a;
+
+	if (att_fails(name))
+		return NULL;
+	switch (to->kind) {
+	case EMF__AT_XDP:
+		a = att_new("xdp", name, "ifindex %d", to->ifindex);
+		break;
+	case EMF__AT_CGROUP:
+	case EMF__AT_NETNS:
+		a = att_new(to->kind == EMF__AT_CGROUP ? "cgroup" : "netns", name, "%s",
+			    path_of(to->fd, path, sizeof(path)));
+		break;
+	case EMF__AT_PERF_EVENT:
+		a = att_new("perf", name, "event fd");
+		a->fd = to->fd; /* the link owns it, as libbpf's does */
+		break;
+	case EMF__AT_KPROBE:
+		a = att_new(to->retprobe ? "kretprobe" : "kprobe", name, "%s", to->func);
+		break;
+	case EMF__AT_UPROBE:
+		a = att_new(to->retprobe ? "uretprobe" : "uprobe", name, "%s:%s pid %d", to->binary,
+			    to->func, (int)to->pid);
+		break;
+	case EMF__AT_USDT:
+		a = att_new("usdt", name, "%s:%s:%s pid %d", to->binary, to->provider, to->probe,
+			    (int)to->pid);
+		break;
+	case EMF__AT_TRACEPOINT:
+		a = att_new("tracepoint", name, "%s/%s", to->category, to->event);
+		break;
+	case EMF__AT_RAW_TP:
+		a = att_new("raw_tp", name, "%s", to->func);
+		break;
+	case EMF__AT_ITER:
+		a = att_new("iter", name, "%s", "");
+		a->fd = eventfd(0, EFD_CLOEXEC);
+		break;
+	default:
+		errno = EINVAL;
+		return NULL;
+	}
+	return (struct bpf_link *)a;
+}
+
+static struct bpf_link *fk_attach_struct_ops(const struct bpf_map *map)
+{
+	if (att_fails(bpf_map__name(map)))
+		return NULL;
+	return (struct bpf_link *)att_new("struct_ops", bpf_map__name(map), "%s", "registered");
+}
+
+static int fk_link_destroy(struct bpf_link *link)
+{
+	struct fk_att *a = (struct fk_att *)link;
+
+	if (a < atts || a >= atts + n_atts || !a->live)
+		abort(); /* not a link of the fake's, or destroyed twice */
+	a->live = false;
+	if (a->fd >= 0)
+		close(a->fd);
+	return 0;
+}
+
+static int fk_link_fd(const struct bpf_link *link)
+{
+	return ((const struct fk_att *)link)->fd;
+}
+
+/* A run of an iterator: what fk_iter_output() gave, then the end. */
+static int fk_iter_create(int link_fd)
+{
+	int p[2];
+
+	(void)link_fd;
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	if (iter_len && write(p[1], iter_out, iter_len) != (ssize_t)iter_len)
+		abort();
+	close(p[1]);
+	return p[0];
+}
+
+static const char *prog_name(int prog_fd)
+{
+	struct fk_prog *p = prog_by_fd(prog_fd);
+
+	return p && p->prog ? bpf_program__name(p->prog) : "?";
+}
+
+static int fk_link_create(int prog_fd, int target_fd, enum bpf_attach_type type)
+{
+	if (no_tcx)
+		return fail(-EINVAL); /* a kernel before 6.6 */
+	if (att_fails(prog_name(prog_fd)))
+		return -errno;
+	return att_fd(att_new("tcx", prog_name(prog_fd), "ifindex %d type %d", target_fd, type));
+}
+
+static int fk_prog_attach(int prog_fd, int target_fd, enum bpf_attach_type type)
+{
+	struct fk_map *m = by_fd(target_fd);
+
+	if (att_fails(prog_name(prog_fd)))
+		return -errno;
+	att_new("sockmap", prog_name(prog_fd), "%s type %d", m ? m->name : "?", type);
+	return 0;
+}
+
+static int fk_prog_detach(int prog_fd, int target_fd, enum bpf_attach_type type)
+{
+	struct fk_map *m = by_fd(target_fd);
+	char where[128];
+	size_t i;
+
+	snprintf(where, sizeof(where), "%s type %d", m ? m->name : "?", type);
+	for (i = 0; i < n_atts; i++)
+		if (atts[i].live && !strcmp(atts[i].what, "sockmap") &&
+		    !strcmp(atts[i].prog, prog_name(prog_fd)) && !strcmp(atts[i].where, where)) {
+			atts[i].live = false;
+			return 0;
+		}
+	return fail(-ENOENT);
+}
+
+static struct fk_att *tc_find(const char *what, const char *where)
+{
+	size_t i;
+
+	for (i = 0; i < n_atts; i++)
+		if (atts[i].live && !strcmp(atts[i].what, what) && !strcmp(atts[i].where, where))
+			return &atts[i];
+	return NULL;
+}
+
+static int fk_tc_hook_create(struct bpf_tc_hook *hook)
+{
+	char where[32];
+
+	if (qdisc_err)
+		return fail(qdisc_err);
+	snprintf(where, sizeof(where), "ifindex %d", hook->ifindex);
+	if (tc_find("clsact", where))
+		return fail(-EEXIST);
+	att_new("clsact", "", "%s", where);
+	return 0;
+}
+
+static int fk_tc_hook_destroy(struct bpf_tc_hook *hook)
+{
+	char where[32];
+	struct fk_att *a;
+
+	snprintf(where, sizeof(where), "ifindex %d", hook->ifindex);
+	a = tc_find("clsact", where);
+	if (!a || hook->attach_point != (BPF_TC_INGRESS | BPF_TC_EGRESS))
+		return fail(-ENOENT);
+	a->live = false;
+	return 0;
+}
+
+static int fk_tc_attach(const struct bpf_tc_hook *hook, struct bpf_tc_opts *opts)
+{
+	const char *name = prog_name(opts->prog_fd);
+
+	if (att_fails(name))
+		return -errno;
+	opts->handle = 1;
+	opts->priority = (uint32_t)n_atts;
+	att_new("tc", name, "ifindex %d %s prio %u", hook->ifindex,
+		hook->attach_point == BPF_TC_EGRESS ? "egress" : "ingress", opts->priority);
+	return 0;
+}
+
+static int fk_tc_detach(const struct bpf_tc_hook *hook, const struct bpf_tc_opts *opts)
+{
+	size_t i;
+
+	(void)opts;
+	for (i = 0; i < n_atts; i++) {
+		char where[64];
+
+		snprintf(where, sizeof(where), "ifindex %d %s prio %zu", hook->ifindex,
+			 hook->attach_point == BPF_TC_EGRESS ? "egress" : "ingress", i);
+		if (atts[i].live && !strcmp(atts[i].what, "tc") && !strcmp(atts[i].where, where)) {
+			atts[i].live = false;
+			return 0;
+		}
+	}
+	return fail(-ENOENT);
+}
+
+static int fk_perf_event_open(struct perf_event_attr *attr, int cpu)
+{
+	(void)attr;
+	(void)cpu;
+	return eventfd(0, EFD_CLOEXEC);
+}
+
+static int fk_socket_filter(int prog_fd, unsigned int ifindex)
+{
+	if (att_fails(prog_name(prog_fd)))
+		return -errno;
+	return att_fd(att_new("socket", prog_name(prog_fd), "ifindex %u", ifindex));
+}
+
+const struct fk_att *fk_att(const char *what, const char *prog)
+{
+	size_t i = n_atts;
+
+	while (i--)
+		if (!strcmp(atts[i].what, what) && !strcmp(atts[i].prog, prog))
+			return &atts[i];
+	return NULL;
+}
+
+unsigned int fk_atts_live(void)
+{
+	unsigned int n = 0;
+	size_t i;
+
+	for (i = 0; i < n_atts; i++)
+		n += fk_att_live(&atts[i]);
+	return n;
+}
+
+void fk_attach_fail(const char *prog, int err)
+{
+	snprintf(fail_prog, sizeof(fail_prog), "%s", prog);
+	fail_err = err;
+}
+
+void fk_set_tcx(bool on)
+{
+	no_tcx = !on;
+}
+
+void fk_set_qdisc_err(int err)
+{
+	qdisc_err = err;
+}
+
+void fk_iter_output(const void *data, size_t len)
+{
+	if (len > sizeof(iter_out))
+		abort();
+	memcpy(iter_out, data, len);
+	iter_len = len;
+}
+
 const struct emf__kernel_ops fk_ops = {
 	.map_fd = fk_map_fd,
 	.map_lookup = fk_map_lookup,
@@ -776,6 +1122,20 @@ const struct emf__kernel_ops fk_ops = {
 	.map_reuse_fd = fk_map_reuse_fd,
 	.btf_load = fk_btf_load,
 	.bpffs_check = fk_bpffs_check,
+	.attach = fk_attach,
+	.attach_struct_ops = fk_attach_struct_ops,
+	.link_destroy = fk_link_destroy,
+	.link_fd = fk_link_fd,
+	.iter_create = fk_iter_create,
+	.link_create = fk_link_create,
+	.prog_attach = fk_prog_attach,
+	.prog_detach = fk_prog_detach,
+	.tc_hook_create = fk_tc_hook_create,
+	.tc_hook_destroy = fk_tc_hook_destroy,
+	.tc_attach = fk_tc_attach,
+	.tc_detach = fk_tc_detach,
+	.perf_event_open = fk_perf_event_open,
+	.socket_filter = fk_socket_filter,
 	.ringbuf_new = fk_ringbuf_new,
 	.ringbuf_consume = fk_ringbuf_consume,
 	.ringbuf_free = fk_ringbuf_free,

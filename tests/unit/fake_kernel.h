@@ -19,6 +19,13 @@
  * they are never found by id (prog_fd_by_id(), prog_next_id()), since the
  * fake cannot tell when their object is closed: only fk_prog_add() programs
  * are, as if loaded by another process.
+ *
+ * Attachments: every link, TCX link, tc filter (and clsact qdisc), sockmap
+ * program and socket filter the runtime makes is recorded (fk_att()) with
+ * where it went, and is live until undone: a link destroyed, a detach call,
+ * or the fd of a TCX link or socket filter closed. Perf events are eventfds;
+ * a run of an iterator reads what fk_iter_output() gave. The kernel has TCX
+ * unless fk_set_tcx(false).
  */
 #ifndef __EMF_FAKE_KERNEL_H
 #define __EMF_FAKE_KERNEL_H
@@ -97,6 +104,31 @@ void fk_ring_push(const char *name, const void *data, size_t size);
 /* Queue a sample of @size bytes, or a report of @lost lost samples, on perf map @name. */
 void fk_perf_push(const char *name, const void *data, uint32_t size);
 void fk_perf_lost(const char *name, uint64_t lost);
+
+/* An attachment: its kind ("xdp", "tcx", "tc", "clsact", "cgroup", "perf", ...), program, target. */
+struct fk_att {
+	char what[16];
+	char prog[64]; /* the program's name; a struct_ops map's; "" for a qdisc */
+	char where[256];
+	int fd; /* a perf link's event, an iterator link's fd */
+	int watch; /* the fake's end of the fd it handed out, or -1 */
+	bool live; /* not destroyed or detached (see fk_att_live() for fds) */
+};
+
+/* The latest attachment of @prog of kind @what, or NULL. */
+const struct fk_att *fk_att(const char *what, const char *prog);
+/* Is @a still attached? */
+bool fk_att_live(const struct fk_att *a);
+/* How many attachments are live. */
+unsigned int fk_atts_live(void);
+/* The next attachment of program (or struct_ops map) @prog fails with @err. */
+void fk_attach_fail(const char *prog, int err);
+/* With @on false, the kernel has no TCX (link_create() says -EINVAL, as before 6.6). */
+void fk_set_tcx(bool on);
+/* tc_hook_create() fails with @err from now on (0: it works again). */
+void fk_set_qdisc_err(int err);
+/* What every run of an iterator writes from now on. */
+void fk_iter_output(const void *data, size_t len);
 
 /* A test of a suite: a name and its function; the list ends with { NULL }. */
 struct fk_test {

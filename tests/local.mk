@@ -98,10 +98,11 @@ tests_unit_test_order_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/sdk/src
 tests_unit_test_order_CFLAGS = $(EMF_TEST_CFLAGS)
 tests_unit_test_order_LDADD = $(EMF_TEST_LIBS)
 
-tests_unit_test_variants_SOURCES = tests/unit/test_variants.c
-tests_unit_test_variants_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/sdk/src
+tests_unit_test_variants_SOURCES = tests/unit/test_variants.c $(EMF_FAKE_KERNEL)
+tests_unit_test_variants_CPPFLAGS = $(AM_CPPFLAGS) -Itests/plugins/variant \
+	-I$(srcdir)/tests/plugins/variant $(EMF_FAKE_CPPFLAGS)
 tests_unit_test_variants_CFLAGS = $(EMF_TEST_CFLAGS)
-tests_unit_test_variants_LDADD = $(EMF_TEST_LIBS)
+tests_unit_test_variants_LDADD = tests/plugins/variant/variant.emf.o $(EMF_TEST_LIBS)
 
 tests_unit_test_registry_SOURCES = tests/unit/test_registry.c
 tests_unit_test_registry_CFLAGS = $(EMF_TEST_CFLAGS)

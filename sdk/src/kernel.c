@@ -2,8 +2,8 @@
 /*
  * The real kernel behind the runtime's kernel seam (kernel.h): libbpf's map,
  * object, link, tc, ring buffer and perf buffer calls, the mmap of a ring's
- * positions, the file system type of a pin directory, perf events and
- * packet sockets.
+ * positions, the file system type of a pin directory, perf events,
+ * packet sockets and the probes of hook support.
  */
 #include <errno.h>
 #include <unistd.h>
@@ -16,11 +16,14 @@
 #include <linux/if_packet.h>
 #include <linux/magic.h>
 #include <linux/perf_event.h>
+#include <stdio.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "kernel.h"
 #include "runtime_internal.h"
+#include "variants_internal.h"
 
 static int k_map_fd(const struct bpf_map *map)
 {
@@ -214,6 +217,86 @@ static int k_socket_filter(int prog_fd, unsigned int ifindex)
 	return fd;
 }
 
+/*
+ * Hook support, for the choice among program variants (variants.c). The
+ * probes are real: a tiny program loaded with the hook's BTF id (tp_btf,
+ * fentry, fexit: the same check the kernel makes at load), the program
+ * type's support (libbpf_probe_bpf_prog_type()) and the hook's existence
+ * (kernel BTF, tracefs, the kprobe PMU).
+ */
+
+/* The BTF id of @prefix@name of @kind in the start's vmlinux BTF, or 0. */
+static int btf_id(struct emf_runtime *rt, const char *prefix, const char *name, int kind)
+{
+	struct btf *btf = emf__kernel_btf(rt);
+	char full[192];
+	int id;
+
+	if (!btf)
+		return 0;
+	snprintf(full, sizeof(full), "%s%s", prefix, name);
+	id = btf__find_by_name_kind(btf, full, kind);
+	return id > 0 ? id : 0;
+}
+
+/* Load "r0 = 0; exit" as a tracing program at BTF id @id: what the kernel checks at load. */
+static bool tracing_loads(enum bpf_attach_type at, int id)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = at, .attach_btf_id = id);
+	int fd;
+
+	if (!id)
+		return false;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &o);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static bool tracefs_has(const char *category, const char *name)
+{
+	char path[320];
+	struct statfs st;
+
+	if (statfs("/sys/kernel/tracing", &st) || st.f_type != TRACEFS_MAGIC)
+		return false;
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/%s", category, name);
+	return !access(path, F_OK);
+}
+
+static bool k_hook_supported(struct emf_runtime *rt, const struct emf_hook *h)
+{
+	switch (h->kind) {
+	case EMF_HOOK_TP_BTF:
+		return tracing_loads(BPF_TRACE_RAW_TP,
+				     btf_id(rt, "btf_trace_", h->target, BTF_KIND_TYPEDEF));
+	case EMF_HOOK_RAW_TP:
+		return libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL) == 1 &&
+		       (!emf__kernel_btf(rt) ||
+			btf_id(rt, "btf_trace_", h->target, BTF_KIND_TYPEDEF));
+	case EMF_HOOK_TP:
+		return libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACEPOINT, NULL) == 1 &&
+		       tracefs_has(h->category, h->target);
+	case EMF_HOOK_FENTRY:
+	case EMF_HOOK_FEXIT:
+		return tracing_loads(h->kind == EMF_HOOK_FENTRY ? BPF_TRACE_FENTRY :
+								  BPF_TRACE_FEXIT,
+				     btf_id(rt, "", h->target, BTF_KIND_FUNC));
+	case EMF_HOOK_KPROBE:
+	case EMF_HOOK_KRETPROBE:
+		return libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_KPROBE, NULL) == 1 &&
+		       (!access("/sys/bus/event_source/devices/kprobe/type", F_OK) ||
+			!access("/sys/kernel/tracing/kprobe_events", F_OK)) &&
+		       (!emf__kernel_btf(rt) || btf_id(rt, "", h->target, BTF_KIND_FUNC));
+	}
+	return false;
+}
+
 const struct emf__kernel_ops emf__kernel_libbpf = {
 	.map_fd = k_map_fd,
 	.map_lookup = k_map_lookup,
@@ -245,6 +328,7 @@ const struct emf__kernel_ops emf__kernel_libbpf = {
 	.tc_detach = bpf_tc_detach,
 	.perf_event_open = k_perf_event_open,
 	.socket_filter = k_socket_filter,
+	.hook_supported = k_hook_supported,
 	.ringbuf_new = k_ringbuf_new,
 	.ringbuf_consume = ring_buffer__consume,
 	.ringbuf_free = ring_buffer__free,

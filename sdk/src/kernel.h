@@ -9,9 +9,9 @@
  * program fds and ids, whether a pin directory is on bpffs, and attaching:
  * links of every kind the runtime makes (attach.c, targets.c), iterators
  * (iter.c), TCX links, tc filters, sockmap programs, perf events and socket
- * filters. Loading the object (the skeleton's calls) and the feature probes
- * do not go through it, nor do object accessors that touch no kernel
- * (bpf_map__name(), ...).
+ * filters; and the probes of hook support that choose among program
+ * variants. Loading the object (the skeleton's calls) does not go through
+ * it, nor do object accessors that touch no kernel (bpf_map__name(), ...).
  *
  * Each operation returns what libbpf 1.x returns: 0 or a negative errno, with
  * errno set too (the callers read either), and fds >= 0; constructors return
@@ -33,6 +33,7 @@
 #pragma GCC visibility push(hidden)
 
 struct emf_runtime;
+struct emf_hook;
 struct perf_event_attr;
 
 /* What a program is attached to: one of libbpf's bpf_program__attach_*() calls. */
@@ -123,6 +124,12 @@ struct emf__kernel_ops {
 	 * tcpdump makes one: an fd, the caller's.
 	 */
 	int (*socket_filter)(int prog_fd, unsigned int ifindex);
+
+	/*
+	 * Does the running kernel have hook @hook (variants_internal.h)? @rt
+	 * gives the start's vmlinux BTF (emf__kernel_btf()).
+	 */
+	bool (*hook_supported)(struct emf_runtime *rt, const struct emf_hook *hook);
 
 	/* ring buffers: @fd is also what the reader waits on (edge-triggered) */
 	struct ring_buffer *(*ringbuf_new)(int fd, ring_buffer_sample_fn cb, void *ctx);

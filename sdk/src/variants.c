@@ -4,24 +4,18 @@
  * supports (see variants_internal.h). A plugin that carries, say,
  * SEC("tp_btf/sched_process_exec") and SEC("tp/sched/sched_process_exec")
  * loads the tp_btf one where the kernel can, the tp one elsewhere, and never
- * both. The probes are real: a tiny program loaded with the hook's BTF id
- * (tp_btf, fentry, fexit: the same check the kernel makes at load), the
- * program type's support (libbpf_probe_bpf_prog_type) and the hook's
- * existence (kernel BTF, tracefs, the kprobe PMU).
+ * both. What the kernel supports is asked of the kernel seam
+ * (hook_supported(), whose real probes are in kernel.c).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/vfs.h>
-#include <unistd.h>
-#include <linux/magic.h>
-#include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include <emf/errno.h>
 
+#include "kernel.h"
 #include "log_internal.h"
 #include "runtime_internal.h"
 #include "variants_internal.h"
@@ -168,94 +162,17 @@ size_t emf__variants_pick(struct emf_variant *v, size_t n, emf_hook_probe_fn pro
 	return dropped;
 }
 
-/* ---- the real kernel ----------------------------------------------------- */
-
-struct probe_ctx {
-	struct emf_runtime *rt;
-};
-
-/* The start's vmlinux BTF, parsed on first need and shared with the hook checks. */
-static struct btf *vmlinux_btf(struct probe_ctx *pc)
+/* The kernel seam says whether the running kernel has a hook (kernel.c probes it). */
+static bool kernel_probe(void *ctx, const struct emf_hook *h)
 {
-	return emf__kernel_btf(pc->rt);
-}
+	struct emf_runtime *rt = ctx;
 
-/* The BTF id of @prefix@name of @kind in vmlinux, or 0. */
-static int btf_id(struct probe_ctx *pc, const char *prefix, const char *name, int kind)
-{
-	struct btf *btf = vmlinux_btf(pc);
-	char full[192];
-	int id;
-
-	if (!btf)
-		return 0;
-	snprintf(full, sizeof(full), "%s%s", prefix, name);
-	id = btf__find_by_name_kind(btf, full, kind);
-	return id > 0 ? id : 0;
-}
-
-/* Load "r0 = 0; exit" as a tracing program at BTF id @id: what the kernel checks at load. */
-static bool tracing_loads(enum bpf_attach_type at, int id)
-{
-	const struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = at, .attach_btf_id = id);
-	int fd;
-
-	if (!id)
-		return false;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &o);
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
-
-static bool tracefs_has(const char *category, const char *name)
-{
-	char path[320];
-	struct statfs st;
-
-	if (statfs("/sys/kernel/tracing", &st) || st.f_type != TRACEFS_MAGIC)
-		return false;
-	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/%s", category, name);
-	return !access(path, F_OK);
-}
-
-static bool real_probe(void *ctx, const struct emf_hook *h)
-{
-	struct probe_ctx *pc = ctx;
-
-	switch (h->kind) {
-	case EMF_HOOK_TP_BTF:
-		return tracing_loads(BPF_TRACE_RAW_TP,
-				     btf_id(pc, "btf_trace_", h->target, BTF_KIND_TYPEDEF));
-	case EMF_HOOK_RAW_TP:
-		return libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL) == 1 &&
-		       (!vmlinux_btf(pc) || btf_id(pc, "btf_trace_", h->target, BTF_KIND_TYPEDEF));
-	case EMF_HOOK_TP:
-		return libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACEPOINT, NULL) == 1 &&
-		       tracefs_has(h->category, h->target);
-	case EMF_HOOK_FENTRY:
-	case EMF_HOOK_FEXIT:
-		return tracing_loads(h->kind == EMF_HOOK_FENTRY ? BPF_TRACE_FENTRY : BPF_TRACE_FEXIT,
-				     btf_id(pc, "", h->target, BTF_KIND_FUNC));
-	case EMF_HOOK_KPROBE:
-	case EMF_HOOK_KRETPROBE:
-		return libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_KPROBE, NULL) == 1 &&
-		       (!access("/sys/bus/event_source/devices/kprobe/type", F_OK) ||
-			!access("/sys/kernel/tracing/kprobe_events", F_OK)) &&
-		       (!vmlinux_btf(pc) || btf_id(pc, "", h->target, BTF_KIND_FUNC));
-	}
-	return false;
+	return rt->kernel->hook_supported(rt, h);
 }
 
 int emf__variants_choose(struct emf_runtime *rt, struct emf_plugin *p)
 {
 	struct bpf_object *obj = emf_plugin__object(p);
-	struct probe_ctx pc = { .rt = rt };
 	struct emf_variant *v;
 	struct bpf_program *prog;
 	size_t n = 0, i, groups = 0;
@@ -288,7 +205,7 @@ int emf__variants_choose(struct emf_runtime *rt, struct emf_plugin *p)
 		groups += v[i].parsed;
 		i++;
 	}
-	if (groups > 1 && emf__variants_pick(v, n, real_probe, &pc)) {
+	if (groups > 1 && emf__variants_pick(v, n, kernel_probe, rt)) {
 		i = 0;
 		bpf_object__for_each_program(prog, obj) {
 			size_t k;

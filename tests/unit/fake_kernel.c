@@ -19,6 +19,7 @@
 
 #include "kernel.h"
 #include "fake_kernel.h"
+#include "variants_internal.h"
 
 #define FK_MAPS 32
 #define FK_PROGS 32
@@ -106,6 +107,7 @@ static char fail_prog[64]; /* the next attachment of this program fails */
 static int fail_err;
 static char iter_out[256];
 static size_t iter_len;
+static unsigned int hooks = ~0u; /* the hook kinds it has, a bit each */
 
 static int fail(int err)
 {
@@ -138,6 +140,7 @@ void fk_reset(void)
 	qdisc_err = 0;
 	fail_prog[0] = '\0';
 	iter_len = 0;
+	hooks = ~0u;
 	memset(maps, 0, sizeof(maps));
 	memset(bufs, 0, sizeof(bufs));
 	n_maps = n_bufs = n_progs = n_fds = n_pins = n_reuses = n_btf_fds = 0;
@@ -1105,6 +1108,17 @@ void fk_iter_output(const void *data, size_t len)
 	iter_len = len;
 }
 
+static bool fk_hook_supported(struct emf_runtime *rt, const struct emf_hook *hook)
+{
+	(void)rt;
+	return hooks & (1u << hook->kind);
+}
+
+void fk_set_hooks(unsigned int kinds)
+{
+	hooks = kinds;
+}
+
 const struct emf__kernel_ops fk_ops = {
 	.map_fd = fk_map_fd,
 	.map_lookup = fk_map_lookup,
@@ -1136,6 +1150,7 @@ const struct emf__kernel_ops fk_ops = {
 	.tc_detach = fk_tc_detach,
 	.perf_event_open = fk_perf_event_open,
 	.socket_filter = fk_socket_filter,
+	.hook_supported = fk_hook_supported,
 	.ringbuf_new = fk_ringbuf_new,
 	.ringbuf_consume = fk_ringbuf_consume,
 	.ringbuf_free = fk_ringbuf_free,

@@ -25,7 +25,7 @@
  * where it went, and is live until undone: a link destroyed, a detach call,
  * or the fd of a TCX link or socket filter closed. Perf events are eventfds;
  * a run of an iterator reads what fk_iter_output() gave. The kernel has TCX
- * unless fk_set_tcx(false).
+ * unless fk_set_tcx(false), and every hook kind unless fk_set_hooks().
  */
 #ifndef __EMF_FAKE_KERNEL_H
 #define __EMF_FAKE_KERNEL_H
@@ -129,6 +129,8 @@ void fk_set_tcx(bool on);
 void fk_set_qdisc_err(int err);
 /* What every run of an iterator writes from now on. */
 void fk_iter_output(const void *data, size_t len);
+/* The hook kinds the kernel has: a bit (1 << EMF_HOOK_*, variants_internal.h) each; all by default. */
+void fk_set_hooks(unsigned int kinds);
 
 /* A test of a suite: a name and its function; the list ends with { NULL }. */
 struct fk_test {

@@ -7,6 +7,12 @@
 #include <string.h>
 #include <CUnit/Basic.h>
 
+#include <emf/log.h>
+#include <emf/runtime.h>
+
+#include "fake_kernel.h"
+#include "variant.emf.h"
+
 #include "variants_internal.h"
 
 static void test_parse(void)
@@ -168,11 +174,51 @@ static void test_two_of_a_kind(void)
 	CU_ASSERT(!v[0].keep && v[1].keep && !v[2].keep);
 }
 
+/* Which of the variant plugin's three programs would load on a kernel with hook kinds @kinds. */
+static void start_with(unsigned int kinds, const char *want)
+{
+	static const char *const progs[] = { "on_btf", "on_raw", "on_tp" };
+	struct emf_plugin_desc desc;
+	struct emf_runtime *rt;
+	struct emf_plugin *p;
+	size_t i;
+
+	fk_reset();
+	fk_set_hooks(kinds);
+	rt = fk_runtime(NULL);
+	p = emf_runtime__add(rt, fk_desc(&variant__plugin, &desc));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL_FATAL(emf_runtime__start(rt), 0);
+	for (i = 0; i < 3; i++) {
+		struct bpf_program *prog =
+			bpf_object__find_program_by_name(emf_plugin__object(p), progs[i]);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(prog);
+		if (bpf_program__autoload(prog) != !strcmp(progs[i], want)) {
+			fprintf(stderr, "kinds %#x: %s %s\n", kinds, progs[i],
+				bpf_program__autoload(prog) ? "kept" : "dropped");
+			CU_FAIL("the wrong variant");
+		}
+	}
+	emf_runtime__destroy(rt);
+}
+
+/* A plugin's start keeps the variant the kernel (seam) says it can run, and only it. */
+static void test_plugin_start(void)
+{
+	start_with(~0u, "on_btf");
+	start_with(~K(TP_BTF), "on_raw");
+	start_with(K(TP), "on_tp");
+	/* none supported: the best one stays, to say why it fails */
+	start_with(0, "on_btf");
+}
+
 int main(void)
 {
 	unsigned int failed;
 	CU_pSuite s;
 
+	emf_set_print(NULL); /* the fake attaches nothing, which the runtime warns of */
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return CU_get_error();
 	s = CU_add_suite("variants", NULL, NULL);
@@ -182,6 +228,7 @@ int main(void)
 	CU_add_test(s, "none supported: the best kind reports", test_none_supported);
 	CU_add_test(s, "programs without variants are kept, unprobed", test_no_variants);
 	CU_add_test(s, "every program of the kept kind stays", test_two_of_a_kind);
+	CU_add_test(s, "a plugin's start keeps the variant the kernel runs", test_plugin_start);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();

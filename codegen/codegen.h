@@ -10,6 +10,8 @@
 struct btf;
 
 #define CG_NAME_MAX 128
+/* The BTF decl tag of EMF_EVENT(NAME) (<emf/emf.bpf.h>), before NAME. */
+#define CG_EVENT_TAG "emf.event:"
 /* System include directories taken from clang (see cg_sys_includes()). */
 #define CG_SYS_INCS_MAX 16
 
@@ -54,7 +56,8 @@ struct cg_plugin {
 	const char *src; /* NAME.bpf.c path as given */
 	const char *hdr; /* NAME.h path; NULL when the plugin has none (no events) */
 	const char *obj_path; /* the linked object in outdir (temporary name until done) */
-	char **struct_names; /* of the event header, as C spells them ("struct event") */
+	char **struct_names; /* of the event header, as C spells them ("struct event"), dwarf.c */
+	bool all_debug_types; /* compile with DWARF of every type, to find them all */
 	int n_struct_names;
 	struct btf *btf;
 	struct cg_event *events;
@@ -107,10 +110,25 @@ int cg_vmlinux_h(const struct cg_opts *opts, const char *out);
 char *cg_path(const char *dir, const char *name, const char *suffix);
 char *cg_tmp_path(const char *final);
 
-/* model.c: what the header and the object's BTF say. */
-int cg_header_structs(const char *hdr, char ***names, int *cnt);
+/*
+ * dwarf.c: the structs event header @hdr defines, as C spells their type
+ * ("struct X", or "Y" for a typedef of an anonymous struct), in the order of
+ * their lines, from the DWARF of object @obj, into *@names (the caller frees
+ * each and the array). 0, or a negative errno after one message.
+ */
+int cg_header_structs(const char *obj, const char *hdr, char ***names, int *cnt);
+/* Does the BTF of object @obj define every type of @names (as cg_header_structs() spells them)? */
+bool cg_btf_has(const char *obj, char *const *names, int cnt);
+/* Is every struct an EMF_EVENT() tag of object @obj names among @names? */
+bool cg_tags_named(const char *obj, char *const *names, int cnt);
+/* Does object @obj have a ring buffer or perf event array, which send events? */
+bool cg_sends_events(const char *obj);
+
+/* model.c: what the object's BTF says. */
 /* Append a copy of @name to the list @names of *@cnt, unless it is there already; 0 or -ENOMEM. */
 int cg_add_name(char ***names, int *cnt, const char *name);
+/* Free the list @names of *@cnt and what it holds; both end empty. */
+void cg_names_free(char ***names, int *cnt);
 int cg_model_build(struct cg_plugin *p);
 /* The comment of global @name in source text @src, as one line into @buf ("" when none). */
 void cg_global_doc(const char *src, const char *name, char *buf, size_t n);

@@ -4,6 +4,7 @@ bin_PROGRAMS += codegen/emf-codegen
 codegen_emf_codegen_SOURCES = \
 	codegen/codegen.h \
 	codegen/describe.c \
+	codegen/dwarf.c \
 	codegen/emit.c \
 	codegen/render.c \
 	codegen/emit.h \
@@ -20,8 +21,9 @@ codegen_emf_codegen_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DEMF_BPFTOOL='"$(BPFTOOL)"' \
 	-DEMF_BPF_INCLUDEDIR='"$(includedir)"' \
 	-DPACKAGE_VERSION='"$(PACKAGE_VERSION)"'
-codegen_emf_codegen_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(LIBELF_CFLAGS) $(JANSSON_CFLAGS)
-codegen_emf_codegen_LDADD = $(LIBBPF_LIBS) $(LIBELF_LIBS) $(ZLIB_LIBS) $(JANSSON_LIBS)
+codegen_emf_codegen_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(LIBELF_CFLAGS) $(LIBDW_CFLAGS) \
+	$(JANSSON_CFLAGS)
+codegen_emf_codegen_LDADD = $(LIBBPF_LIBS) $(LIBDW_LIBS) $(LIBELF_LIBS) $(ZLIB_LIBS) $(JANSSON_LIBS)
 
 # vmlinux.h of the build machine's kernel (or the one configure was given).
 vmlinux.h:

@@ -167,6 +167,38 @@ static int emit_file(struct cg_plugin *p, const char *path,
 	return err;
 }
 
+/*
+ * Compile @p into @raw, and name the event header's structs from its DWARF
+ * (cg_header_structs()). DWARF describes the structs the code uses through
+ * variables and pointers; one it only names in sizeof() or a compound
+ * literal is left out, so when none is found and the object sends events,
+ * or an EMF_EVENT() tag names one that is not, compile again with DWARF of
+ * every type defined. Those missing from BTF (only local variables use
+ * them) are then named by the anchor, in a last compile.
+ */
+static int compile(struct cg_plugin *p, const struct cg_opts *opts, const char *vdir,
+		   const char *anchor, const char *raw, const char *dep, const char *target)
+{
+	int err;
+
+	err = cg_write_anchor(p, anchor) ?: cg_compile(p, opts, vdir, anchor, raw, dep, target);
+	if (err || !p->hdr)
+		return err;
+	err = cg_header_structs(raw, p->hdr, &p->struct_names, &p->n_struct_names);
+	if (!err && ((!p->n_struct_names && cg_sends_events(raw)) ||
+		     !cg_tags_named(raw, p->struct_names, p->n_struct_names))) {
+		cg_names_free(&p->struct_names, &p->n_struct_names);
+		p->all_debug_types = true;
+		err = cg_compile(p, opts, vdir, anchor, raw, dep, target) ?:
+			      cg_header_structs(raw, p->hdr, &p->struct_names, &p->n_struct_names);
+		p->all_debug_types = false; /* which changes DWARF only, which cg_link() drops */
+	}
+	if (!err && !cg_btf_has(raw, p->struct_names, p->n_struct_names))
+		err = cg_write_anchor(p, anchor) ?:
+			      cg_compile(p, opts, vdir, anchor, raw, dep, target);
+	return err;
+}
+
 static int generate(struct cg_plugin *p, struct cg_opts *opts, bool describe)
 {
 	struct outputs o = {};
@@ -232,17 +264,12 @@ static int generate(struct cg_plugin *p, struct cg_opts *opts, bool describe)
 		}
 	}
 
-	err = p->hdr ? cg_header_structs(p->hdr, &p->struct_names, &p->n_struct_names) : 0;
-	if (err)
-		goto out;
 	anchor = cg_tmp_path(o.final[3]);
 	if (!anchor) {
 		err = -ENOMEM;
 		goto out;
 	}
-	err = cg_write_anchor(p, anchor);
-	if (!err)
-		err = cg_compile(p, opts, vdir, anchor, raw, o.tmp[4], o.final[3]);
+	err = compile(p, opts, vdir, anchor, raw, o.tmp[4], o.final[3]);
 	if (!err)
 		err = cg_fix_deps(o.tmp[4], anchor);
 	if (err)

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * emf-codegen: the plugin model. The event header names the event structs;
- * their layout, the output maps, the const volatile globals and the plugin's
- * EMF_PLUGIN_INFO all come from the compiled object (BTF and ELF), so what is
- * generated matches what the kernel runs.
+ * emf-codegen: the plugin model. The event structs (those the object's DWARF
+ * says the event header declares, dwarf.c), their layout, the output maps,
+ * the const volatile globals and the plugin's EMF_PLUGIN_INFO all come from
+ * the compiled object (DWARF, BTF and ELF), so what is generated matches
+ * what the kernel runs.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -16,8 +16,6 @@
 #include <bpf/btf.h>
 
 #include "codegen.h"
-
-#define EMF_EVENT_TAG "emf.event:"
 
 __u32 cg_resolve(const struct btf *btf, __u32 id)
 {
@@ -55,78 +53,6 @@ out:
 	return buf;
 }
 
-/* Blank out comments, string literals and preprocessor lines, keeping line structure. */
-static void strip_source(char *s)
-{
-	bool bol = true;
-
-	while (*s) {
-		if (s[0] == '/' && s[1] == '*') {
-			for (; *s && !(s[0] == '*' && s[1] == '/'); s++)
-				if (*s != '\n')
-					*s = ' ';
-			if (*s) {
-				s[0] = s[1] = ' ';
-				s += 2;
-			}
-			continue;
-		}
-		if (s[0] == '/' && s[1] == '/') {
-			for (; *s && *s != '\n'; s++)
-				*s = ' ';
-			continue;
-		}
-		if (bol && *s == '#') {
-			for (; *s && *s != '\n'; s++) {
-				if (s[0] == '\\' && s[1] == '\n') {
-					s[0] = ' ';
-					s++;
-				}
-				*s = ' ';
-			}
-			continue;
-		}
-		if (*s == '"' || *s == '\'') {
-			char q = *s;
-
-			*s++ = ' ';
-			for (; *s && *s != q && *s != '\n'; s++) {
-				if (*s == '\\' && s[1])
-					*s++ = ' ';
-				*s = ' ';
-			}
-			if (*s == q)
-				*s++ = ' ';
-			continue;
-		}
-		if (*s == '\n')
-			bol = true;
-		else if (!isspace((unsigned char)*s))
-			bol = false;
-		s++;
-	}
-}
-
-static const char *next_token(const char *s, char *tok, size_t n)
-{
-	size_t i = 0;
-
-	while (*s && isspace((unsigned char)*s))
-		s++;
-	if (!*s) {
-		tok[0] = '\0';
-		return s;
-	}
-	if (isalnum((unsigned char)*s) || *s == '_') {
-		while ((isalnum((unsigned char)*s) || *s == '_') && i + 1 < n)
-			tok[i++] = *s++;
-	} else {
-		tok[i++] = *s++;
-	}
-	tok[i] = '\0';
-	return s;
-}
-
 int cg_add_name(char ***names, int *cnt, const char *name)
 {
 	char **v;
@@ -144,85 +70,6 @@ int cg_add_name(char ***names, int *cnt, const char *name)
 		return -ENOMEM;
 	(*cnt)++;
 	return 0;
-}
-
-/*
- * The structs a header defines at file scope, in order, as C spells their
- * type: "struct X" for "struct X {" and "typedef struct X {...} Y;", and "Y"
- * for "typedef struct {...} Y;".
- */
-int cg_header_structs(const char *hdr, char ***names, int *cnt)
-{
-	char tok[CG_NAME_MAX], prev[CG_NAME_MAX] = "", name[CG_NAME_MAX];
-	bool in_typedef = false, anon_typedef = false;
-	int depth = 0, anon_depth = -1, err = 0;
-	const char *s;
-	size_t len;
-	char *buf;
-
-	*names = NULL;
-	*cnt = 0;
-	buf = read_file(hdr, &len);
-	if (!buf) {
-		err = -errno;
-		cg_err("failed to read event header %s: %s\n", hdr, strerror(errno));
-		return err;
-	}
-	strip_source(buf);
-	s = buf;
-	for (;;) {
-		s = next_token(s, tok, sizeof(tok));
-		if (!tok[0])
-			break;
-		if (!strcmp(tok, "{")) {
-			depth++;
-		} else if (!strcmp(tok, "}")) {
-			depth--;
-			if (depth == anon_depth && anon_typedef) {
-				/* typedef struct { ... } NAME; */
-				s = next_token(s, name, sizeof(name));
-				if (isalpha((unsigned char)name[0]) || name[0] == '_')
-					err = cg_add_name(names, cnt, name);
-				anon_typedef = false;
-				anon_depth = -1;
-			}
-		} else if (!strcmp(tok, ";") && depth == 0) {
-			in_typedef = false;
-		} else if (depth == 0 && !strcmp(tok, "typedef")) {
-			in_typedef = true;
-		} else if (depth == 0 && !strcmp(tok, "struct")) {
-			const char *save = s;
-
-			s = next_token(s, name, sizeof(name));
-			if (!strcmp(name, "{")) {
-				if (in_typedef) {
-					anon_typedef = true;
-					anon_depth = depth;
-				}
-				depth++;
-			} else {
-				char brace[4];
-				const char *after = next_token(s, brace, sizeof(brace));
-
-				if (!strcmp(brace, "{") &&
-				    (isalpha((unsigned char)name[0]) || name[0] == '_')) {
-					char spelled[CG_NAME_MAX + 8];
-
-					snprintf(spelled, sizeof(spelled), "struct %s", name);
-					err = cg_add_name(names, cnt, spelled);
-					s = after;
-					depth++;
-				} else {
-					s = save;
-				}
-			}
-		}
-		if (err)
-			break;
-		snprintf(prev, sizeof(prev), "%s", tok);
-	}
-	free(buf);
-	return err;
 }
 
 static int find_struct(const struct btf *btf, const char *name, __u32 *id)
@@ -304,8 +151,8 @@ static const char *event_tag_of(const struct btf *btf, __u32 var_id)
 		if (!btf_is_decl_tag(t) || t->type != var_id || btf_decl_tag(t)->component_idx != -1)
 			continue;
 		s = btf__name_by_offset(btf, t->name_off);
-		if (!strncmp(s, EMF_EVENT_TAG, strlen(EMF_EVENT_TAG)))
-			return s + strlen(EMF_EVENT_TAG);
+		if (!strncmp(s, CG_EVENT_TAG, strlen(CG_EVENT_TAG)))
+			return s + strlen(CG_EVENT_TAG);
 	}
 	return NULL;
 }
@@ -417,7 +264,7 @@ static int build_outputs(struct cg_plugin *p, const struct btf_type *sec)
 				cg_err("map '%s' of %s sends events, but the plugin has no event header %s.h that defines their struct\n",
 				       mname, p->src, p->file);
 			else
-				cg_err("map '%s' of %s sends events, but %s defines no event struct\n",
+				cg_err("map '%s' of %s sends events, but the object knows no struct of %s: does the .bpf.c include it?\n",
 				       mname, p->src, p->hdr);
 			return -ENOENT;
 		} else {
@@ -591,15 +438,17 @@ out:
 	return err;
 }
 
+void cg_names_free(char ***names, int *cnt)
+{
+	while (*cnt)
+		free((*names)[--*cnt]);
+	free(*names);
+	*names = NULL;
+}
+
 void cg_model_free(struct cg_plugin *p)
 {
-	int i;
-
-	for (i = 0; i < p->n_struct_names; i++)
-		free(p->struct_names[i]);
-	free(p->struct_names);
-	p->struct_names = NULL;
-	p->n_struct_names = 0;
+	cg_names_free(&p->struct_names, &p->n_struct_names);
 	btf__free(p->btf);
 	free(p->events);
 	free(p->outputs);

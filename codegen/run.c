@@ -139,6 +139,8 @@ int cg_compile(struct cg_plugin *p, const struct cg_opts *opts, const char *vmli
 
 	argv[n++] = opts->clang;
 	argv[n++] = "-g";
+	if (p->all_debug_types)
+		argv[n++] = "-fno-eliminate-unused-debug-types";
 	argv[n++] = "-O2";
 	argv[n++] = "-Wall";
 	argv[n++] = "-Wno-unused-function";

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
 	autoconf automake libtool pkg-config make gcc g++
 	clang llvm bpftool clang-format
-	libbpf-dev libelf-dev zlib1g-dev libjansson-dev libcunit1-dev
+	libbpf-dev libelf-dev libdw-dev zlib1g-dev libjansson-dev libcunit1-dev
 	iproute2 procps util-linux bsdutils binutils socat iputils-ping jq systemtap-sdt-dev python3
 	qemu-system-x86 busybox-static cpio
 	libmicrohttpd-dev prometheus curl

@@ -35,7 +35,7 @@ refuse tests/codegen/bad/missing "plugin directory tests/codegen/bad/missing: No
 refuse tests/codegen/bad/nohdr "map 'events' of tests/codegen/bad/nohdr/nohdr.bpf.c sends events, but the plugin has no event header nohdr.h that defines their struct"
 refuse tests/codegen/bad/broken "use of undeclared identifier 'undeclared_thing'"
 refuse tests/codegen/bad/broken "failed to compile tests/codegen/bad/broken/broken.bpf.c"
-refuse tests/codegen/bad/nouse "struct nouse_event of tests/codegen/bad/nouse/nouse.h is not in the BTF"
+refuse tests/codegen/bad/nouse "the object knows no struct of tests/codegen/bad/nouse/nouse.h: does the .bpf.c include it?"
 refuse tests/codegen/bad/badtype "member 'ratio' of struct badtype__event"
 refuse tests/codegen/bad/badstack "EMF_KSTACK on member 'frames' of struct event in tests/codegen/bad/badstack/badstack.h: want an array of 64-bit integers"
 refuse tests/codegen/bad/badpid "EMF_USTACK(tgid) on member 'ustack' of struct event in tests/codegen/bad/badpid/badpid.h: want the name of a 32-bit integer member"

@@ -203,7 +203,7 @@ static int generate(struct cg_plugin *p, struct cg_opts *opts, bool describe)
 {
 	struct outputs o = {};
 	char *raw = NULL, *vmlinux = NULL, *vmlinux_tmp = NULL, *vdir = NULL, *anchor = NULL;
-	char *shim_src = NULL, *shim_obj = NULL, *dir;
+	char *shim_src = NULL, *shim_obj = NULL, *dir, *unit_dir = NULL;
 	bool shim = false;
 	int i, err;
 
@@ -264,9 +264,26 @@ static int generate(struct cg_plugin *p, struct cg_opts *opts, bool describe)
 		}
 	}
 
-	anchor = cg_tmp_path(o.final[3]);
-	if (!anchor) {
+	/*
+	 * The compile units go in a directory of their own, under names of no
+	 * run: the object keeps a unit's name (its STT_FILE symbol), and the
+	 * same plugin must build the same bytes every time.
+	 */
+	if (asprintf(&unit_dir, "%s.units", raw) < 0) {
+		unit_dir = NULL;
 		err = -ENOMEM;
+		goto out;
+	}
+	if (asprintf(&anchor, "%s/%s.emf.c", unit_dir, p->file) < 0) {
+		anchor = NULL;
+		err = -ENOMEM;
+		goto out;
+	}
+	if (mkdir(unit_dir, 0700)) {
+		err = -errno;
+		cg_err("failed to create %s: %s\n", unit_dir, strerror(errno));
+		free(unit_dir);
+		unit_dir = NULL;
 		goto out;
 	}
 	err = compile(p, opts, vdir, anchor, raw, o.tmp[4], o.final[3]);
@@ -327,6 +344,9 @@ out:
 	free(anchor);
 	if (shim_src)
 		unlink(shim_src);
+	if (unit_dir)
+		rmdir(unit_dir);
+	free(unit_dir);
 	if (shim_obj)
 		unlink(shim_obj);
 	free(shim_src);

@@ -17,6 +17,7 @@
 
 #include <emf/errno.h>
 
+#include "kernel.h"
 #include "log_internal.h"
 #include "runtime_internal.h"
 
@@ -298,8 +299,8 @@ static int trace_attach_reason(struct emf_plugin *p, struct bpf_program *prog, i
 }
 
 /* What the kernel lacks for @prog to load, in @why; returns the error, or 0 when nothing. */
-static int load_reason(struct bpf_program *prog, int err, const char *captured, char *why,
-		       size_t n)
+static int load_reason(const struct emf__kernel_ops *k, struct bpf_program *prog, int err,
+		       const char *captured, char *why, size_t n)
 {
 	enum bpf_attach_type at = bpf_program__expected_attach_type(prog);
 	enum bpf_prog_type pt = bpf_program__type(prog);
@@ -335,7 +336,7 @@ static int load_reason(struct bpf_program *prog, int err, const char *captured, 
 				 strchr(sec, '/') ? strchr(sec, '/') + 1 : sec, name);
 		return -EMF_ERRNO__NOFEAT;
 	}
-	if (pt != BPF_PROG_TYPE_UNSPEC && libbpf_probe_bpf_prog_type(pt, NULL) == 0) {
+	if (pt != BPF_PROG_TYPE_UNSPEC && k->prog_type_probe(pt) == 0) {
 		snprintf(why, n,
 			 "this kernel does not support BPF programs of type %s (program %s(), section '%s')",
 			 libbpf_bpf_prog_type_str(pt) ?: "?", name, sec);
@@ -371,8 +372,9 @@ int emf__explain(struct emf_plugin *p, enum emf_step step, int err, char *why, s
 		 * program that was to run (another's reason would mislead).
 		 */
 		if (failed && bpf_program__autoload(failed)) {
-			e = step == EMF_STEP_LOAD ? load_reason(failed, err, captured, why, n) :
-						    attach_reason(failed, why, n);
+			e = step == EMF_STEP_LOAD ?
+				    load_reason(p->rt->kernel, failed, err, captured, why, n) :
+				    attach_reason(failed, why, n);
 			if (!e && step == EMF_STEP_ATTACH)
 				e = trace_attach_reason(p, failed, err, why, n);
 			if (e)
@@ -384,8 +386,9 @@ int emf__explain(struct emf_plugin *p, enum emf_step step, int err, char *why, s
 			if (!bpf_program__autoload(prog) || prog == failed ||
 			    (step == EMF_STEP_ATTACH && !bpf_program__autoattach(prog)))
 				continue;
-			e = step == EMF_STEP_LOAD ? load_reason(prog, err, captured, why, n) :
-						    attach_reason(prog, why, n);
+			e = step == EMF_STEP_LOAD ?
+				    load_reason(p->rt->kernel, prog, err, captured, why, n) :
+				    attach_reason(prog, why, n);
 			if (e)
 				return e;
 		}

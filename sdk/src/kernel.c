@@ -269,6 +269,11 @@ static bool tracefs_has(const char *category, const char *name)
 	return !access(path, F_OK);
 }
 
+static int k_prog_type_probe(enum bpf_prog_type type)
+{
+	return libbpf_probe_bpf_prog_type(type, NULL);
+}
+
 static bool k_hook_supported(struct emf_runtime *rt, const struct emf_hook *h)
 {
 	switch (h->kind) {
@@ -329,6 +334,7 @@ const struct emf__kernel_ops emf__kernel_libbpf = {
 	.perf_event_open = k_perf_event_open,
 	.socket_filter = k_socket_filter,
 	.hook_supported = k_hook_supported,
+	.prog_type_probe = k_prog_type_probe,
 	.ringbuf_new = k_ringbuf_new,
 	.ringbuf_consume = ring_buffer__consume,
 	.ringbuf_free = ring_buffer__free,

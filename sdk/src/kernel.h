@@ -9,9 +9,11 @@
  * program fds and ids, whether a pin directory is on bpffs, and attaching:
  * links of every kind the runtime makes (attach.c, targets.c), iterators
  * (iter.c), TCX links, tc filters, sockmap programs, perf events and socket
- * filters; and the probes of hook support that choose among program
- * variants. Loading the object (the skeleton's calls) does not go through
- * it, nor do object accessors that touch no kernel (bpf_map__name(), ...).
+ * filters; and the probes of hook and program type support that choose
+ * among program variants (variants.c) and explain a refused load
+ * (explain.c). Loading the object (the skeleton's calls, behind the
+ * plugin's emf_plugin_ops) does not go through it, nor do object accessors
+ * that touch no kernel (bpf_map__name(), ...).
  *
  * Each operation returns what libbpf 1.x returns: 0 or a negative errno, with
  * errno set too (the callers read either), and fds >= 0; constructors return
@@ -130,6 +132,8 @@ struct emf__kernel_ops {
 	 * gives the start's vmlinux BTF (emf__kernel_btf()).
 	 */
 	bool (*hook_supported)(struct emf_runtime *rt, const struct emf_hook *hook);
+	/* Can the kernel load programs of @type? 1, 0, or a negative errno (libbpf_probe_bpf_prog_type()) */
+	int (*prog_type_probe)(enum bpf_prog_type type);
 
 	/* ring buffers: @fd is also what the reader waits on (edge-triggered) */
 	struct ring_buffer *(*ringbuf_new)(int fd, ring_buffer_sample_fn cb, void *ctx);

@@ -1114,6 +1114,13 @@ static bool fk_hook_supported(struct emf_runtime *rt, const struct emf_hook *hoo
 	return hooks & (1u << hook->kind);
 }
 
+/* Every program type loads: a refused load is the program's fault. */
+static int fk_prog_type_probe(enum bpf_prog_type type)
+{
+	(void)type;
+	return 1;
+}
+
 void fk_set_hooks(unsigned int kinds)
 {
 	hooks = kinds;
@@ -1151,6 +1158,7 @@ const struct emf__kernel_ops fk_ops = {
 	.perf_event_open = fk_perf_event_open,
 	.socket_filter = fk_socket_filter,
 	.hook_supported = fk_hook_supported,
+	.prog_type_probe = fk_prog_type_probe,
 	.ringbuf_new = fk_ringbuf_new,
 	.ringbuf_consume = fk_ringbuf_consume,
 	.ringbuf_free = fk_ringbuf_free,

@@ -144,7 +144,8 @@ int cg_header_structs(const char *obj, const char *hdr, char ***names, int *cnt)
 	}
 	dwarf_end(dw);
 	close(fd);
-	qsort(w.v, w.n, sizeof(*w.v), by_line);
+	if (w.n)
+		qsort(w.v, w.n, sizeof(*w.v), by_line);
 	for (i = 0; !w.err && i < w.n; i++)
 		w.err = cg_add_name(names, cnt, w.v[i].name);
 	free(w.v);

@@ -117,12 +117,12 @@ char *cg_tmp_path(const char *final);
  * each and the array). 0, or a negative errno after one message.
  */
 int cg_header_structs(const char *obj, const char *hdr, char ***names, int *cnt);
-/* Does the BTF of object @obj define every type of @names (as cg_header_structs() spells them)? */
-bool cg_btf_has(const char *obj, char *const *names, int cnt);
-/* Is every struct an EMF_EVENT() tag of object @obj names among @names? */
-bool cg_tags_named(const char *obj, char *const *names, int cnt);
-/* Does object @obj have a ring buffer or perf event array, which send events? */
-bool cg_sends_events(const char *obj);
+/* Does @btf define every struct of @names (as cg_header_structs() spells them)? */
+bool cg_btf_has(const struct btf *btf, char *const *names, int cnt);
+/* Is every struct an EMF_EVENT() tag of @btf names among @names? */
+bool cg_tags_named(const struct btf *btf, char *const *names, int cnt);
+/* Does @btf declare a map that sends events (cg_is_event_map())? */
+bool cg_sends_events(const struct btf *btf);
 
 /* model.c: what the object's BTF says. */
 /* Append a copy of @name to the list @names of *@cnt, unless it is there already; 0 or -ENOMEM. */
@@ -137,6 +137,16 @@ void cg_model_free(struct cg_plugin *p);
 __u32 cg_resolve(const struct btf *btf, __u32 id);
 /* The BPF_MAP_TYPE_* of map variable @var_id of .maps, -1 when it declares none. */
 int cg_map_type(const struct btf *btf, __u32 var_id);
+/* Does a map of BPF_MAP_TYPE_* @type send events (a ring buffer or perf event array)? */
+static inline bool cg_is_event_map(int type)
+{
+	return type == 27 /* RINGBUF */ || type == 4 /* PERF_EVENT_ARRAY */;
+}
+/*
+ * The BTF id of the struct C spells @name ("struct X", or "Y" for a typedef
+ * of a struct) in *@id; 0, or -ENOENT when @btf has none.
+ */
+int cg_find_struct(const struct btf *btf, const char *name, __u32 *id);
 
 struct btf_type;
 /* maps.c: the sampled maps, annotated (EMF_SAMPLE_*) or recognised by their shape. */

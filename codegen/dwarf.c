@@ -152,26 +152,15 @@ int cg_header_structs(const char *obj, const char *hdr, char ***names, int *cnt)
 	return w.err;
 }
 
-bool cg_btf_has(const char *obj, char *const *names, int cnt)
+bool cg_btf_has(const struct btf *btf, char *const *names, int cnt)
 {
-	struct btf *btf;
-	int i, id;
+	__u32 id;
+	int i;
 
-	if (!cnt)
-		return true;
-	btf = btf__parse_elf(obj, NULL);
-	if (!btf)
-		return false;
-	for (i = 0; i < cnt; i++) {
-		if (!strncmp(names[i], "struct ", 7))
-			id = btf__find_by_name_kind(btf, names[i] + 7, BTF_KIND_STRUCT);
-		else
-			id = btf__find_by_name_kind(btf, names[i], BTF_KIND_TYPEDEF);
-		if (id <= 0)
-			break;
-	}
-	btf__free(btf);
-	return i == cnt;
+	for (i = 0; i < cnt; i++)
+		if (cg_find_struct(btf, names[i], &id))
+			return false;
+	return true;
 }
 
 /* Is @name (of an EMF_EVENT() tag) among @names, as "struct NAME" or a typedef "NAME"? */
@@ -186,45 +175,33 @@ static bool named(const char *name, char *const *names, int cnt)
 	return false;
 }
 
-bool cg_tags_named(const char *obj, char *const *names, int cnt)
+bool cg_tags_named(const struct btf *btf, char *const *names, int cnt)
 {
-	struct btf *btf = btf__parse_elf(obj, NULL);
-	bool all = true;
-	int i, n;
+	int i, n = btf__type_cnt(btf);
 
-	if (!btf)
-		return true; /* cg_model_build() says why */
-	n = btf__type_cnt(btf);
-	for (i = 1; i < n && all; i++) {
+	for (i = 1; i < n; i++) {
 		const struct btf_type *t = btf__type_by_id(btf, i);
 		const char *s = btf__name_by_offset(btf, t->name_off);
 
-		if (btf_is_decl_tag(t) && s && !strncmp(s, CG_EVENT_TAG, strlen(CG_EVENT_TAG)))
-			all = named(s + strlen(CG_EVENT_TAG), names, cnt);
+		if (btf_is_decl_tag(t) && s && !strncmp(s, CG_EVENT_TAG, strlen(CG_EVENT_TAG)) &&
+		    !named(s + strlen(CG_EVENT_TAG), names, cnt))
+			return false;
 	}
-	btf__free(btf);
-	return all;
+	return true;
 }
 
-bool cg_sends_events(const char *obj)
+bool cg_sends_events(const struct btf *btf)
 {
-	struct btf *btf = btf__parse_elf(obj, NULL);
-	bool sends = false;
-	int i, id;
+	int i, id = btf__find_by_name_kind(btf, ".maps", BTF_KIND_DATASEC);
+	const struct btf_type *sec;
+	const struct btf_var_secinfo *vs;
 
-	if (!btf)
+	if (id <= 0)
 		return false;
-	id = btf__find_by_name_kind(btf, ".maps", BTF_KIND_DATASEC);
-	if (id > 0) {
-		const struct btf_type *sec = btf__type_by_id(btf, id);
-		const struct btf_var_secinfo *vs = btf_var_secinfos(sec);
-
-		for (i = 0; i < btf_vlen(sec) && !sends; i++, vs++) {
-			int type = cg_map_type(btf, vs->type);
-
-			sends = type == 27 /* RINGBUF */ || type == 4 /* PERF_EVENT_ARRAY */;
-		}
-	}
-	btf__free(btf);
-	return sends;
+	sec = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(sec);
+	for (i = 0; i < btf_vlen(sec); i++, vs++)
+		if (cg_is_event_map(cg_map_type(btf, vs->type)))
+			return true;
+	return false;
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <bpf/btf.h>
 
 #include "codegen.h"
 
@@ -179,23 +180,31 @@ static int emit_file(struct cg_plugin *p, const char *path,
 static int compile(struct cg_plugin *p, const struct cg_opts *opts, const char *vdir,
 		   const char *anchor, const char *raw, const char *dep, const char *target)
 {
+	struct btf *btf;
 	int err;
 
 	err = cg_write_anchor(p, anchor) ?: cg_compile(p, opts, vdir, anchor, raw, dep, target);
 	if (err || !p->hdr)
 		return err;
 	err = cg_header_structs(raw, p->hdr, &p->struct_names, &p->n_struct_names);
-	if (!err && ((!p->n_struct_names && cg_sends_events(raw)) ||
-		     !cg_tags_named(raw, p->struct_names, p->n_struct_names))) {
+	if (err)
+		return err;
+	/* BTF the flag does not change: one read serves both compiles. */
+	btf = btf__parse_elf(raw, NULL);
+	if (!btf)
+		return 0; /* cg_model_build() says why */
+	if ((!p->n_struct_names && cg_sends_events(btf)) ||
+	    !cg_tags_named(btf, p->struct_names, p->n_struct_names)) {
 		cg_names_free(&p->struct_names, &p->n_struct_names);
 		p->all_debug_types = true;
 		err = cg_compile(p, opts, vdir, anchor, raw, dep, target) ?:
 			      cg_header_structs(raw, p->hdr, &p->struct_names, &p->n_struct_names);
 		p->all_debug_types = false; /* which changes DWARF only, which cg_link() drops */
 	}
-	if (!err && !cg_btf_has(raw, p->struct_names, p->n_struct_names))
+	if (!err && !cg_btf_has(btf, p->struct_names, p->n_struct_names))
 		err = cg_write_anchor(p, anchor) ?:
 			      cg_compile(p, opts, vdir, anchor, raw, dep, target);
+	btf__free(btf);
 	return err;
 }
 

@@ -72,7 +72,7 @@ int cg_add_name(char ***names, int *cnt, const char *name)
 	return 0;
 }
 
-static int find_struct(const struct btf *btf, const char *name, __u32 *id)
+int cg_find_struct(const struct btf *btf, const char *name, __u32 *id)
 {
 	int i = -ENOENT;
 
@@ -240,7 +240,7 @@ static int build_outputs(struct cg_plugin *p, const struct btf_type *sec)
 		struct cg_output *o;
 		const char *tag;
 
-		if (mtype != 27 /* RINGBUF */ && mtype != 4 /* PERF_EVENT_ARRAY */)
+		if (!cg_is_event_map(mtype))
 			continue;
 		o = realloc(p->outputs, (p->n_outputs + 1) * sizeof(*o));
 		if (!o)
@@ -402,7 +402,7 @@ int cg_model_build(struct cg_plugin *p)
 	for (i = 0; i < cnt; i++) {
 		struct cg_event *e = &p->events[p->n_events];
 
-		if (find_struct(p->btf, names[i], &e->type_id)) {
+		if (cg_find_struct(p->btf, names[i], &e->type_id)) {
 			cg_err("%s of %s is not in the BTF of the object built from %s: does the .bpf.c include the event header?\n",
 			       names[i], p->hdr, p->src);
 			err = -ENOENT;

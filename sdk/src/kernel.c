@@ -6,6 +6,7 @@
  * packet sockets and the probes of hook support.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/mman.h>
@@ -16,7 +17,6 @@
 #include <linux/if_packet.h>
 #include <linux/magic.h>
 #include <linux/perf_event.h>
-#include <stdio.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -281,11 +281,11 @@ static bool k_hook_supported(struct emf_runtime *rt, const struct emf_hook *h)
 		return tracing_loads(BPF_TRACE_RAW_TP,
 				     btf_id(rt, "btf_trace_", h->target, BTF_KIND_TYPEDEF));
 	case EMF_HOOK_RAW_TP:
-		return libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL) == 1 &&
+		return k_prog_type_probe(BPF_PROG_TYPE_RAW_TRACEPOINT) == 1 &&
 		       (!emf__kernel_btf(rt) ||
 			btf_id(rt, "btf_trace_", h->target, BTF_KIND_TYPEDEF));
 	case EMF_HOOK_TP:
-		return libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACEPOINT, NULL) == 1 &&
+		return k_prog_type_probe(BPF_PROG_TYPE_TRACEPOINT) == 1 &&
 		       tracefs_has(h->category, h->target);
 	case EMF_HOOK_FENTRY:
 	case EMF_HOOK_FEXIT:
@@ -294,7 +294,7 @@ static bool k_hook_supported(struct emf_runtime *rt, const struct emf_hook *h)
 				     btf_id(rt, "", h->target, BTF_KIND_FUNC));
 	case EMF_HOOK_KPROBE:
 	case EMF_HOOK_KRETPROBE:
-		return libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_KPROBE, NULL) == 1 &&
+		return k_prog_type_probe(BPF_PROG_TYPE_KPROBE) == 1 &&
 		       (!access("/sys/bus/event_source/devices/kprobe/type", F_OK) ||
 			!access("/sys/kernel/tracing/kprobe_events", F_OK)) &&
 		       (!emf__kernel_btf(rt) || btf_id(rt, "", h->target, BTF_KIND_FUNC));

@@ -518,6 +518,7 @@ int emf__targets_attach(struct emf_runtime *rt, struct emf_plugin *p)
 	struct bpf_program *prog;
 	struct bpf_link *link;
 	const char *target, *sep;
+	enum tkind kind;
 	size_t i;
 	bool ret;
 	int err;
@@ -527,49 +528,37 @@ int emf__targets_attach(struct emf_runtime *rt, struct emf_plugin *p)
 		prog = bpf_object__find_program_by_name(obj, p->targets[i].prog);
 		if (!target || !prog || !bpf_program__autoload(prog))
 			continue;
-		sec_word(prog, word, sizeof(word));
-		link = NULL;
 		emf__log_capture_free(&p->libbpf_log);
+		kind = kind_of(prog, &ret);
+		if (kind == TK_BTF)
+			continue; /* attached by the skeleton, at the BTF id set before load */
+		sec_word(prog, word, sizeof(word));
 		emf__log_capture_begin(&p->libbpf_log);
-		to = (struct emf__attach_to){ .kind = EMF__AT_RAW_TP, .func = target, .pid = -1 };
-		switch (kind_of(prog, &ret)) {
-		case TK_KPROBE:
+		/* apply_target() refused TK_NONE: what is left has a target of its own */
+		to = (struct emf__attach_to){
+			.kind = EMF__AT_RAW_TP, .func = target, .pid = -1, .retprobe = ret
+		};
+		if (kind == TK_KPROBE) {
 			to.kind = EMF__AT_KPROBE;
-			to.retprobe = ret;
-			break;
-		case TK_UPROBE:
+		} else if (kind == TK_UPROBE) {
 			sep = strchr(target, ':');
 			snprintf(bin, sizeof(bin), "%.*s", (int)(sep - target), target);
 			to.kind = EMF__AT_UPROBE;
-			to.retprobe = ret;
 			to.binary = bin;
 			to.func = uo_func(target);
-			break;
-		case TK_TP:
+		} else if (kind == TK_TP) {
 			sep = target + strcspn(target, ":/");
 			snprintf(cat, sizeof(cat), "%.*s", (int)(sep - target), target);
 			to.kind = EMF__AT_TRACEPOINT;
 			to.category = cat;
 			to.event = sep + 1;
-			break;
-		case TK_RAW_TP:
-			break;
-		default:
-			/* attached by the skeleton, at the BTF id set before load */
-			to.func = NULL;
-			errno = ENOENT;
-			break;
 		}
-		link = to.func ? rt->kernel->attach(prog, &to) : NULL;
+		link = rt->kernel->attach(prog, &to);
 		err = link ? 0 : -errno;
 		emf__log_capture_end();
-		if (!link && kind_of(prog, &ret) == TK_BTF) {
-			emf__log_capture_free(&p->libbpf_log);
-			continue;
-		}
 		if (!link) {
 			/* One message; libbpf's own lines are its detail. */
-			if (err == -ENOENT && kind_of(prog, &ret) == TK_UPROBE)
+			if (err == -ENOENT && kind == TK_UPROBE)
 				fail(rt, p, err,
 				     "%s target '%s' of program %s(): %s has no symbol %s", word,
 				     target, bpf_program__name(prog), bin, uo_func(target));

@@ -1032,22 +1032,19 @@ static int fk_tc_attach(const struct bpf_tc_hook *hook, struct bpf_tc_opts *opts
 	return 0;
 }
 
+/* The filter at the hook's point with the priority tc_attach() gave it (attach.c keeps it). */
 static int fk_tc_detach(const struct bpf_tc_hook *hook, const struct bpf_tc_opts *opts)
 {
-	size_t i;
+	struct fk_att *a;
+	char where[64];
 
-	(void)opts;
-	for (i = 0; i < n_atts; i++) {
-		char where[64];
-
-		snprintf(where, sizeof(where), "ifindex %d %s prio %zu", hook->ifindex,
-			 hook->attach_point == BPF_TC_EGRESS ? "egress" : "ingress", i);
-		if (atts[i].live && !strcmp(atts[i].what, "tc") && !strcmp(atts[i].where, where)) {
-			atts[i].live = false;
-			return 0;
-		}
-	}
-	return fail(-ENOENT);
+	snprintf(where, sizeof(where), "ifindex %d %s prio %u", hook->ifindex,
+		 hook->attach_point == BPF_TC_EGRESS ? "egress" : "ingress", opts->priority);
+	a = tc_find("tc", where);
+	if (!a)
+		return fail(-ENOENT);
+	a->live = false;
+	return 0;
 }
 
 static int fk_perf_event_open(struct perf_event_attr *attr, int cpu)
